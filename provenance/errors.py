@@ -1,0 +1,21 @@
+"""Domain exceptions. The library raises these; the CLI turns them into one-line messages."""
+
+
+class ProvenanceError(Exception):
+    """Base class for every expected failure of the tool."""
+
+
+class InputError(ProvenanceError):
+    """An input cannot be read: missing file, refused URL scheme, fetch failure, size cap."""
+
+
+class IngestError(ProvenanceError):
+    """Bytes were read but no ingester could turn them into a source."""
+
+
+class UnsupportedInput(IngestError):
+    """No ingester recognises these bytes."""
+
+
+class SourceNotFound(ProvenanceError):
+    """A source id that is not in the database."""

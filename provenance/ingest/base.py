@@ -1,0 +1,117 @@
+"""The record every ingester returns, what an ingester is, and what it is told about an input."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+from ..text import NORMALISATION, Span
+
+
+@dataclass
+class Hint:
+    """What is known about an input besides its bytes."""
+
+    name: str | None = None  # file name or last URL path segment
+    url: str | None = None  # the final URL for fetched inputs
+    content_type: str | None = None  # media type from HTTP or the file's extension
+
+    @property
+    def extension(self) -> str:
+        if not self.name or "." not in self.name:
+            return ""
+        return self.name.rsplit(".", 1)[1].lower()
+
+
+@dataclass
+class Extracted:
+    """One document turned into a text layer plus citation metadata.
+
+    ``text`` is already normalised (ingesters build it with :class:`provenance.text.TextBuilder`);
+    ``structure`` holds spans into it. ``children`` are documents held inside this one (the posts
+    of an archive page), each with its own text and ``parent_start``/``parent_end`` into ours.
+    """
+
+    kind: str
+    text: str
+    extractor: str
+    extractor_version: str
+    title: str | None = None
+    author: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    language: str | None = None
+    url: str | None = None
+    canonical_url: str | None = None
+    # kind-specific fields
+    reference_id: str | None = None
+    classification: str | None = None
+    origin: str | None = None
+    subject: str | None = None
+    tags: str | None = None
+    released: str | None = None
+    page_count: int | None = None
+    producer: str | None = None
+    # everything else worth keeping, and where each field came from ("title": "og:title")
+    metadata: dict[str, Any] = field(default_factory=dict)
+    structure: list[Span] = field(default_factory=list)
+    children: list[Extracted] = field(default_factory=list)
+    parent_start: int | None = None
+    parent_end: int | None = None
+    normalisation: str = NORMALISATION
+
+    #: Columns of ``sources`` filled from the fields of this record.
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "kind",
+        "title",
+        "author",
+        "publisher",
+        "published",
+        "modified",
+        "language",
+        "url",
+        "canonical_url",
+        "reference_id",
+        "classification",
+        "origin",
+        "subject",
+        "tags",
+        "released",
+        "page_count",
+        "producer",
+        "normalisation",
+        "extractor",
+        "extractor_version",
+        "parent_start",
+        "parent_end",
+    )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as a plain dict (children and structure included)."""
+        return asdict(self)
+
+    def columns(self) -> dict[str, Any]:
+        """The values of the ``sources`` columns this record fills."""
+        return {name: getattr(self, name) for name in self.COLUMNS}
+
+    def spans(self, kind: str) -> list[Span]:
+        return [span for span in self.structure if span.kind == kind]
+
+
+class Ingester:
+    """One kind of source. Subclasses set the class attributes and implement two methods."""
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    #: Media types and file extensions this ingester is meant for (hints, never proof).
+    media_types: ClassVar[tuple[str, ...]] = ()
+    extensions: ClassVar[tuple[str, ...]] = ()
+
+    def match(self, data: bytes, hint: Hint) -> float:
+        """How well these bytes fit this ingester: 0 (not at all) to 1 (certainly)."""
+        raise NotImplementedError
+
+    def extract(self, data: bytes, hint: Hint) -> Extracted:
+        """Turn the bytes into a record, or raise :class:`provenance.errors.IngestError`."""
+        raise NotImplementedError

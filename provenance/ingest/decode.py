@@ -1,0 +1,78 @@
+"""Turning bytes into str: charset detection shared by the text-based ingesters."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from bs4.dammit import UnicodeDammit
+from charset_normalizer import from_bytes
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w:.]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([-\w:.]+)""", re.I)
+
+
+def looks_binary(data: bytes, sample: int = 4096) -> bool:
+    """Whether bytes look like binary data rather than text in some encoding."""
+    head = data[:sample]
+    if not head:
+        return False
+    if any(head.startswith(bom) for bom, _ in _BOMS):
+        return False
+    if b"\x00" in head:
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return control / len(head) > 0.05
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset a markup document declares in its first bytes, if any."""
+    head = data[:4096]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    if not match:
+        return None
+    name = match.group(1).decode("ascii", "replace").lower()
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether the bytes hold multi-byte UTF-8 sequences (so stray bytes are the exception)."""
+    return len(re.findall(rb"[\xc2-\xf4][\x80-\xbf]+", data[:200_000])) >= 3
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode bytes to text; return the text and the encoding used.
+
+    A BOM wins; then strict UTF-8; then the declared charset if the bytes decode under it
+    (declarations lie: a page saying UTF-8 may be Windows-1252); then charset detection.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace"), encoding
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if declared in ("utf-8", "utf_8") or _mostly_utf8(data):
+        # UTF-8 with Windows-1252 bytes pasted in (a page that lies about its charset in part).
+        try:
+            return UnicodeDammit.detwingle(data).decode("utf-8"), "utf-8+windows-1252"
+        except UnicodeDecodeError:
+            pass
+    if declared and declared not in ("utf-8", "utf_8"):
+        try:
+            return data.decode(declared), declared
+        except (UnicodeDecodeError, LookupError):
+            pass
+    best = from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding:
+        return data.decode(best.encoding, errors="replace"), best.encoding
+    return data.decode("cp1252", errors="replace"), "cp1252"

@@ -1,0 +1,175 @@
+CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL);
+CREATE TABLE agents (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT
+);
+CREATE TABLE attributions (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    claim_id INTEGER REFERENCES claims(id),
+    cue_start INTEGER,
+    cue_end INTEGER,
+    cue TEXT,
+    mention_start INTEGER,
+    mention_end INTEGER,
+    mention TEXT,
+    content_start INTEGER,
+    content_end INTEGER,
+    agent_id INTEGER REFERENCES agents(id),
+    cited_source_id INTEGER REFERENCES sources(id),
+    method TEXT NOT NULL,
+    tool_version TEXT NOT NULL
+);
+CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    content BLOB NOT NULL
+);
+CREATE TABLE citations (
+    id INTEGER PRIMARY KEY,
+    citing_source_id INTEGER NOT NULL REFERENCES sources(id),
+    claim_id INTEGER REFERENCES claims(id),
+    start INTEGER,
+    end INTEGER,
+    mention TEXT NOT NULL,
+    kind TEXT,
+    identifier TEXT,
+    cited_source_id INTEGER REFERENCES sources(id),
+    confidence REAL,
+    method TEXT NOT NULL,
+    tool_version TEXT NOT NULL
+);
+CREATE TABLE claim_links (
+    id INTEGER PRIMARY KEY,
+    claim_id INTEGER NOT NULL REFERENCES claims(id),
+    other_claim_id INTEGER NOT NULL REFERENCES claims(id),
+    relation TEXT NOT NULL,
+    score REAL,
+    method TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    UNIQUE (claim_id, other_claim_id, relation)
+);
+CREATE TABLE claims (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    page INTEGER,
+    paragraph INTEGER,
+    text TEXT NOT NULL,
+    prefix TEXT,
+    suffix TEXT,
+    score REAL NOT NULL,
+    kind TEXT,
+    norm_key TEXT,
+    model_version TEXT NOT NULL,
+    tool_version TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE [claims_fts] USING FTS5 (text, content=[claims]);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    source_id INTEGER,
+    payload TEXT NOT NULL,
+    prev_hash TEXT,
+    hash TEXT NOT NULL UNIQUE,
+    tool_version TEXT NOT NULL
+);
+CREATE TABLE failures (
+    id INTEGER PRIMARY KEY,
+    input TEXT NOT NULL,
+    raw_sha256 TEXT REFERENCES blobs(sha256),
+    error_type TEXT NOT NULL,
+    error TEXT NOT NULL,
+    attempted TEXT NOT NULL,
+    tool_version TEXT NOT NULL
+);
+CREATE TABLE quotes (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    claim_id INTEGER REFERENCES claims(id),
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    speaker TEXT,
+    speaker_agent_id INTEGER REFERENCES agents(id),
+    traced_source_id INTEGER REFERENCES sources(id),
+    traced_start INTEGER,
+    traced_end INTEGER,
+    traced_text TEXT,
+    differences TEXT,
+    trace_score REAL,
+    method TEXT NOT NULL,
+    tool_version TEXT NOT NULL
+);
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    title TEXT,
+    author TEXT,
+    publisher TEXT,
+    published TEXT,
+    modified TEXT,
+    language TEXT,
+    url TEXT,
+    canonical_url TEXT,
+    input TEXT,
+    retrieved TEXT,
+    http_status INTEGER,
+    content_type TEXT,
+    raw_sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+    text_sha256 TEXT NOT NULL,
+    text TEXT NOT NULL,
+    normalisation TEXT,
+    parent_id INTEGER REFERENCES sources(id),
+    parent_start INTEGER,
+    parent_end INTEGER,
+    position INTEGER,
+    reference_id TEXT,
+    classification TEXT,
+    origin TEXT,
+    subject TEXT,
+    tags TEXT,
+    released TEXT,
+    page_count INTEGER,
+    producer TEXT,
+    metadata TEXT,
+    extractor TEXT NOT NULL,
+    extractor_version TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    added TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE [sources_fts] USING FTS5 (title, text, content=[sources]);
+CREATE TABLE structure (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    kind TEXT NOT NULL,
+    number INTEGER,
+    label TEXT,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL
+);
+CREATE INDEX idx_attributions_agent_id ON attributions (agent_id);
+CREATE INDEX idx_attributions_cited_source_id ON attributions (cited_source_id);
+CREATE INDEX idx_attributions_claim_id ON attributions (claim_id);
+CREATE INDEX idx_attributions_source_id ON attributions (source_id);
+CREATE INDEX idx_citations_cited_source_id ON citations (cited_source_id);
+CREATE INDEX idx_citations_citing_source_id ON citations (citing_source_id);
+CREATE INDEX idx_citations_identifier ON citations (identifier);
+CREATE INDEX idx_claim_links_other_claim_id ON claim_links (other_claim_id);
+CREATE INDEX idx_claims_norm_key ON claims (norm_key);
+CREATE INDEX idx_claims_source_id ON claims (source_id);
+CREATE INDEX idx_failures_input ON failures (input);
+CREATE INDEX idx_quotes_claim_id ON quotes (claim_id);
+CREATE INDEX idx_quotes_source_id ON quotes (source_id);
+CREATE INDEX idx_quotes_speaker_agent_id ON quotes (speaker_agent_id);
+CREATE INDEX idx_quotes_traced_source_id ON quotes (traced_source_id);
+CREATE INDEX idx_sources_kind ON sources (kind);
+CREATE INDEX idx_sources_parent_id ON sources (parent_id);
+CREATE INDEX idx_sources_published ON sources (published);
+CREATE INDEX idx_sources_raw_sha256 ON sources (raw_sha256);
+CREATE INDEX idx_sources_reference_id ON sources (reference_id);
+CREATE INDEX idx_structure_source_id ON structure (source_id);

@@ -1,0 +1,115 @@
+"""The command-line contract other tools depend on."""
+
+import os
+import sqlite3
+
+ADD_KEYS = {"input", "status", "source_id", "kind", "title", "error"}
+SOURCE_KEYS = {
+    "id",
+    "kind",
+    "title",
+    "author",
+    "publisher",
+    "published",
+    "url",
+    "raw_sha256",
+    "text_sha256",
+    "parent_id",
+    "reference_id",
+    "classification",
+    "origin",
+    "subject",
+}
+CLAIM_KEYS = {"id", "source_id", "text", "start", "end", "page", "score", "attributed_to", "cue"}
+
+
+def test_add_json_contract(run_json, fixtures):
+    results = run_json("add", fixtures / "archive-hentry.html")
+    assert len(results) == 4  # the page and its three posts
+    for result in results:
+        assert ADD_KEYS <= set(result)
+    assert results[0]["parent_id"] is None
+    assert {r["parent_id"] for r in results[1:]} == {results[0]["source_id"]}
+
+
+def test_sources_json_contract(run_json, fixtures):
+    run_json("add", fixtures / "cable-page.html")
+    [source] = run_json("sources")
+    assert SOURCE_KEYS <= set(source)
+    assert source["reference_id"] == "09KESTREL45"
+    assert source["classification"] == "CONFIDENTIAL//NOFORN"
+    assert len(source["raw_sha256"]) == 64 and len(source["text_sha256"]) == 64
+
+
+def test_show_json_has_text_and_claims(run_json, fixtures):
+    [added] = run_json("add", fixtures / "telegram.txt")
+    shown = run_json("show", added["source_id"])
+    assert SOURCE_KEYS <= set(shown)
+    assert "farms have applied for emergency credit" in shown["text"]
+    assert shown["claims"] and CLAIM_KEYS <= set(shown["claims"][0])
+
+
+def test_show_unknown_source_is_a_one_line_error(run):
+    result = run("show", "999")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: no source with id 999"
+
+
+def test_claims_json_carries_attribution(run_json, fixtures):
+    run_json("add", fixtures / "article.html")
+    claims = run_json("claims")
+    assert all(CLAIM_KEYS <= set(c) for c in claims)
+    by_text = {c["text"]: c for c in claims}
+    okafor = next(c for t, c in by_text.items() if t.startswith("Council leader Ruth Okafor"))
+    assert okafor["attributed_to"] == "Council leader Ruth Okafor" and okafor["cue"] == "told"
+    report = next(c for t, c in by_text.items() if "2.4 million pounds" in t)
+    assert report["cue"] == "according to"
+    assert report["attributed_to"] == "a report by the county council"
+
+
+def test_claims_filtered_by_source(run_json, fixtures):
+    [a] = run_json("add", fixtures / "telegram.txt")
+    [b] = run_json("add", fixtures / "article.html")
+    claims = run_json("claims", "--source", b["source_id"])
+    assert claims and {c["source_id"] for c in claims} == {b["source_id"]}
+
+
+def test_db_option_and_environment_variable(run, run_json, fixtures, tmp_path, monkeypatch):
+    other = tmp_path / "other.db"
+    run_json("add", fixtures / "telegram.txt", "--db", other)
+    assert sqlite3.connect(other).execute("SELECT count(*) FROM sources").fetchone() == (1,)
+    assert not os.path.exists(os.environ["PROVENANCE_DB"]) or run_json("sources") == []
+    monkeypatch.setenv("PROVENANCE_DB", str(other))
+    assert len(run_json("sources")) == 1
+
+
+def test_database_is_wal_with_foreign_keys(run_json, fixtures, db_path):
+    run_json("add", fixtures / "telegram.txt")
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    fks = conn.execute("PRAGMA foreign_key_list(claims)").fetchall()
+    assert any(fk[2] == "sources" and fk[3] == "source_id" for fk in fks)
+
+
+def test_migrations_are_recorded_and_reopening_is_a_no_op(db_path):
+    from provenance.db import open_db
+    from provenance.migrations import MIGRATIONS, apply_migrations
+
+    db = open_db(db_path)
+    names = [r["name"] for r in db.query("SELECT name FROM _migrations ORDER BY rowid")]
+    assert names == [name for name, _ in MIGRATIONS]
+    assert apply_migrations(db.conn) == []
+
+
+def test_schema_file_matches_the_migrations():
+    import sqlite3
+
+    from provenance.migrations import apply_migrations, schema_sql
+
+    from .conftest import ROOT
+
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    apply_migrations(memory)
+    assert (ROOT / "schema" / "schema.sql").read_text() == schema_sql(memory), (
+        "regenerate with: python -m provenance.migrations > schema/schema.sql"
+    )

@@ -1,0 +1,47 @@
+"""The published database, through Datasette's own client."""
+
+import pytest
+from datasette.app import Datasette
+
+from provenance.datasette import metadata
+
+
+@pytest.fixture
+def datasette(run_json, fixtures, db_path):
+    run_json("add", fixtures)
+    return Datasette([str(db_path)], metadata=metadata(db_path.stem))
+
+
+@pytest.mark.asyncio
+async def test_claims_answer_a_full_text_search(datasette, db_path):
+    response = await datasette.client.get(
+        f"/{db_path.stem}/claims.json?_search=nitrate&_shape=array"
+    )
+    assert response.status_code == 200
+    rows = response.json()
+    assert rows and all("nitrate" in row["text"] for row in rows)
+
+
+@pytest.mark.asyncio
+async def test_sources_answer_a_full_text_search(datasette, db_path):
+    response = await datasette.client.get(
+        f"/{db_path.stem}/sources.json?_search=dredging&_shape=array"
+    )
+    assert [row["reference_id"] for row in response.json()] == ["09KESTREL45"]
+
+
+@pytest.mark.asyncio
+async def test_a_claim_row_links_to_its_source(datasette, db_path):
+    response = await datasette.client.get(f"/{db_path.stem}/claims?_search=nitrate")
+    assert response.status_code == 200
+    assert f'<a href="/{db_path.stem}/sources/' in response.text
+    assert "Water Quality in the Lower Tamsin, 2009" in response.text  # the label, not an id
+
+
+@pytest.mark.asyncio
+async def test_tables_carry_titles_and_facets(datasette, db_path):
+    response = await datasette.client.get(f"/{db_path.stem}/sources")
+    assert "Every captured document" in response.text
+    facets = await datasette.client.get(f"/{db_path.stem}/sources.json?_facet=kind")
+    values = {f["value"] for f in facets.json()["facet_results"]["kind"]["results"]}
+    assert {"cable", "pdf", "html", "post"} <= values
