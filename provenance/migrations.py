@@ -239,6 +239,18 @@ CREATE VIRTUAL TABLE [sources_fts] USING FTS5 (title, text, content=[sources])
     )
 
 
+@migration
+def m002_publication_indexes(conn: sqlite3.Connection) -> None:
+    """Indexes the published pages need so that none of them scans the claims table."""
+    _run(
+        conn,
+        """
+CREATE INDEX idx_claims_score ON claims (score);
+CREATE INDEX idx_citations_claim_id ON citations (claim_id)
+""",
+    )
+
+
 def schema_sql(conn: sqlite3.Connection) -> str:
     """The schema of a database as SQL, in a stable order (what ``schema/schema.sql`` holds)."""
     rows = conn.execute(

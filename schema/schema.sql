@@ -158,9 +158,12 @@ CREATE INDEX idx_attributions_claim_id ON attributions (claim_id);
 CREATE INDEX idx_attributions_source_id ON attributions (source_id);
 CREATE INDEX idx_citations_cited_source_id ON citations (cited_source_id);
 CREATE INDEX idx_citations_citing_source_id ON citations (citing_source_id);
+CREATE INDEX idx_citations_claim_id ON citations (claim_id)
+;
 CREATE INDEX idx_citations_identifier ON citations (identifier);
 CREATE INDEX idx_claim_links_other_claim_id ON claim_links (other_claim_id);
 CREATE INDEX idx_claims_norm_key ON claims (norm_key);
+CREATE INDEX idx_claims_score ON claims (score);
 CREATE INDEX idx_claims_source_id ON claims (source_id);
 CREATE INDEX idx_failures_input ON failures (input);
 CREATE INDEX idx_quotes_claim_id ON quotes (claim_id);
