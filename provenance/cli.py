@@ -230,8 +230,17 @@ def verify(db_path: str | None, as_json: bool) -> None:
 @db_option
 @click.option("-h", "--host", default="127.0.0.1", show_default=True, help="Host to bind to.")
 @click.option("-p", "--port", default=8001, show_default=True, type=int, help="Port to bind to.")
-def serve(db_path: str | None, host: str, port: int) -> None:
-    """Publish the database with Datasette (read-only).
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Serve a database that is still being added to (read-only, not immutable).",
+)
+def serve(db_path: str | None, host: str, port: int, live: bool) -> None:
+    """Publish the database with Datasette, read-only.
+
+    The database is served immutable (a snapshot: no locks, cached counts) unless --live is
+    given or another process is writing to it. Pages: /DB/-/search, /DB/-/source/ID and
+    /DB/-/claim/ID besides Datasette's tables and stored queries.
 
     \b
     Example:
@@ -239,31 +248,24 @@ def serve(db_path: str | None, host: str, port: int) -> None:
     """
     from datasette.cli import cli as datasette_cli
 
-    from .datasette import metadata
+    from .datasette import serve_arguments
+    from .datasette.serving import checkpoint, write_inspect_file
 
     path = Path(db_path or default_path())
     if not path.exists():
         raise click.ClickException(f"no database at {path}: run `provenance add` first")
     _open(str(path)).conn.close()  # migrate before serving
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump(metadata(path.stem), fh)
-    click.echo(f"Serving {path} at http://{host}:{port}/", err=True)
-    datasette_cli.main(
-        [
-            "serve",
-            str(path),
-            "--metadata",
-            fh.name,
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--setting",
-            "suggest_facets",
-            "off",
-            "--setting",
-            "facet_time_limit_ms",
-            "500",
-        ],
-        prog_name="provenance serve",
-    )
+    immutable = not live and checkpoint(path)
+    if not live and not immutable:
+        click.echo("Another process is writing: serving read-only, not immutable.", err=True)
+    with tempfile.TemporaryDirectory(prefix="provenance-serve-") as folder:
+        inspect_file = write_inspect_file(path, Path(folder) / "inspect.json") if immutable else None
+        args = serve_arguments(path, Path(folder), immutable=immutable, inspect_file=inspect_file)
+        click.echo(
+            f"Serving {path} ({'immutable' if immutable else 'read-only'}) at http://{host}:{port}/",
+            err=True,
+        )
+        datasette_cli.main(
+            [*args, "--host", host, "--port", str(port)], prog_name="provenance serve"
+        )
+

@@ -1,9 +1,25 @@
-"""Publishing a provenance database with Datasette.
+"""Publishing a provenance database with Datasette: the plugin (entry point ``datasette``).
 
-:func:`metadata` is the one place the published configuration (titles, descriptions, labels,
-facets, search) comes from.
+:mod:`.config` is the one place the published configuration comes from; :mod:`.hooks` holds
+the plugin hooks, :mod:`.pages` the source, claim and search pages.
 """
 
-from .config import metadata
+from .config import datasette_kwargs, metadata, serve_arguments
+from .hooks import (
+    extra_css_urls,
+    menu_links,
+    register_facet_classes,
+    register_routes,
+    render_cell,
+)
 
-__all__ = ["metadata"]
+__all__ = [
+    "datasette_kwargs",
+    "extra_css_urls",
+    "menu_links",
+    "metadata",
+    "register_facet_classes",
+    "register_routes",
+    "render_cell",
+    "serve_arguments",
+]

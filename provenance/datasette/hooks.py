@@ -1,0 +1,94 @@
+"""Datasette plugin hooks. Only hooks that exist on 0.65 and on the 1.0 alphas are used."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datasette import hookimpl
+from markupsafe import Markup, escape
+
+from .facets import YearFacet
+from .pages import (
+    Links,
+    claim_view,
+    is_provenance,
+    original_view,
+    search_view,
+    source_view,
+)
+
+_DB = r"(?P<database>[^/]+)"
+_JSON = r"(?:\.(?P<format>json))?"
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [
+        (rf"^/{_DB}/-/source/(?P<source_id>\d{{1,12}}){_JSON}$", source_view),
+        (rf"^/{_DB}/-/source/(?P<source_id>\d{{1,12}})/original$", original_view),
+        (rf"^/{_DB}/-/claim/(?P<claim_id>\d{{1,12}}){_JSON}$", claim_view),
+        (rf"^/{_DB}/-/search{_JSON}$", search_view),
+    ]
+
+
+@hookimpl
+def register_facet_classes() -> list[type]:
+    return [YearFacet]
+
+
+@hookimpl
+def extra_css_urls(datasette: Any) -> list[str]:
+    return [datasette.urls.static_plugins("provenance", "provenance.css")]
+
+
+@hookimpl
+def menu_links(datasette: Any, actor: Any) -> Any:
+    async def links() -> list[dict[str, str]]:
+        found = []
+        for name in datasette.databases:
+            if name != "_internal" and await is_provenance(datasette, name):
+                found.append(
+                    {
+                        "href": Links(datasette, name).search(),
+                        "label": f"Search claims and sources ({name})",
+                    }
+                )
+        return found
+
+    return links
+
+
+# Columns whose values open the plugin's pages: on table pages and in stored query results.
+_PAGE_LINKS = {
+    ("claims", "text"): ("claim", "id"),
+    ("sources", "title"): ("source", "id"),
+    (None, "claim_id"): ("claim", None),
+    (None, "source_id"): ("source", None),
+}
+
+
+@hookimpl
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+):
+    target = _PAGE_LINKS.get((table, column)) or (
+        _PAGE_LINKS.get((None, column)) if table is None else None
+    )
+    if target is None or value is None:
+        return None
+    page, key = target
+    try:
+        ident = row[key] if key else value
+    except (KeyError, IndexError):
+        return None
+    if not isinstance(ident, int):
+        return None
+
+    async def link() -> Markup | None:
+        if not await is_provenance(datasette, database):
+            return None
+        links = Links(datasette, database)
+        href = links.claim(ident) if page == "claim" else links.source(ident)
+        return Markup('<a href="{}">{}</a>').format(href, escape(value))
+
+    return link

@@ -1,0 +1,412 @@
+"""What the published pages and the exports show about sources and claims.
+
+Read-only queries over one database connection: a source with its claims and structure, a
+claim in its context with its attribution, quotations (and where they were traced), citation
+chain and every other source that reports it (earliest first), and ranked full-text search.
+
+Every query here goes through an index or the full-text index and is bounded, so none of them
+scans the claims table; rows that the linking and attribution stages have not filled in (yet)
+simply come back empty.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlite_utils
+
+from .db import list_claims
+
+#: Characters of context shown on each side of a claim or a traced quotation.
+CONTEXT_CHARS = 400
+#: How far the claim-link graph is followed, and how many linked claims are shown at most.
+MAX_LINKED_CLAIMS = 200
+#: How many hops a citation chain is followed.
+MAX_CITATION_DEPTH = 4
+#: Markers that FTS5 puts around matched terms; normalised text layers never hold them.
+HIT_START, HIT_END = "\x02", "\x03"
+
+
+def rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Run a query and return plain dicts, whatever the connection's row factory is."""
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def one(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+    found = rows(conn, sql, params)
+    return found[0] if found else None
+
+
+def is_provenance_database(conn: sqlite3.Connection) -> bool:
+    """Whether a database holds this tool's tables."""
+    names = {
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('sources', 'claims')"
+        )
+    }
+    return names == {"sources", "claims"}
+
+
+def date_key(row: dict[str, Any]) -> tuple[bool, str, str, int]:
+    """Sort key putting the earliest publication first, undated documents last."""
+    published = row.get("published") or ""
+    return (not published, published, row.get("retrieved") or "", row.get("source_id") or 0)
+
+
+# --- sources ------------------------------------------------------------------------------
+
+
+def source_page(conn: sqlite3.Connection, source_id: int) -> dict[str, Any] | None:
+    """A source with its text layer, claims (with attribution), sections, parent and children."""
+    source = one(conn, "SELECT * FROM sources WHERE id = ?", (source_id,))
+    if source is None:
+        return None
+    source["metadata"] = _json(source.get("metadata")) or {}
+    source["claims"] = list_claims(sqlite_utils.Database(conn), source_id)
+    source["blob_size"] = (
+        conn.execute("SELECT size FROM blobs WHERE sha256 = ?", (source["raw_sha256"],)).fetchone()
+        or (None,)
+    )[0]
+    source["parent"] = (
+        one(conn, "SELECT id, title, kind FROM sources WHERE id = ?", (source["parent_id"],))
+        if source.get("parent_id")
+        else None
+    )
+    source["children"] = rows(
+        conn,
+        "SELECT id, title, kind, published FROM sources WHERE parent_id = ? ORDER BY position, id",
+        (source_id,),
+    )
+    pages = rows(
+        conn,
+        "SELECT number, start, end FROM structure WHERE source_id = ? AND kind = 'page'"
+        " ORDER BY start",
+        (source_id,),
+    )
+    source["sections"] = text_sections(len(source["text"]), pages)
+    source["cites"] = rows(
+        conn,
+        "SELECT c.id, c.claim_id, c.mention, c.kind, c.identifier, c.cited_source_id,"
+        " s.title AS cited_title FROM citations c LEFT JOIN sources s ON s.id = c.cited_source_id"
+        " WHERE c.citing_source_id = ? ORDER BY c.start, c.id",
+        (source_id,),
+    )
+    source["cited_by"] = rows(
+        conn,
+        "SELECT c.id, c.claim_id, c.mention, c.citing_source_id, s.title AS citing_title,"
+        " s.published FROM citations c JOIN sources s ON s.id = c.citing_source_id"
+        " WHERE c.cited_source_id = ? ORDER BY s.published IS NULL, s.published, c.id LIMIT 500",
+        (source_id,),
+    )
+    source["quoted_by"] = rows(
+        conn,
+        "SELECT q.id, q.claim_id, q.text, q.source_id, s.title AS quoting_title,"
+        " q.traced_start, q.traced_end FROM quotes q JOIN sources s ON s.id = q.source_id"
+        " WHERE q.traced_source_id = ? ORDER BY q.traced_start, q.id LIMIT 500",
+        (source_id,),
+    )
+    return source
+
+
+def text_sections(length: int, pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive ranges covering the whole text layer: one per page for paged documents."""
+    if not pages:
+        return [{"page": None, "start": 0, "end": length}]
+    sections = []
+    if pages[0]["start"] > 0:
+        sections.append({"page": None, "start": 0, "end": pages[0]["start"]})
+    for i, page in enumerate(pages):
+        end = pages[i + 1]["start"] if i + 1 < len(pages) else length
+        sections.append({"page": page["number"], "start": page["start"], "end": end})
+    return sections
+
+
+# --- claims -------------------------------------------------------------------------------
+
+
+def claim_page(conn: sqlite3.Connection, claim_id: int) -> dict[str, Any] | None:
+    """A claim in its context with attribution, quotations, citation chain and other reports."""
+    claim = one(conn, "SELECT * FROM claims WHERE id = ?", (claim_id,))
+    if claim is None:
+        return None
+    source_id = claim["source_id"]
+    source = one(
+        conn,
+        "SELECT id, kind, title, author, publisher, published, retrieved, url, canonical_url,"
+        " reference_id, classification, parent_id, raw_sha256, text_sha256, length(text) AS length"
+        " FROM sources WHERE id = ?",
+        (source_id,),
+    )
+    if source is None:
+        return None
+    claim["context"] = window(conn, source_id, claim["start"], claim["end"], CONTEXT_CHARS)
+    claim["source"] = source
+    claim["attributions"] = rows(
+        conn,
+        "SELECT a.*, g.name AS agent_name, g.kind AS agent_kind, s.title AS cited_title"
+        " FROM attributions a LEFT JOIN agents g ON g.id = a.agent_id"
+        " LEFT JOIN sources s ON s.id = a.cited_source_id WHERE a.claim_id = ? ORDER BY a.id",
+        (claim_id,),
+    )
+    claim["quotes"] = claim_quotes(conn, claim_id)
+    claim["citations"] = citation_chain(conn, claim_id)
+    claim["reports"] = reports(conn, claim_id)
+    return claim
+
+
+def window(
+    conn: sqlite3.Connection, source_id: int, start: int, end: int, chars: int
+) -> dict[str, Any]:
+    """``[start, end)`` of a source's text with up to ``chars`` characters around it.
+
+    Where the window cuts into the text it is trimmed to whole paragraphs when a paragraph
+    break is within reach, else to whole words. Returns ``start``, ``end`` and ``text``.
+    """
+    lo = max(0, start - chars)
+    text = _substr(conn, "sources", "text", source_id, lo, end + chars)
+    cut_at_end = len(text) == end + chars - lo
+    head, tail = start - lo, end - lo
+    if lo > 0:
+        cut = text.find("\n\n", 0, head)
+        cut = cut + 2 if cut >= 0 else text.find(" ", 0, head) + 1
+        text, tail, lo = text[cut:], tail - cut, lo + cut
+    if cut_at_end:
+        cut = text.rfind("\n\n", tail)
+        cut = cut if cut >= 0 else text.rfind(" ", tail)
+        if cut >= tail:
+            text = text[:cut]
+    return {"start": lo, "end": lo + len(text), "text": text}
+
+
+def claim_quotes(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, Any]]:
+    """A claim's quotations, each with the passage it was traced to (or no trace)."""
+    quotes = rows(
+        conn,
+        "SELECT q.*, s.title AS traced_title, s.kind AS traced_kind, s.published AS traced_published"
+        " FROM quotes q LEFT JOIN sources s ON s.id = q.traced_source_id"
+        " WHERE q.claim_id = ? ORDER BY q.start, q.id",
+        (claim_id,),
+    )
+    for quote in quotes:
+        quote["differences"] = _json(quote.get("differences")) or []
+        quote["traced_context"] = None
+        if quote["traced_source_id"] is not None and quote["traced_start"] is not None:
+            quote["traced_context"] = window(
+                conn,
+                quote["traced_source_id"],
+                quote["traced_start"],
+                quote["traced_end"] or quote["traced_start"],
+                CONTEXT_CHARS // 2,
+            )
+    return quotes
+
+
+def citation_chain(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, Any]]:
+    """What a claim cites, then what each cited source cites, a few hops deep, without cycles.
+
+    Each entry has ``depth`` (1 for the claim's own citations), the mention, and the cited
+    source when the citation was resolved.
+    """
+    first = rows(
+        conn,
+        "SELECT c.id, c.citing_source_id, c.mention, c.kind, c.identifier, c.cited_source_id,"
+        " c.confidence, s.title AS cited_title, s.kind AS cited_kind, s.published AS cited_published"
+        " FROM citations c LEFT JOIN sources s ON s.id = c.cited_source_id"
+        " WHERE c.claim_id = ? ORDER BY c.start, c.id",
+        (claim_id,),
+    )
+    first += rows(
+        conn,
+        "SELECT NULL AS id, a.source_id AS citing_source_id, a.mention, 'attribution' AS kind,"
+        " NULL AS identifier, a.cited_source_id, NULL AS confidence, s.title AS cited_title,"
+        " s.kind AS cited_kind, s.published AS cited_published FROM attributions a"
+        " JOIN sources s ON s.id = a.cited_source_id WHERE a.claim_id = ?"
+        " AND a.cited_source_id IS NOT NULL",
+        (claim_id,),
+    )
+    chain: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    level = first
+    for depth in range(1, MAX_CITATION_DEPTH + 1):
+        following: list[dict[str, Any]] = []
+        for citation in level:
+            citation["depth"] = depth
+            chain.append(citation)
+            cited = citation["cited_source_id"]
+            if cited is None or cited in seen:
+                continue
+            seen.add(cited)
+            following += rows(
+                conn,
+                "SELECT c.id, c.citing_source_id, c.mention, c.kind, c.identifier,"
+                " c.cited_source_id, c.confidence, s.title AS cited_title, s.kind AS cited_kind,"
+                " s.published AS cited_published FROM citations c"
+                " LEFT JOIN sources s ON s.id = c.cited_source_id"
+                " WHERE c.citing_source_id = ? ORDER BY c.start, c.id LIMIT 50",
+                (cited,),
+            )
+        level = following
+        if not level:
+            break
+    return chain
+
+
+def linked_claims(conn: sqlite3.Connection, claim_id: int) -> dict[int, dict[str, Any]]:
+    """Claims reachable through claim_links (both directions), with the first link's relation."""
+    found: dict[int, dict[str, Any]] = {}
+    frontier = [claim_id]
+    seen = {claim_id}
+    while frontier and len(found) < MAX_LINKED_CLAIMS:
+        marks = ",".join("?" for _ in frontier)
+        links = rows(
+            conn,
+            f"SELECT claim_id AS a, other_claim_id AS b, relation, score, method FROM claim_links"
+            f" WHERE claim_id IN ({marks}) UNION ALL"
+            f" SELECT other_claim_id AS a, claim_id AS b, relation, score, method FROM claim_links"
+            f" WHERE other_claim_id IN ({marks})",
+            [*frontier, *frontier],
+        )
+        frontier = []
+        for link in links:
+            other = link["b"]
+            if other in seen:
+                continue
+            seen.add(other)
+            found[other] = {
+                "relation": link["relation"],
+                "score": link["score"],
+                "method": link["method"],
+                "via": link["a"],
+            }
+            frontier.append(other)
+            if len(found) >= MAX_LINKED_CLAIMS:
+                break
+    return found
+
+
+REPORT_COLUMNS = (
+    "c.id AS claim_id, c.text, c.start, c.end, c.page, c.source_id, s.kind, s.title, s.author,"
+    " s.publisher, s.published, s.retrieved, s.url, s.canonical_url, s.reference_id, s.parent_id,"
+    " s.raw_sha256"
+)
+
+
+def reports(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, Any]]:
+    """Every source that reports a claim (this one included), earliest publication first."""
+    linked = linked_claims(conn, claim_id)
+    ids = [claim_id, *linked]
+    found = []
+    for chunk in _chunks(ids, 500):
+        found += rows(
+            conn,
+            f"SELECT {REPORT_COLUMNS} FROM claims c JOIN sources s ON s.id = c.source_id"
+            f" WHERE c.id IN ({','.join('?' for _ in chunk)})",
+            chunk,
+        )
+    for row in found:
+        row["this"] = row["claim_id"] == claim_id
+        row.update(linked.get(row["claim_id"], {"relation": None, "score": None, "method": None}))
+    found.sort(key=date_key)
+    return found
+
+
+# --- search -------------------------------------------------------------------------------
+
+_FTS_TOKEN = re.compile(r'"[^"]*"|[^\s"]+')
+
+
+def fts_query(query: str) -> str:
+    """A user's words as an FTS5 query: each word (or "quoted phrase") as a literal phrase."""
+    terms = []
+    for token in _FTS_TOKEN.findall(query):
+        inner = token.strip('"').replace('"', "")
+        if inner.strip():
+            terms.append('"' + inner + '"')
+    return " ".join(terms)
+
+
+def search(
+    conn: sqlite3.Connection, query: str, limit: int = 20, offset: int = 0
+) -> dict[str, Any]:
+    """Claims and sources matching ``query``, best first, with the matches marked.
+
+    Matched terms are wrapped in :data:`HIT_START` / :data:`HIT_END` so that a page can escape
+    the text first and mark the hits after. ``more_claims`` / ``more_sources`` say whether a
+    further page exists (counting every match would cost as much as the search).
+    """
+    match = fts_query(query)
+    result: dict[str, Any] = {
+        "query": query,
+        "claims": [],
+        "sources": [],
+        "more_claims": False,
+        "more_sources": False,
+    }
+    if not match:
+        return result
+    claims = rows(
+        conn,
+        f"SELECT c.id, c.source_id, c.text, c.score, c.kind, c.page,"
+        f" highlight(claims_fts, 0, '{HIT_START}', '{HIT_END}') AS marked,"
+        f" s.title, s.kind AS source_kind, s.publisher, s.published, claims_fts.rank AS rank"
+        f" FROM claims_fts JOIN claims c ON c.id = claims_fts.rowid"
+        f" JOIN sources s ON s.id = c.source_id"
+        f" WHERE claims_fts MATCH ? ORDER BY claims_fts.rank LIMIT ? OFFSET ?",
+        (match, limit + 1, offset),
+    )
+    sources = rows(
+        conn,
+        f"SELECT s.id, s.kind, s.title, s.publisher, s.published, s.reference_id,"
+        f" highlight(sources_fts, 0, '{HIT_START}', '{HIT_END}') AS marked_title,"
+        f" snippet(sources_fts, 1, '{HIT_START}', '{HIT_END}', '…', 32) AS snippet,"
+        f" sources_fts.rank AS rank"
+        f" FROM sources_fts JOIN sources s ON s.id = sources_fts.rowid"
+        f" WHERE sources_fts MATCH ? ORDER BY sources_fts.rank LIMIT ? OFFSET ?",
+        (match, limit + 1, offset),
+    )
+    result["more_claims"] = len(claims) > limit
+    result["more_sources"] = len(sources) > limit
+    result["claims"] = claims[:limit]
+    result["sources"] = sources[:limit]
+    return result
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _substr(
+    conn: sqlite3.Connection, table: str, column: str, row_id: int, start: int, end: int
+) -> str:
+    """``text[start:end]`` of one row, cut inside SQLite (its substr counts code points)."""
+    row = conn.execute(
+        f"SELECT substr({column}, ?, ?) FROM {table} WHERE id = ?",
+        (start + 1, max(0, end - start), row_id),
+    ).fetchone()
+    return row[0] if row and row[0] is not None else ""
+
+
+def _json(value: Any) -> Any:
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _chunks(items: Iterable[int], size: int) -> Iterable[list[int]]:
+    chunk: list[int] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
