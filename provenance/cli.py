@@ -14,6 +14,7 @@ import click
 from . import __version__
 from .db import default_path, get_source, list_claims, list_sources, open_db
 from .errors import ProvenanceError
+from .export import DEFAULT_BASE_URL, FORMATS
 from .inputs import Limits
 
 db_option = click.option(
@@ -259,7 +260,9 @@ def serve(db_path: str | None, host: str, port: int, live: bool) -> None:
     if not live and not immutable:
         click.echo("Another process is writing: serving read-only, not immutable.", err=True)
     with tempfile.TemporaryDirectory(prefix="provenance-serve-") as folder:
-        inspect_file = write_inspect_file(path, Path(folder) / "inspect.json") if immutable else None
+        inspect_file = (
+            write_inspect_file(path, Path(folder) / "inspect.json") if immutable else None
+        )
         args = serve_arguments(path, Path(folder), immutable=immutable, inspect_file=inspect_file)
         click.echo(
             f"Serving {path} ({'immutable' if immutable else 'read-only'}) at http://{host}:{port}/",
@@ -269,3 +272,49 @@ def serve(db_path: str | None, host: str, port: int, live: bool) -> None:
             [*args, "--host", host, "--port", str(port)], prog_name="provenance serve"
         )
 
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    required=True,
+    help="W3C Web Annotation JSON-LD, PROV-JSON, schema.org Claim JSON-LD or CSV.",
+)
+@click.option("--source", "source_id", type=int, help="Only the claims of this source.")
+@click.option(
+    "--base-url",
+    default=DEFAULT_BASE_URL,
+    show_default=True,
+    help="Address the database is published at (`provenance serve`): identifiers and links "
+    "are built from it.",
+)
+@click.option(
+    "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File to write."
+)
+@db_option
+def export(
+    fmt: str, source_id: int | None, base_url: str, output: Any, db_path: str | None
+) -> None:
+    """Export claims with their sources in a standard format.
+
+    annotation: W3C Web Annotation collection (TextQuote and TextPosition selectors, capture
+    date and archived copy); prov: PROV-JSON (captures, sources, claims, quotations, ingest
+    runs and the tool version); claimreview: schema.org Claim items with appearance and
+    firstAppearance, ready for a ClaimReview; csv: one row per claim.
+
+    \b
+    Example:
+        provenance export --format annotation --source 3 -o claims.jsonld
+    """
+    from .export import export as run_export
+
+    path = Path(db_path or default_path())
+    db = _open(str(path))
+    try:
+        count = run_export(
+            db.conn, fmt, output, source_id=source_id, base_url=base_url, database=path.stem
+        )
+    except ProvenanceError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{count} claims exported as {fmt}", err=True)
