@@ -9,7 +9,6 @@ in metadata) and on 1.0 (stored queries in the configuration).
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -277,9 +276,9 @@ def metadata(database: str = "provenance") -> dict[str, Any]:
 
 def takes_config() -> bool:
     """Whether this Datasette reads table options and stored queries from a config (1.0)."""
-    from datasette.app import Datasette  # not at import: Datasette loads this plugin from app
+    from datasette.version import __version__ as datasette_version
 
-    return "config" in inspect.signature(Datasette.__init__).parameters
+    return int(datasette_version.split(".")[0]) >= 1
 
 
 def split(database: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
