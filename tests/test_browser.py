@@ -1,0 +1,359 @@
+"""What a person sees: Playwright driving the system Chromium against `provenance serve`.
+
+The browser is Debian's /usr/bin/chromium (never a downloaded one), headless, without sandbox,
+GPU or background networking; every request that does not go to the local server is refused
+and counted. Outside CI the tests skip when Chromium or Playwright is missing; in CI
+(``CI=true``) they must run. Screenshots go to ``$PROVENANCE_SCREENSHOT_DIR`` (default: the
+test's temporary folder).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conftest import FIXTURES, ROOT
+from .publishing import build_database
+
+CHROMIUM = os.environ.get("PROVENANCE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+class Site:
+    """`provenance serve` on a free local port, in its own process."""
+
+    def __init__(self, db: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.db = db
+        env = {k: v for k, v in os.environ.items() if k != "PROVENANCE_DB"}
+        self.log = db.with_suffix(".serve.log")
+        with self.log.open("wb") as log:  # a file, not a pipe nobody reads while serving
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", "from provenance.cli import cli; cli()", "serve"]
+                + ["--db", str(db), "--port", str(self.port)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(self.url("/-/versions.json"), timeout=1).close()
+                break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(
+                        f"provenance serve did not start: {self.log.read_text()}"
+                    ) from None
+                time.sleep(0.1)
+
+    def url(self, path: str) -> str:
+        return self.origin + path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory, browser) -> Iterator[Site]:
+    db = build_database(tmp_path_factory.mktemp("demo") / "demo.db", ROOT / "sources")
+    site = Site(db)
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory, browser) -> Iterator[Site]:
+    db = build_database(
+        tmp_path_factory.mktemp("hostile") / "hostile.db", FIXTURES / "hostile-page.html"
+    )
+    site = Site(db)
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    folder = Path(os.environ.get("PROVENANCE_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def page(browser, request):
+    """A page whose requests may only reach the local server; others are refused and kept."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    refused: list[str] = []
+
+    def only_local(route):
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.refused = refused
+    yield tab
+    context.close()
+    assert refused == [], f"the page tried to reach the network: {refused}"
+
+
+# JS: where a highlight sits, counted in code points of the text layer it is shown in.
+MEASURE = """
+(mark) => {
+  const layer = mark.closest('.text-layer');
+  const range = document.createRange();
+  range.setStart(layer, 0);
+  range.setEnd(mark, 0);
+  const before = Array.from(range.toString()).length;
+  const start = Number(layer.dataset.start) + before;
+  const box = mark.getBoundingClientRect();
+  return {
+    start: start,
+    end: start + Array.from(mark.textContent).length,
+    text: mark.textContent,
+    layerStart: Number(layer.dataset.start),
+    layerText: layer.textContent,
+    visible: box.width > 0 && box.height > 0,
+  };
+}
+"""
+
+
+def stored_claim(db: Path, claim_id: int) -> tuple[int, int, str, str]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT c.start, c.end, c.text, s.text FROM claims c"
+            " JOIN sources s ON s.id = c.source_id WHERE c.id = ?",
+            (claim_id,),
+        ).fetchone()
+    finally:
+        conn.close()
+
+
+def assert_highlight_at(found: dict, start: int, end: int, text: str, source_text: str) -> None:
+    assert found["visible"], "the highlight is not visible"
+    layer_end = found["layerStart"] + len(found["layerText"])
+    assert source_text[found["layerStart"] : layer_end] == found["layerText"]
+    assert (found["start"], found["end"]) == (start, end), "the highlight is misplaced"
+    assert found["text"] == text == source_text[start:end]
+
+
+def test_search_a_claim_follow_it_and_find_it_highlighted_in_its_source(
+    page, demo_site, screenshots
+):
+    page.goto(demo_site.url("/"))
+    page.get_by_role("link", name="demo", exact=True).click()
+    page.get_by_role("link", name="Search claims and sources", exact=True).click()
+    page.fill("form.provenance-search input[name=q]", "radar")
+    page.press("form.provenance-search input[name=q]", "Enter")
+    page.wait_for_selector(".claim-result")
+    assert page.locator(".claim-result mark.hit").first.inner_text().lower() == "radar"
+    page.locator(".claim-result a.claim-link").first.click()
+    page.wait_for_url(re.compile(r"/demo/-/claim/\d+$"))
+    claim_id = int(page.url.rsplit("/", 1)[1])
+    start, end, text, source_text = stored_claim(demo_site.db, claim_id)
+
+    found = page.eval_on_selector("mark#claim-highlight", MEASURE)
+    assert_highlight_at(found, start, end, text, source_text)
+    page.screenshot(path=str(screenshots / "claim-page.png"), full_page=True)
+
+    page.click("a.in-source")
+    page.wait_for_url(re.compile(rf"/demo/-/source/\d+#claim-{claim_id}$"))
+    assert page.evaluate("document.querySelector(':target').id") == f"claim-{claim_id}"
+    found = page.eval_on_selector(f"mark#claim-{claim_id}", MEASURE)
+    assert_highlight_at(found, start, end, text, source_text)
+    page.screenshot(path=str(screenshots / "claim-in-source.png"))
+    for name in ("claim-page.png", "claim-in-source.png"):
+        assert (screenshots / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_claim_of_a_pdf_is_highlighted_on_its_page(page, demo_site):
+    conn = sqlite3.connect(demo_site.db)
+    [(source_id,)] = conn.execute("SELECT id FROM sources WHERE kind = 'pdf'").fetchall()
+    claims = conn.execute(
+        "SELECT id, start, end, text, page FROM claims WHERE source_id = ?", (source_id,)
+    ).fetchall()
+    [(source_text,)] = conn.execute("SELECT text FROM sources WHERE id = ?", (source_id,))
+    conn.close()
+    page.goto(demo_site.url(f"/demo/-/source/{source_id}"))
+    for claim_id, start, end, text, number in claims:
+        mark = f"section#page-{number} mark#claim-{claim_id}"
+        assert_highlight_at(page.eval_on_selector(mark, MEASURE), start, end, text, source_text)
+
+
+# --- injection ------------------------------------------------------------------------------
+
+# JS: anything on the page that could run script the source brought with it.
+DANGERS = """
+() => {
+  const found = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const attr of el.attributes) {
+      const name = attr.name.toLowerCase();
+      // Datasette has handlers of its own; every payload of the fixture names __pwned.
+      if (name.startsWith('on') && attr.value.includes('__pwned')) {
+        found.push(`${el.tagName} ${name}=${attr.value}`);
+      }
+      if (['href', 'src', 'action', 'formaction', 'xlink:href', 'data'].includes(name)
+          && /^\\s*(javascript|vbscript|data):/i.test(attr.value)) {
+        found.push(`${el.tagName} ${name}=${attr.value}`);
+      }
+    }
+    if (el.tagName === 'SCRIPT' && el.textContent.includes('__pwned')) found.push('script');
+    if (['IFRAME', 'OBJECT', 'EMBED'].includes(el.tagName)) found.push(el.tagName);
+  }
+  if (window.__pwned !== undefined) found.push(`ran: ${window.__pwned}`);
+  return found;
+}
+"""
+
+SKIP = re.compile(r"\.(json|csv|blob|db)$|/original$|^/-/static|_blob_column=|\.json\?|\.csv\?")
+
+
+def crawl(page, site: Site, start_paths: list[str], limit: int = 200) -> list[str]:
+    """Visit pages breadth first (one visit per path and query) and return them."""
+    queue = list(start_paths)
+    seen_paths: set[str] = set()
+    visited: list[str] = []
+    while queue and len(visited) < limit:
+        target = queue.pop(0)
+        parts = urlsplit(target)
+        if target in visited or SKIP.search(parts.path) or SKIP.search(target):
+            continue
+        if parts.path in seen_paths and target not in start_paths:
+            continue  # sort and facet variants of a page already seen
+        seen_paths.add(parts.path)
+        response = page.goto(site.url(target))
+        assert response is not None and response.status < 500, (target, response)
+        visited.append(target)
+        assert page.evaluate(DANGERS) == [], target
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)"):
+            link = urlsplit(href)
+            if link.netloc == urlsplit(site.origin).netloc:
+                queue.append(link.path + (f"?{link.query}" if link.query else ""))
+    return visited
+
+
+def test_nothing_a_source_carries_runs_in_the_published_site(page, hostile_site):
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    reflected = "<script>window.__pwned='param'</script>\"><img src=x onerror=window.__pwned=1>"
+    from urllib.parse import quote
+
+    visited = crawl(
+        page,
+        hostile_site,
+        [
+            "/",
+            "/hostile/sources",
+            "/hostile/claims",
+            "/hostile/-/source/1",
+            "/hostile/-/source/1?start=0&end=40",
+            "/hostile/-/search?q=" + quote("pwned script"),
+            "/hostile/-/search?q=" + quote(reflected),
+            "/hostile/who_reported_first?text=" + quote("pwned"),
+            "/hostile/who_reported_first?text=" + quote(reflected),
+            "/hostile/claims_citing_source?source=1",
+            "/hostile/claims?_search=pwned",
+            "/hostile/sources?_search=pwned",
+            "/hostile/quotes",
+            "/hostile/attributions",
+            "/hostile/agents",
+            "/hostile/citations",
+        ],
+    )
+    conn = sqlite3.connect(hostile_site.db)
+    claims = [cid for (cid,) in conn.execute("SELECT id FROM claims")]
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'"
+            " AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_%' ESCAPE '\\'"
+        )
+    ]
+    conn.close()
+    assert {f"/hostile/-/claim/{cid}" for cid in claims} <= set(visited)
+    assert {f"/hostile/{table}" for table in tables} <= set(visited)
+    assert {"/hostile/sources/1", "/hostile/claims/1"} <= set(visited)
+    assert dialogs == []
+
+    # The hostile markup is there, shown as text rather than dropped.
+    page.goto(hostile_site.url("/hostile/-/source/1"))
+    body = page.inner_text("body")
+    assert '<script>window.__pwned="claim-script"</script>' in body
+    assert "javascript:window.__pwned='canonical'" in body
+    assert page.evaluate(DANGERS) == []
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<script>window.__pwned = 1</script>",
+        '<img src="x" onerror="window.__pwned = 2">',
+        '<b onmouseover="window.__pwned = 4">hover</b>',
+        '<a href="javascript:window.__pwned = 3">link</a>',
+        '<iframe src="about:blank"></iframe>',
+    ],
+)
+def test_the_check_sees_injected_script(page, markup):
+    page.set_content(f"<p>text</p>{markup}")
+    assert page.evaluate(DANGERS) != []
+
+
+def test_the_archived_original_downloads_without_running(page, hostile_site, tmp_path):
+    page.goto(hostile_site.url("/hostile/-/source/1"))
+    with page.expect_download() as download:
+        page.click("a.download")
+    saved = tmp_path / "original.html"
+    download.value.save_as(saved)
+    assert saved.read_bytes() == (FIXTURES / "hostile-page.html").read_bytes()
+    assert page.evaluate(DANGERS) == []
+    assert page.url == hostile_site.url("/hostile/-/source/1")
