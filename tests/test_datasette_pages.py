@@ -228,6 +228,17 @@ async def test_unknown_ids_are_not_found(ds, path):
     await get(ds, path, status=404)
 
 
+async def test_pages_respect_who_may_view_the_database(demo):
+    from datasette.app import Datasette
+
+    locked = Datasette([str(demo)], metadata={"databases": {"demo": {"allow": {"id": "editor"}}}})
+    cid = claim_id(demo, '"We watch them on radar and we cannot move," the coast guard')
+    for path in [f"/demo/-/claim/{cid}", "/demo/-/source/1", "/demo/-/source/1/original"]:
+        await get(locked, path, status=403)
+    await get(locked, "/demo/-/search?q=radar", status=403)
+    assert "/demo/-/search" not in (await get(locked, "/")).text
+
+
 async def test_pages_only_serve_provenance_databases(tmp_path):
     from datasette.app import Datasette
 

@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 from .facets import YearFacet
 from .pages import (
     Links,
+    can_view,
     claim_view,
     is_provenance,
     original_view,
@@ -46,7 +47,11 @@ def menu_links(datasette: Any, actor: Any) -> Any:
     async def links() -> list[dict[str, str]]:
         found = []
         for name in datasette.databases:
-            if name != "_internal" and await is_provenance(datasette, name):
+            if (
+                name != "_internal"
+                and await is_provenance(datasette, name)
+                and await can_view(datasette, actor, name)
+            ):
                 found.append(
                     {
                         "href": Links(datasette, name).search(),
