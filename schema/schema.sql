@@ -170,9 +170,13 @@ CREATE INDEX idx_quotes_claim_id ON quotes (claim_id);
 CREATE INDEX idx_quotes_source_id ON quotes (source_id);
 CREATE INDEX idx_quotes_speaker_agent_id ON quotes (speaker_agent_id);
 CREATE INDEX idx_quotes_traced_source_id ON quotes (traced_source_id);
+CREATE INDEX idx_sources_classification ON sources (classification);
 CREATE INDEX idx_sources_kind ON sources (kind);
+CREATE INDEX idx_sources_origin ON sources (origin)
+;
 CREATE INDEX idx_sources_parent_id ON sources (parent_id);
 CREATE INDEX idx_sources_published ON sources (published);
+CREATE INDEX idx_sources_publisher ON sources (publisher);
 CREATE INDEX idx_sources_raw_sha256 ON sources (raw_sha256);
 CREATE INDEX idx_sources_reference_id ON sources (reference_id);
 CREATE INDEX idx_structure_source_id ON structure (source_id);
