@@ -29,6 +29,9 @@ MAX_LINKED_CLAIMS = 200
 MAX_CITATION_DEPTH = 4
 #: Markers that FTS5 puts around matched terms; normalised text layers never hold them.
 HIT_START, HIT_END = "\x02", "\x03"
+#: At most this many matches are ranked: BM25 over every match of a common word costs
+#: hundreds of milliseconds at a million claims. Beyond it, the most recently added are ranked.
+RANK_WINDOW = 10_000
 
 
 def rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -338,43 +341,49 @@ def search(
     """Claims and sources matching ``query``, best first, with the matches marked.
 
     Matched terms are wrapped in :data:`HIT_START` / :data:`HIT_END` so that a page can escape
-    the text first and mark the hits after. ``more_claims`` / ``more_sources`` say whether a
-    further page exists (counting every match would cost as much as the search).
+    the text first and mark the hits after. ``claims_total`` / ``sources_total`` count every
+    match; when there are more than :data:`RANK_WINDOW`, the ranking covers the
+    :data:`RANK_WINDOW` added last (``claims_windowed`` / ``sources_windowed`` say so).
     """
     match = fts_query(query)
-    result: dict[str, Any] = {
-        "query": query,
-        "claims": [],
-        "sources": [],
-        "more_claims": False,
-        "more_sources": False,
-    }
+    result: dict[str, Any] = {"query": query, "claims": [], "sources": []}
+    for table in ("claims", "sources"):
+        result[f"{table}_total"] = 0
+        result[f"{table}_windowed"] = False
+        result[f"more_{table}"] = False
     if not match:
         return result
-    claims = rows(
-        conn,
-        f"SELECT c.id, c.source_id, c.text, c.score, c.kind, c.page,"
+    columns = {
+        "claims": "c.id, c.source_id, c.text, c.score, c.kind, c.page,"
         f" highlight(claims_fts, 0, '{HIT_START}', '{HIT_END}') AS marked,"
-        f" s.title, s.kind AS source_kind, s.publisher, s.published, claims_fts.rank AS rank"
-        f" FROM claims_fts JOIN claims c ON c.id = claims_fts.rowid"
-        f" JOIN sources s ON s.id = c.source_id"
-        f" WHERE claims_fts MATCH ? ORDER BY claims_fts.rank LIMIT ? OFFSET ?",
-        (match, limit + 1, offset),
-    )
-    sources = rows(
-        conn,
-        f"SELECT s.id, s.kind, s.title, s.publisher, s.published, s.reference_id,"
+        " s.title, s.kind AS source_kind, s.publisher, s.published",
+        "sources": "s.id, s.kind, s.title, s.publisher, s.published, s.reference_id,"
         f" highlight(sources_fts, 0, '{HIT_START}', '{HIT_END}') AS marked_title,"
-        f" snippet(sources_fts, 1, '{HIT_START}', '{HIT_END}', '…', 32) AS snippet,"
-        f" sources_fts.rank AS rank"
-        f" FROM sources_fts JOIN sources s ON s.id = sources_fts.rowid"
-        f" WHERE sources_fts MATCH ? ORDER BY sources_fts.rank LIMIT ? OFFSET ?",
-        (match, limit + 1, offset),
-    )
-    result["more_claims"] = len(claims) > limit
-    result["more_sources"] = len(sources) > limit
-    result["claims"] = claims[:limit]
-    result["sources"] = sources[:limit]
+        f" snippet(sources_fts, 1, '{HIT_START}', '{HIT_END}', '…', 32) AS snippet",
+    }
+    joins = {
+        "claims": "JOIN claims c ON c.id = claims_fts.rowid JOIN sources s ON s.id = c.source_id",
+        "sources": "JOIN sources s ON s.id = sources_fts.rowid",
+    }
+    for table in ("claims", "sources"):
+        fts = f"{table}_fts"
+        total = conn.execute(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?", (match,))
+        result[f"{table}_total"] = total.fetchone()[0]
+        floor = 0
+        if result[f"{table}_total"] > RANK_WINDOW:
+            floor = conn.execute(
+                f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                (match, RANK_WINDOW - 1),
+            ).fetchone()[0]
+            result[f"{table}_windowed"] = True
+        found = rows(
+            conn,
+            f"SELECT {columns[table]}, {fts}.rank AS rank FROM {fts} {joins[table]}"
+            f" WHERE {fts} MATCH ? AND {fts}.rowid >= ? ORDER BY {fts}.rank LIMIT ? OFFSET ?",
+            (match, floor, limit + 1, offset),
+        )
+        result[f"more_{table}"] = len(found) > limit
+        result[table] = found[:limit]
     return result
 
 

@@ -273,6 +273,20 @@ async def test_search_results_are_ranked_and_complete(ds, demo):
     assert {c["id"] for c in found["claims"]} == expected
 
 
+async def test_a_common_word_is_ranked_among_the_matches_added_last(ds, demo, monkeypatch):
+    from provenance import evidence
+
+    monkeypatch.setattr(evidence, "RANK_WINDOW", 3)
+    matching = sorted(
+        cid for cid, text in query(demo, "SELECT id, text FROM claims") if "coast" in text.lower()
+    )
+    found = (await get(ds, "/demo/-/search.json?q=coast")).json()
+    assert found["claims_total"] == len(matching) > 3 and found["claims_windowed"]
+    assert {c["id"] for c in found["claims"]} == set(matching[-3:])
+    html = (await get(ds, "/demo/-/search?q=coast")).text
+    assert "Ranked among the 3 claims added last" in html
+
+
 @pytest.mark.parametrize("q", ['"', "AND OR NOT (", "*", "near(", "'; DROP TABLE claims; --"])
 async def test_search_takes_any_text(ds, q):
     response = await ds.client.get("/demo/-/search", params={"q": q})

@@ -29,9 +29,18 @@ SETTINGS: dict[str, Any] = {
 CLAIM_SORTABLE = ["id", "score", "source_id"]
 
 _SQL_WHO_REPORTED_FIRST = """
-with hits as (
+with bound as (
+  -- rank at most the 10,000 matches added last: BM25 over every match of a common word is slow
+  select coalesce((
+    select rowid from claims_fts
+    where trim(:text, ' "') != '' and claims_fts match escape_fts(:text)
+    order by rowid desc limit 1 offset 9999
+  ), 0) as floor
+),
+hits as (
   select rowid from claims_fts
   where trim(:text, ' "') != '' and claims_fts match escape_fts(:text)
+    and rowid >= (select floor from bound)
   order by rank limit 200
 ),
 matched as (
@@ -93,8 +102,9 @@ def queries() -> dict[str, dict[str, Any]]:
     return {
         "who_reported_first": {
             "title": "Who reported this first?",
-            "description": "Claims matching some words (and the claims linked to them), "
-            "earliest publication first.",
+            "description": "The 200 claims that match some words best (and the claims linked "
+            "to them), earliest publication first. Give several words of the claim: when more "
+            "than 10,000 claims match, only the 10,000 added last are considered.",
             "sql": _SQL_WHO_REPORTED_FIRST,
             "params": ["text"],
         },
@@ -166,7 +176,6 @@ def tables() -> dict[str, dict[str, Any]]:
             "span of its source's text layer it was cut from. Open a claim's text for its "
             "context, attribution, quotations and other reports.",
             "label_column": "text",
-            "sort_desc": "score",
             "sortable_columns": CLAIM_SORTABLE,
             "fts_table": "claims_fts",
             "searchmode": "escaped",
@@ -190,7 +199,7 @@ def tables() -> dict[str, dict[str, Any]]:
             "title": "Attributions",
             "description": "Who a source says made a statement: the cue, the named source and "
             "the content, as spans of the source's text layer.",
-            "facets": ["agent_id", "cue"],
+            "facets": ["agent_id"],
             "columns": {
                 "cue": "The attribution cue (said, according to, told …)",
                 "mention": "How the source names who said it",

@@ -323,6 +323,7 @@ async def search_view(datasette: Any, request: Any) -> Response:
             "database": db.name,
             "query": query,
             "found": found,
+            "rank_window": evidence.RANK_WINDOW,
             "page": page,
             "links": links,
         },
