@@ -65,8 +65,9 @@ class Identifiers:
     def original(self, source_id: int) -> str:
         return f"{self.root}/-/source/{source_id}/original"
 
-    def row(self, table: str, row_id: int) -> str:
-        return f"{self.root}/{table}/{row_id}"
+    def prefix(self, page: str) -> str:
+        """The IRI prefix of one kind of page: ``-/claim/``, ``-/source/`` or a table's rows."""
+        return f"{self.root}/{page}/"
 
 
 def ni_uri(sha256_hex: str) -> str:
@@ -412,11 +413,11 @@ def prov_document(
     from prov.model import PROV, ProvDocument
 
     doc = ProvDocument()
-    source_ns = doc.add_namespace("source", ids.source(0)[:-1])
-    claim_ns = doc.add_namespace("claim", ids.claim(0)[:-1])
-    quote_ns = doc.add_namespace("quote", ids.row("quotes", 0)[:-1])
-    agent_ns = doc.add_namespace("agent", ids.row("agents", 0)[:-1])
-    event_ns = doc.add_namespace("event", ids.row("events", 0)[:-1])
+    source_ns = doc.add_namespace("source", ids.prefix("-/source"))
+    claim_ns = doc.add_namespace("claim", ids.prefix("-/claim"))
+    quote_ns = doc.add_namespace("quote", ids.prefix("quotes"))
+    agent_ns = doc.add_namespace("agent", ids.prefix("agents"))
+    event_ns = doc.add_namespace("event", ids.prefix("events"))
     ni_ns = doc.add_namespace("ni", "ni:///sha-256;")
     pkg_ns = doc.add_namespace("pkg", "pkg:pypi/")
     schema = doc.add_namespace("schema", "https://schema.org/")
