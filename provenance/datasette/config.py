@@ -85,8 +85,8 @@ select c.id, c.mention, c.kind, c.identifier, c.citing_source_id as source_id,
 from citations c join sources s on s.id = c.citing_source_id
   left join claims cl on cl.id = c.claim_id
 where c.cited_source_id is null
-order by c.id
-limit 1000
+order by c.id desc
+limit 200
 """.strip()
 
 _SQL_FAILED_INGESTS = """
@@ -117,8 +117,9 @@ def queries() -> dict[str, dict[str, Any]]:
         },
         "unresolved_citations": {
             "title": "Unresolved citations",
-            "description": "Mentions of documents (cable ids, URLs, DOIs, reports) that no "
-            "stored source matches yet.",
+            "description": "The 200 latest mentions of documents (cable ids, URLs, DOIs, "
+            "reports) that no stored source matches yet; the citations table filtered on "
+            "cited_source_id__isnull=1 pages through all of them.",
             "sql": _SQL_UNRESOLVED_CITATIONS,
         },
         "failed_ingests": {
