@@ -75,9 +75,8 @@ COPIED = {
 }
 
 
-def corpus_dir() -> Path | None:
-    path = Path(os.environ.get("PROVENANCE_CORPUS") or ROOT.parent / "shared" / "corpus")
-    return path if (path / "cables" / "html_08TRIPOLI").is_dir() else None
+def corpus_dir() -> Path:
+    return Path(os.environ.get("PROVENANCE_CORPUS") or ROOT.parent / "shared" / "corpus")
 
 
 def build(path: Path, corpus: Path, claims_wanted: int) -> None:
@@ -224,8 +223,11 @@ def main() -> None:
     parser.add_argument("--word", default="Qadhafi", help="word the search pages look for")
     args = parser.parse_args()
     corpus = corpus_dir()
-    if corpus is None:
-        print("skipped: the corpus is not at ../shared/corpus (set PROVENANCE_CORPUS)")
+    if not (corpus / "cables" / "html_08TRIPOLI").is_dir():
+        print(
+            f"skipped: no corpus at {corpus} (its cables/html_08TRIPOLI is missing;"
+            " set PROVENANCE_CORPUS)"
+        )
         return
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / ".gitignore").write_text("*\n")
