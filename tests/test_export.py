@@ -141,6 +141,15 @@ def records(document, kind):
     return [r for r in document.get_records() if r.get_type().localpart == kind]
 
 
+def pairs(document, kind, prov_type=None):
+    """(first, second) identifiers of the relations of a kind (and prov:type)."""
+    return {
+        (str(r.formal_attributes[0][1]), str(r.formal_attributes[1][1]))
+        for r in records(document, kind)
+        if prov_type is None or any(str(v) == prov_type for _, v in r.attributes)
+    }
+
+
 def test_prov_reads_back_with_the_prov_library(export):
     text = export("prov")
     document = ProvDocument.deserialize(content=text, format="json")
@@ -152,10 +161,7 @@ def test_every_claim_is_an_entity_derived_from_its_source(prov_document, demo):
     claims = dict(query(demo, "SELECT id, source_id FROM claims"))
     entities = {str(e.identifier) for e in records(prov_document, "Entity")}
     assert {f"claim:{cid}" for cid in claims} <= entities
-    derived = {
-        (str(r.formal_attributes[0][1]), str(r.formal_attributes[1][1]))
-        for r in records(prov_document, "Derivation")
-    }
+    derived = pairs(prov_document, "Derivation")
     assert {(f"claim:{cid}", f"source:{sid}") for cid, sid in claims.items()} <= derived
 
 
@@ -167,10 +173,7 @@ def test_ingest_runs_are_activities_with_the_tool_version_as_agent(prov_document
     assert activities == {f"event:{e}" for e in events}
     [tool] = [a for a in records(prov_document, "Agent") if str(a.identifier).startswith("pkg:")]
     assert str(tool.identifier) == f"pkg:provenance@{__version__}"
-    associations = {
-        (str(r.formal_attributes[0][1]), str(r.formal_attributes[1][1]))
-        for r in records(prov_document, "Association")
-    }
+    associations = pairs(prov_document, "Association")
     assert associations == {(a, str(tool.identifier)) for a in activities}
 
 
@@ -178,11 +181,7 @@ def test_traced_quotes_are_quotations_of_their_original(prov_document, demo):
     traced = query(
         demo, "SELECT id, traced_source_id FROM quotes WHERE traced_source_id IS NOT NULL"
     )
-    quotations = {
-        (str(r.formal_attributes[0][1]), str(r.formal_attributes[1][1]))
-        for r in records(prov_document, "Derivation")
-        if any(str(v) == "prov:Quotation" for _, v in r.attributes)
-    }
+    quotations = pairs(prov_document, "Derivation", "prov:Quotation")
     assert traced and quotations == {(f"quote:{q}", f"source:{s}") for q, s in traced}
 
 
@@ -194,11 +193,7 @@ def test_resolved_citations_are_primary_sources(prov_document, demo):
             " WHERE cited_source_id IS NOT NULL",
         )
     )
-    primary = {
-        (str(r.formal_attributes[0][1]), str(r.formal_attributes[1][1]))
-        for r in records(prov_document, "Derivation")
-        if any(str(v) == "prov:PrimarySource" for _, v in r.attributes)
-    }
+    primary = pairs(prov_document, "Derivation", "prov:PrimarySource")
     assert resolved and primary == {(f"source:{a}", f"source:{b}") for a, b in resolved}
 
 

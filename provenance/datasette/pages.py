@@ -123,12 +123,18 @@ def _int_arg(request: Any, name: str) -> int | None:
     return int(value) if value is not None and re.fullmatch(r"\d{1,12}", value) else None
 
 
-async def source_view(datasette: Any, request: Any) -> Response:
+async def _read(datasette: Any, request: Any, what: str, fetch: Any) -> tuple[Any, dict]:
+    """The database and ``fetch(conn, id)`` for the id in the URL, or 404."""
     db = await _database(datasette, request)
-    source_id = int(request.url_vars["source_id"])
-    source = await db.execute_fn(lambda conn: evidence.source_page(conn, source_id))
-    if source is None:
-        raise NotFound(f"no source {source_id}")
+    ident = int(request.url_vars[f"{what}_id"])
+    found = await db.execute_fn(lambda conn: fetch(conn, ident))
+    if found is None:
+        raise NotFound(f"no {what} {ident}")
+    return db, found
+
+
+async def source_view(datasette: Any, request: Any) -> Response:
+    db, source = await _read(datasette, request, "source", evidence.source_page)
     if request.url_vars.get("format") == "json":
         return _json(source)
     links = Links(datasette, db.name)
@@ -240,11 +246,7 @@ def download_name(source_id: int, sha: str, kind: str, input_name: str | None) -
 
 
 async def claim_view(datasette: Any, request: Any) -> Response:
-    db = await _database(datasette, request)
-    claim_id = int(request.url_vars["claim_id"])
-    claim = await db.execute_fn(lambda conn: evidence.claim_page(conn, claim_id))
-    if claim is None:
-        raise NotFound(f"no claim {claim_id}")
+    db, claim = await _read(datasette, request, "claim", evidence.claim_page)
     if request.url_vars.get("format") == "json":
         return _json(claim)
     links = Links(datasette, db.name)
