@@ -40,6 +40,12 @@ _FURNITURE = re.compile(
     r"more-link|read-more|edit-link|footer|navigation|pagination)(?:$|[\s_-])",
     re.I,
 )
+_LIST_NAMES = re.compile(
+    r"archive|categor|(?:^|[\s_-])tag(?:$|[\s_-])|blog-index|post-list|posts-list|listing"
+)
+_LIST_TITLE = re.compile(
+    r"^\s*(?:category|tag|tagged|archives?|posts? (?:in|about|tagged))\b", re.I
+)
 _SINGLE_BODY_CLASSES = {"single", "single-post", "post-template", "page-template", "single-format"}
 _ARTICLE_LD = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "report"}
 
@@ -110,6 +116,17 @@ def post_heading(el: HtmlElement) -> HtmlElement | None:
     return None
 
 
+def heading_text(heading: HtmlElement) -> str | None:
+    """A heading's text without dates inside it (an unclosed ``<h3>`` swallows the
+    ``<time>`` after it)."""
+    if not heading.xpath(".//time"):
+        return inner_text(heading) or None
+    trimmed = copy.deepcopy(heading)
+    for node in trimmed.xpath(".//time"):
+        node.drop_tree()
+    return inner_text(trimmed) or None
+
+
 def _has_date(el: HtmlElement) -> bool:
     if el.xpath(".//time | .//*[@datetime] | .//*[@itemprop='datePublished']"):
         return True
@@ -165,7 +182,32 @@ def _prose_outside(tree: HtmlElement, group: list[HtmlElement]) -> int:
     )
 
 
-def find_post_elements(tree: HtmlElement) -> list[HtmlElement]:
+def _lists_posts(tree: HtmlElement, el: HtmlElement) -> bool:
+    """Whether the page says it is a list of posts (an archive, category or tag page)."""
+    for node in (*el.iterancestors(), *tree.xpath("//body")):
+        names = " ".join(filter(None, (node.get("class"), node.get("id")))).lower()
+        if _LIST_NAMES.search(names):
+            return True
+    for heading in tree.xpath("//h1 | //title"):
+        if _LIST_TITLE.match(inner_text(heading)):
+            return True
+    return False
+
+
+def _single_post(tree: HtmlElement, candidates: list[HtmlElement], base_url: str | None):
+    """The one post of a list page that holds one (a category with a single post)."""
+    outer = [el for el in candidates if not any(a in candidates for a in el.iterancestors())]
+    inner = [el for el in candidates if el not in outer]
+    for el in inner or outer:
+        link = heading_link(post_heading(el), el)  # type: ignore[arg-type]
+        if base_url and link and urljoin(base_url, link).rstrip("/") == base_url.rstrip("/"):
+            continue  # the heading links to the page itself: an article
+        if _lists_posts(tree, el):
+            return [el]
+    return []
+
+
+def find_post_elements(tree: HtmlElement, base_url: str | None = None) -> list[HtmlElement]:
     """The post elements of a page holding many posts; empty for a single article."""
     if is_single_article(tree):
         return []
@@ -174,7 +216,7 @@ def find_post_elements(tree: HtmlElement) -> list[HtmlElement]:
     if not groups:
         groups = _groups(_structural_candidates(tree))
     if not groups:
-        return []
+        return _single_post(tree, candidates, base_url) if len(candidates) <= 2 else []
     # The largest group; among equals, the outermost (posts, not parts of one post).
     group = max(groups, key=lambda g: (len(g), -len(list(g[0].iterancestors()))))
     sizes = [len(inner_text(el)) for el in group]
@@ -287,7 +329,7 @@ def read_post(el: HtmlElement, base_url: str | None) -> Post:
     heading = post_heading(el)
     post = Post(element=el)
     if heading is not None:
-        post.title = inner_text(heading) or None
+        post.title = heading_text(heading)
         link = heading_link(heading, el)
         post.url = urljoin(base_url or "", link) if link else None
     post.published = _first_date(el)
@@ -300,4 +342,4 @@ def read_post(el: HtmlElement, base_url: str | None) -> Post:
 
 def find_posts(tree: HtmlElement, base_url: str | None = None) -> list[Post]:
     """The posts of a page holding many posts, in page order; empty for a single article."""
-    return [read_post(el, base_url) for el in find_post_elements(tree)]
+    return [read_post(el, base_url) for el in find_post_elements(tree, base_url)]
