@@ -143,7 +143,7 @@ class HtmlIngester(Ingester):
                     del meta.values[field]  # the first post's date or author, not the page's
             record = self._archive_page(posts)
         else:
-            record = self._article_page(tree, meta.values.get("title"))
+            record = self._article_page(tree, meta.values.get("title"), markup)
             if "author" not in meta.values:
                 byline = record.metadata.pop("byline", None)
                 if not meta.fill("author", byline, "markup:byline"):
@@ -163,11 +163,13 @@ class HtmlIngester(Ingester):
             child.language = child.language or record.language
         return record
 
-    def _article_page(self, tree: HtmlElement, title: str | None) -> Extracted:
+    def _article_page(self, tree: HtmlElement, title: str | None, markup: str) -> Extracted:
         main: MainText = extract_main_text(tree, title)
         blocks, extractor = main.blocks, f"html/{main.method}"
         if _length(blocks) < FALLBACK_BELOW:
-            other = _trafilatura_blocks(tree)
+            # A fresh tree: the main-text pass dropped <noscript>, which on pages that render
+            # with scripts holds the article.
+            other = _trafilatura_blocks(parse_html(markup))
             if _length(other) > FALLBACK_RATIO * max(1, _length(blocks)):
                 blocks, extractor = other, "html/trafilatura"
         builder = TextBuilder()

@@ -381,6 +381,9 @@ class _Attempt:
                 if _single_child(node, "p") and _link_density(node) < 0.25:
                     child = node[0]
                     child.tail = node.tail
+                    for name in ("class", "id"):  # keep what the wrapper said it was
+                        if node.get(name) and not child.get(name):
+                            child.set(name, node.get(name))
                     node.getparent().replace(node, child)
                     node = child
                     to_score.append(node)

@@ -46,6 +46,8 @@ _LIST_NAMES = re.compile(
 _LIST_TITLE = re.compile(
     r"^\s*(?:category|tag|tagged|archives?|posts? (?:in|about|tagged))\b", re.I
 )
+#: Paragraph text outside the posts beyond which a page is an article with teasers.
+OWN_PROSE = 800
 _SINGLE_BODY_CLASSES = {"single", "single-post", "post-template", "page-template", "single-format"}
 _ARTICLE_LD = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "report"}
 
@@ -127,14 +129,16 @@ def heading_text(heading: HtmlElement) -> str | None:
     return inner_text(trimmed) or None
 
 
+def _short_date(node: HtmlElement) -> str | None:
+    """A date that is all of an element's text ("March 3, 2015", "02/11/15" is not read)."""
+    text = inner_text(node)
+    return iso_date(text) if 6 <= len(text) <= 40 else None
+
+
 def _has_date(el: HtmlElement) -> bool:
     if el.xpath(".//time | .//*[@datetime] | .//*[@itemprop='datePublished']"):
         return True
-    for node in el.iter():
-        if isinstance(node.tag, str) and _DATE_CLASS.search(node.get("class") or ""):
-            if iso_date(inner_text(node)):
-                return True
-    return False
+    return any(isinstance(node.tag, str) and _short_date(node) for node in el.iter())
 
 
 # --- finding the group of posts --------------------------------------------------------------
@@ -170,16 +174,24 @@ def _structural_candidates(tree: HtmlElement) -> list[HtmlElement]:
     return found
 
 
+_NOT_PROSE = {"nav", "footer", "aside", "header", "script", "style", "form", "noscript", "template"}
+
+
 def _prose_outside(tree: HtmlElement, group: list[HtmlElement]) -> int:
-    """Characters of paragraph text on the page outside the posts (an article with teasers)."""
-    inside = set()
-    for el in group:
-        inside.update(id(p) for p in el.iter("p"))
-    return sum(
-        len(inner_text(p))
-        for p in tree.iter("p")
-        if id(p) not in inside and not p.xpath("ancestor::nav|ancestor::footer|ancestor::aside")
-    )
+    """Characters of running text on the page outside the posts (an article with teasers):
+    text chunks of a sentence or more, in paragraphs or between ``<br>``s."""
+    skip = set(group)
+    total = 0
+    stack = list(tree.iterchildren())
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str) or el in skip or el.tag in _NOT_PROSE:
+            continue
+        for chunk in (el.text, *(child.tail for child in el)):
+            if chunk and len(chunk.strip()) >= 80:
+                total += len(chunk.strip())
+        stack.extend(el.iterchildren())
+    return total
 
 
 def _lists_posts(tree: HtmlElement, el: HtmlElement) -> bool:
@@ -222,7 +234,7 @@ def find_post_elements(tree: HtmlElement, base_url: str | None = None) -> list[H
     sizes = [len(inner_text(el)) for el in group]
     if max(sizes) > 0.8 * sum(sizes) and max(sizes) > 2000:
         return []  # one long article with a few teasers beside it
-    if _prose_outside(tree, group) > max(2000, sum(sizes)):
+    if _prose_outside(tree, group) > max(OWN_PROSE, sum(sizes)):
         return []  # the page's own text outweighs the list: an article with related posts
     return group
 
@@ -246,6 +258,9 @@ def _first_date(el: HtmlElement) -> str | None:
             date = iso_date(inner_text(node))
             if date:
                 return date
+    for node in el.iter():
+        if isinstance(node.tag, str) and (date := _short_date(node)):
+            return date
     return None
 
 
