@@ -469,8 +469,7 @@ def section_cables(corpus: Path, results: dict) -> None:
     pages = sorted((corpus / "cables" / "html_08TRIPOLI").glob("*.html"))
     page_counts = Counter()
     for page in pages:
-        markup = page.read_text(encoding="utf-8", errors="replace")
-        cells = lxml.html.fromstring(markup).xpath("//table[@class='cable']//tr[td]/td")
+        cells = lxml.html.fromstring(page.read_bytes()).xpath("//table[@class='cable']//tr[td]/td")
         values = [" ".join(td.text_content().split()) for td in cells][:5]
         gold = dict(
             zip(

@@ -402,6 +402,7 @@ def parse_telegram(routing: str, body: str) -> Telegram:
     tel.classification = _with_caveats(level, caveats + "\n" + header)
     if tel.post and tel.serial is not None and tel.created:
         tel.reference_id = f"{tel.created[2:4]}{tel.post}{tel.serial}"
+        tel.sources.setdefault("reference_id", "serial line")
     if m := _SUBJECT.search(header or body[:3000]):
         subject = _SUBJECT_END.split(m.group("subject"), maxsplit=1)[0]
         tel.subject = " ".join(subject.split()) or None
@@ -435,6 +436,17 @@ def _header_end(body: str) -> int:
         if lines and not header:
             return para.start()
         pos = para.end()
+    if not body[pos:].strip():
+        # One block holding header and text alike: the text starts after the last header field.
+        ends = [
+            m.end()
+            for pattern in (_SUBJECT, _REF, _TAGS, _EO, _CLASSIFIED_BY)
+            for m in [pattern.search(body[:3000])]
+            if m
+        ]
+        if ends:
+            line_end = body.find("\n", max(ends))
+            return len(body) if line_end < 0 else line_end + 1
     return pos
 
 

@@ -76,14 +76,19 @@ class Reading:
         """How much of the text looks mis-mapped (0 = none)."""
         text = "".join(self.pages).replace("\ufffe", "")  # pdfium's soft hyphens are fine
         letters = sum(1 for c in text if not c.isspace()) or 1
+        # Odd characters count inside words only: a private-use bullet at a line's start is
+        # how Word's Symbol font writes "•", not a mis-mapped glyph.
         odd = sum(
             1
-            for c in text
-            if unicodedata.category(c) in ("Co", "Cn", "Cc")
-            and c not in "\n\r\t\f"
-            or "\u3400" <= c <= "\u4dbf"  # CJK extension A: rare, typical of a wrong CMap
-            or "\u02b0" <= c <= "\u02ff"  # modifier letters standing in for punctuation
-            or c == "\ufffd"
+            for i, c in enumerate(text)
+            if (
+                unicodedata.category(c) in ("Co", "Cn", "Cc")
+                and c not in "\n\r\t\f"
+                or "\u3400" <= c <= "\u4dbf"  # CJK extension A: rare, typical of a wrong CMap
+                or "\u02b0" <= c <= "\u02ff"  # modifier letters standing in for punctuation
+                or c == "\ufffd"
+            )
+            and (text[i - 1 : i].isalnum() or text[i + 1 : i + 2].isalnum())
         )
         shifted = sum(len(m.group(0)) for m in _SHIFTED.finditer(text))
         return (odd + shifted + 5 * self.unmapped) / letters

@@ -168,7 +168,7 @@ class WarcIngester(Ingester):
             return None
         headers = record.rec_headers
         uri = headers.get_header("WARC-Target-URI") or ""
-        status = record.http_headers.get_statuscode()
+        status = record.http_headers.get_statuscode() or ""
         content_type = record.http_headers.get_header("Content-Type") or ""
         payload = record.content_stream().read(MAX_PAYLOAD_BYTES + 1)
         if len(payload) > MAX_PAYLOAD_BYTES:
