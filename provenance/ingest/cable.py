@@ -85,11 +85,16 @@ _BANNER = re.compile(
     r"(?:[A-Z] ){5,}[A-Z])(?:[ \t]*(?://|/)?[ \t]*(?:NOFORN|SENSITIVE|SIPDIS))*[ \t]*$",
     re.M,
 )
+
+
 _MARKERS = re.compile(
-    r"(?:^|(?<=[\s.]))(?:END|BEGIN)\s+(?:OF\s+)?(?:SUMMARY|COMMENT|NOTE|TEXT|QUOTE|"
-    r"BACKGROUND|CABLE)\b\.?",
-    re.I,
-)
+    r"\b(?:END|BEGIN|End|Begin|end|begin)\s+(?:(?:OF|Of|of)\s+)?"
+    r"(?:SUMMARY|COMMENT|NOTE|TEXT|QUOTE|BACKGROUND|CABLE|Summary|Comment|Note|Text|Quote|"
+    r"Background|Cable|summary|comment|note|text|quote|background|cable)\b\.?"
+)  # literal alternatives: far faster than one pattern with re.I
+# The fast part of a page-furniture line, found first; the place name before it is then
+# taken back by hand (a pattern starting at every capital letter is slow on capitals).
+_FURNITURE_TAIL = re.compile(r"\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b[ \t]*")
 _RULES = re.compile(r"^[ \t]*[-=_]{3,}[ \t]*$", re.M)
 # Paragraph marking: "1.(C)", "¶3. (C)", "2. (U)", "A. (SBU)", "8.(S/NF)"
 _MARKING = re.compile(
@@ -450,9 +455,37 @@ def _header_end(body: str) -> int:
     return pos
 
 
+def _strip_page_furniture(body: str) -> str:
+    """Remove "TRIPOLI 00000430  002.2 OF 004" wherever it stands, place name included."""
+    pieces = []
+    last = 0
+    for match in _FURNITURE_TAIL.finditer(body):
+        start = match.start()
+        if start < 2 or body[start - 1] not in " \t":
+            continue
+        begin = start - 1
+        while (
+            begin > 0
+            and start - begin <= 32
+            and (body[begin - 1].isupper() or body[begin - 1] in " \t")
+        ):
+            begin -= 1
+        while begin < start and body[begin] in " \t":
+            begin += 1
+        if begin == start - 1 or not body[begin].isupper():
+            continue  # no place name before the number: not furniture
+        pieces.append(body[last:begin])
+        pieces.append(" ")
+        last = match.end()
+    pieces.append(body[last:])
+    return "".join(pieces)
+
+
 def _strip_furniture(body: str) -> str:
-    for pattern in _FURNITURE:
-        body = pattern.sub(" ", body)
+    if " OF " in body:
+        body = _strip_page_furniture(body)
+    if "PAGE" in body:
+        body = _FURNITURE[1].sub(" ", body)
     body = _BANNER.sub("", body)
     body = _RULES.sub("", body)
     return _MARKERS.sub("", body)
@@ -465,7 +498,7 @@ def _text_layer(body: str, subject: str | None) -> tuple[str, list[Span]]:
         builder.add(subject, "heading", label="subject")
     rest = _strip_furniture(body[_header_end(body) :])
     for para in re.split(r"\n[ \t]*\n", rest):
-        for piece in _INLINE_PARAGRAPH.split(para):
+        for piece in _INLINE_PARAGRAPH.split(para) if "  " in para else (para,):
             lines = [ln.strip() for ln in piece.split("\n") if ln.strip()]
             if not lines:
                 continue

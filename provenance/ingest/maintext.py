@@ -42,7 +42,14 @@ _VIDEOS = re.compile(
     r"(archive|upload\.wikimedia)\.org|player\.twitch\.tv)",
     re.I,
 )
-_COMMAS = re.compile("[\u002c\u060c\ufe50\ufe10\ufe11\u2e41\u2e34\u2e32\uff0c]")
+_COMMA_CHARS = "\u002c\u060c\ufe50\ufe10\ufe11\u2e41\u2e34\u2e32\uff0c"
+
+
+def _commas(text: str) -> int:
+    """Commas in any script (str.count is much faster than a pattern)."""
+    return sum(text.count(c) for c in _COMMA_CHARS)
+
+
 _AD_WORDS = re.compile(
     r"^(ad(vertising|vertisement)?|pub(licité)?|werb(ung)?|广告|Реклама|Anuncio)$", re.I
 )
@@ -207,7 +214,7 @@ def _has_block_child(el: HtmlElement) -> bool:
 
 
 def _without_content(el: HtmlElement) -> bool:
-    if el.text_content().strip():
+    if any(piece.strip() for piece in el.itertext()):  # stops at the first text
         return False
     children = len(el)
     return children == 0 or children == sum(1 for _ in el.iterdescendants("br", "hr"))
@@ -429,7 +436,7 @@ class _Attempt:
             ancestors = _ancestors(el, 5)
             if not ancestors:
                 continue
-            content = 1 + len(_COMMAS.split(text)) + min(len(text) // 100, 3)
+            content = 2 + _commas(text) + min(len(text) // 100, 3)
             for level, ancestor in enumerate(ancestors):
                 if ancestor.getparent() is None:
                     continue  # <html> itself is never a candidate
@@ -591,7 +598,7 @@ class _Attempt:
         weight = self.class_weight(el)
         if weight < 0:
             return True
-        if len(_COMMAS.findall(text)) >= 10:
+        if _commas(text) >= 10:
             return False
         paragraphs = sum(1 for _ in el.iter("p"))
         images = sum(1 for _ in el.iter("img"))

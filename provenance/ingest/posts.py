@@ -110,7 +110,9 @@ def heading_link(heading: HtmlElement, post: HtmlElement) -> str | None:
 def post_heading(el: HtmlElement) -> HtmlElement | None:
     """The heading that titles a post and links to it."""
     titled = [
-        h for h in el.iter() if isinstance(h.tag, str) and _TITLE_CLASS.search(h.get("class") or "")
+        h
+        for h in el.xpath(".//*[contains(@class, 'title') or contains(@class, 'p-name')]")
+        if _TITLE_CLASS.search(h.get("class") or "")
     ]
     for heading in titled + list(el.iter(*_HEADINGS)):
         if heading_link(heading, el) and inner_text(heading):
@@ -153,24 +155,37 @@ def _groups(candidates: list[HtmlElement]) -> list[list[HtmlElement]]:
     return [group for group in by_parent.values() if len(group) >= 2]
 
 
+_LINKED_HEADINGS = (
+    "//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
+    "[.//a[@href] or ancestor::a[@href]]"
+)
+
+
 def _structural_candidates(tree: HtmlElement) -> list[HtmlElement]:
     """Repeated sibling blocks, each with a heading link and a date (lists of posts in markup
-    of no known family)."""
-    found = []
-    body = tree.find("body")
-    for parent in (body if body is not None else tree).iter():
-        if not isinstance(parent.tag, str) or len(parent) < 2:
+    of no known family). Found from the linked headings up, not by trying every element."""
+    groups: dict[tuple[HtmlElement, str], list[HtmlElement]] = {}
+    for heading in tree.xpath(_LINKED_HEADINGS):
+        if not heading_link(heading, heading.getroottree().getroot()) or not inner_text(heading):
             continue
-        by_tag: dict[str, list[HtmlElement]] = {}
-        for child in parent:
-            if isinstance(child.tag, str) and child.tag not in _HEADINGS and child.tag != "a":
-                by_tag.setdefault(child.tag, []).append(child)
-        for siblings in by_tag.values():
-            if len(siblings) < 2:
-                continue
-            posts = [s for s in siblings if post_heading(s) is not None and _has_date(s)]
-            if len(posts) >= 2 and len(posts) >= 0.6 * len(siblings):
-                found.extend(posts)
+        node = heading
+        for _ in range(6):
+            parent = node.getparent()
+            if parent is None or parent.tag in ("body", "html"):
+                break
+            if node.tag not in _HEADINGS and node.tag != "a":
+                items = groups.setdefault((parent, node.tag), [])
+                if node not in items:
+                    items.append(node)
+            node = parent
+    found = []
+    for (parent, tag), items in groups.items():
+        if len(items) < 2:
+            continue
+        siblings = sum(1 for child in parent if child.tag == tag)
+        posts = [item for item in items if _has_date(item)]
+        if len(posts) >= 2 and len(posts) >= 0.6 * siblings:
+            found.extend(posts)
     return found
 
 
