@@ -104,3 +104,19 @@ def test_ref_citations_resolve_to_the_stored_cable(run_json, fixtures, db_path):
         .fetchall()
     )
     assert rows == [("08STATE14502", None), ("09ORVIK212", earlier["source_id"])]
+
+
+@pytest.mark.parametrize(
+    "repeated",
+    ["PAGE 02", "182017Z", "SECTION 02 OF 02", "E.O. 12356", "SUBJ:", "5288", "SIPDIS"],
+)
+def test_headers_repeated_before_a_later_section_stay_out(fixtures, repeated):
+    record = extract(fixtures, "telegram-sections.txt")
+    assert repeated not in record.text
+
+
+def test_a_sectioned_telegram_keeps_all_its_paragraphs(fixtures):
+    record = extract(fixtures, "telegram-sections.txt")
+    numbers = [s.number for s in record.structure if s.kind == "paragraph" and s.number]
+    assert numbers == [1, 2, 3]
+    assert record.reference_id == "90LANTERNBAY97" and record.author == "VALE"

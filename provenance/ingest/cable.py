@@ -51,13 +51,15 @@ _DE_SERIAL = re.compile(r"^\s*DE\s+[A-Z0-9]+\s+#(?P<serial>\d{1,5})", re.M)
 _ZNY = re.compile(r"^\s*ZN[YR]\s+(?P<letters>[CSEUT]{4,5})\b", re.M)
 _TAGS = re.compile(r"^\s*TAGS:?\s+(?P<tags>.+)$", re.M | re.I)
 _SUBJECT = re.compile(
-    r"(?:^|(?<=\s))SUBJ(?:ECT)?(?:\s*:\s*|\s+)(?P<subject>.+(?:\n(?![ \t]*\n)(?![ \t]*(?:REF|"
-    r"Classified|CLASSIFIED|\d{1,2}\s*\.|¶|E\.?\s?O\.?\s)).+)*)",
+    r"(?:^[ \t]*SUBJ(?:ECT)?(?:\s*:\s*|\s+)|(?<=\s)SUBJ(?:ECT)?\s*:\s*)(?P<subject>.+(?:\n(?![ \t]*\n)(?![ \t]*(?:REF|"
+    r"Classified|CLASSIFIED|\d{1,2}\s*\.|¶|E\.?\s?O\.?\s)).+){0,3})",  # a subject runs on 3 lines at most
     re.M | re.I,
 )
 # Where a subject glued to what follows it ends.
 _SUBJECT_END = re.compile(
-    r"\s+(?:REFS?:|REFTEL|Classified\s+By|¶|\((?:U|SBU|C|S)\)\s|\d{1,2}\.\s*\()", re.I
+    r"\s+(?:REFS?:|REFTEL|Classified\s+By|¶|\((?:U|SBU|C|S)\)\s|\d{1,2}\.\s*\(|"
+    r"\d\d:\d\d\b|(?:UNCLAS|CONFIDENTIAL|SECRET)\b|SIPDIS|E\.O\.\s|TAGS:)",
+    re.I,
 )
 _REF = re.compile(
     r"^\s*REFS?:?\s+(?P<ref>.+(?:\n(?![ \t]*\n)(?![ \t]*(?:Classified|CLASSIFIED|\(U\)|"
@@ -95,6 +97,7 @@ _MARKERS = re.compile(
 # The fast part of a page-furniture line, found first; the place name before it is then
 # taken back by hand (a pattern starting at every capital letter is slow on capitals).
 _FURNITURE_TAIL = re.compile(r"\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b[ \t]*")
+_SIPDIS = re.compile(r"[ \t]*\bSIPDIS\b")
 _RULES = re.compile(r"^[ \t]*[-=_]{3,}[ \t]*$", re.M)
 # Paragraph marking: "1.(C)", "¶3. (C)", "2. (U)", "A. (SBU)", "8.(S/NF)"
 _MARKING = re.compile(
@@ -408,9 +411,11 @@ def parse_telegram(routing: str, body: str) -> Telegram:
     if tel.post and tel.serial is not None and tel.created:
         tel.reference_id = f"{tel.created[2:4]}{tel.post}{tel.serial}"
         tel.sources.setdefault("reference_id", "serial line")
-    if m := _SUBJECT.search(header or body[:3000]):
-        subject = _SUBJECT_END.split(m.group("subject"), maxsplit=1)[0]
+    for m in _SUBJECT.finditer(header or body[:3000]):
+        subject = _SUBJECT_END.split(_strip_furniture(m.group("subject")), maxsplit=1)[0]
         tel.subject = " ".join(subject.split()) or None
+        if tel.subject:
+            break
     if m := _TAGS.search(header or body[:3000]):
         tel.tags = " ".join(m.group("tags").replace(",", " ").split()) or None
     if m := _REF.search(header or body[:3000]):
@@ -422,33 +427,62 @@ def parse_telegram(routing: str, body: str) -> Telegram:
     return tel
 
 
+# Header fields run together on one line ("SIPDIS E.O. 12958: DECL: 09/17/2028 TAGS: PREL AR").
+_GLUED_FIELD = re.compile(
+    r"E\.?\s?O\.?\s*\d{5}:?(?:\s*DECL:?\s*[\d/]+|\s*N/A)?|TAGS:?(?:\s+[A-Z]{2,}\b,?)+|"
+    r"(?:SUBJ(?:ECT)?|REFS?|Classified\s+By):[^\n]*"
+)
+
+
+_HEADER_FIELD = re.compile(
+    r"(?:^|(?<=\s))(?:E\.?\s?O\.?\s*1[23]\d{3}\b|TAGS:|SUBJ(?:ECT)?:|REFS?:|Classified\s+By\b)",
+    re.M | re.I,
+)
+
+
+def _past_header_lines(body: str, start: int) -> int:
+    """Skip the serial line, header lines and lines of glued header fields at ``start``."""
+    while start < len(body):
+        end = body.find("\n", start)
+        end = len(body) if end < 0 else end
+        line = body[start:end].strip()
+        glued = list(_GLUED_FIELD.finditer(line))
+        if not (
+            _serial_line([line])
+            or _HEADER_LINE.match(line)
+            or (glued and not line[glued[-1].end() :].strip())
+        ):
+            break
+        start = end + 1
+    return min(start, len(body))
+
+
 def _header_end(body: str) -> int:
     """Where the paragraphs of a telegram body begin (after classification, TAGS, SUBJECT...)."""
     match = _FIRST_PARAGRAPH.search(body)
     if match:
         return match.start()
+    fields = list(_HEADER_FIELD.finditer(body[:4000]))
+    if fields:
+        # No numbered paragraphs: the text starts after the block holding the last header
+        # field (E.O., TAGS, SUBJECT, REF, Classified By).
+        blank = re.compile(r"\n[ \t]*\n").search(body, fields[-1].end())
+        if blank and body[blank.end() :].strip():
+            return _past_header_lines(body, blank.end())
     pos = 0
     for para in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", body):
         lines = [_CLASSIFIED_BY_PREFIX.sub("", ln).strip() for ln in para.group(0).split("\n")]
         lines = [ln for ln in lines if ln and not _HEADER_LINE.match(ln)]
         if lines and _serial_line(lines[:1]):
             lines = lines[1:]
-        header = (
-            _SUBJECT.search(para.group(0))
-            or _REF.search(para.group(0))
-            or _EO.search(para.group(0))
-        )
+        start = para.group(0)[:400]  # a header field opens its block; later words do not count
+        header = _SUBJECT.search(start) or _REF.search(start) or _EO.search(start)
         if lines and not header:
-            return para.start()
+            return _past_header_lines(body, para.start())
         pos = para.end()
     if not body[pos:].strip():
         # One block holding header and text alike: the text starts after the last header field.
-        ends = [
-            m.end()
-            for pattern in (_SUBJECT, _REF, _TAGS, _EO, _CLASSIFIED_BY)
-            for m in [pattern.search(body[:3000])]
-            if m
-        ]
+        ends = [m.end() for m in _GLUED_FIELD.finditer(body[:1500])]
         if ends:
             line_end = body.find("\n", max(ends))
             return len(body) if line_end < 0 else line_end + 1
@@ -482,6 +516,8 @@ def _strip_page_furniture(body: str) -> str:
 
 
 def _strip_furniture(body: str) -> str:
+    # The distribution marker the State Department's system wrote into running text.
+    body = _SIPDIS.sub("", body)
     if " OF " in body:
         body = _strip_page_furniture(body)
     if "PAGE" in body:
@@ -491,12 +527,57 @@ def _strip_furniture(body: str) -> str:
     return _MARKERS.sub("", body)
 
 
+# Lines of a routing header, as repeated before each section of a long telegram.
+_ROUTING_LINE = re.compile(
+    r"^\s*(?:[A-Z]{1,2}\s+\d{6}Z\s+[A-Z]{3}\s+\d{2}\b|FM\s|TO\s|INFO\s|ACTION\s|PAGE\s+\d|"
+    r"-{5,}|ZN[YR]\s|DE\s|VZCZC|AM(?:EMBASSY|CONSUL)\s|SECSTATE\s|USMISSION\s|"
+    r"[A-Z]{2,6}-\d{2}\b|.*\b(?:WASHDC|IMMEDIATE|PRIORITY|ROUTINE)\b(?:\s+\d{4})?\s*$)"
+)
+_ADDRESS_LINE = re.compile(r"^\s*[A-Z][A-Z/ ,.&-]* FOR [A-Z]")
+_LATER_SECTION = re.compile(r"SECTION\s*0*(?:[2-9]|\d\d)\s*OF\s*\d+")
+
+
+def _drop_section_headers(text: str) -> str:
+    """Remove the routing and header lines repeated before sections 2, 3... of a telegram."""
+    if not _LATER_SECTION.search(text):
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _LATER_SECTION.search(_collapse_spaced(line.upper())) and _serial_line([line]):
+            while kept and (not kept[-1].strip() or _ROUTING_LINE.match(kept[-1])):
+                kept.pop()
+            i += 1
+            while i < len(lines) and (
+                not lines[i].strip()
+                or _HEADER_LINE.match(lines[i].strip())
+                or _ADDRESS_LINE.match(lines[i])
+                or _GLUED_FIELD.match(lines[i].strip())
+            ):
+                if re.match(r"\s*SUBJ", lines[i], re.I):
+                    # the subject may run on to the next line
+                    while i + 1 < len(lines) and lines[i + 1].strip():
+                        i += 1
+                i += 1
+            kept.append("")
+            continue
+        kept.append(line)
+        i += 1
+    return "\n".join(kept)
+
+
 def _text_layer(body: str, subject: str | None) -> tuple[str, list[Span]]:
     """The paragraphs of a telegram body, unwrapped, without header lines or page furniture."""
     builder = TextBuilder()
     if subject:
         builder.add(subject, "heading", label="subject")
-    rest = _strip_furniture(body[_header_end(body) :])
+    start = _header_end(body)
+    if len(body[start:].strip()) < 0.2 * len(body.strip()):
+        # The header ran into the text on one line: keep the text, header words and all.
+        start = min(start, _past_header_lines(body, 0))
+    rest = _strip_furniture(_drop_section_headers(body[start:]))
     for para in re.split(r"\n[ \t]*\n", rest):
         for piece in _INLINE_PARAGRAPH.split(para) if "  " in para else (para,):
             lines = [ln.strip() for ln in piece.split("\n") if ln.strip()]
