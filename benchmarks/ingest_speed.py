@@ -11,8 +11,8 @@ absent. Each round times, one after the other on the same bytes:
 - cables: ``ingest.extract`` on the telegrams of ``cables/cables.jsonl.gz`` written out as text;
 - PDFs: ``ingest.extract`` on ``pdf/reports``.
 
-It prints the median and spread of the rounds in MB/s (pages/s for PDFs) and the ratio of ours
-to the baseline. One core: run it on a quiet machine and compare ratios, not absolutes.
+It prints the median and spread of the rounds in MB/s (pages/s for PDFs) of CPU time of this
+process (one core), and the ratio of ours to the baseline; compare ratios, not absolutes.
 """
 
 from __future__ import annotations
@@ -40,13 +40,14 @@ def corpus_path() -> Path:
 
 
 def timed(fn, items) -> float:
-    start = time.perf_counter()
+    """CPU seconds of this process (less disturbed than wall time on a shared machine)."""
+    start = time.process_time()
     for item in items:
         try:
             fn(item)
         except ProvenanceError:
             pass
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def main() -> int:
