@@ -423,7 +423,7 @@ def section_posts(corpus: Path, results: dict) -> None:
 
 # --- cables ------------------------------------------------------------------------------
 
-_CABLE_FIELDS = ("reference_id", "created", "classification", "origin")
+_CABLE_FIELDS = ("reference_id", "created", "classification", "origin", "level")
 
 
 def _compare_cable(record, gold: dict) -> dict[str, bool]:
@@ -438,6 +438,8 @@ def _compare_cable(record, gold: dict) -> dict[str, bool]:
         "created": found["created"] == gold["created"][:10],
         "classification": found["classification"] == gold["classification"],
         "origin": found["origin"] == gold["origin"],
+        "level": (found["classification"] or "").split("//")[0]
+        == gold["classification"].split("//")[0],
     }
 
 
@@ -488,7 +490,15 @@ def section_cables(corpus: Path, results: dict) -> None:
     )
     table(
         f"Cables: {len(cables)} telegrams from cables.jsonl.gz and the raw pages",
-        ["group", "cables", "reference id", "created date", "classification", "origin"],
+        [
+            "group",
+            "cables",
+            "reference id",
+            "created date",
+            "classification",
+            "origin",
+            "level (no caveats)",
+        ],
         rows,
     )
     print(
