@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Iterable
 
+import htmldate
 import lxml.etree
 import lxml.html
 import trafilatura
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 _MARKUP = re.compile(rb"<(!doctype\s+html|html|head|body|p|div|article|title|meta)[\s>]", re.I)
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "form", "button", "iframe"}
+#: The versions of the libraries that shape the text layer and metadata of a page.
+_VERSION = "{}" + f"+trafilatura-{trafilatura.__version__}+htmldate-{htmldate.__version__}"
 # Below this many characters the main-text pass may have picked a fragment: ask trafilatura too.
 FALLBACK_BELOW = 1000
 FALLBACK_RATIO = 2.0
@@ -179,7 +182,7 @@ class HtmlIngester(Ingester):
             kind="html",
             text=builder.text(),
             extractor=extractor,
-            extractor_version=f"{self.version}+trafilatura-{trafilatura.__version__}",
+            extractor_version=_VERSION.format(self.version),
             structure=builder.structure,
         )
         if main.byline:
@@ -200,7 +203,7 @@ class HtmlIngester(Ingester):
                 continue
             spans.append((builder.mark("post", start, number, post.title), post))
         text = builder.text()
-        version = f"{self.version}+trafilatura-{trafilatura.__version__}"
+        version = _VERSION.format(self.version)
         record = Extracted(
             kind="html",
             text=text,
