@@ -190,3 +190,19 @@ def test_a_single_article_is_never_split(fixtures, fixture):
 def test_the_page_of_posts_keeps_none_of_its_posts_dates_or_authors(fixtures):
     record = extract(fixtures, "blogposting-list.html")
     assert record.published is None and record.author is None
+
+
+def test_wordpress_tag_page_posts_carry_author_and_tags():
+    from .conftest import ROOT
+
+    data = (ROOT / "sources" / "04-tidewatch-tag-fisheries.html").read_bytes()
+    record = ingest.extract(data, Hint(name="tag.html"))
+    assert [(c.author, c.tags) for c in record.children] == [
+        ("Marek Ostrow", "fisheries, cables"),
+        ("Lena Varga", "fisheries"),
+        ("Marek Ostrow", "fisheries, budget"),
+    ]
+    assert (
+        record.children[0].url
+        == "https://tidewatch.example/2011/02/05/what-the-velmora-cable-says/"
+    )
