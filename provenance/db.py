@@ -156,7 +156,7 @@ def _insert_source(
         text_sha256=text_sha256(record.text),
         raw_sha256=raw_sha256,
         input=fetched.input,
-        retrieved=fetched.retrieved,
+        retrieved=record.retrieved or fetched.retrieved,
         http_status=fetched.http_status if parent_id is None else None,
         content_type=fetched.content_type if parent_id is None else None,
         parent_id=parent_id,
@@ -324,11 +324,14 @@ def store_prepared(conn: sqlite3.Connection, prepared: Prepared) -> tuple[str, l
         for position, (record, analysis) in enumerate(
             zip(prepared.flatten(), prepared.analyses, strict=True)
         ):
+            raw_sha256 = prepared.raw_sha256
+            if record.raw is not None:  # a document with bytes of its own (a WARC record)
+                raw_sha256 = store_blob(conn, record.raw)
             source_id = _insert_source(
                 conn,
                 record,
                 prepared.fetched,
-                prepared.raw_sha256,
+                raw_sha256,
                 parent_id,
                 None if parent_id is None else position,
             )

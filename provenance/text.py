@@ -14,7 +14,12 @@ from dataclasses import dataclass
 #: Recorded on every source: how its text layer was normalised from the extracted text.
 NORMALISATION = "nfc;newlines=lf;spaces=collapse;lines=strip;blank-lines<=1;v1"
 
-_SPACE_CHARS = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\f\v]+")
+# Runs of spaces to collapse; a lone ASCII space is left alone (it would be replaced by itself,
+# and most spaces are lone: skipping them makes normalising several times faster).
+_SPACE_CHARS = re.compile(
+    r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\f\v][ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\f\v]*"
+    r"| [ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\f\v]+"
+)
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _BLANK_LINES = re.compile(r"\n{3,}")

@@ -64,6 +64,6 @@ def extract(data: bytes, hint: Hint) -> Extracted:
 
 
 # Registration order breaks ties: more specific kinds first.
-from . import pdf, cable, html, plaintext  # noqa: E402,F401
+from . import warc, pdf, cable, html, plaintext  # noqa: E402,F401
 
 __all__ = ["Extracted", "Hint", "Ingester", "detect", "extract", "get_ingester", "ingesters"]

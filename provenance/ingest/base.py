@@ -60,6 +60,11 @@ class Extracted:
     parent_start: int | None = None
     parent_end: int | None = None
     normalisation: str = NORMALISATION
+    #: when this document was captured, if not when its input was read (a WARC record's date)
+    retrieved: str | None = None
+    #: this document's own bytes, if not its input's (a WARC record's payload): archived under
+    #: their own SHA-256
+    raw: bytes | None = field(default=None, repr=False)
 
     #: Columns of ``sources`` filled from the fields of this record.
     COLUMNS: ClassVar[tuple[str, ...]] = (

@@ -1,8 +1,14 @@
 """Diplomatic cables: WikiLeaks cable pages and plain telegram text.
 
-Both share :func:`parse_telegram`, which reads the header fields of a telegram (date-time group,
-FM line, classification line, TAGS, SUBJECT, REF) and builds the text layer from its numbered
-paragraphs, leaving routing headers and page furniture in the raw capture only.
+Both share :func:`parse_telegram`, which reads a telegram's header fields and builds its text
+layer. The fields come from where a telegram states them: the date-time group (``R 151212Z FEB
+08``), the ``FM`` line, the ``DE`` line's serial, the serial line (``S E C R E T SECTION 01 OF
+04 TRIPOLI 000120``), ``NOFORN``/``SENSITIVE`` caveats, ``TAGS``, ``SUBJECT``, ``REF``,
+``Classified By`` and the signature. Nothing is guessed: a field the text does not state stays
+empty. The text layer holds the subject and the numbered paragraphs (their markings, such as
+``8.(S/NF)``, recorded as structure); routing headers, page furniture (``TRIPOLI 00000430
+002.2 OF 004``), classification banners and ``END SUMMARY``-style markers stay in the raw
+capture only.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import IngestError
-from ..text import TextBuilder, normalise_block
+from ..text import Span, TextBuilder, normalise_block
 from . import register
 from .base import Extracted, Hint, Ingester
 from .dates import iso_date
@@ -19,39 +25,170 @@ from .decode import decode, looks_binary
 from .html import parse_html, text_of
 
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
+_MONTH_NAMES = (
+    "JANUARY FEBRUARY MARCH APRIL MAY JUNE JULY AUGUST SEPTEMBER OCTOBER NOVEMBER DECEMBER".split()
+)
 # Date-time group: "O 151250Z FEB 08" (precedence, day, hour, minute, Zulu, month, year)
 _DTG = re.compile(
-    r"\b(?P<d>[0-3]\d)(?P<H>[0-2]\d)(?P<M>[0-5]\d)Z\s+(?P<mon>[A-Z]{3})\s+(?P<y>\d{2})\b"
+    r"(?<![\w/])(?P<d>[0-3]\d)(?P<H>[0-2]\d)(?P<M>[0-5]\d)Z\s+(?P<mon>[A-Z]{3})\s+(?P<y>\d{2})\b"
 )
-_FROM = re.compile(r"^\s*FM\s+(?P<from>[A-Z][A-Z .'/-]+?)\s*$", re.M)
-_TAGS = re.compile(r"^\s*TAGS:?\s+(?P<tags>.+)$", re.M)
-_SUBJECT = re.compile(r"^\s*SUBJ(?:ECT)?:\s*(?P<subject>.+(?:\n(?!\s*\n).+)*)", re.M)
+# Other ways a capture states when the cable was sent.
+_STATED_DATES = (
+    # "Tuesday, 20 January 2004, 09:44"
+    re.compile(
+        r"^\s*(?:MON|TUES|WEDNES|THURS|FRI|SATUR|SUN)DAY,\s+(?P<d>\d{1,2})\s+(?P<mon>[A-Z]+)\s+"
+        r"(?P<y>(?:19|20)\d\d),\s+(?P<H>\d\d):(?P<M>\d\d)",
+        re.M | re.I,
+    ),
+    # "Cable dated:2006-02-07T22:12:00"
+    re.compile(
+        r"CABLE DATED:\s*(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)T(?P<H>\d\d):(?P<M>\d\d)",
+        re.I,
+    ),
+)
+_FROM = re.compile(r"^\s*FM\s+(?P<from>[A-Z][A-Z0-9 .'/-]+?)\s*$", re.M)
+_DE_SERIAL = re.compile(r"^\s*DE\s+[A-Z0-9]+\s+#(?P<serial>\d{1,5})", re.M)
+_ZNY = re.compile(r"^\s*ZN[YR]\s+(?P<letters>[CSEUT]{4,5})\b", re.M)
+_TAGS = re.compile(r"^\s*TAGS:?\s+(?P<tags>.+)$", re.M | re.I)
+_SUBJECT = re.compile(
+    r"(?:^[ \t]*SUBJ(?:ECT)?(?:\s*:\s*|\s+)|(?<=\s)SUBJ(?:ECT)?\s*:\s*)(?P<subject>.+(?:\n(?![ \t]*\n)(?![ \t]*(?:REF|"
+    r"Classified|CLASSIFIED|\d{1,2}\s*\.|¶|E\.?\s?O\.?\s)).+){0,3})",  # a subject runs on 3 lines at most
+    re.M | re.I,
+)
+# Where a subject glued to what follows it ends.
+_SUBJECT_END = re.compile(
+    r"\s+(?:REFS?:|REFTEL|Classified\s+By|¶|\((?:U|SBU|C|S)\)\s|\d{1,2}\.\s*\(|"
+    r"\d\d:\d\d\b|(?:UNCLAS|CONFIDENTIAL|SECRET)\b|SIPDIS|E\.O\.\s|TAGS:)",
+    re.I,
+)
 _REF = re.compile(
-    r"^\s*REFS?:\s*(?P<ref>.+(?:\n(?!\s*\n)(?!\s*(?:Classified|CLASSIFIED)).+)*)", re.M
+    r"^\s*REFS?:?\s+(?P<ref>.+(?:\n(?![ \t]*\n)(?![ \t]*(?:Classified|CLASSIFIED|\(U\)|"
+    r"\d{1,2}\s*\.\s*\()).+)*)",
+    re.M,
 )
-_CLASSIFIED_BY = re.compile(r"^\s*Classified\s+By:?\s*(?P<by>.+)$", re.M | re.I)
+_CLASSIFIED_BY = re.compile(r"^\s*(?:\(U\)\s*)?Classified\s+By:?\s*(?P<by>.+)$", re.M | re.I)
 _CLASSIFIED_BY_PREFIX = re.compile(
     r"^\s*Classified\s+By:?.*?\b1\.[45]\s*(?:\(?[a-hA-H]\)?\s*(?:,|and|&)?\s*)+\.?\s*",
     re.I,
 )
-_EO = re.compile(r"^\s*E\.\s?O\.\s*\d+", re.M)
-# Page furniture: "TRIPOLI 00000430  002.2 OF 004" or "NEW DELHI 00004948 001.2 OF 003"
-_FURNITURE = re.compile(r"[ \t]*\b[A-Z][A-Z ]{1,30}\s\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b[ \t]*")
-# Paragraph marking: "1.(C)", "¶3. (S/NF)", "2. (U)", "A. (SBU)"
+_EO = re.compile(r"^\s*E\.?\s?O\.?\s*\d+", re.M)
+# Page furniture: "TRIPOLI 00000430  002.2 OF 004", "NEW DELHI 00004948 001.2 OF 003",
+# "PAGE 02 VATICA 01261 061419Z".
+_FURNITURE = (
+    re.compile(r"[ \t]*\b[A-Z][A-Z ]{1,30}\s\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b[ \t]*"),
+    re.compile(
+        r"[ \t]*\bPAGE\s+\d{2,3}\s+[A-Z][A-Z ]{1,20}\s+\d{3,6}(?:\s+\d{2}\s+OF\s+\d{2})?"
+        r"\s+\d{6}Z\b[ \t]*"
+    ),
+)
+# A classification banner alone on a line (the top and bottom of each printed page).
+_BANNER = re.compile(
+    r"^[ \t]*(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|TOP SECRET|SENSITIVE BUT UNCLASSIFIED|"
+    r"(?:[A-Z] ){5,}[A-Z])(?:[ \t]*(?://|/)?[ \t]*(?:NOFORN|SENSITIVE|SIPDIS))*[ \t]*$",
+    re.M,
+)
+
+
+_MARKERS = re.compile(
+    r"\b(?:END|BEGIN|End|Begin|end|begin)\s+(?:(?:OF|Of|of)\s+)?"
+    r"(?:SUMMARY|COMMENT|NOTE|TEXT|QUOTE|BACKGROUND|CABLE|Summary|Comment|Note|Text|Quote|"
+    r"Background|Cable|summary|comment|note|text|quote|background|cable)\b\.?"
+)  # literal alternatives: far faster than one pattern with re.I
+# The fast part of a page-furniture line, found first; the place name before it is then
+# taken back by hand (a pattern starting at every capital letter is slow on capitals).
+_FURNITURE_TAIL = re.compile(r"\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b[ \t]*")
+_SIPDIS = re.compile(r"[ \t]*\bSIPDIS\b")
+_RULES = re.compile(r"^[ \t]*[-=_]{3,}[ \t]*$", re.M)
+# Paragraph marking: "1.(C)", "¶3. (C)", "2. (U)", "A. (SBU)", "8.(S/NF)"
 _MARKING = re.compile(
     r"^(?:¶\s*)?(?P<num>\d{1,2}|[A-Z])\s*\.\s*(?P<mark>\((?:[A-Z]{1,4})(?:/[A-Z]{1,4})*\))?\s*"
 )
-_CLASS_WORDS = {
-    "SECRET": "SECRET",
-    "CONFIDENTIAL": "CONFIDENTIAL",
-    "UNCLASSIFIED": "UNCLASSIFIED",
-    "UNCLAS": "UNCLASSIFIED",
-    "TOPSECRET": "TOP SECRET",
-}
+_LEVELS = (
+    ("TOP SECRET", "TOP SECRET"),
+    ("TOPSECRET", "TOP SECRET"),
+    ("SECRET", "SECRET"),
+    ("CONFIDENTIAL", "CONFIDENTIAL"),
+    ("UNCLASSIFIED", "UNCLASSIFIED"),
+    ("UNCLAS", "UNCLASSIFIED"),
+)
+_ZNY_LEVELS = {"S": "SECRET", "C": "CONFIDENTIAL", "U": "UNCLASSIFIED", "E": "UNCLASSIFIED"}
+# The serial line: classification, caveats, section, post and serial number.
+_SERIAL_LINE = re.compile(
+    r"(?<![A-Z])(?P<level>TOP SECRET|SECRET|C?CONFIDENTIAL|UNCLASSIFIED|UNCLAS)(?![A-Z])"
+    # (WikiLeaks keeps "EFTO" in the reference id: "UNCLAS E F T O LONDON 002883" is
+    # 08EFTOLONDON2883, so it is not read as a caveat here.)
+    r"(?P<caveats>(?:\s*(?://|/)?\s*(?:NOFORN|SENSITIVE|SBU|FOUO|LIMDIS|EXDIS|"
+    r"NODIS|SIPDIS|NOCONTRACT|ORCON|PROPIN))*)"
+    r"\s*(?:SECTION\s*\d+\s*OF\s*\d+\s*)?"
+    r"(?P<place>[A-Z][A-Z .'-]{1,40}?)\s*0*(?P<num>\d{1,7})(?!\d)"
+)
+# Caveats in the header; captures glue words together ("022025SIPDISNOFORN SIPDISE.O.").
+_SENSITIVE = re.compile(r"SENSITIVE|FOUO|FOR OFFICIAL USE ONLY|E F T O|EFTO|(?<!\()\bSBU\b(?!\))")
+_NOFORN = re.compile(r"NOFORN")
+# The first numbered paragraph: "1. (C)", "¶1.(S/NF)". Everything before it is header.
+_FIRST_PARAGRAPH = re.compile(
+    r"(?<![\w.])(?:¶\s*)?1\s*\.\s*(?:\((?:[A-Z]{1,4})(?:/[A-Z]{1,4})*\)|(?=[A-Z][A-Za-z]))"
+)
+# A numbered paragraph run on after the previous one, as on some cable pages: "...  2. (C) ..."
+_INLINE_PARAGRAPH = re.compile(
+    r"[ \t]{2,}(?=(?:¶\s*)?\d{1,2}\s*\.\s*\((?:[A-Z]{1,4})(?:/[A-Z]{1,4})*\))"
+)
 _HEADER_LINE = re.compile(
-    r"^\s*(?:SIPDIS|NOFORN|E\.\s?O\.|TAGS:?|SUBJ(?:ECT)?:|REFS?:|Classified\s+By|CLASSIFIED\s+BY|"
-    r"SENSITIVE|DEPT\s+FOR|STATE\s+FOR|PASS\s+TO|FOR\s+[A-Z/]+$)",
+    r"^\s*(?:SIPDIS|NOFORN|E\.?\s?O\.?\s|TAGS:?|SUBJ(?:ECT)?:|REFS?:|Classified\s+By|"
+    r"CLASSIFIED\s+BY|SENSITIVE|DEPT\.?\s+FOR|STATE\s+FOR|PASS\s+TO|FOR\s+[A-Z/]+$|"
+    r"FROM\s+EMBASSY)",
     re.I,
+)
+# WikiLeaks' names for posts whose sender line says something else.
+_ORIGIN_NAMES = {
+    "USMISSION USUN NEW YORK": "USUN New York",
+    "USMISSION GENEVA": "US Mission Geneva",
+    "USMISSION UNVIE VIENNA": "UNVIE",
+    "USEU BRUSSELS": "USEU Brussels",
+    "USNATO": "Mission USNATO",
+    "USMISSION USNATO": "Mission USNATO",
+    "USMISSION USOSCE": "Mission USOSCE",
+    "RPO DUBAI": "Iran RPO Dubai",
+    "IRAN RPO DUBAI": "Iran RPO Dubai",
+    "AIT TAIPEI": "American Institute Taiwan, Taipei",
+    "USLO TRIPOLI": "Embassy Tripoli",
+    "AMEMBASSY KIEV": "Embassy Kyiv",
+    "AMCONSUL CALCUTTA": "Consulate Kolkata",
+    "AMCONSUL BOMBAY": "Consulate Mumbai",
+    "AMCONSUL MADRAS": "Consulate Chennai",
+    "USDEL SECRETARY": "US Delegation, Secretary",
+    "SECSTATE WASHDC": "Secretary of State",
+    "SECSTATE": "Secretary of State",
+    "USINT HAVANA": "US Interests Section Havana",
+}
+_SENDER_PREFIXES = (
+    ("AMEMBASSY ", "Embassy "),
+    ("AMCONSUL ", "Consulate "),
+    ("USMISSION ", "Mission "),
+    ("USOFFICE ", "US Office "),
+    ("REO ", "REO "),
+    ("USINT ", "US Interests Section "),
+)
+# Country codes some senders append: "AMEMBASSY TRIPOLI LY".
+_SENDER_SUFFIX = re.compile(r"\s+(?:[A-Z]{2})$|//.*$")
+# The cables.csv layout some captures carry: row id, date, reference id, origin, classification.
+_CSV_BLOCK = re.compile(
+    r"^\s*\d+\s*\n\s*(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?:[ T](?P<H>\d\d):(?P<M>\d\d)"
+    r"(?::\d\d)?)?\s*\n\s*\n?\s*(?P<ref>\d\d[A-Z]{2,}\d+)\s*\n\s*\n?\s*(?P<origin>[A-Z][^\n]{2,60})"
+    r"\s*\n\s*\n?\s*(?P<cls>(?:UNCLASSIFIED|CONFIDENTIAL|SECRET)[A-Z/ ]*)\s*$",
+    re.M,
+)
+# The signature: a surname alone on the last line ("STEVENS"), sometimes with the archive's
+# trailing "0 02/15/2008".
+_SIGNATURE = re.compile(
+    r"^[ \t]*(?P<name>[A-Z][A-Z'-]+(?:[ \t]+[A-Z][A-Z'-]+){0,2})"
+    r"(?:[ \t]+\d+[ \t]+\d{1,2}/\d{1,2}/\d{4})?[ \t]*$"
+)
+
+
+_SIGNATURE_RUN_ON = re.compile(
+    r"(?<=[.!?\"”)])[ \t]{1,3}(?P<name>[A-Z][A-Z'-]{2,})(?:[ \t]+\d+[ \t]+\d{1,2}/\d{1,2}/\d{4})?"
+    r"[ \t]*$"
 )
 
 
@@ -65,116 +202,259 @@ class Telegram:
     tags: str | None = None
     refs: list[str] = field(default_factory=list)
     classified_by: str | None = None
+    signer: str | None = None
+    post: str | None = None  # the posting station as the serial line names it
+    serial: int | None = None
     text: str = ""
-    structure: list = field(default_factory=list)
+    structure: list[Span] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # field -> where it was read
 
 
-def _collapse_spaced(word_line: str) -> str:
+def _collapse_spaced(line: str) -> str:
     # "S E C R E T" -> "SECRET"; "C O N F I D E N T I A L" -> "CONFIDENTIAL"
-    return re.sub(r"\b(?:[A-Z] ){2,}[A-Z]\b", lambda m: m.group(0).replace(" ", ""), word_line)
+    return re.sub(
+        r"(?<![A-Za-z])(?:[A-Z] ){2,}[A-Z](?![A-Za-z])", lambda m: m.group(0).replace(" ", ""), line
+    )
 
 
-def _classification(first_line: str) -> str | None:
-    line = _collapse_spaced(first_line.upper())
-    words = re.findall(r"[A-Z]+", line)
-    level = next((_CLASS_WORDS[w] for w in words if w in _CLASS_WORDS), None)
-    if level is None:
-        return None
-    caveats = [w for w in ("NOFORN",) if w in words]
-    if level == "UNCLASSIFIED" and ("SENSITIVE" in words or "FOUO" in words):
-        caveats.append("FOR OFFICIAL USE ONLY")
-    return "//".join([level, *caveats])
-
-
-def _origin(sender: str) -> str:
-    sender = re.sub(r"\s+", " ", sender.strip())
-    for prefix, name in (
-        ("AMEMBASSY ", "Embassy "),
-        ("AMCONSUL ", "Consulate "),
-        ("USMISSION ", "Mission "),
-        ("USINT ", "US Interests Section "),
-    ):
+def sender_origin(sender: str) -> str:
+    """The post a ``FM`` line names, as WikiLeaks names it: "AMEMBASSY TRIPOLI" -> "Embassy
+    Tripoli"."""
+    sender = " ".join(sender.split()).upper()
+    bare = _SENDER_SUFFIX.sub("", sender)
+    for name in (sender, bare):
+        if name in _ORIGIN_NAMES:
+            return _ORIGIN_NAMES[name]
+    sender = bare
+    for prefix, kind in _SENDER_PREFIXES:
         if sender.startswith(prefix):
             place = sender[len(prefix) :]
-            if place.isupper() and not place.startswith("US"):
+            if not place.startswith("US"):
                 place = place.title()
-            return name + place
+            return kind + place
     if sender.startswith("SECSTATE"):
         return "Secretary of State"
     return sender.title()
 
 
-_NOT_PLACE = re.compile(
-    r"\b(?:SECRET|CONFIDENTIAL|UNCLASSIFIED|UNCLAS|NOFORN|SENSITIVE|LIMDIS|EXDIS|NODIS|SIPDIS|"
-    r"FOUO|E F T O|EFTO|SECTION \d+ OF \d+)\b"
-)
+def _sender_place(sender: str) -> str:
+    """The place part of a sender as reference ids spell it: "AMEMBASSY NEW DELHI" ->
+    "NEWDELHI"; "SECSTATE WASHDC" -> "STATE"."""
+    sender = _SENDER_SUFFIX.sub("", " ".join(sender.split()).upper())
+    if sender.startswith("SECSTATE"):
+        return "STATE"
+    for prefix in ("AMEMBASSY ", "AMCONSUL ", "USMISSION ", "USEU ", "AIT ", "USLO ", "USINT "):
+        if sender.startswith(prefix):
+            sender = sender[len(prefix) :]
+            break
+    return re.sub(r"[^A-Z]", "", sender)
 
 
-def _place_and_number(first_line: str, sender: str | None) -> tuple[str | None, str | None]:
-    """The originating post and serial number in a classification line such as
-    "S E C R E T SECTION 01 OF 04 TRIPOLI 000120"."""
-    line = _collapse_spaced(first_line.upper())
-    place = None
-    if sender:
-        place = "STATE" if sender.startswith("SECSTATE") else sender.split(" ", 1)[-1]
-        if match := re.search(re.escape(place) + r"\s+0*(\d+)\b", line):
-            return place, match.group(1)
-    line = _NOT_PLACE.sub(" ", line)
-    if match := re.search(r"([A-Z][A-Z .'-]*?)\s+0*(\d+)\b", line):
-        return " ".join(match.group(1).split()), match.group(2)
+def _year(two_digits: str) -> int:
+    year = int(two_digits)
+    return year + (1900 if year >= 40 else 2000)
+
+
+def _created(text: str) -> tuple[str | None, str | None]:
+    """When the cable was sent, and where that was read."""
+    text = text.upper()  # some captures are in lower case: "201247Z Jan 04"
+    match = _DTG.search(text)
+    if match and match["mon"] in _MONTHS:
+        month = _MONTHS.index(match["mon"]) + 1
+        value = f"{_year(match['y']):04d}-{month:02d}-{match['d']}T{match['H']}:{match['M']}:00Z"
+        if iso_date(value):
+            return value, "date-time group"
+    for pattern in _STATED_DATES:
+        match = pattern.search(text)
+        if not match:
+            continue
+        if "mon" in match.groupdict():
+            name = match["mon"].upper()
+            if name not in _MONTH_NAMES:
+                continue
+            month = _MONTH_NAMES.index(name) + 1
+        else:
+            month = int(match["m"])
+        value = f"{match['y']}-{month:02d}-{int(match['d']):02d}T{match['H']}:{match['M']}"
+        if iso_date(value):
+            return value, "stated date"
     return None, None
+
+
+def _serial_line(lines: list[str]) -> tuple[int, re.Match[str]] | None:
+    """The first line giving classification, post and serial number, and its index."""
+    for index, line in enumerate(lines):
+        collapsed = _collapse_spaced(line.upper())
+        match = _SERIAL_LINE.search(collapsed)
+        if match and not re.match(r"^\s*(?:FM|TO|INFO|PAGE)\b", collapsed):
+            return index, match
+    return None
+
+
+def _level(word: str) -> str | None:
+    word = word.replace(" ", "").upper()
+    if word.startswith("C") and word.endswith("CONFIDENTIAL"):
+        return "CONFIDENTIAL"
+    for key, level in _LEVELS:
+        if word == key.replace(" ", ""):
+            return level
+    return None
+
+
+def _with_caveats(level: str | None, header: str) -> str | None:
+    """The classification with the caveats the header states (paragraph markings such as
+    ``(S/NF)`` do not raise the whole cable's caveat)."""
+    if level is None:
+        return None
+    if level == "UNCLASSIFIED":
+        if _SENSITIVE.search(header) or _NOFORN.search(header):
+            return level + "//FOR OFFICIAL USE ONLY"
+        return level
+    if _NOFORN.search(header):
+        return level + "//NOFORN"
+    return level
+
+
+def _split_refs(value: str) -> list[str]:
+    value = re.split(r"\bClassified\s+By\b", value, flags=re.I)[0]
+    value = " ".join(value.split())
+    pieces = re.split(
+        r"(?:^|\s|;|,)(?:¶\s*)?\(?[A-H][.)]\s+|;|\bAND\b(?=\s+(?:\d\d\s+)?[A-Z])", value
+    )
+    refs = []
+    for piece in pieces:
+        piece = piece.strip(" ,.;")
+        piece = re.sub(r"^(?:AND\s+)?(?:PREVIOUS|PREV)\s+", "", piece, flags=re.I)
+        if piece:
+            refs.append(piece)
+    return refs
+
+
+def _signature(body: str) -> tuple[str | None, int]:
+    """The signer's name and where the signature line starts (or the body's length)."""
+    end = len(body.rstrip())
+    for _ in range(3):
+        start = body.rfind("\n", 0, end) + 1
+        line = body[start:end].strip()
+        if not line or _FURNITURE[0].fullmatch(line) or _BANNER.fullmatch(line):
+            end = max(start - 1, 0)
+            continue
+        match = _SIGNATURE.match(line)
+        if match and not _level(match["name"]) and match["name"] not in ("NNNN", "END", "BT"):
+            return match["name"], start
+        # Pages run the signature on after the last sentence: "...  End comment. CRETZ"
+        match = _SIGNATURE_RUN_ON.search(body, 0, end)
+        if match and not _level(match["name"]):
+            return match["name"], match.start("name")
+        break
+    return None, len(body)
 
 
 def parse_telegram(routing: str, body: str) -> Telegram:
     """Header fields and text layer of a telegram, from its routing header and body."""
     tel = Telegram()
-    header_text = routing + "\n" + body[:3000]
-    dtg = _DTG.search(header_text)
-    sender_match = _FROM.search(header_text)
+    paragraph = _FIRST_PARAGRAPH.search(body)
+    header = body[: paragraph.start()] if paragraph else body[:3000]
+    head_text = routing + "\n" + header
+    tel.created, source = _created(head_text) if routing or header else (None, None)
+    if tel.created is None:
+        tel.created, source = _created(body[:6000])
+    if source:
+        tel.sources["created"] = source
+    sender_match = _FROM.search(head_text)
     sender = sender_match.group("from").strip() if sender_match else None
     if sender:
-        tel.origin = _origin(sender)
-    if dtg and dtg["mon"] in _MONTHS:
-        year = int(dtg["y"])
-        year += 1900 if year >= 40 else 2000
-        tel.created = (
-            f"{year:04d}-{_MONTHS.index(dtg['mon']) + 1:02d}-{dtg['d']}T{dtg['H']}:{dtg['M']}:00Z"
+        tel.origin = sender_origin(sender)
+        tel.sources["origin"] = "FM line"
+    serial_found = _serial_line(body.split("\n")[:80])
+    level = None
+    caveats = ""
+    if serial_found:
+        index, match = serial_found
+        level = _level(match["level"])
+        caveats = match["caveats"]
+        tel.post = re.sub(r"[^A-Z]", "", match["place"])
+        tel.serial = int(match["num"])
+        tel.sources["classification"] = "serial line"
+    de = _DE_SERIAL.search(routing + "\n" + body[:3000])
+    if sender and de and not sender.upper().startswith("USDEL"):
+        # The routing header belongs to this record; the serial line may be mistyped, cut
+        # short, or belong to another cable pasted under this header.
+        place = _sender_place(sender)
+        serial = int(de["serial"])
+        if tel.serial is None or tel.serial % 10000 != serial:
+            tel.post, tel.serial = place, serial
+            tel.sources["reference_id"] = "FM and DE lines"
+    if level is None:
+        zny = _ZNY.search(routing)
+        if zny:
+            level = _ZNY_LEVELS.get(zny["letters"][0])
+            tel.sources["classification"] = "ZNY line"
+    csv = _CSV_BLOCK.search(body[:3000])
+    if csv:
+        # A capture that carries the archive's own header row states these outright.
+        if tel.created is None:
+            hour = f"T{csv['H']}:{csv['M']}" if csv["H"] else ""
+            tel.created = f"{csv['y']}-{csv['m']}-{csv['d']}{hour}"
+            tel.sources["created"] = "header row"
+        if tel.origin is None:
+            tel.origin = csv["origin"].strip()
+            tel.sources["origin"] = "header row"
+    if tel.origin is None:
+        stated = re.search(
+            r"^\s*FROM\s+(EMBASSY|CONSULATE)\s+([A-Z][A-Z ]+?)\s*(?:/|$)", header, re.M
         )
-    lines = body.split("\n")
-    first = next((ln for ln in lines if ln.strip()), "")
-    tel.classification = _classification(first)
-    header = body[: _EO.search(body).start()] if _EO.search(body) else first
-    if tel.classification == "UNCLASSIFIED" and re.search(r"\bSENSITIVE\b", header):
-        tel.classification = "UNCLASSIFIED//FOR OFFICIAL USE ONLY"
-    elif (
-        tel.classification
-        and "NOFORN" not in tel.classification
-        and re.search(r"\bNOFORN\b", header)
-    ):
-        tel.classification += "//NOFORN"
-    place, number = _place_and_number(first, sender)
-    if place and number and tel.created:
-        tel.reference_id = f"{tel.created[2:4]}{place.replace(' ', '')}{int(number)}"
-    if m := _SUBJECT.search(body):
-        tel.subject = normalise_block(m.group("subject")).replace("\n", " ")
-    if m := _TAGS.search(body):
-        tel.tags = " ".join(m.group("tags").split())
-    if m := _REF.search(body):
-        refs = re.split(r"\bClassified\s+By\b", m.group("ref"), flags=re.I)[0]
-        tel.refs = [" ".join(r.split()) for r in re.split(r"(?:¶\s*)?\b[A-H]\.\s+|;", refs)]
-        tel.refs = [r for r in tel.refs if r]
-    if m := _CLASSIFIED_BY.search(body):
-        tel.classified_by = m.group("by").strip()
-    tel.text, tel.structure = _text_layer(body, tel.subject)
+        if stated:
+            tel.origin = f"{stated[1].title()} {stated[2].title()}"
+            tel.sources["origin"] = "FROM line"
+    tel.classification = _with_caveats(level, caveats + "\n" + header)
+    if tel.post and tel.serial is not None and tel.created:
+        tel.reference_id = f"{tel.created[2:4]}{tel.post}{tel.serial}"
+        tel.sources.setdefault("reference_id", "serial line")
+    for m in _SUBJECT.finditer(header or body[:3000]):
+        subject = _SUBJECT_END.split(_strip_furniture(m.group("subject")), maxsplit=1)[0]
+        tel.subject = " ".join(subject.split()) or None
+        if tel.subject:
+            break
+    if m := _TAGS.search(header or body[:3000]):
+        tel.tags = " ".join(m.group("tags").replace(",", " ").split()) or None
+    if m := _REF.search(header or body[:3000]):
+        tel.refs = _split_refs(m.group("ref"))
+    if m := _CLASSIFIED_BY.search(body[:6000]):
+        tel.classified_by = " ".join(m.group("by").split())
+    tel.signer, signature = _signature(body)
+    tel.text, tel.structure = _text_layer(body[:signature], tel.subject)
     return tel
 
 
-# The first numbered paragraph: "1. (C)", "¶1.(S/NF)". Everything before it is header.
-_FIRST_PARAGRAPH = re.compile(r"(?<![\w.])(?:¶\s*)?1\s*\.\s*\((?:[A-Z]{1,4})(?:/[A-Z]{1,4})*\)")
-# A numbered paragraph run on after the previous one, as on some cable pages: "...  2. (C) ..."
-_INLINE_PARAGRAPH = re.compile(
-    r"[ \t]{2,}(?=(?:¶\s*)?\d{1,2}\s*\.\s*\((?:[A-Z]{1,4})(?:/[A-Z]{1,4})*\))"
+# Header fields run together on one line ("SIPDIS E.O. 12958: DECL: 09/17/2028 TAGS: PREL AR").
+_GLUED_FIELD = re.compile(
+    r"E\.?\s?O\.?\s*\d{5}:?(?:\s*DECL:?\s*[\d/]+|\s*N/A)?|TAGS:?(?:\s+[A-Z]{2,}\b,?)+|"
+    r"(?:SUBJ(?:ECT)?|REFS?|Classified\s+By):[^\n]*"
 )
+
+
+_HEADER_FIELD = re.compile(
+    r"(?:^|(?<=\s))(?:E\.?\s?O\.?\s*1[23]\d{3}\b|TAGS:|SUBJ(?:ECT)?:|REFS?:|Classified\s+By\b)",
+    re.M | re.I,
+)
+
+
+def _past_header_lines(body: str, start: int) -> int:
+    """Skip the serial line, header lines and lines of glued header fields at ``start``."""
+    while start < len(body):
+        end = body.find("\n", start)
+        end = len(body) if end < 0 else end
+        line = body[start:end].strip()
+        glued = list(_GLUED_FIELD.finditer(line))
+        if not (
+            _serial_line([line])
+            or _HEADER_LINE.match(line)
+            or (glued and not line[glued[-1].end() :].strip())
+        ):
+            break
+        start = end + 1
+    return min(start, len(body))
 
 
 def _header_end(body: str) -> int:
@@ -182,32 +462,124 @@ def _header_end(body: str) -> int:
     match = _FIRST_PARAGRAPH.search(body)
     if match:
         return match.start()
+    fields = list(_HEADER_FIELD.finditer(body[:4000]))
+    if fields:
+        # No numbered paragraphs: the text starts after the block holding the last header
+        # field (E.O., TAGS, SUBJECT, REF, Classified By).
+        blank = re.compile(r"\n[ \t]*\n").search(body, fields[-1].end())
+        if blank and body[blank.end() :].strip():
+            return _past_header_lines(body, blank.end())
     pos = 0
     for para in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", body):
         lines = [_CLASSIFIED_BY_PREFIX.sub("", ln).strip() for ln in para.group(0).split("\n")]
         lines = [ln for ln in lines if ln and not _HEADER_LINE.match(ln)]
-        if lines and _classification(lines[0]) and re.search(r"\d{3,}\s*$", lines[0]):
+        if lines and _serial_line(lines[:1]):
             lines = lines[1:]
-        header = (
-            _SUBJECT.search(para.group(0))
-            or _REF.search(para.group(0))
-            or _EO.search(para.group(0))
-        )
+        start = para.group(0)[:400]  # a header field opens its block; later words do not count
+        header = _SUBJECT.search(start) or _REF.search(start) or _EO.search(start)
         if lines and not header:
-            return para.start()
+            return _past_header_lines(body, para.start())
         pos = para.end()
+    if not body[pos:].strip():
+        # One block holding header and text alike: the text starts after the last header field.
+        ends = [m.end() for m in _GLUED_FIELD.finditer(body[:1500])]
+        if ends:
+            line_end = body.find("\n", max(ends))
+            return len(body) if line_end < 0 else line_end + 1
     return pos
 
 
-def _text_layer(body: str, subject: str | None):
+def _strip_page_furniture(body: str) -> str:
+    """Remove "TRIPOLI 00000430  002.2 OF 004" wherever it stands, place name included."""
+    pieces = []
+    last = 0
+    for match in _FURNITURE_TAIL.finditer(body):
+        start = match.start()
+        if start < 2 or body[start - 1] not in " \t":
+            continue
+        begin = start - 1
+        while (
+            begin > 0
+            and start - begin <= 32
+            and (body[begin - 1].isupper() or body[begin - 1] in " \t")
+        ):
+            begin -= 1
+        while begin < start and body[begin] in " \t":
+            begin += 1
+        if begin == start - 1 or not body[begin].isupper():
+            continue  # no place name before the number: not furniture
+        pieces.append(body[last:begin])
+        pieces.append(" ")
+        last = match.end()
+    pieces.append(body[last:])
+    return "".join(pieces)
+
+
+def _strip_furniture(body: str) -> str:
+    # The distribution marker the State Department's system wrote into running text.
+    body = _SIPDIS.sub("", body)
+    if " OF " in body:
+        body = _strip_page_furniture(body)
+    if "PAGE" in body:
+        body = _FURNITURE[1].sub(" ", body)
+    body = _BANNER.sub("", body)
+    body = _RULES.sub("", body)
+    return _MARKERS.sub("", body)
+
+
+# Lines of a routing header, as repeated before each section of a long telegram.
+_ROUTING_LINE = re.compile(
+    r"^\s*(?:[A-Z]{1,2}\s+\d{6}Z\s+[A-Z]{3}\s+\d{2}\b|FM\s|TO\s|INFO\s|ACTION\s|PAGE\s+\d|"
+    r"-{5,}|ZN[YR]\s|DE\s|VZCZC|AM(?:EMBASSY|CONSUL)\s|SECSTATE\s|USMISSION\s|"
+    r"[A-Z]{2,6}-\d{2}\b|.*\b(?:WASHDC|IMMEDIATE|PRIORITY|ROUTINE)\b(?:\s+\d{4})?\s*$)"
+)
+_ADDRESS_LINE = re.compile(r"^\s*[A-Z][A-Z/ ,.&-]* FOR [A-Z]")
+_LATER_SECTION = re.compile(r"SECTION\s*0*(?:[2-9]|\d\d)\s*OF\s*\d+")
+
+
+def _drop_section_headers(text: str) -> str:
+    """Remove the routing and header lines repeated before sections 2, 3... of a telegram."""
+    if not _LATER_SECTION.search(text):
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _LATER_SECTION.search(_collapse_spaced(line.upper())) and _serial_line([line]):
+            while kept and (not kept[-1].strip() or _ROUTING_LINE.match(kept[-1])):
+                kept.pop()
+            i += 1
+            while i < len(lines) and (
+                not lines[i].strip()
+                or _HEADER_LINE.match(lines[i].strip())
+                or _ADDRESS_LINE.match(lines[i])
+                or _GLUED_FIELD.match(lines[i].strip())
+            ):
+                if re.match(r"\s*SUBJ", lines[i], re.I):
+                    # the subject may run on to the next line
+                    while i + 1 < len(lines) and lines[i + 1].strip():
+                        i += 1
+                i += 1
+            kept.append("")
+            continue
+        kept.append(line)
+        i += 1
+    return "\n".join(kept)
+
+
+def _text_layer(body: str, subject: str | None) -> tuple[str, list[Span]]:
     """The paragraphs of a telegram body, unwrapped, without header lines or page furniture."""
-    body = _FURNITURE.sub(" ", body)
     builder = TextBuilder()
     if subject:
         builder.add(subject, "heading", label="subject")
-    rest = body[_header_end(body) :]
+    start = _header_end(body)
+    if len(body[start:].strip()) < 0.2 * len(body.strip()):
+        # The header ran into the text on one line: keep the text, header words and all.
+        start = min(start, _past_header_lines(body, 0))
+    rest = _strip_furniture(_drop_section_headers(body[start:]))
     for para in re.split(r"\n[ \t]*\n", rest):
-        for piece in _INLINE_PARAGRAPH.split(para):
+        for piece in _INLINE_PARAGRAPH.split(para) if "  " in para else (para,):
             lines = [ln.strip() for ln in piece.split("\n") if ln.strip()]
             if not lines:
                 continue
@@ -219,13 +591,14 @@ def _text_layer(body: str, subject: str | None):
             if marking and (marking["mark"] or marking["num"].isdigit()):
                 span.number = int(marking["num"]) if marking["num"].isdigit() else None
                 span.label = marking["mark"].strip("()") if marking["mark"] else None
-                builder.structure.append(
-                    type(span)("marker", span.start, span.start + len(marking.group(0).rstrip()))
-                )
+                end = span.start + len(marking.group(0).rstrip())
+                builder.structure.append(Span("marker", span.start, end, span.number, span.label))
     return builder.text(), builder.structure
 
 
-_REF_ID = re.compile(r"^(?:(?P<yy>\d{2})\s*)?(?P<place>[A-Z][A-Z .'-]*?)\s*0*(?P<num>\d{1,7})\b")
+_REF_ID = re.compile(
+    r"^(?:(?P<yy>\d{2})\s*)?(?P<place>[A-Z][A-Z .'-]*?)\s*0*(?P<num>\d{1,7})\b(?!\s*/)"
+)
 
 
 def ref_identifier(ref: str, year: str | None) -> str | None:
@@ -237,7 +610,9 @@ def ref_identifier(ref: str, year: str | None) -> str | None:
     yy = match["yy"] or (year[2:4] if year else None)
     if yy is None:
         return None
-    place = match["place"].replace(" ", "").replace(".", "")
+    place = re.sub(r"[^A-Z]", "", match["place"])
+    if not place or place in ("REF", "REFS", "REFTEL", "PARA", "PARAS"):
+        return None
     return f"{yy}{place}{int(match['num'])}"
 
 
@@ -256,6 +631,7 @@ def _telegram_record(tel: Telegram, extractor: str, version: str) -> Extracted:
         tags=tel.tags,
         structure=tel.structure,
         publisher="US Department of State",
+        author=tel.signer,
     )
     if tel.refs:
         record.metadata["refs"] = [
@@ -263,6 +639,14 @@ def _telegram_record(tel: Telegram, extractor: str, version: str) -> Extracted:
         ]
     if tel.classified_by:
         record.metadata["classified_by"] = tel.classified_by
+    if tel.signer:
+        record.metadata["signer"] = tel.signer
+    if tel.post:
+        record.metadata["post"] = tel.post
+    if tel.serial is not None:
+        record.metadata["serial"] = tel.serial
+    if tel.sources:
+        record.metadata["field_origins"] = tel.sources
     return record
 
 
@@ -274,7 +658,7 @@ class CablePageIngester(Ingester):
     """A cable page as WikiLeaks published it: a header table and two <pre> blocks."""
 
     name = "cable-page"
-    version = "0.1.0"
+    version = "0.2.0"
     media_types = ("text/html",)
     extensions = ("html", "htm")
 
@@ -295,10 +679,14 @@ class CablePageIngester(Ingester):
         routing = text_of(pres[0]) if len(pres) > 1 else ""
         body = text_of(pres[-1])
         tel = parse_telegram(routing, body)
+        # The page's header table is the publisher's statement of these fields.
         tel.reference_id = reference_id
-        tel.created = iso_date(created) and created.replace(" ", "T")
+        tel.created = created.replace(" ", "T") if iso_date(created) else tel.created
         tel.classification = classification
         tel.origin = origin
+        tel.sources.update(
+            {f: "header table" for f in ("reference_id", "created", "classification", "origin")}
+        )
         record = _telegram_record(tel, "cable-page", self.version)
         record.released = released.replace(" ", "T") if iso_date(released) else None
         record.url = hint.url
@@ -308,10 +696,18 @@ class CablePageIngester(Ingester):
 _TELEGRAM_MARKERS = (
     re.compile(rb"^\s*FM\s+[A-Z]", re.M),
     re.compile(rb"^\s*TO\s+[A-Z]", re.M),
-    re.compile(rb"^\s*SUBJ(?:ECT)?:", re.M),
-    re.compile(rb"^\s*TAGS:?\s", re.M),
-    re.compile(rb"E\.\s?O\.\s*1\d{4}"),
-    re.compile(rb"\b[0-3]\d[0-2]\d[0-5]\dZ\s+[A-Z]{3}\s+\d{2}\b"),
+    re.compile(rb"^\s*SUBJ(?:ECT)?:?\s", re.M | re.I),
+    re.compile(rb"TAGS:?\s+[A-Z]{4}", re.I),
+    re.compile(rb"E\.?\s?O\.?\s*1\d{4}", re.I),  # captures glue it on: "SIPDISE.O. 12958"
+    re.compile(rb"\b[0-3]\d[0-2]\d[0-5]\dZ\s+[A-Z]{3}\s+\d{2}\b", re.I),
+    re.compile(rb"SIPDIS", re.I),
+    re.compile(rb"^\s*Classified\s+By\b", re.M | re.I),
+    re.compile(rb"partial extract of the original cable|^Cable dated:", re.M),
+    re.compile(
+        rb"(?:UNCLAS|CONFIDENTIAL|SECRET|(?:[A-Z] ){5,}[A-Z])[A-Z /]*\s(?:SECTION \d+ OF \d+ )?"
+        rb"[A-Z][A-Z ]+ \d{3,7}",
+        re.I,
+    ),
 )
 
 
@@ -320,7 +716,7 @@ class TelegramIngester(Ingester):
     """Plain telegram text: routing header, classification line, TAGS, SUBJECT, paragraphs."""
 
     name = "telegram"
-    version = "0.1.0"
+    version = "0.2.0"
     media_types = ("text/plain",)
     extensions = ("txt", "tel", "cable")
 
@@ -335,13 +731,26 @@ class TelegramIngester(Ingester):
 
     def extract(self, data: bytes, hint: Hint) -> Extracted:
         text, _ = decode(data)
-        text = text.replace("\r\n", "\n")
-        # The routing header ends where the classification line of the body begins.
-        match = re.search(
-            r"^\s*(?:(?:[A-Z] ){3,}[A-Z]|UNCLAS\w*|SECRET|CONFIDENTIAL)\b.*$", text, re.M
-        )
-        split = match.start() if match else 0
-        tel = parse_telegram(text[:split], text[split:])
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        routing, body = split_telegram(text)
+        tel = parse_telegram(routing, body)
         if not tel.text.strip():
             raise IngestError("telegram: no paragraphs found after the header")
         return _telegram_record(tel, "telegram", self.version)
+
+
+def split_telegram(text: str) -> tuple[str, str]:
+    """The routing header and the body of a telegram: the body begins at the serial line, or
+    failing that at the first line after the ``TO``/``INFO`` addressees."""
+    lines = text.split("\n")
+    found = _serial_line(lines[:120])
+    if found:
+        index, _ = found
+        split = sum(len(ln) + 1 for ln in lines[:index])
+        return text[:split], text[split:]
+    dtg = _DTG.search(text[:4000])
+    if dtg:
+        after = text.find("\n\n", dtg.end())
+        if after > 0:
+            return text[:after], text[after:]
+    return "", text

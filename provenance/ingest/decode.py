@@ -17,6 +17,10 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w:.]+)""", r
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([-\w:.]+)""", re.I)
 
 
+# Bytes below 32 other than tab, newline, form feed, carriage return and escape.
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
 def looks_binary(data: bytes, sample: int = 4096) -> bool:
     """Whether bytes look like binary data rather than text in some encoding."""
     head = data[:sample]
@@ -26,7 +30,7 @@ def looks_binary(data: bytes, sample: int = 4096) -> bool:
         return False
     if b"\x00" in head:
         return True
-    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return control / len(head) > 0.05
 
 

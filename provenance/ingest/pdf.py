@@ -1,13 +1,30 @@
-"""PDF reports: text per page (pypdf), every span knowing its page, document metadata."""
+"""PDF reports: text per page, every span inside its page, and document metadata.
+
+Text comes from pdfium (pypdfium2: fast, and it repairs files without a cross-reference
+table). When pdfium's text looks wrong (glyphs it could not map to Unicode, or letters that read
+like a shifted code page, as fonts without a usable ``ToUnicode`` map give) the document is read
+again with pdfminer.six, which knows the Adobe CJK CMaps, and the better reading is kept.
+
+Each page's lines are cleaned before they join the text layer: running headers and footers
+(lines repeated at the top or bottom of most pages) and page numbers are dropped, words hyphenated
+across line ends are re-joined, and wrapped lines become paragraphs. Metadata comes from XMP
+(pypdf) and the Info dictionary, XMP first, each field recording its origin.
+"""
 
 from __future__ import annotations
 
 import io
 import logging
 import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
 
 import pypdf
-from pypdf.errors import DependencyError, PdfReadError, PyPdfError
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+import pypdfium2.version as pdfium_version
+from pypdf.errors import DependencyError, PyPdfError
 
 from ..errors import IngestError
 from ..text import TextBuilder
@@ -16,6 +33,19 @@ from .base import Extracted, Hint, Ingester
 
 log = logging.getLogger(__name__)
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?")
+_PAGE_NUMBER = re.compile(
+    r"^\W*(?:page|p\.|seite|pagina|página)?\s*(?:\d{1,4}|[ivxlc]{1,6})"
+    r"(?:\s*(?:of|/|von|de)\s*\d{1,4})?\W*$",
+    re.I,
+)
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*–-]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+")
+_SENTENCE_END = re.compile(r"[.!?:;\"”’)]\s*$")
+_SHIFTED = re.compile(r"[a-z][A-Z]{3,}")  # "QtSURVWĜHGN": a font read through the wrong map
+#: Above this share of doubtful characters, or below this many characters, pdfminer reads too.
+DOUBT = 0.002
+SHORT = 2000
+#: Up to this many lines at the top and bottom of a page are checked for running heads.
+EDGE_LINES = 3
 
 
 def pdf_date(value: object) -> str | None:
@@ -31,19 +61,249 @@ def pdf_date(value: object) -> str | None:
     return f"{y}-{mo}-{d}T{h}:{mi or '00'}:{s or '00'}"
 
 
-def _info(reader: pypdf.PdfReader, key: str) -> str | None:
+@dataclass
+class Reading:
+    """The text of each page as one engine read it."""
+
+    engine: str
+    pages: list[str] = field(default_factory=list)
+    unmapped: int = 0  # glyphs the engine could not map to Unicode
+
+    def chars(self) -> int:
+        return sum(1 for page in self.pages for c in page if not c.isspace())
+
+    def doubt(self) -> float:
+        """How much of the text looks mis-mapped (0 = none)."""
+        text = "".join(self.pages).replace("\ufffe", "")  # pdfium's soft hyphens are fine
+        letters = sum(1 for c in text if not c.isspace()) or 1
+        # Odd characters count inside words only: a private-use bullet at a line's start is
+        # how Word's Symbol font writes "•", not a mis-mapped glyph.
+        odd = sum(
+            1
+            for i, c in enumerate(text)
+            if (
+                unicodedata.category(c) in ("Co", "Cn", "Cc")
+                and c not in "\n\r\t\f"
+                or "\u3400" <= c <= "\u4dbf"  # CJK extension A: rare, typical of a wrong CMap
+                or "\u02b0" <= c <= "\u02ff"  # modifier letters standing in for punctuation
+                or c == "\ufffd"
+            )
+            and (text[i - 1 : i].isalnum() or text[i + 1 : i + 2].isalnum())
+        )
+        shifted = sum(len(m.group(0)) for m in _SHIFTED.finditer(text))
+        return (odd + shifted + 5 * self.unmapped) / letters
+
+
+def _read_with_pdfium(document: pdfium.PdfDocument) -> Reading:
+    reading = Reading("pdfium")
+    for index in range(len(document)):
+        page = document[index]
+        textpage = page.get_textpage()
+        try:
+            count = textpage.count_chars()
+            reading.pages.append(textpage.get_text_range() if count else "")
+            for i in range(count):
+                if pdfium_raw.FPDFText_GetUnicode(textpage, i) == 0:
+                    reading.unmapped += 1
+        finally:
+            textpage.close()
+            page.close()
+    return reading
+
+
+def _read_with_pdfminer(data: bytes) -> Reading | None:
+    from pdfminer.high_level import extract_text
+    from pdfminer.pdfparser import PDFSyntaxError
+
     try:
-        value = (reader.metadata or {}).get(key)
-    except (PyPdfError, ValueError, TypeError, KeyError):
+        text = extract_text(io.BytesIO(data))
+    except (PDFSyntaxError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        log.info("pdfminer could not read the file either: %s", exc)
         return None
+    except Exception as exc:  # pdfminer raises its own types for damaged files
+        log.info("pdfminer failed: %s", exc)
+        return None
+    pages = text.split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()
+    return Reading("pdfminer", pages)
+
+
+# --- cleaning a page's lines --------------------------------------------------------------
+
+
+def _lines(page: str) -> list[str]:
+    page = page.replace("\r\n", "\n").replace("\r", "\n")
+    page = page.replace("\ufffe\n", "").replace("\ufffe", "")  # pdfium's soft hyphen
+    page = page.replace("\u00ad\n", "").replace("\u00ad", "")
+    return page.split("\n")
+
+
+def _edge_key(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.lower().split()))
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Keys of lines that head or foot most pages (running headers and footers)."""
+    with_text = [p for p in pages if any(ln.strip() for ln in p)]
+    if len(with_text) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in with_text:
+        body = [ln for ln in lines if ln.strip()]
+        edges = {_edge_key(ln) for ln in body[:EDGE_LINES] + body[-EDGE_LINES:]}
+        counts.update(k for k in edges if k)
+    threshold = max(3, len(with_text) // 2)
+    return {key for key, n in counts.items() if n >= threshold}
+
+
+def _strip_edges(lines: list[str], running: set[str]) -> list[str]:
+    body = [ln for ln in lines if ln.strip()]
+    if not body:
+        return []
+    drop = set()
+    for index in list(range(min(EDGE_LINES, len(body)))) + list(
+        range(max(0, len(body) - EDGE_LINES), len(body))
+    ):
+        line = body[index]
+        if _edge_key(line) in running or _PAGE_NUMBER.match(line.strip()):
+            drop.add(index)
+    return [ln for i, ln in enumerate(body) if i not in drop]
+
+
+def _dehyphenate(left: str, right: str, vocabulary: set[str]) -> str | None:
+    """Join a word split as "infor-" / "mation", or None when the hyphen is a real one."""
+    head = re.search(r"(\w+)-$", left)
+    tail = re.match(r"([a-zäöüßàâçéèêëîïôûùüÿñæœ]\w*)", right)
+    if not head or not tail:
+        return None
+    joined = head.group(1) + tail.group(1)
+    hyphenated = f"{head.group(1)}-{tail.group(1)}".lower()
+    if hyphenated in vocabulary and joined.lower() not in vocabulary:
+        return None  # "well-known" written with its hyphen elsewhere in the document
+    return left[:-1] + right
+
+
+def _paragraphs(lines: list[str], vocabulary: set[str]) -> list[str]:
+    """Wrapped lines joined into paragraphs."""
+    if not lines:
+        return []
+    width = sorted(len(ln.strip()) for ln in lines)[int(len(lines) * 0.8)] if lines else 0
+    paragraphs: list[str] = []
+    current = previous = ""
+    for raw in lines:
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        if current:
+            # A short line ending a sentence ends its paragraph; so does a bullet after it.
+            ends = bool(_SENTENCE_END.search(previous)) and len(previous) < 0.8 * width
+            if ends or _BULLET.match(line):
+                paragraphs.append(current)
+                current = ""
+        if not current:
+            current = previous = line
+            continue
+        joined = _dehyphenate(current, line, vocabulary)
+        current = joined if joined is not None else current + " " + line
+        previous = line
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def _vocabulary(pages: list[list[str]]) -> set[str]:
+    words: set[str] = set()
+    for lines in pages:
+        for line in lines:
+            words.update(w.lower() for w in re.findall(r"\w+(?:-\w+)*", line))
+    return words
+
+
+def clean_pages(raw_pages: list[str]) -> list[list[str]]:
+    """Each page as paragraphs, without running heads, footers and page numbers."""
+    pages = [_lines(p) for p in raw_pages]
+    running = _running_lines(pages)
+    stripped = [_strip_edges(p, running) for p in pages]
+    vocabulary = _vocabulary(stripped)
+    return [_paragraphs(p, vocabulary) for p in stripped]
+
+
+# --- metadata -----------------------------------------------------------------------------
+
+
+def _info_value(value: object) -> str | None:
     text = str(value).strip() if value is not None else ""
     return text or None
+
+
+def _metadata(data: bytes, document: pdfium.PdfDocument) -> tuple[dict, dict, list[str]]:
+    """Title, author, dates, producer... from XMP then the Info dictionary, with origins; and
+    the printed page labels."""
+    values: dict[str, str] = {}
+    origins: dict[str, str] = {}
+    labels: list[str] = []
+
+    def fill(name: str, value: str | None, origin: str) -> None:
+        if value and name not in values:
+            values[name] = value
+            origins[name] = origin
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            reader.decrypt("")
+        xmp = reader.xmp_metadata
+        if xmp is not None:
+            titles = xmp.dc_title or {}
+            fill(
+                "title",
+                _info_value(titles.get("x-default") or next(iter(titles.values()), None)),
+                "xmp:dc:title",
+            )
+            fill("author", ", ".join(xmp.dc_creator or []) or None, "xmp:dc:creator")
+            created = xmp.xmp_create_date
+            fill("published", created.isoformat() if created else None, "xmp:CreateDate")
+            modified = xmp.xmp_modify_date
+            fill("modified", modified.isoformat() if modified else None, "xmp:ModifyDate")
+            fill("producer", _info_value(xmp.pdf_producer), "xmp:pdf:Producer")
+            fill("creator", _info_value(xmp.xmp_creator_tool), "xmp:CreatorTool")
+        labels = list(reader.page_labels)
+    except (PyPdfError, DependencyError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.info("pdf: no XMP metadata or page labels read: %s", exc)
+    except Exception as exc:  # pypdf on a damaged file; pdfium has already read it
+        log.info("pdf: pypdf failed on metadata: %s", exc)
+    try:
+        info = document.get_metadata_dict(skip_empty=True)
+    except pdfium.PdfiumError as exc:
+        log.info("pdf: no Info dictionary: %s", exc)
+        info = {}
+    fill("title", _info_value(info.get("Title")), "info:Title")
+    fill("author", _info_value(info.get("Author")), "info:Author")
+    fill("published", pdf_date(info.get("CreationDate")), "info:CreationDate")
+    fill("modified", pdf_date(info.get("ModDate")), "info:ModDate")
+    fill("producer", _info_value(info.get("Producer")), "info:Producer")
+    fill("creator", _info_value(info.get("Creator")), "info:Creator")
+    fill("subject", _info_value(info.get("Subject")), "info:Subject")
+    return values, origins, labels
+
+
+def _open(data: bytes) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(data)  # an empty user password is tried by pdfium itself
+    except pdfium.PdfiumError as exc:
+        message = str(exc).lower()
+        if "password" in message:
+            raise IngestError("pdf: encrypted and needs a password") from exc
+        if "security" in message:
+            raise IngestError("pdf: encrypted with an unsupported security handler") from exc
+        raise IngestError(f"pdf: unreadable or damaged file ({exc})") from exc
 
 
 @register
 class PdfIngester(Ingester):
     name = "pdf"
-    version = "0.1.0"
+    version = "0.2.0"
     media_types = ("application/pdf",)
     extensions = ("pdf",)
 
@@ -51,46 +311,58 @@ class PdfIngester(Ingester):
         return 1.0 if b"%PDF-" in data[:1024] else 0.0
 
     def extract(self, data: bytes, hint: Hint) -> Extracted:
+        document = _open(data)
         try:
-            reader = pypdf.PdfReader(io.BytesIO(data))
-            if reader.is_encrypted:
-                try:
-                    if not reader.decrypt(""):
-                        raise IngestError("pdf: encrypted and needs a password")
-                except (DependencyError, NotImplementedError) as exc:
-                    raise IngestError(f"pdf: encrypted with an unsupported method: {exc}") from exc
-            builder = TextBuilder()
-            page_count = len(reader.pages)
-            for number, page in enumerate(reader.pages, 1):
-                try:
-                    text = page.extract_text() or ""
-                except (PyPdfError, ValueError, TypeError, KeyError, ZeroDivisionError) as exc:
-                    log.info("pdf: page %d has no readable text: %s", number, exc)
-                    continue
-                start = builder.next_start()
-                added = [builder.add(block) for block in re.split(r"\n[ \t]*\n", text)]
-                if any(added):
-                    builder.mark("page", start, number)
-        except IngestError:
-            raise
-        except (PdfReadError, PyPdfError, DependencyError) as exc:
-            raise IngestError(f"pdf: unreadable or damaged file: {exc}") from exc
+            page_count = len(document)
+            reading = _read_with_pdfium(document)
+            if reading.doubt() > DOUBT or reading.chars() < SHORT:
+                # A second reading: pdfminer maps fonts pdfium cannot, and on a short document
+                # it costs little (pdfium drops glyphs it cannot map without a trace).
+                other = _read_with_pdfminer(data)
+                if other is not None and len(other.pages) == page_count:
+                    if other.doubt() < reading.doubt() or (
+                        other.doubt() <= reading.doubt() and other.chars() > reading.chars()
+                    ):
+                        reading = other
+            values, origins, labels = _metadata(data, document)
+        finally:
+            document.close()
+        builder = TextBuilder()
+        for number, paragraphs in enumerate(clean_pages(reading.pages), 1):
+            start = builder.next_start()
+            added = [builder.add(p, "paragraph") for p in paragraphs]
+            if any(added):
+                label = labels[number - 1] if len(labels) == page_count else None
+                builder.mark("page", start, number, label if label != str(number) else None)
         text = builder.text()
         if not text.strip():
             raise IngestError("pdf: no text layer (a scanned document without OCR?)")
-        title = _info(reader, "/Title")
+        version = (
+            f"{self.version}+pypdfium2-{pdfium_version.PYPDFIUM_INFO}+pypdf-{pypdf.__version__}"
+        )
+        if reading.engine == "pdfminer":
+            from pdfminer import __version__ as pdfminer_version
+
+            version += f"+pdfminer-{pdfminer_version}"
+        metadata = {
+            "field_origins": {k: v for k, v in origins.items() if k in values},
+            "engine": reading.engine,
+        }
+        for key in ("creator", "subject"):
+            if key in values:
+                metadata[key] = values[key]
         return Extracted(
             kind="pdf",
             text=text,
-            extractor="pdf/pypdf",
-            extractor_version=f"{self.version}+pypdf-{pypdf.__version__}",
-            title=title or (hint.name.rsplit(".", 1)[0] if hint.name else None),
-            author=_info(reader, "/Author"),
-            published=pdf_date(_info(reader, "/CreationDate")),
-            modified=pdf_date(_info(reader, "/ModDate")),
-            producer=_info(reader, "/Producer"),
+            extractor=f"pdf/{reading.engine}",
+            extractor_version=version,
+            title=values.get("title") or (hint.name.rsplit(".", 1)[0] if hint.name else None),
+            author=values.get("author"),
+            published=values.get("published"),
+            modified=values.get("modified"),
+            producer=values.get("producer"),
             page_count=page_count,
             url=hint.url,
             structure=builder.structure,
-            metadata={"creator": _info(reader, "/Creator"), "subject": _info(reader, "/Subject")},
+            metadata=metadata,
         )

@@ -1,0 +1,645 @@
+"""Ingest fidelity on real material: main text, metadata, posts, cables and PDFs.
+
+    python benchmarks/ingest_accuracy.py                 # every section
+    python benchmarks/ingest_accuracy.py --only html,posts --json results.json
+
+Reads the corpus at ``../shared/corpus`` from the project root (or ``$PROVENANCE_CORPUS``) and
+prints one table per section; exits 0 with a message when the corpus is absent. Every number
+comes from ``provenance.ingest.extract`` on the raw bytes, the same call ``provenance add``
+makes; trafilatura is run by this harness on the same pages as the baseline.
+
+How each measure is defined (so the numbers can be checked):
+
+- main text, ``html/trafilatura``: a ``with`` snippet counts when it occurs in the text layer,
+  a ``without`` snippet when it does not; both sides have runs of whitespace collapsed.
+- main text, ``html/readability``: precision, recall and F1 over 4-word shingles of ``\\w+``
+  tokens, per page then averaged (scrapinghub/article-extraction-benchmark ``evaluate.py``),
+  against the text of ``expected.html``.
+- metadata: titles match when equal after NFKC, case folding and punctuation removal, or when
+  one equals the other with a site-name segment removed (at `` | `` `` - `` `` – `` `` — ``
+  `` · `` `` » `` `` : ``), or when the gold is a prefix (20+ characters) of ours (cut
+  gold). Dates match on the calendar day; a gold instant with a time zone also matches the
+  calendar day it falls on anywhere between UTC-12 and UTC+14. Authors match when one
+  normalised name string contains the other (after a leading "By") or when the name lists
+  (split at commas, "and", "&") share a name. Pages without a gold value are not counted.
+- posts (``blogs/octopress-artsy``): the posts a multi-post page holds are its ``<article>``
+  items in ``#content`` (the Octopress template; the ingester does not know it); each is
+  found when a child source has that post's URL, and right when its title (normalised) and
+  date equal those on the post's own page. Post pages that have no post markup are left out
+  (and counted).
+- cables: each of ``cables.jsonl.gz`` is written out as telegram text (routing header, a blank
+  line, body); reference id, created date (the calendar day), classification and origin are
+  compared with the gold exactly. Partial extracts (whose routing header says the original is
+  not available) are reported apart as well, since their text states no date-time group or
+  sender. The 125 raw pages are compared with the header table this harness reads itself.
+- PDFs: each file is ingested or fails with a one-line reason, with its time. On the pdfminer
+  samples with expected text, similarity is difflib's ratio after NFKC and removal of all
+  whitespace; for the entries pdfminer's own tests check as a prefix or as one line
+  (``zen_of_python_corrupted``, ``issue-625``, ``issue-791``, ``issue-886``) it is the share
+  of the expected text found in order in ours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import gzip
+import json
+import os
+import re
+import signal
+import statistics
+import sys
+import time
+import unicodedata
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import lxml.html  # noqa: E402
+
+from provenance import ingest  # noqa: E402
+from provenance.errors import ProvenanceError  # noqa: E402
+from provenance.ingest.base import Hint  # noqa: E402
+
+SECTIONS = ("html", "metadata", "posts", "cables", "pdf")
+
+
+def corpus_path() -> Path:
+    return Path(os.environ.get("PROVENANCE_CORPUS") or ROOT.parent / "shared" / "corpus")
+
+
+def extract(data: bytes, name: str):
+    try:
+        return ingest.extract(data, Hint(name=name))
+    except ProvenanceError:
+        return None
+
+
+def table(title: str, header: list[str], rows: list[list[object]]) -> None:
+    cells = [header] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    print(f"\n## {title}\n")
+    for i, row in enumerate(cells):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def pct(n: int, d: int) -> str:
+    return f"{n}/{d} = {n / d:.3f}" if d else "n/a"
+
+
+# --- main text ---------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\w+")
+
+
+def shingles(text: str, n: int = 4) -> Counter:
+    tokens = _TOKEN.findall(text or "")
+    return Counter(
+        tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n]
+    )
+
+
+def shingle_match(true: str, pred: str) -> tuple[float, float, float]:
+    a, b = shingles(true), shingles(pred)
+    tp = sum((a & b).values())
+    fp = sum((b - a).values())
+    fn = sum((a - b).values())
+    total = tp + fp + fn
+    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+
+
+def prf(rows: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    def precision(tp, fp, fn):
+        return 1.0 if fp == fn == 0 else (0.0 if tp == fp == 0 else tp / (tp + fp))
+
+    def recall(tp, fp, fn):
+        return 1.0 if fp == fn == 0 else (0.0 if tp == fn == 0 else tp / (tp + fn))
+
+    p = statistics.mean(precision(*r) for r in rows if r[0] + r[1] > 0)
+    r = statistics.mean(recall(*x) for x in rows if x[0] + x[2] > 0)
+    return p, r, 2 * p * r / (p + r)
+
+
+def html_text(markup: str) -> str:
+    """The text of an expected-output fragment, with block boundaries kept as spaces."""
+    root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            el.tail = " " + (el.tail or "")
+            el.text = " " + (el.text or "")
+    return root.text_content()
+
+
+def squash(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def section_html(corpus: Path, results: dict) -> None:
+    import trafilatura
+
+    base = corpus / "html" / "trafilatura"
+    evaldata = json.loads((base / "evaldata.json").read_text())
+    counts = {k: Counter() for k in ("ours", "trafilatura")}
+    for item in evaldata.values():
+        data = (base / "pages" / item["file"]).read_bytes()
+        record = extract(data, item["file"])
+        texts = {
+            "ours": squash(record.text if record else ""),
+            "trafilatura": squash(trafilatura.extract(data) or ""),
+        }
+        for who, text in texts.items():
+            for snippet in item["with"]:
+                counts[who]["with"] += squash(snippet) in text
+                counts[who]["with_n"] += 1
+            for snippet in item["without"]:
+                counts[who]["without"] += squash(snippet) not in text
+                counts[who]["without_n"] += 1
+    rows = []
+    for who, c in counts.items():
+        rows.append(
+            [
+                who,
+                pct(c["with"], c["with_n"]),
+                pct(c["without"], c["without_n"]),
+                pct(c["with"] + c["without"], c["with_n"] + c["without_n"]),
+            ]
+        )
+    table(
+        f"Main text, html/trafilatura ({len(evaldata)} pages)",
+        ["extractor", "'with' found", "'without' absent", "all snippets"],
+        rows,
+    )
+    results["html_trafilatura"] = {who: dict(c) for who, c in counts.items()}
+
+    pages = sorted((corpus / "html" / "readability" / "pages").iterdir())
+    matches: dict[str, list] = {"ours": [], "trafilatura": []}
+    for page in pages:
+        data = (page / "source.html").read_bytes()
+        gold = html_text((page / "expected.html").read_text())
+        record = extract(data, "source.html")
+        matches["ours"].append(shingle_match(gold, record.text if record else ""))
+        matches["trafilatura"].append(shingle_match(gold, trafilatura.extract(data) or ""))
+    rows = []
+    for who, rows_ in matches.items():
+        p, r, f = prf(rows_)
+        rows.append([who, f"{p:.3f}", f"{r:.3f}", f"{f:.3f}"])
+        results.setdefault("html_readability", {})[who] = {"precision": p, "recall": r, "f1": f}
+    table(
+        f"Main text, html/readability ({len(pages)} pages): word-shingle P/R/F1 vs expected.html",
+        ["extractor", "precision", "recall", "F1"],
+        rows,
+    )
+
+
+# --- metadata ----------------------------------------------------------------------------
+
+
+def _key(text: object) -> str:
+    if isinstance(text, list):
+        text = ", ".join(map(str, text))
+    text = unicodedata.normalize("NFKC", str(text or "")).casefold()
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+_SITE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·»:/\\]|::)\s+")
+
+
+def _title_variants(title: str) -> set[str]:
+    parts = [p for p in _SITE_SEPARATOR.split(title) if p.strip()]
+    found = {_key(title)}
+    if len(parts) > 1:
+        found |= {_key(" ".join(parts[:-1])), _key(" ".join(parts[1:]))}
+    return {v for v in found if v}
+
+
+def same_title(ours: str | None, gold: str) -> bool:
+    a, b = _key(ours), _key(gold)
+    if not a:
+        return False
+    return (
+        a == b
+        or (len(b) >= 20 and a.startswith(b))
+        or b in _title_variants(ours or "")
+        or a in _title_variants(gold)
+    )
+
+
+def _names(value: object) -> set[str]:
+    text = ", ".join(value) if isinstance(value, list) else str(value or "")
+    parts = re.split(r"\s*(?:[,;&|/]|\band\b|\bund\b|\bet\b)\s*", text)
+    return {k for k in (_author_key(p) for p in parts) if k}
+
+
+def _author_key(value: object) -> str:
+    return re.sub(r"^(?:by|par|von|written by|posted by)\s+", "", _key(value))
+
+
+def same_author(ours: str | None, gold: object) -> bool:
+    a, b = _author_key(ours), _author_key(gold)
+    return bool(a) and (a == b or a in b or b in a or bool(_names(ours) & _names(gold)))
+
+
+def same_date(ours: str | None, gold: str) -> bool:
+    if not ours:
+        return False
+    if ours[:10] == gold[:10]:
+        return True
+    try:
+        instant = datetime.fromisoformat(gold.replace("Z", "+00:00").replace(" ", "T"))
+    except ValueError:
+        return False
+    if instant.tzinfo is None:
+        return False
+    utc = instant.astimezone(UTC)
+    days = {(utc + timedelta(hours=h)).date().isoformat() for h in (-12, 14)}
+    return ours[:10] in days
+
+
+def _metadata_items(corpus: Path) -> list[dict]:
+    items = []
+    base = corpus / "html" / "trafilatura"
+    evaldata = json.loads((base / "evaldata.json").read_text())
+    dates = {
+        v["file"]: v["date"]
+        for v in json.loads((base / "htmldate_dates.json").read_text()).values()
+    }
+    for item in evaldata.values():
+        items.append(
+            {
+                "set": "trafilatura",
+                "path": base / "pages" / item["file"],
+                "title": item.get("title"),
+                "author": item.get("author"),
+                "date": item.get("date"),
+                "htmldate": dates.get(item["file"]),
+            }
+        )
+    for page in sorted((corpus / "html" / "readability" / "pages").iterdir()):
+        gold = json.loads((page / "expected-metadata.json").read_text())
+        items.append(
+            {
+                "set": "readability",
+                "path": page / "source.html",
+                "title": gold.get("title"),
+                "author": gold.get("byline"),
+                "date": gold.get("publishedTime"),
+                "htmldate": None,
+            }
+        )
+    return items
+
+
+def section_metadata(corpus: Path, results: dict) -> None:
+    from trafilatura import bare_extraction
+
+    checks = {"title": same_title, "date": same_date, "author": same_author, "htmldate": same_date}
+    fields = {"title": "title", "date": "published", "author": "author", "htmldate": "published"}
+    scores = {
+        who: {s: Counter() for s in ("trafilatura", "readability", "all")}
+        for who in ("ours", "trafilatura")
+    }
+    for item in _metadata_items(corpus):
+        data = item["path"].read_bytes()
+        record = extract(data, item["path"].name)
+        ours = {f: getattr(record, attr, None) if record else None for f, attr in fields.items()}
+        doc = bare_extraction(data, with_metadata=True, only_with_metadata=False)
+        theirs = {
+            "title": getattr(doc, "title", None),
+            "date": getattr(doc, "date", None),
+            "author": getattr(doc, "author", None),
+            "htmldate": getattr(doc, "date", None),
+        }
+        for who, found in (("ours", ours), ("trafilatura", theirs)):
+            for name, check in checks.items():
+                gold = item[name]
+                if not gold:
+                    continue
+                ok = check(found[name], gold)
+                for s in (item["set"], "all"):
+                    scores[who][s][name] += ok
+                    scores[who][s][name + "_n"] += 1
+    rows = []
+    for who, by_set in scores.items():
+        for s, c in by_set.items():
+            rows.append(
+                [who, s] + [pct(c[n], c[n + "_n"]) for n in ("title", "date", "author", "htmldate")]
+            )
+    table(
+        "Metadata against the gold (title, published date, author; htmldate_dates.json)",
+        ["extractor", "set", "title", "date", "author", "date (htmldate gold)"],
+        rows,
+    )
+    results["metadata"] = {w: {s: dict(c) for s, c in v.items()} for w, v in scores.items()}
+
+
+# --- posts -------------------------------------------------------------------------------
+
+
+def section_posts(corpus: Path, results: dict) -> None:
+    base = corpus / "blogs" / "octopress-artsy"
+    posts: dict[str, dict | None] = {}
+    for page in sorted(base.glob("blog/[0-9]*/*/*/*/index.html")):
+        tree = lxml.html.parse(str(page)).getroot()
+        url = "/" + str(page.parent.relative_to(base)) + "/"
+        heading = tree.xpath("//article//h1[contains(@class, 'entry-title')]")
+        times = tree.xpath("//article//time/@datetime")
+        posts[url] = (
+            {"title": heading[0].text_content(), "date": times[0][:10], "page": page}
+            if heading and times
+            else None
+        )
+    multi = [
+        base / "index.html",
+        *sorted(base.glob("blog/page/*/index.html")),
+        base / "blog" / "archives" / "index.html",
+        *sorted(base.glob("blog/categories/*/index.html")),
+    ]
+    expected = found = right = left_out = extra = 0
+    failures = []
+    for page in multi:
+        tree = lxml.html.parse(str(page)).getroot()
+        held = []
+        for article in tree.xpath("//div[@id='content']//article[not(@role)]"):
+            links = [h for h in article.xpath(".//a/@href") if re.match(r"^/blog/\d{4}/", h)]
+            if links:
+                held.append(links[0])
+        record = extract(page.read_bytes(), "index.html")
+        children = {urlsplit(c.url or "").path: c for c in (record.children if record else [])}
+        extra += len(set(children) - set(held))
+        for url in held:
+            gold = posts.get(url)
+            if gold is None:
+                left_out += 1
+                continue
+            expected += 1
+            child = children.get(url)
+            if child is None:
+                failures.append((str(page.relative_to(base)), url, "not found"))
+                continue
+            found += 1
+            if (
+                _key(child.title) == _key(gold["title"])
+                and (child.published or "")[:10] == gold["date"]
+            ):
+                right += 1
+            else:
+                failures.append((str(page.relative_to(base)), url, child.title, child.published))
+    split = 0
+    for url in posts:
+        page = base / url.strip("/") / "index.html"
+        record = extract(page.read_bytes(), "index.html")
+        split += bool(record and record.children)
+    table(
+        f"Posts on the multi-post pages of blogs/octopress-artsy ({len(multi)} pages)",
+        ["measure", "value"],
+        [
+            ["posts expected", expected],
+            ["found (child with the post's URL)", pct(found, expected)],
+            ["right title, URL and date", pct(right, expected)],
+            ["children that are not posts of the page", extra],
+            ["posts left out (post page without post markup)", left_out],
+            ["single-post pages split", f"{split} of {len(posts)}"],
+        ],
+    )
+    for failure in failures[:10]:
+        print("  miss:", *failure)
+    results["posts"] = {
+        "expected": expected,
+        "found": found,
+        "right": right,
+        "extra": extra,
+        "left_out": left_out,
+        "single_pages_split": split,
+        "single_pages": len(posts),
+    }
+
+
+# --- cables ------------------------------------------------------------------------------
+
+_CABLE_FIELDS = ("reference_id", "created", "classification", "origin", "level")
+
+
+def _compare_cable(record, gold: dict) -> dict[str, bool]:
+    found = {
+        "reference_id": record.reference_id if record else None,
+        "created": (record.published or "")[:10] if record else None,
+        "classification": record.classification if record else None,
+        "origin": record.origin if record else None,
+    }
+    return {
+        "reference_id": found["reference_id"] == gold["reference_id"],
+        "created": found["created"] == gold["created"][:10],
+        "classification": found["classification"] == gold["classification"],
+        "origin": found["origin"] == gold["origin"],
+        "level": (found["classification"] or "").split("//")[0]
+        == gold["classification"].split("//")[0],
+    }
+
+
+def section_cables(corpus: Path, results: dict) -> None:
+    path = corpus / "cables" / "cables.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        cables = [json.loads(line) for line in fh]
+    groups = {"all": Counter(), "with date-time group": Counter(), "partial extracts": Counter()}
+    subject = Counter()
+    misses: dict[str, list] = {f: [] for f in _CABLE_FIELDS}
+    for cable in cables:
+        text = cable["routing_header"] + "\n\n" + cable["body"]
+        record = extract(text.encode("utf-8"), "cable.txt")
+        ok = _compare_cable(record if record and record.kind == "cable" else None, cable)
+        partial = "partial extract" in cable["routing_header"]
+        for group in ("all", "partial extracts" if partial else "with date-time group"):
+            groups[group]["n"] += 1
+            for name, good in ok.items():
+                groups[group][name] += good
+        for name, good in ok.items():
+            if not good and not partial and len(misses[name]) < 5:
+                misses[name].append(cable["reference_id"])
+        if re.search(r"^\s*SUBJ(?:ECT)?\s*:", cable["body"], re.M | re.I):
+            subject["n"] += 1
+            subject["found"] += bool(record and record.subject)
+    rows = [
+        [group, c["n"]] + [pct(c[f], c["n"]) for f in _CABLE_FIELDS] for group, c in groups.items()
+    ]
+    pages = sorted((corpus / "cables" / "html_08TRIPOLI").glob("*.html"))
+    page_counts = Counter()
+    for page in pages:
+        cells = lxml.html.fromstring(page.read_bytes()).xpath("//table[@class='cable']//tr[td]/td")
+        values = [" ".join(td.text_content().split()) for td in cells][:5]
+        gold = dict(
+            zip(
+                ("reference_id", "created", "released", "classification", "origin"),
+                values,
+                strict=False,
+            )
+        )
+        record = extract(page.read_bytes(), page.name)
+        page_counts["n"] += 1
+        for name, good in _compare_cable(record, gold).items():
+            page_counts[name] += good
+    rows.append(
+        ["raw pages (html_08TRIPOLI)", page_counts["n"]]
+        + [pct(page_counts[f], page_counts["n"]) for f in _CABLE_FIELDS]
+    )
+    table(
+        f"Cables: {len(cables)} telegrams from cables.jsonl.gz and the raw pages",
+        [
+            "group",
+            "cables",
+            "reference id",
+            "created date",
+            "classification",
+            "origin",
+            "level (no caveats)",
+        ],
+        rows,
+    )
+    print(
+        f"\n  subject found for cables with a SUBJECT: line: {pct(subject['found'], subject['n'])}"
+    )
+    for name, ids in misses.items():
+        if ids:
+            print(f"  first misses on {name} (with date-time group): {', '.join(ids)}")
+    results["cables"] = {g: dict(c) for g, c in groups.items()}
+    results["cables"]["pages"] = dict(page_counts)
+    results["cables"]["subject"] = dict(subject)
+
+
+# --- PDFs --------------------------------------------------------------------------------
+
+_CONTAINED = {
+    "zen_of_python_corrupted.pdf",
+    "contrib/issue-625-identity-cmap.pdf",
+    "contrib/issue-791-non-unicode-cmap.pdf",
+    "contrib/issue-886-xref-stream-widths.pdf",
+}
+
+
+def _similarity(expected: str, ours: str, contained: bool) -> float:
+    def norm(text: str) -> str:
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+    e, o = norm(expected), norm(ours)
+    if not e and not o:
+        return 1.0
+    matcher = difflib.SequenceMatcher(None, e, o, autojunk=False)
+    if contained:
+        return sum(b.size for b in matcher.get_matching_blocks()) / max(1, len(e))
+    return matcher.ratio()
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Timeout
+
+
+def section_pdf(corpus: Path, results: dict) -> None:
+    files = sorted((corpus / "pdf").rglob("*.pdf"))
+    rows = []
+    times = []
+    ingested = failed = 0
+    bad_reasons = []
+    texts: dict[str, str] = {}
+    signal.signal(signal.SIGALRM, _alarm)
+    for path in files:
+        start = time.perf_counter()
+        signal.alarm(120)
+        try:
+            record = ingest.extract(path.read_bytes(), Hint(name=path.name))
+            status, reason = "ingested", f"{record.page_count} pages, {len(record.text):,} chars"
+            texts[str(path.relative_to(corpus / "pdf"))] = record.text
+            ingested += 1
+        except ProvenanceError as exc:
+            status, reason = "failed", str(exc)
+            failed += 1
+            if "\n" in reason or len(reason) > 200:
+                bad_reasons.append(str(path))
+        except _Timeout:
+            status, reason = "failed", "took longer than 120 s (harness limit)"
+            failed += 1
+            bad_reasons.append(str(path))
+        finally:
+            signal.alarm(0)
+        seconds = time.perf_counter() - start
+        times.append(seconds)
+        rows.append([str(path.relative_to(corpus / "pdf")), status, f"{seconds:.2f}", reason])
+    table(
+        f"PDFs: every file under pdf/ ({len(files)})",
+        ["file", "status", "seconds", "pages or reason"],
+        rows,
+    )
+    print(
+        f"\n  ingested {ingested}, failed with a one-line reason {failed - len(bad_reasons)}, "
+        f"other failures {len(bad_reasons)}; slowest {max(times):.2f} s; over 30 s: "
+        f"{sum(t > 30 for t in times)}"
+    )
+    samples = corpus / "pdf" / "pdfminer-samples"
+    expected = json.loads((samples / "expected_extract_text.json").read_text())["expected"]
+    sims = []
+    rows = []
+    for key, text in expected.items():
+        name = key.replace("_no_boxes_flow", "")
+        ours = texts.get(f"pdfminer-samples/samples/{name}", "")
+        score = _similarity(text, ours, name in _CONTAINED)
+        sims.append(score)
+        rows.append([key, "contained" if name in _CONTAINED else "whole text", f"{score:.3f}"])
+    table(
+        f"PDFs: normalised similarity on the {len(expected)} pdfminer samples with expected text",
+        ["sample", "compared as", "similarity"],
+        rows,
+    )
+    print(
+        f"\n  mean {statistics.mean(sims):.3f}, minimum {min(sims):.3f}, at or above 0.95: {sum(s >= 0.95 for s in sims)} of {len(sims)}"
+    )
+    results["pdf"] = {
+        "files": len(files),
+        "ingested": ingested,
+        "failed": failed,
+        "not_one_line": bad_reasons,
+        "slowest_seconds": max(times),
+        "over_30s": sum(t > 30 for t in times),
+        "similarity": dict(zip(expected, sims, strict=True)),
+        "similarity_mean": statistics.mean(sims),
+        "similarity_min": min(sims),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help=f"comma-separated sections of: {', '.join(SECTIONS)}")
+    parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    args = parser.parse_args()
+    corpus = corpus_path()
+    if not corpus.is_dir():
+        print(f"corpus not found at {corpus} (set PROVENANCE_CORPUS): nothing measured")
+        return 0
+    chosen = args.only.split(",") if args.only else list(SECTIONS)
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    results: dict = {"corpus": str(corpus), "seconds": {}}
+    import logging
+
+    logging.disable(logging.WARNING)  # parsers warn about every odd page
+    for name in chosen:
+        start = time.perf_counter()
+        globals()[f"section_{name}"](corpus, results)
+        results["seconds"][name] = round(time.perf_counter() - start, 1)
+        print(f"\n  ({name}: {results['seconds'][name]} s)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

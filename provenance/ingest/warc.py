@@ -1,0 +1,206 @@
+"""Web captures: a WARC file (plain or gzip) whose HTML and PDF responses become sources.
+
+Each response record is extracted by the ingester its payload fits, and keeps its original URL
+(``WARC-Target-URI``), its capture time (``WARC-Date``), the record's id and digests, and the
+HTTP status and content type; its payload is archived under its own SHA-256. The WARC itself is
+the capture holding them.
+
+Decompression is bounded: the gzip members are inflated by this module (not by the reader) with
+a cap on the total output and on the expansion ratio, so a small file cannot expand without
+bound; each payload is read up to a size cap.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zlib
+from collections.abc import Iterator
+from importlib.metadata import version as package_version
+from urllib.parse import unquote, urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from ..errors import IngestError, UnsupportedInput
+from . import extract as extract_document
+from . import register
+from .base import Extracted, Hint, Ingester
+
+log = logging.getLogger(__name__)
+
+#: Bounds on what one WARC may cost once inflated.
+MAX_INFLATED_BYTES = 1024 * 1024 * 1024
+MAX_RATIO = 100  # inflated bytes per compressed byte, beyond a first megabyte
+RATIO_SLACK = 1024 * 1024
+MAX_PAYLOAD_BYTES = 50 * 1024 * 1024
+_CHUNK = 64 * 1024
+_DOCUMENT_TYPES = ("text/html", "application/xhtml+xml", "application/pdf")
+_KINDS = {"html", "cable", "pdf"}
+
+
+def _gzip_chunks(data: bytes) -> Iterator[bytes]:
+    """Inflate every gzip member of ``data``, refusing to go past the caps."""
+    position = 0
+    produced = 0
+    while position < len(data):
+        inflater = zlib.decompressobj(31)
+        while not inflater.eof:
+            if inflater.unconsumed_tail:
+                chunk = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+            else:
+                if position >= len(data):
+                    raise IngestError("warc: the gzip stream is truncated")
+                piece = data[position : position + _CHUNK]
+                position += len(piece)
+                try:
+                    chunk = inflater.decompress(piece, _CHUNK)
+                except zlib.error as exc:
+                    raise IngestError(f"warc: damaged gzip data ({exc})") from exc
+            produced += len(chunk)
+            if produced > MAX_INFLATED_BYTES:
+                raise IngestError(
+                    f"warc: expands past the limit of {MAX_INFLATED_BYTES:,} bytes (refused)"
+                )
+            if produced > MAX_RATIO * position + RATIO_SLACK:
+                raise IngestError(
+                    f"warc: expands more than {MAX_RATIO} times its size (a decompression bomb?)"
+                )
+            if chunk:
+                yield chunk
+        position -= len(inflater.unused_data)
+        if not data[position:].strip(b"\0\r\n\t "):
+            break
+
+
+class _ChunkReader(io.RawIOBase):
+    """A file object over an iterator of byte chunks."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target) -> int:  # type: ignore[override]
+        while not self._buffer:
+            try:
+                self._buffer = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
+
+
+def warc_stream(data: bytes) -> io.BufferedReader:
+    """An uncompressed, bounded stream of the WARC records in ``data``."""
+    if data[:2] == b"\x1f\x8b":
+        return io.BufferedReader(_ChunkReader(_gzip_chunks(data)), buffer_size=_CHUNK)
+    return io.BufferedReader(io.BytesIO(data), buffer_size=_CHUNK)
+
+
+def _is_document(content_type: str, payload: bytes) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    if media:
+        return media in _DOCUMENT_TYPES
+    head = payload[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"%pdf-"))
+
+
+def _record_hint(uri: str, content_type: str) -> Hint:
+    name = unquote(urlsplit(uri).path.rstrip("/").rsplit("/", 1)[-1]) or None
+    return Hint(name=name, url=uri, content_type=content_type.split(";")[0].strip() or None)
+
+
+@register
+class WarcIngester(Ingester):
+    name = "warc"
+    version = "0.1.0"
+    media_types = ("application/warc",)
+    extensions = ("warc", "gz")
+
+    def match(self, data: bytes, hint: Hint) -> float:
+        if data.startswith(b"WARC/"):
+            return 1.0
+        if data[:2] == b"\x1f\x8b":
+            try:
+                head = zlib.decompressobj(31).decompress(data[:4096], 64)
+            except zlib.error:
+                return 0.0
+            return 1.0 if head.startswith(b"WARC/") else 0.0
+        return 0.0
+
+    def extract(self, data: bytes, hint: Hint) -> Extracted:
+        children: list[Extracted] = []
+        skipped: list[dict[str, str]] = []
+        records = 0
+        try:
+            for record in ArchiveIterator(warc_stream(data)):
+                records += 1
+                child = self._response(record, skipped)
+                if child is not None:
+                    children.append(child)
+        except IngestError:
+            raise
+        except (ArchiveLoadFailed, ValueError, OSError, EOFError) as exc:
+            raise IngestError(f"warc: damaged after {records} records ({exc})") from exc
+        if not children:
+            raise IngestError(f"warc: none of its {records} records is an HTML or PDF response")
+        record = Extracted(
+            kind="warc",
+            text="",
+            extractor="warc",
+            extractor_version=f"{self.version}+warcio-{package_version('warcio')}",
+            title=(hint.name or "WARC capture") + f" ({len(children)} pages)",
+            url=hint.url,
+            children=children,
+        )
+        record.metadata["records"] = records
+        if skipped:
+            record.metadata["skipped"] = skipped[:100]
+        return record
+
+    def _response(self, record, skipped: list[dict[str, str]]) -> Extracted | None:
+        if record.rec_type != "response" or record.http_headers is None:
+            return None
+        headers = record.rec_headers
+        uri = headers.get_header("WARC-Target-URI") or ""
+        status = record.http_headers.get_statuscode() or ""
+        content_type = record.http_headers.get_header("Content-Type") or ""
+        payload = record.content_stream().read(MAX_PAYLOAD_BYTES + 1)
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            skipped.append({"uri": uri, "error": "payload over the size limit"})
+            return None
+        if not status.startswith("2") or not _is_document(content_type, payload):
+            return None
+        try:
+            document = extract_document(payload, _record_hint(uri, content_type))
+        except UnsupportedInput as exc:
+            skipped.append({"uri": uri, "error": str(exc)})
+            return None
+        except IngestError as exc:
+            skipped.append({"uri": uri, "error": str(exc)})
+            return None
+        if document.kind not in _KINDS:
+            return None
+        if document.children:
+            # Posts of an archive page inside a capture stay in the page's text layer.
+            document.metadata["posts_in_text"] = len(document.children)
+            document.children = []
+        document.url = uri or document.url
+        document.retrieved = headers.get_header("WARC-Date")
+        document.raw = payload
+        document.metadata.update(
+            {
+                "warc_record_id": headers.get_header("WARC-Record-ID"),
+                "warc_date": headers.get_header("WARC-Date"),
+                "warc_payload_digest": headers.get_header("WARC-Payload-Digest"),
+                "warc_block_digest": headers.get_header("WARC-Block-Digest"),
+                "http_status": int(status) if status.isdigit() else status,
+                "content_type": content_type or None,
+            }
+        )
+        return document

@@ -1,0 +1,208 @@
+"""HTML ingest: main text without boilerplate, metadata with origins, pages of posts split."""
+
+import pytest
+
+from provenance import ingest
+from provenance.ingest.base import Hint
+
+INGEST = "ingest"
+
+
+def extract(fixtures, name, url=None):
+    path = fixtures / INGEST / name if (fixtures / INGEST / name).exists() else fixtures / name
+    return ingest.extract(path.read_bytes(), Hint(name=name, url=url))
+
+
+@pytest.fixture
+def page(fixtures):
+    return extract(fixtures, "boilerplate-page.html")
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "NAV-MARKER",
+        "COOKIE-MARKER",
+        "SHARE-MARKER",
+        "COMMENT-MARKER",
+        "FOOTER-MARKER",
+        "RELATED-MARKER",
+        "You Might Also Like",
+        "SUBSCRIBE-MARKER",
+        "PAGINATION-MARKER",
+        "SCRIPT-MARKER",
+        "STYLE-MARKER",
+        "ALT-MARKER",
+        "HIDDEN-MARKER",
+    ],
+)
+def test_boilerplate_stays_out_of_the_text_layer(page, marker):
+    assert marker not in page.text
+
+
+def test_article_paragraphs_are_kept_in_order(page):
+    text = page.text
+    first = text.index("The Merrow island ferry will raise its fares by 10 percent")
+    last = text.index("rising fuel costs left it no choice")
+    assert first < text.index("84 pounds, up from 76 pounds") < last
+
+
+def test_headings_and_quotations_keep_their_kind(page):
+    kinds = {page.text[s.start : s.end]: s.kind for s in page.structure}
+    assert kinds["Islanders object"] == "heading"
+    assert kinds["Ferry fares to rise by a tenth"] == "heading"
+    quote = "We were promised that fares would be frozen until the new vessel arrived."
+    assert kinds[quote] == "quotation"
+
+
+def test_image_alt_text_is_not_glued_to_its_paragraph(page):
+    assert "The Merrow island ferry" in page.text
+    assert "the ferry at dawnThe Merrow" not in page.text
+
+
+def test_every_structure_span_holds_its_block(page):
+    for span in page.structure:
+        block = page.text[span.start : span.end]
+        assert block and block == block.strip()
+
+
+def test_metadata_comes_from_json_ld_with_its_origin(page):
+    assert page.title == "Ferry fares to rise by a tenth"
+    assert page.author == "Dana Hollis"  # a Person referenced by @id in the @graph
+    assert page.publisher == "The Merrow Gazette"
+    assert page.published == "2021-03-04T07:15:00+00:00"
+    assert page.modified == "2021-03-05T10:00:00+00:00"
+    assert page.language == "en-GB"
+    origins = page.metadata["field_origins"]
+    assert origins["title"] == "json-ld:headline"
+    assert origins["author"] == "json-ld:author"
+    assert origins["published"] == "json-ld:datePublished"
+
+
+def test_other_declared_titles_are_kept(page):
+    assert page.metadata["titles"]["meta[property=og:title]"] == "Ferry fares up 10% from April"
+
+
+def test_a_page_whose_declared_charset_lies_is_decoded(fixtures):
+    record = extract(fixtures, "charset-lies.html")  # says iso-8859-1, is UTF-8
+    assert "The café owners’ association in Lønnby" in record.text
+    assert record.metadata["encoding"] == "utf-8"
+
+
+def test_metadata_from_meta_tags_records_where_it_came_from(fixtures):
+    record = extract(fixtures, "article.html")
+    origins = record.metadata["field_origins"]
+    assert origins["author"] == "meta[name=author]"
+    assert origins["published"] == "meta[property=article:published_time]"
+    assert origins["canonical_url"] == "link[rel=canonical]"
+
+
+# --- pages holding many posts -------------------------------------------------------------
+
+POSTS = {
+    "archive-hentry.html": [
+        ("Counting fish at the weir", "/2012/04/18/weir-counts/", "2012-04-18", "Ada Moss"),
+        ("The flood meeting", "/2012/03/02/flood-meeting/", "2012-03-02", "Ben Ruiz"),
+        ("Winter levels", "/2012/01/20/winter-levels/", "2012-01-20", "Ada Moss"),
+    ],
+    "blogposting-list.html": [
+        (
+            "Spring tides at Kell Point",
+            "https://tidal.example/posts/spring-tides/",
+            "2016-04-02",
+            "Maren Toft",
+        ),
+        (
+            "Storm surge warning lifted",
+            "https://tidal.example/posts/storm-surge/",
+            "2016-03-19",
+            "Olav Brenn",
+        ),
+    ],
+    "octopress-archive.html": [
+        (
+            "Caching Map Tiles at the Edge",
+            "https://lantern.example/blog/2015/02/11/caching-tiles/",
+            "2015-02-11",
+            None,
+        ),
+        (
+            "Retiring the Old Job Queue",
+            "https://lantern.example/blog/2014/12/01/retiring-the-queue/",
+            "2014-12-01",
+            None,
+        ),
+        (
+            "Hello from the Lantern Team",
+            "https://lantern.example/blog/2014/06/20/first-post/",
+            "2014-06-20",
+            None,
+        ),
+    ],
+    "category-one-post.html": [
+        ("Retiring the Old Job Queue", "/blog/2014/12/01/retiring-the-queue/", "2014-12-01", None)
+    ],
+    "structural-list.html": [
+        ("Nesting season starts early", "/2015/03/03/nesting/", "2015-03-03", None),
+        ("Winter census results", "/2015/02/14/census/", "2015-02-14", None),
+        ("Storm closes the jetty", "/2015/01/30/storm/", "2015-01-30", None),
+    ],
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(POSTS))
+def test_each_post_becomes_a_child_with_its_own_fields(fixtures, fixture):
+    record = extract(fixtures, fixture)
+    found = [(c.title, c.url, (c.published or "")[:10], c.author) for c in record.children]
+    assert found == POSTS[fixture]
+    assert {c.kind for c in record.children} == {"post"}
+
+
+@pytest.mark.parametrize("fixture", sorted(POSTS))
+def test_posts_keep_offsets_into_the_page(fixtures, fixture):
+    record = extract(fixtures, fixture)
+    for child in record.children:
+        assert record.text[child.parent_start : child.parent_end] == child.text
+        for span in child.structure:
+            assert child.text[span.start : span.end]
+
+
+def test_post_categories_and_tags_are_kept(fixtures):
+    octopress = extract(fixtures, "octopress-archive.html")
+    assert octopress.children[0].metadata["categories"] == ["Maps", "Performance"]
+    blog = extract(fixtures, "blogposting-list.html")
+    assert [c.metadata["categories"] for c in blog.children] == [["Tides"], ["Weather"]]
+
+
+def test_post_titles_leave_out_the_date_an_unclosed_heading_swallows(fixtures):
+    record = extract(fixtures, "octopress-archive.html")
+    assert all("/" not in c.title for c in record.children)
+
+
+@pytest.mark.parametrize(
+    "fixture", ["single-post-related.html", "boilerplate-page.html", "article.html"]
+)
+def test_a_single_article_is_never_split(fixtures, fixture):
+    record = extract(fixtures, fixture)
+    assert record.children == [] and record.kind == "html"
+
+
+def test_the_page_of_posts_keeps_none_of_its_posts_dates_or_authors(fixtures):
+    record = extract(fixtures, "blogposting-list.html")
+    assert record.published is None and record.author is None
+
+
+def test_wordpress_tag_page_posts_carry_author_and_tags():
+    from .conftest import ROOT
+
+    data = (ROOT / "sources" / "04-tidewatch-tag-fisheries.html").read_bytes()
+    record = ingest.extract(data, Hint(name="tag.html"))
+    assert [(c.author, c.tags) for c in record.children] == [
+        ("Marek Ostrow", "fisheries, cables"),
+        ("Lena Varga", "fisheries"),
+        ("Marek Ostrow", "fisheries, budget"),
+    ]
+    assert (
+        record.children[0].url
+        == "https://tidewatch.example/2011/02/05/what-the-velmora-cable-says/"
+    )
