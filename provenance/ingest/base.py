@@ -15,6 +15,7 @@ class Hint:
     name: str | None = None  # file name or last URL path segment
     url: str | None = None  # the final URL for fetched inputs
     content_type: str | None = None  # media type from HTTP or the file's extension
+    max_pages: int | None = None  # refuse paged documents with more pages (``add --max-pages``)
 
     @property
     def extension(self) -> str:

@@ -9,7 +9,7 @@ import re
 import pypdf
 from pypdf.errors import DependencyError, PdfReadError, PyPdfError
 
-from ..errors import IngestError
+from ..errors import IngestError, LimitExceeded
 from ..text import TextBuilder
 from . import register
 from .base import Extracted, Hint, Ingester
@@ -61,6 +61,8 @@ class PdfIngester(Ingester):
                     raise IngestError(f"pdf: encrypted with an unsupported method: {exc}") from exc
             builder = TextBuilder()
             page_count = len(reader.pages)
+            if hint.max_pages is not None and page_count > hint.max_pages:
+                raise LimitExceeded(f"pdf: {page_count:,} pages, over the limit of {hint.max_pages:,}")
             for number, page in enumerate(reader.pages, 1):
                 try:
                     text = page.extract_text() or ""
