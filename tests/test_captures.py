@@ -60,11 +60,11 @@ def test_diff_shows_each_claim_of_the_earlier_capture(recaptured, run_json):
     for claim in result["claims"]:
         assert {"claim_id", "status", "old", "new"} <= set(claim)
         assert set(claim["old"]) == {"start", "end", "text"}
-    march = by_text["Officials said the channel was dredged to 12 metres in March."]
+    march = by_text["Officials said the channel was deepened to 12 metres in March."]
     assert march["status"] == "edited"
-    assert march["new"]["text"] == "Officials said the channel was dredged to 9 metres in March."
+    assert march["new"]["text"] == "Officials said the channel was deepened to 9 metres in March."
     assert march["difference"] == [{"op": "replace", "old": "12", "new": "9"}]
-    april = by_text["Officials said the channel was dredged to 12 metres in April."]
+    april = by_text["Officials said the channel was deepened to 12 metres in April."]
     assert april["status"] == "unchanged"
     chairman = next(c for t, c in by_text.items() if t.startswith("Board chairman"))
     assert chairman["status"] == "moved"
