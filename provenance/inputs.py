@@ -248,7 +248,9 @@ def fetch_url(
                 if size > limits.max_bytes:
                     raise LimitExceeded(f"response is over the limit of {limits.max_bytes:,} bytes")
                 if time.monotonic() > deadline:
-                    raise LimitExceeded(f"fetch took longer than {budget:g} s")
+                    raise LimitExceeded(
+                        f"fetch took longer than the time limit of {limits.timeout:g} s"
+                    )
                 chunks.append(chunk)
             data = b"".join(chunks)
             encoding = response.headers.get("content-encoding", "").lower()
@@ -269,7 +271,7 @@ def fetch_url(
     except httpx.TooManyRedirects:
         raise InputError(f"more than {limits.max_redirects} redirects") from None
     except httpx.TimeoutException:
-        raise LimitExceeded(f"no answer within {budget:g} s") from None
+        raise LimitExceeded(f"no answer within the time limit of {limits.timeout:g} s") from None
     except httpx.InvalidURL as exc:
         raise InputError(f"invalid URL: {exc}") from None
     except httpx.HTTPError as exc:
