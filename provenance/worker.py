@@ -10,6 +10,7 @@ URL) and returns plain data, and the batch's own process does all the writing.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import multiprocessing
 import os
@@ -69,6 +70,7 @@ def _serve(conn: Connection, parent_end: Connection | None, max_memory: int | No
     if parent_end is not None:
         parent_end.close()  # a forked child holds a copy: without this it never sees EOF
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
+    faulthandler.disable()  # a crash here is reported by the batch, in one line
     _die_with_parent()
     _cap_memory(max_memory)
     while True:
