@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -37,18 +37,18 @@ STATUSES = ("unchanged", "moved", "edited", "orphaned")
 METHOD = "align-paragraphs-words-0.1"
 #: Share of words (difflib ratio) an edited claim keeps with its old text to still be that claim.
 EDIT_SIMILARITY = 0.5
-#: Share of words a moved-and-edited paragraph keeps with its old text to be paired with it.
-PAIR_SIMILARITY = 0.75
 #: Pairings closer than this to the runner-up are ambiguous and not made.
 PAIR_MARGIN = 0.05
 #: Characters of identical claim text plus identical context needed to accept a lone sentence
 #: found word for word outside its own paragraph (short quotes need context to be trusted).
 MIN_EVIDENCE = 24
-#: Above this many words a changed region is not aligned word by word (its claims may still be
-#: found word for word, with their context).
-MAX_ALIGN_TOKENS = 40_000
-#: Above this many candidate pairs, moved-and-edited paragraphs are only sought nearby.
+#: Paragraphs or sentences longer than this many words together are not compared for pairing.
+MAX_PAIR_WORDS = 8_000
+#: Above this many candidate pairs, moved-and-edited paragraphs (or edited sentences) are only
+#: sought nearby, so a page rewritten from top to bottom costs linear time, not quadratic.
 MAX_PAIR_CANDIDATES = 4_000
+#: How far (in sentences) an edited sentence is sought from its old position in that case.
+NEARBY_SENTENCES = 25
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -113,12 +113,6 @@ class _Tokens:
                 tokens.words.append(match.group())
         return tokens
 
-    def inside(self, start: int, end: int) -> tuple[int, int]:
-        """Indices [first, last) of the tokens inside ``[start, end)``."""
-        first = bisect.bisect_left(self.starts, start)
-        last = bisect.bisect_right(self.ends, end, lo=first)
-        return first, last
-
 
 def _words(text: str) -> list[str]:
     return _TOKEN.findall(text)
@@ -147,26 +141,101 @@ def word_difference(old: str, new: str) -> list[dict[str, str]]:
     return changes
 
 
+def _pair_unambiguously(
+    olds: dict[int, list[str]],
+    news: dict[int, list[str]],
+    threshold: float,
+    allowed: Callable[[int, int], bool] | None = None,
+) -> dict[int, int]:
+    """Pair old items with new ones by word similarity, only where the pairing is clear.
+
+    A pair is made when its score reaches ``threshold`` and beats every rival of either item
+    (another new item for the old one, another old item for the new one) by ``PAIR_MARGIN``.
+    Two look-alikes competing for one place leave it unpaired: no pairing rather than a guess.
+    """
+    scores: dict[tuple[int, int], float] = {}
+    for i, a in olds.items():
+        for j, b in news.items():
+            if allowed is not None and not allowed(i, j):
+                continue
+            if len(a) + len(b) > MAX_PAIR_WORDS:
+                continue
+            matcher = SequenceMatcher(None, a, b, autojunk=False)
+            if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+                continue
+            score = matcher.ratio()
+            if score >= threshold:
+                scores[(i, j)] = score
+    by_old: dict[int, list[float]] = defaultdict(list)
+    by_new: dict[int, list[float]] = defaultdict(list)
+    for (i, j), score in scores.items():
+        by_old[i].append(score)
+        by_new[j].append(score)
+    pairs: dict[int, int] = {}
+    used: set[int] = set()
+    for (i, j), score in sorted(scores.items(), key=lambda item: -item[1]):
+        if i in pairs or j in used:
+            continue
+        rivals = sorted(by_old[i], reverse=True)[1:2] + sorted(by_new[j], reverse=True)[1:2]
+        if any(score - rival < PAIR_MARGIN for rival in rivals):
+            continue
+        pairs[i] = j
+        used.add(j)
+    return pairs
+
+
 class _Alignment:
-    """The paragraph-level alignment of two texts, and word-level alignments made on demand."""
+    """Two texts aligned as a diff aligns them, strongest evidence first.
+
+    1. Paragraphs: a longest-common-subsequence diff; identical paragraphs in the same order
+       are unchanged. An identical paragraph found once elsewhere moved.
+    2. Sentences of the paragraphs left over: identical sentences in the same order within a
+       changed stretch stay in place; a long sentence found once elsewhere moved.
+    3. Old and new paragraphs that share such sentences correspond (mutually, or not at all).
+    4. Only then are the sentences still left over paired by similarity (edited), within a
+       paragraph and the paragraph it corresponds to, or within the same changed stretch, and
+       only where no look-alike competes for the same place; never into words that are
+       another old sentence's, never from a sentence whose words are all still there.
+    5. A short identical sentence left over is matched when a neighbour went next to it.
+
+    ``fate`` maps an old sentence to the new sentence it became and how: ``equal``, ``moved``
+    or ``edited``.
+    """
 
     def __init__(self, old: str, new: str) -> None:
         self.old, self.new = old, new
         self.old_blocks = paragraph_spans(old) if old else []
         self.new_blocks = paragraph_spans(new) if new else []
         self.old_starts = [a for a, _ in self.old_blocks]
-        self.equal: dict[int, int] = {}  # old block -> new block, same text, same order
-        self.pairs: dict[int, int] = {}  # old block -> new block it moved or was edited into
+        self.new_starts = [a for a, _ in self.new_blocks]
+        self.equal: dict[int, int] = {}  # old paragraph -> new paragraph, same text and order
         self.region_of_old: dict[int, int] = {}
         self.region_of_new: dict[int, int] = {}
-        self.regions: list[tuple[list[int], list[int]]] = []  # changed stretches: (olds, news)
-        self._word_cache: dict[tuple, tuple[_Tokens, _Tokens, list] | None] = {}
-        self._sentences: dict[int, list[Span]] = {}
         self._align_blocks()
-        self._pair_blocks()
-        paired_new = set(self.pairs.values())
-        self.claimed_new = set(self.equal.values()) | paired_new
-        self.new_starts = [a for a, _ in self.new_blocks]
+        # Sentences of the paragraphs left over, in text order, and the paragraph of each.
+        self.old_sentences: list[Span] = []
+        self.new_sentences: list[Span] = []
+        self.old_sentence_block: list[int] = []
+        self.new_sentence_block: list[int] = []
+        for i in sorted(self.region_of_old):
+            for span in sentence_spans(old, *self.old_blocks[i]):
+                self.old_sentences.append(span)
+                self.old_sentence_block.append(i)
+        for j in sorted(self.region_of_new):
+            for span in sentence_spans(new, *self.new_blocks[j]):
+                self.new_sentences.append(span)
+                self.new_sentence_block.append(j)
+        self.old_sentence_starts = [a for a, _ in self.old_sentences]
+        self.fate: dict[int, tuple[int, str]] = {}
+        self._move_blocks()
+        self._match_sentences_in_place()
+        self._match_moved_sentences()
+        self._pair_edited_sentences()
+        self._match_by_neighbours()
+        self.accounted = sorted(
+            [self.new_blocks[j] for j in self.equal.values()]
+            + [self.new_sentences[n] for n, _ in self.fate.values()]
+        )
 
     def _text(self, which: str, span: Span) -> str:
         return (self.old if which == "old" else self.new)[span[0] : span[1]]
@@ -175,71 +244,203 @@ class _Alignment:
         old_texts = [self._text("old", s) for s in self.old_blocks]
         new_texts = [self._text("new", s) for s in self.new_blocks]
         matcher = SequenceMatcher(None, old_texts, new_texts, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for region, (tag, i1, i2, j1, j2) in enumerate(matcher.get_opcodes()):
             if tag == "equal":
                 for k in range(i2 - i1):
                     self.equal[i1 + k] = j1 + k
                 continue
-            region = len(self.regions)
-            self.regions.append((list(range(i1, i2)), list(range(j1, j2))))
             for i in range(i1, i2):
                 self.region_of_old[i] = region
             for j in range(j1, j2):
                 self.region_of_new[j] = region
 
-    def _pair_blocks(self) -> None:
-        """Pair changed old paragraphs with changed new ones: identical text first (a paragraph
-        that moved), then near-identical text when the pairing is unambiguous."""
-        free_old = [i for i in self.region_of_old]
-        free_new = [j for j in self.region_of_new]
-        by_text: dict[str, list[int]] = defaultdict(list)
-        for j in free_new:
-            by_text[self._text("new", self.new_blocks[j])].append(j)
-        used: set[int] = set()
-        for i in free_old:
-            for j in by_text.get(self._text("old", self.old_blocks[i]), []):
-                if j not in used:
-                    self.pairs[i] = j
-                    used.add(j)
-                    break
-        rest_old = [i for i in free_old if i not in self.pairs]
-        rest_new = [j for j in free_new if j not in used]
-        if not rest_old or not rest_new:
-            return
-        nearby_only = len(rest_old) * len(rest_new) > MAX_PAIR_CANDIDATES
-        old_words = {i: _words(self._text("old", self.old_blocks[i])) for i in rest_old}
-        new_words = {j: _words(self._text("new", self.new_blocks[j])) for j in rest_new}
-        scores: dict[tuple[int, int], float] = {}
-        for i in rest_old:
-            for j in rest_new:
-                if nearby_only and self.region_of_old[i] != self.region_of_new[j]:
-                    continue
-                if len(old_words[i]) + len(new_words[j]) > 2 * MAX_ALIGN_TOKENS // 10:
-                    continue
-                matcher = SequenceMatcher(None, old_words[i], new_words[j], autojunk=False)
-                if matcher.real_quick_ratio() < PAIR_SIMILARITY:
-                    continue
-                if matcher.quick_ratio() < PAIR_SIMILARITY:
-                    continue
-                score = matcher.ratio()
-                if score >= PAIR_SIMILARITY:
-                    scores[(i, j)] = score
-        best_for_old: dict[int, list[float]] = defaultdict(list)
-        best_for_new: dict[int, list[float]] = defaultdict(list)
-        for (i, j), score in scores.items():
-            best_for_old[i].append(score)
-            best_for_new[j].append(score)
-        for (i, j), score in sorted(scores.items(), key=lambda item: -item[1]):
-            if i in self.pairs or j in used:
+    def _sentences_of(self, which: str, block: int) -> list[int]:
+        blocks = self.old_sentence_block if which == "old" else self.new_sentence_block
+        return [k for k, b in enumerate(blocks) if b == block]
+
+    def _move_blocks(self) -> None:
+        """Step 1: a changed paragraph found word for word, once, elsewhere."""
+        old_texts = Counter(self._text("old", self.old_blocks[i]) for i in self.region_of_old)
+        new_by_text: dict[str, list[int]] = defaultdict(list)
+        for j in self.region_of_new:
+            new_by_text[self._text("new", self.new_blocks[j])].append(j)
+        for i in self.region_of_old:
+            text = self._text("old", self.old_blocks[i])
+            if old_texts[text] != 1 or len(new_by_text[text]) != 1:
                 continue
-            rivals = (
-                sorted(best_for_old[i], reverse=True)[1:2]
-                + sorted(best_for_new[j], reverse=True)[1:2]
+            j = new_by_text[text][0]
+            how = "moved" if self.region_of_old[i] != self.region_of_new[j] else "equal"
+            olds, news = self._sentences_of("old", i), self._sentences_of("new", j)
+            for k, n in zip(olds, news, strict=True):
+                self.fate[k] = (n, how)
+
+    def _targets(self) -> set[int]:
+        return {n for n, _ in self.fate.values()}
+
+    def _well_supported(self, k: int, n: int) -> bool:
+        """Enough evidence that an identical old and new sentence are one: a long sentence, or
+        agreeing words around a short one."""
+        text_length = self.old_sentences[k][1] - self.old_sentences[k][0]
+        if text_length >= MIN_EVIDENCE:
+            return True
+        old_block = self.old_blocks[self.old_sentence_block[k]]
+        new_block = self.new_blocks[self.new_sentence_block[n]]
+        agreed = _agreeing_context(
+            _context(self.old, old_block, *self.old_sentences[k]),
+            _context(self.new, new_block, *self.new_sentences[n]),
+        )
+        return agreed is not None and text_length + agreed >= MIN_EVIDENCE
+
+    def _match_sentences_in_place(self) -> None:
+        """Step 2a: identical sentences in the same order inside each changed stretch."""
+        used = self._targets()
+        regions: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+        for k, block in enumerate(self.old_sentence_block):
+            if k not in self.fate:
+                regions[self.region_of_old[block]][0].append(k)
+        for n, block in enumerate(self.new_sentence_block):
+            if n not in used:
+                regions[self.region_of_new[block]][1].append(n)
+        for olds, news in regions.values():
+            if not olds or not news:
+                continue
+            matcher = SequenceMatcher(
+                None,
+                [self._text("old", self.old_sentences[k]) for k in olds],
+                [self._text("new", self.new_sentences[n]) for n in news],
+                autojunk=False,
             )
-            if any(score - rival < PAIR_MARGIN for rival in rivals):
-                continue  # a twin scores as well: no pairing rather than a guess
-            self.pairs[i] = j
-            used.add(j)
+            for tag, i1, i2, j1, _ in matcher.get_opcodes():
+                if tag != "equal":
+                    continue
+                run = [(olds[i1 + d], news[j1 + d]) for d in range(i2 - i1)]
+                for k, n in run:
+                    # A run of two or more supports itself; a lone match must stand alone.
+                    if len(run) > 1 or self._well_supported(k, n):
+                        self.fate[k] = (n, "equal")
+
+    def _match_moved_sentences(self) -> None:
+        """Step 2b: a long sentence found word for word, once, among the new sentences left."""
+        used = self._targets()
+        left_old = [k for k in range(len(self.old_sentences)) if k not in self.fate]
+        left_new = [n for n in range(len(self.new_sentences)) if n not in used]
+        old_count = Counter(self._text("old", self.old_sentences[k]) for k in left_old)
+        new_by_text: dict[str, list[int]] = defaultdict(list)
+        for n in left_new:
+            new_by_text[self._text("new", self.new_sentences[n])].append(n)
+        for k in left_old:
+            text = self._text("old", self.old_sentences[k])
+            if old_count[text] == 1 and len(new_by_text[text]) == 1:
+                n = new_by_text[text][0]
+                if self._well_supported(k, n):
+                    self.fate[k] = (n, "moved")
+
+    def _correspondence(self) -> dict[int, int]:
+        """Step 3: old and new paragraphs that share identical sentences, mutually."""
+        votes: Counter = Counter()
+        for k, (n, _) in self.fate.items():
+            votes[(self.old_sentence_block[k], self.new_sentence_block[n])] += 1
+        best_new: dict[int, tuple[int, int | None]] = {}
+        best_old: dict[int, tuple[int, int | None]] = {}
+        for (i, j), count in votes.items():
+            for best, key, other in ((best_new, i, j), (best_old, j, i)):
+                current = best.get(key, (0, None))
+                if count > current[0]:
+                    best[key] = (count, other)
+                elif count == current[0]:
+                    best[key] = (count, None)  # a tie: no correspondence
+        return {
+            i: j
+            for i, (_, j) in best_new.items()
+            if j is not None and best_old.get(j, (0, None))[1] == i
+        }
+
+    def _pair_edited_sentences(self) -> None:
+        """Step 4: the sentences left, paired by similarity where no look-alike competes."""
+        corresponding = self._correspondence()
+        corresponded_new = set(corresponding.values())
+        used = self._targets()
+        # New words identical to an old sentence are that sentence's, not an edit of another:
+        # calling a claim edited into its twin's exact words is the look-alike failure.
+        old_texts = {self.old[a:b] for a, b in sentence_spans(self.old)}
+        used |= {
+            n for n, span in enumerate(self.new_sentences) if self._text("new", span) in old_texts
+        }
+        # And an old sentence whose words are all still there was not edited into other ones.
+        new_texts = {self.new[a:b] for a, b in sentence_spans(self.new)}
+        settled = {
+            k for k, span in enumerate(self.old_sentences) if self._text("old", span) in new_texts
+        }
+        pools: dict[tuple[str, int], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+        for k, block in enumerate(self.old_sentence_block):
+            if k in self.fate or k in settled:
+                continue
+            area = (
+                ("paragraph", corresponding[block])
+                if block in corresponding
+                else ("stretch", self.region_of_old[block])
+            )
+            pools[area][0].append(k)
+        for n, block in enumerate(self.new_sentence_block):
+            if n in used:
+                continue
+            area = (
+                ("paragraph", block)
+                if block in corresponded_new
+                else ("stretch", self.region_of_new[block])
+            )
+            pools[area][1].append(n)
+        for olds, news in pools.values():
+            if not olds or not news:
+                continue
+            allowed = None
+            if len(olds) * len(news) > MAX_PAIR_CANDIDATES:
+                scale = len(news) / len(olds)
+                rank_old = {k: r for r, k in enumerate(olds)}
+                rank_new = {n: r for r, n in enumerate(news)}
+
+                def allowed(
+                    k: int, n: int, a: dict = rank_old, b: dict = rank_new, s: float = scale
+                ) -> bool:
+                    return abs(a[k] * s - b[n]) <= NEARBY_SENTENCES
+
+            pairs = _pair_unambiguously(
+                {k: _words(self._text("old", self.old_sentences[k])) for k in olds},
+                {n: _words(self._text("new", self.new_sentences[n])) for n in news},
+                EDIT_SIMILARITY,
+                allowed,
+            )
+            for k, n in pairs.items():
+                self.fate[k] = (n, "edited")
+
+    def _match_by_neighbours(self) -> None:
+        """Step 5: an identical sentence too short to stand alone, next to a neighbour that
+        went to the matching place (its sentence before or after, in the same paragraphs)."""
+        used = self._targets()
+        changed = True
+        while changed:
+            changed = False
+            for k in range(len(self.old_sentences)):
+                if k in self.fate:
+                    continue
+                text = self._text("old", self.old_sentences[k])
+                for step in (-1, 1):
+                    neighbour = self.fate.get(k + step)
+                    if neighbour is None:
+                        continue
+                    n = neighbour[0] - step
+                    if (
+                        0 <= n < len(self.new_sentences)
+                        and n not in used
+                        and self._text("new", self.new_sentences[n]) == text
+                        and self.old_sentence_block[k] == self.old_sentence_block[k + step]
+                        and self.new_sentence_block[n] == self.new_sentence_block[n + step]
+                    ):
+                        how = "moved" if neighbour[1] == "moved" else "equal"
+                        self.fate[k] = (n, how)
+                        used.add(n)
+                        changed = True
+                        break
 
     # --- per claim -----------------------------------------------------------------------
 
@@ -255,80 +456,87 @@ class _Alignment:
             return j
         return None
 
-    def words(self, olds: list[int], news: list[int]) -> tuple[_Tokens, _Tokens, list] | None:
-        """Word-level alignment of some old paragraphs with some new ones (cached)."""
-        key = (tuple(olds), tuple(news))
-        if key not in self._word_cache:
-            a = _Tokens.of(self.old, [self.old_blocks[i] for i in olds])
-            b = _Tokens.of(self.new, [self.new_blocks[j] for j in news])
-            if not a.words or not b.words or max(len(a.words), len(b.words)) > MAX_ALIGN_TOKENS:
-                self._word_cache[key] = None
-            else:
-                matcher = SequenceMatcher(
-                    None, a.words, b.words, autojunk=len(b.words) > MAX_ALIGN_TOKENS // 4
-                )
-                self._word_cache[key] = (a, b, matcher.get_opcodes())
-        return self._word_cache[key]
+    def covered_sentences(self, start: int, end: int) -> list[int]:
+        """The old sentences (of changed paragraphs) a span overlaps."""
+        k = max(0, bisect.bisect_right(self.old_sentence_starts, start) - 1)
+        found = []
+        while k < len(self.old_sentences) and self.old_sentences[k][0] < end:
+            if self.old_sentences[k][1] > start:
+                found.append(k)
+            k += 1
+        return found
 
-    def is_whole_sentences(self, block: int, start: int, end: int) -> bool:
-        if block not in self._sentences:
-            a, b = self.old_blocks[block]
-            self._sentences[block] = sentence_spans(self.old, a, b)
-        spans = self._sentences[block]
-        return any(s == start for s, _ in spans) and any(e == end for _, e in spans)
+    def is_accounted(self, start: int, end: int) -> bool:
+        """Whether new text overlaps a paragraph or sentence that old text became."""
+        # The accounted spans do not overlap, so sorted by start they are sorted by end too.
+        k = bisect.bisect_left(self.accounted, (end, end)) - 1
+        while k >= 0 and self.accounted[k][1] > start:
+            if self.accounted[k][0] < end:
+                return True
+            k -= 1
+        return False
 
 
-def _map_through(
-    alignment: _Alignment, olds: list[int], news: list[int], claim: Claim, old_block: int
-) -> tuple[str, int, int] | None:
-    """Follow a claim through the word alignment of ``olds`` with ``news``.
-
-    Returns ``("intact", start, end)`` when its words are all there unchanged and together,
-    ``("edited", start, end)`` for the span its words went to, or None when they all went.
-    """
-    aligned = alignment.words(olds, news)
-    if aligned is None:
-        return None
-    a, b, opcodes = aligned
-    k1, k2 = a.inside(claim.start, claim.end)
-    if k1 >= k2:
-        return None
-    mapped: list[int] = []
-    intact = True
-    for tag, i1, i2, j1, j2 in opcodes:
-        if tag == "insert":
-            if k1 < i1 < k2:
-                mapped.extend(range(j1, j2))  # words added inside the claim
-                intact = False
-            continue
-        lo, hi = max(i1, k1), min(i2, k2)
-        if lo >= hi:
-            continue
-        if tag == "equal":
-            mapped.extend(j1 + (k - i1) for k in range(lo, hi))
-        else:
-            intact = False
+def _map_offset(old: str, new: str, old_span: Span, new_span: Span, offset: int, side: str) -> int:
+    """Where an offset inside an old sentence falls in the new sentence it became."""
+    a = _Tokens.of(old, [old_span])
+    b = _Tokens.of(new, [new_span])
+    if not a.words or not b.words:
+        return new_span[0] if side == "start" else new_span[1]
+    matcher = SequenceMatcher(None, a.words, b.words, autojunk=False)
+    if side == "start":
+        t = bisect.bisect_left(a.starts, offset)
+        for tag, i1, i2, j1, _ in matcher.get_opcodes():
+            if i1 <= t < i2 or (tag == "insert" and i1 == t):
+                if tag == "equal":
+                    return b.starts[j1 + t - i1]
+                return b.starts[j1] if j1 < len(b.starts) else new_span[1]
+        return new_span[1]
+    t = bisect.bisect_right(a.ends, offset) - 1
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if i1 <= t < i2:
+            if tag == "equal":
+                return b.ends[j1 + t - i1]
             if tag == "replace":
-                width, span = i2 - i1, j2 - j1
-                first = j1 + (lo - i1) * span // width
-                last = j1 + -(-(hi - i1) * span // width)
-                mapped.extend(range(first, max(last, first + 1)))
-    if not mapped:
+                return b.ends[j2 - 1]
+            return b.ends[j1 - 1] if j1 > 0 else new_span[0]
+    return new_span[0]
+
+
+def _through_sentences(alignment: _Alignment, claim: Claim) -> tuple[str, int, int] | None:
+    """Follow a claim through the sentence alignment.
+
+    Returns ``(how, start, end)``: ``how`` is ``equal`` or ``moved`` when the claim's words are
+    all there unchanged, ``edited`` when its sentences were edited, or None when any of them is
+    gone or they no longer follow one another.
+    """
+    covered = alignment.covered_sentences(claim.start, claim.end)
+    if not covered or any(k not in alignment.fate for k in covered):
         return None
-    start, end = b.starts[min(mapped)], b.ends[max(mapped)]
-    if intact and alignment.new[start:end] == claim.text:
-        return "intact", start, end
-    if alignment.is_whole_sentences(old_block, claim.start, claim.end):
-        # The claim was a sentence: its new span is the sentence(s) its words went to.
-        for j in {alignment.new_block(start), alignment.new_block(end - 1)} - {None}:
-            assert j is not None
-            for s, e in sentence_spans(alignment.new, *alignment.new_blocks[j]):
-                if s <= start < e:
-                    start = s
-                if s < end <= e:
-                    end = e
+    targets = [alignment.fate[k][0] for k in covered]
+    if targets != list(range(targets[0], targets[0] + len(targets))):
+        return None
+    first_old, last_old = alignment.old_sentences[covered[0]], alignment.old_sentences[covered[-1]]
+    first_new, last_new = alignment.new_sentences[targets[0]], alignment.new_sentences[targets[-1]]
+    hows = {alignment.fate[k][1] for k in covered}
+    if claim.start == first_old[0]:
+        start = first_new[0]
+    elif alignment.fate[covered[0]][1] != "edited":
+        start = first_new[0] + claim.start - first_old[0]
+    else:
+        start = _map_offset(
+            alignment.old, alignment.new, first_old, first_new, claim.start, "start"
+        )
+    if claim.end == last_old[1]:
+        end = last_new[1]
+    elif alignment.fate[covered[-1]][1] != "edited":
+        end = last_new[1] - (last_old[1] - claim.end)
+    else:
+        end = _map_offset(alignment.old, alignment.new, last_old, last_new, claim.end, "end")
+    if end <= start:
+        return None
     if alignment.new[start:end] == claim.text:
-        return "intact", start, end
+        return ("moved" if "moved" in hows else "equal"), start, end
     return "edited", start, end
 
 
@@ -354,8 +562,8 @@ def _agreeing_context(old: tuple[str, str], new: tuple[str, str]) -> int | None:
 
 
 def _find_verbatim(alignment: _Alignment, claim: Claim, old_block: int | None) -> int | None:
-    """The one place in new, unclaimed text holding the claim word for word with agreeing
-    context (inside the paragraph) and enough evidence, or None."""
+    """The one place in new text that no old sentence became holding the claim word for word,
+    with agreeing context (inside the paragraph) and enough evidence; or None."""
     old_span = alignment.old_blocks[old_block] if old_block is not None else None
     old_context = _context(alignment.old, old_span, claim.start, claim.end)
     found = []
@@ -363,7 +571,11 @@ def _find_verbatim(alignment: _Alignment, claim: Claim, old_block: int | None) -
     while position != -1:
         end = position + len(claim.text)
         j = alignment.new_block(position)
-        if j is not None and j not in alignment.claimed_new and end <= alignment.new_blocks[j][1]:
+        if (
+            j is not None
+            and end <= alignment.new_blocks[j][1]
+            and not alignment.is_accounted(position, end)
+        ):
             context = _context(alignment.new, alignment.new_blocks[j], position, end)
             agreed = _agreeing_context(old_context, context)
             if agreed is not None and len(claim.text) + agreed >= MIN_EVIDENCE:
@@ -384,41 +596,21 @@ def _anchor(alignment: _Alignment, claim: Claim) -> Anchor:
         return anchor
 
     i = alignment.old_block(claim.start)
-    whole = i is not None and claim.end <= alignment.old_blocks[i][1]
-    if i is not None and whole:
+    if i is not None and claim.end <= alignment.old_blocks[i][1]:
         if i in alignment.equal:
-            j = alignment.equal[i]
-            shift = alignment.new_blocks[j][0] - alignment.old_blocks[i][0]
+            shift = alignment.new_blocks[alignment.equal[i]][0] - alignment.old_blocks[i][0]
             if new[claim.start + shift : claim.end + shift] == claim.text:
                 return place("unchanged", claim.start + shift, claim.end + shift)
-        if i in alignment.pairs:
-            j = alignment.pairs[i]
-            in_place = alignment.region_of_old.get(i) == alignment.region_of_new.get(j)
-            olds, news = [i], [j]
-        elif i in alignment.region_of_old:
-            in_place = True
-            olds, news = alignment.regions[alignment.region_of_old[i]]
-            olds = [o for o in olds if o not in alignment.pairs]
-            news = [n for n in news if n not in alignment.claimed_new]
-        else:
-            olds, news, in_place = [], [], True
-        if olds and news:
-            found = _map_through(alignment, olds, news, claim, i)
-            if found is not None:
-                kind, start, end = found
-                if kind == "intact":
-                    return place("unchanged" if in_place else "moved", start, end)
-                if word_similarity(claim.text, new[start:end]) >= EDIT_SIMILARITY:
-                    return place("edited", start, end)
+        found = _through_sentences(alignment, claim)
+        if found is not None:
+            how, start, end = found
+            if how != "edited":
+                return place("unchanged" if how == "equal" else "moved", start, end)
+            if word_similarity(claim.text, new[start:end]) >= EDIT_SIMILARITY:
+                return place("edited", start, end)
     position = _find_verbatim(alignment, claim, i)
     if position is not None:
-        j = alignment.new_block(position)
-        same_region = (
-            i is not None
-            and j is not None
-            and alignment.region_of_old.get(i, -1) == alignment.region_of_new.get(j, -2)
-        )
-        return place("unchanged" if same_region else "moved", position, position + len(claim.text))
+        return place("moved", position, position + len(claim.text))
     return anchor
 
 
