@@ -535,8 +535,15 @@ def _through_sentences(alignment: _Alignment, claim: Claim) -> tuple[str, int, i
         end = _map_offset(alignment.old, alignment.new, last_old, last_new, claim.end, "end")
     if end <= start:
         return None
+    how = "moved" if "moved" in hows else "equal"
     if alignment.new[start:end] == claim.text:
-        return ("moved" if "moved" in hows else "equal"), start, end
+        return how, start, end
+    # The claim's words may all still be there inside a sentence that grew around them (a
+    # full stop turned into a comma): then the claim itself is unchanged.
+    area = alignment.new[first_new[0] : last_new[1]]
+    found = area.find(claim.text)
+    if found != -1 and area.find(claim.text, found + 1) == -1:
+        return how, first_new[0] + found, first_new[0] + found + len(claim.text)
     return "edited", start, end
 
 
