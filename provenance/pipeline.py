@@ -111,48 +111,50 @@ def add(
     """
     limits = limits or Limits()
     with Worker(limits.max_memory) as worker:
-        for item in iter_inputs(list(args)):
-            deadline = time.monotonic() + limits.timeout
+        yield from _add(db, args, limits, worker)
 
-            def remaining(deadline: float = deadline) -> float:
-                return deadline - time.monotonic()
 
-            try:
-                if item.url is not None:
-                    fetched = worker.run(
-                        fetch_url,
-                        item.url,
-                        limits,
-                        item.input,
-                        remaining() - 0.5,  # the fetch's own deadline says why it stopped
-                        timeout=remaining(),
-                        limit=limits.timeout,
-                    )
-                else:
-                    fetched = read_item(item, limits)
-            except ProvenanceError as exc:
-                yield _failed(db, item.input, exc)
-                continue
-            raw_sha256 = sha256_hex(fetched.data)
-            existing, _ = capture_plan(db.conn, fetched.locator, raw_sha256)
-            if existing:
-                yield from _results(item.input, "unchanged", existing)
-                continue
-            try:
-                prepared = worker.run(
-                    _prepare_in_worker,
-                    fetched,
-                    raw_sha256,
+def _add(
+    db: sqlite_utils.Database, args: Iterable[str], limits: Limits, worker: Worker
+) -> Iterator[Result]:
+    for item in iter_inputs(list(args)):
+        deadline = time.monotonic() + limits.timeout
+
+        def remaining(deadline: float = deadline) -> float:
+            return deadline - time.monotonic()
+
+        try:
+            if item.url is not None:
+                fetched = worker.run(
+                    fetch_url,
+                    item.url,
                     limits,
+                    item.input,
+                    remaining() - 0.5,  # the fetch's own deadline says why it stopped
                     timeout=remaining(),
                     limit=limits.timeout,
                 )
-            except ProvenanceError as exc:
-                yield _failed(db, item.input, exc, fetched.data, raw_sha256)
-                continue
-            prepared.fetched = fetched
-            status, stored = store_prepared(db.conn, prepared)
-            yield from _results(item.input, status, stored)
+            else:
+                fetched = read_item(item, limits)
+        except ProvenanceError as exc:
+            yield _failed(db, item.input, exc)
+            continue
+        raw_sha256 = sha256_hex(fetched.data)
+        existing, _ = capture_plan(db.conn, fetched.locator, raw_sha256)
+        if existing:
+            yield from _results(item.input, "unchanged", existing)
+            continue
+        try:
+            prepared = worker.run(
+                _prepare_in_worker, fetched, raw_sha256, limits, timeout=remaining(),
+                limit=limits.timeout,
+            )  # fmt: skip
+        except ProvenanceError as exc:
+            yield _failed(db, item.input, exc, fetched.data, raw_sha256)
+            continue
+        prepared.fetched = fetched
+        status, stored = store_prepared(db.conn, prepared)
+        yield from _results(item.input, status, stored)
 
 
 def _results(input_name: str, status: str, stored: list) -> Iterator[Result]:

@@ -198,6 +198,9 @@ class Worker:
             code = self._stop(kill=True)
             how = f"killed by signal {-code}" if code and code < 0 else f"exit status {code}"
             raise WorkerCrashed(f"the extraction process died ({how})") from None
+        except Exception as exc:  # a result that cannot be unpickled here
+            self._stop(kill=True)
+            raise ProvenanceError(f"internal error ({type(exc).__name__}): {exc}") from None
         if restart:
             self._stop(kill=False)
         if kind == "ok":
