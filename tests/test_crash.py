@@ -181,3 +181,25 @@ def test_a_worker_that_dies_is_a_failure_and_the_batch_goes_on(tmp_path, monkeyp
     results = list(pipeline.add(db, [str(tmp_path / "inbox")]))
     assert [r.status for r in results] == ["added", "failed", "added"]
     assert "the extraction process died (killed by signal 11)" in results[1].error
+
+
+def test_an_extraction_that_hangs_is_stopped_at_the_time_limit(tmp_path, monkeypatch):
+    """A parser that never returns (in C code no signal reaches, say) costs its time limit."""
+    from provenance import pipeline
+    from provenance.ingest.plaintext import PlainTextIngester
+    from provenance.inputs import Limits
+
+    notes = write_notes(tmp_path / "inbox", 0, 3)
+    original = PlainTextIngester.extract
+
+    def hang_on_the_first(self, data, hint):
+        if hint.name == notes[0].name:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+            time.sleep(3600)
+        return original(self, data, hint)
+
+    monkeypatch.setattr(PlainTextIngester, "extract", hang_on_the_first)
+    db = open_db(tmp_path / "hang.db")
+    results = list(pipeline.add(db, [str(tmp_path / "inbox")], Limits(timeout=1)))
+    assert [r.status for r in results] == ["failed", "added", "added"]
+    assert results[0].error == "took longer than the time limit of 1 s"
