@@ -123,6 +123,21 @@ def check_text_layers(conn: sqlite3.Connection, report: Report) -> None:
     report.checked["sources"] = count
 
 
+#: Seconds allowed to re-extract one capture (twice the default time limit of ``add``).
+REEXTRACT_TIMEOUT = 120.0
+
+
+def _reextract(name: str, data: bytes, hint: Any, cap: int) -> tuple[list[str], tuple[str, str]]:
+    """In the worker: the text hashes the installed extractor gives, and its name and version."""
+    from . import ingest
+    from .inputs import unwrap
+
+    inner, inner_hint, _ = unwrap(data, hint, cap)
+    record = ingest.get_ingester(name).extract(inner, inner_hint)
+    hashes = [text_sha256(r.text) for r in (record, *record.children)]
+    return hashes, (record.extractor, record.extractor_version)
+
+
 def check_extraction(conn: sqlite3.Connection, report: Report) -> None:
     """Re-run the recorded extractor on each capture's archived bytes; compare text hashes.
 
@@ -132,10 +147,14 @@ def check_extraction(conn: sqlite3.Connection, report: Report) -> None:
     stored bytes. When the version differs, a different text layer proves nothing either way,
     so it is reported as a note, not a failure; the stored text is still bound to the bytes by
     the hashes in the event log, which are checked whatever the version. A capture whose text
-    the newer version reproduces exactly counts as reproduced.
+    the newer version reproduces exactly counts as reproduced. Extraction runs in a worker
+    process under a time limit, as in ``add``; a capture that cannot be re-extracted in time,
+    or whose extractor crashes, is a note too (its bytes are checked by their hash).
     """
     from . import ingest
-    from .inputs import Limits, recorded_hint, unwrap
+    from .errors import LimitExceeded, ProvenanceError
+    from .inputs import Limits, recorded_hint
+    from .worker import Worker, WorkerCrashed
 
     reproduced = skipped = 0
     rows = conn.execute(
@@ -143,67 +162,75 @@ def check_extraction(conn: sqlite3.Connection, report: Report) -> None:
         " extractor_version, text_sha256, metadata FROM sources WHERE parent_id IS NULL"
         " ORDER BY id"
     ).fetchall()
-    for (
-        source_id,
-        raw,
-        input_name,
-        url,
-        http_status,
-        content_type,
-        extractor,
-        version,
-        digest,
-        metadata,
-    ) in rows:
-        data = load_blob(conn, raw)
-        if data is None:
-            report.add("blob", f"source {source_id}: archived bytes missing", source_id=source_id)
-            continue
-        try:
-            ingester = ingest.get_ingester(extractor.split("/")[0])
-        except KeyError:
-            skipped += 1
-            report.notes.append(
-                f"source {source_id}: extractor {extractor} {version} is not installed; "
-                "its text layer was not re-extracted"
-            )
-            continue
-        children = conn.execute(
-            "SELECT text_sha256 FROM sources WHERE parent_id = ? ORDER BY position, id",
-            (source_id,),
-        ).fetchall()
-        expected = [digest, *(c[0] for c in children)]
-        meta = json.loads(metadata) if metadata else {}
-        hint = recorded_hint(input_name, url, content_type, http_status is not None)
-        error = None
-        got: list[str] = []
-        got_version = None
-        try:
+    with Worker(Limits.max_memory) as worker:
+        for (
+            source_id,
+            raw,
+            input_name,
+            url,
+            http_status,
+            content_type,
+            extractor,
+            version,
+            digest,
+            metadata,
+        ) in rows:
+            data = load_blob(conn, raw)
+            if data is None:
+                report.add(
+                    "blob", f"source {source_id}: archived bytes missing", source_id=source_id
+                )
+                continue
+            name = extractor.split("/")[0]
+            try:
+                ingest.get_ingester(name)
+            except KeyError:
+                skipped += 1
+                report.notes.append(
+                    f"source {source_id}: extractor {extractor} {version} is not installed; "
+                    "its text layer was not re-extracted"
+                )
+                continue
+            children = conn.execute(
+                "SELECT text_sha256 FROM sources WHERE parent_id = ? ORDER BY position, id",
+                (source_id,),
+            ).fetchall()
+            expected = [digest, *(c[0] for c in children)]
+            meta = json.loads(metadata) if metadata else {}
+            hint = recorded_hint(input_name, url, content_type, http_status is not None)
             cap = int(meta.get("uncompressed_bytes") or Limits.max_bytes)
-            inner, inner_hint, _ = unwrap(data, hint, cap)
-            record = ingester.extract(inner, inner_hint)
-            got = [text_sha256(r.text) for r in (record, *record.children)]
-            got_version = (record.extractor, record.extractor_version)
-        except Exception as exc:  # any failure to reproduce is reported, never raised
-            error = f"{type(exc).__name__}: {exc}"
-        if got == expected:
-            reproduced += 1
-            continue
-        same_version = got_version == (extractor, version)
-        if error is None and not same_version and got_version is not None:
-            skipped += 1
-            report.notes.append(
-                f"source {source_id}: recorded extractor {extractor} {version}, installed "
-                f"{got_version[0]} {got_version[1]}: text layer not reproduced by this version "
-                "(not a failure; its hashes are checked against the event log)"
+            error = None
+            got: list[str] = []
+            got_version = None
+            try:
+                got, got_version = worker.run(
+                    _reextract, name, data, hint, cap, timeout=REEXTRACT_TIMEOUT
+                )
+            except (LimitExceeded, WorkerCrashed) as exc:
+                skipped += 1
+                report.notes.append(f"source {source_id}: not re-extracted: {exc}")
+                continue
+            except ProvenanceError as exc:  # any failure to reproduce is reported, not raised
+                error = str(exc)
+            if got == expected:
+                reproduced += 1
+                continue
+            got_version = tuple(got_version) if got_version else None
+            if error is None and got_version != (extractor, version):
+                skipped += 1
+                report.notes.append(
+                    f"source {source_id}: recorded extractor {extractor} {version}, installed "
+                    f"{got_version[0]} {got_version[1]}: text layer not reproduced by this "
+                    "version (not a failure; its hashes are checked against the event log)"
+                )
+                continue
+            what = f"fails: {error}" if error else "gives a different text layer"
+            report.add(
+                "extraction",
+                f"source {source_id}: re-running {extractor} {version} on the archived bytes "
+                f"{what}",
+                source_id=source_id,
             )
-            continue
-        what = f"fails: {error}" if error else "gives a different text layer"
-        report.add(
-            "extraction",
-            f"source {source_id}: re-running {extractor} {version} on the archived bytes {what}",
-            source_id=source_id,
-        )
     report.checked["re-extracted"] = reproduced
     if skipped:
         report.checked["re-extraction skipped"] = skipped
