@@ -13,11 +13,12 @@ claim of the earlier capture is looked for in the new text and given an explicit
 
 The bar is Hypothesis's most reported anchoring failure: an annotation silently moved to a
 look-alike passage. So a claim is never re-anchored by searching for the most similar text.
-Positions come from aligning the two texts: paragraphs first (a longest-common-subsequence
-diff), then paragraphs that moved or were edited, paired only when the pairing is unambiguous,
-then words inside each pair or changed region. New text that is already the counterpart of
-another old paragraph is never a candidate, so a claim cannot land on its twin; when the
-evidence is ambiguous the claim is orphaned rather than guessed.
+The two texts are aligned as a diff aligns them, strongest evidence first (see
+:class:`_Alignment`): identical paragraphs in order, identical sentences in place or moved,
+paragraphs that share them, and only then edited sentences paired by similarity, where no
+look-alike competes for the same place. New text that is already the counterpart of other old
+text is never a candidate, so a claim cannot land on its twin; when the evidence is ambiguous
+or thin the claim is orphaned rather than guessed.
 
 Pure functions over two texts: no database.
 """
@@ -34,18 +35,18 @@ from difflib import SequenceMatcher
 from .text import CONTEXT, paragraph_spans, sentence_spans
 
 STATUSES = ("unchanged", "moved", "edited", "orphaned")
-METHOD = "align-paragraphs-words-0.1"
+METHOD = "align-paragraphs-sentences-words-0.1"
 #: Share of words (difflib ratio) an edited claim keeps with its old text to still be that claim.
 EDIT_SIMILARITY = 0.5
 #: Pairings closer than this to the runner-up are ambiguous and not made.
 PAIR_MARGIN = 0.05
-#: Characters of identical claim text plus identical context needed to accept a lone sentence
-#: found word for word outside its own paragraph (short quotes need context to be trusted).
+#: Characters of identical text plus agreeing context needed to accept a lone sentence (or
+#: claim) found word for word away from its neighbours: short quotes need context to be trusted.
 MIN_EVIDENCE = 24
 #: Paragraphs or sentences longer than this many words together are not compared for pairing.
 MAX_PAIR_WORDS = 8_000
-#: Above this many candidate pairs, moved-and-edited paragraphs (or edited sentences) are only
-#: sought nearby, so a page rewritten from top to bottom costs linear time, not quadratic.
+#: Above this many candidate pairs, edited sentences are only sought near their old position,
+#: so a page rewritten from top to bottom costs linear time, not quadratic.
 MAX_PAIR_CANDIDATES = 4_000
 #: How far (in sentences) an edited sentence is sought from its old position in that case.
 NEARBY_SENTENCES = 25
@@ -139,6 +140,75 @@ def word_difference(old: str, new: str) -> list[dict[str, str]]:
             }
         )
     return changes
+
+
+#: A stretch with no line unique to both sides is diffed by difflib only up to this size
+#: (old lines times new lines); beyond it nothing in the stretch is matched in place.
+MAX_DIFFLIB_CELLS = 250_000
+
+
+def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of ``pairs`` (sorted by their first item) increasing in the second."""
+    tail_values: list[int] = []  # the smallest second item ending a run of each length
+    tails: list[int] = []  # and the index in pairs of that pair
+    before: list[int] = [-1] * len(pairs)
+    for index, (_, j) in enumerate(pairs):
+        k = bisect.bisect_left(tail_values, j)
+        if k > 0:
+            before[index] = tails[k - 1]
+        if k == len(tails):
+            tails.append(index)
+            tail_values.append(j)
+        else:
+            tails[k], tail_values[k] = index, j
+    run: list[tuple[int, int]] = []
+    index = tails[-1] if tails else -1
+    while index != -1:
+        run.append(pairs[index])
+        index = before[index]
+    return run[::-1]
+
+
+def _in_order_matches(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
+    """Pairs ``(i, j)`` with ``a[i] == b[j]``, increasing in both: a longest common
+    subsequence found as patience diff finds it (lines that occur once on each side anchor the
+    alignment; the stretches between are aligned the same way, then by difflib when small).
+    Near-linear on long texts where difflib alone is quadratic."""
+    matches: list[tuple[int, int]] = []
+    stack = [(0, len(a), 0, len(b))]
+    while stack:
+        alo, ahi, blo, bhi = stack.pop()
+        if alo >= ahi or blo >= bhi:
+            continue
+        # Lines equal at both ends of the stretch match as they are.
+        while alo < ahi and blo < bhi and a[alo] == b[blo]:
+            matches.append((alo, blo))
+            alo, blo = alo + 1, blo + 1
+        while alo < ahi and blo < bhi and a[ahi - 1] == b[bhi - 1]:
+            ahi, bhi = ahi - 1, bhi - 1
+            matches.append((ahi, bhi))
+        if alo >= ahi or blo >= bhi:
+            continue
+        count_a = Counter(a[alo:ahi])
+        count_b = Counter(b[blo:bhi])
+        where_b = {b[j]: j for j in range(blo, bhi) if count_b[b[j]] == 1}
+        unique = [
+            (i, where_b[a[i]]) for i in range(alo, ahi) if count_a[a[i]] == 1 and a[i] in where_b
+        ]
+        anchors = _longest_increasing(unique)
+        if not anchors:
+            if (ahi - alo) * (bhi - blo) <= MAX_DIFFLIB_CELLS:
+                matcher = SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
+                for i, j, size in matcher.get_matching_blocks():
+                    matches.extend((alo + i + d, blo + j + d) for d in range(size))
+            continue
+        previous = (alo, blo)
+        for i, j in anchors:
+            stack.append((previous[0], i, previous[1], j))
+            matches.append((i, j))
+            previous = (i + 1, j + 1)
+        stack.append((previous[0], ahi, previous[1], bhi))
+    return sorted(matches)
 
 
 def _pair_unambiguously(
@@ -243,20 +313,26 @@ class _Alignment:
     def _align_blocks(self) -> None:
         old_texts = [self._text("old", s) for s in self.old_blocks]
         new_texts = [self._text("new", s) for s in self.new_blocks]
-        matcher = SequenceMatcher(None, old_texts, new_texts, autojunk=False)
-        for region, (tag, i1, i2, j1, j2) in enumerate(matcher.get_opcodes()):
-            if tag == "equal":
-                for k in range(i2 - i1):
-                    self.equal[i1 + k] = j1 + k
-                continue
-            for i in range(i1, i2):
-                self.region_of_old[i] = region
-            for j in range(j1, j2):
-                self.region_of_new[j] = region
+        region, i0, j0 = 0, 0, 0
+        for i, j in [*_in_order_matches(old_texts, new_texts), (len(old_texts), len(new_texts))]:
+            if i > i0 or j > j0:  # the changed stretch before this match
+                for k in range(i0, i):
+                    self.region_of_old[k] = region
+                for n in range(j0, j):
+                    self.region_of_new[n] = region
+                region += 1
+            if i < len(old_texts):
+                self.equal[i] = j
+            i0, j0 = i + 1, j + 1
 
     def _sentences_of(self, which: str, block: int) -> list[int]:
-        blocks = self.old_sentence_block if which == "old" else self.new_sentence_block
-        return [k for k, b in enumerate(blocks) if b == block]
+        if not hasattr(self, "_by_block"):
+            self._by_block: dict[tuple[str, int], list[int]] = defaultdict(list)
+            for k, b in enumerate(self.old_sentence_block):
+                self._by_block[("old", b)].append(k)
+            for n, b in enumerate(self.new_sentence_block):
+                self._by_block[("new", b)].append(n)
+        return self._by_block.get((which, block), [])
 
     def _move_blocks(self) -> None:
         """Step 1: a changed paragraph found word for word, once, elsewhere."""
@@ -304,20 +380,16 @@ class _Alignment:
         for olds, news in regions.values():
             if not olds or not news:
                 continue
-            matcher = SequenceMatcher(
-                None,
+            pairs = _in_order_matches(
                 [self._text("old", self.old_sentences[k]) for k in olds],
                 [self._text("new", self.new_sentences[n]) for n in news],
-                autojunk=False,
             )
-            for tag, i1, i2, j1, _ in matcher.get_opcodes():
-                if tag != "equal":
-                    continue
-                run = [(olds[i1 + d], news[j1 + d]) for d in range(i2 - i1)]
-                for k, n in run:
-                    # A run of two or more supports itself; a lone match must stand alone.
-                    if len(run) > 1 or self._well_supported(k, n):
-                        self.fate[k] = (n, "equal")
+            matched = set(pairs)
+            for i, j in pairs:
+                # A run of two or more supports itself; a lone match must stand alone.
+                in_run = (i - 1, j - 1) in matched or (i + 1, j + 1) in matched
+                if in_run or self._well_supported(olds[i], news[j]):
+                    self.fate[olds[i]] = (news[j], "equal")
 
     def _match_moved_sentences(self) -> None:
         """Step 2b: a long sentence found word for word, once, among the new sentences left."""
