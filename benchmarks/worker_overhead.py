@@ -6,7 +6,9 @@
 time limit can stop a parser stuck in C code and a crash costs one input. This measures what
 that costs: the same inputs (corpus cables as telegram text, and real web pages) prepared
 in-process and through the worker, interleaved, several runs; it prints the median time per
-input of each and their ratio. Reads ``../shared/corpus`` (or ``$PROVENANCE_CORPUS``); skips
+input of each and their ratio, and the round trip of one prepared input through the worker
+(pickling there and back, two context switches): the cost the worker adds, measured apart from
+the extraction whose time varies with the machine's load. Reads ``../shared/corpus`` (or ``$PROVENANCE_CORPUS``); skips
 with a message when it is not there.
 """
 
@@ -72,6 +74,29 @@ def in_worker(batch: list[Fetched], limits: Limits) -> float:
         return time.perf_counter() - started
 
 
+def _echo(value: object) -> object:
+    return value
+
+
+def round_trip(batch: list[Fetched], limits: Limits, count: int = 300) -> list[float]:
+    """Seconds to send one prepared input to the worker and get it back, ``count`` times."""
+    prepared = None
+    for fetched in batch:
+        try:
+            prepared = prepare(fetched, sha256_hex(fetched.data), limits)
+            break
+        except ProvenanceError:
+            continue
+    times = []
+    with Worker(limits.max_memory) as worker:
+        worker.run(_echo, prepared, timeout=60)
+        for _ in range(count):
+            started = time.perf_counter()
+            worker.run(_echo, prepared, timeout=60)
+            times.append(time.perf_counter() - started)
+    return times
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cables", type=int, default=300)
@@ -96,11 +121,17 @@ def main() -> int:
     for name, values in times.items():
         runs = ", ".join(f"{v * 1000:.2f}" for v in values)
         print(f"{name:>10}: median {statistics.median(values) * 1000:.2f} ms per input ({runs})")
+    trips = round_trip(batch, limits)
     paired = [w / i for w, i in zip(times["worker"], times["in-process"], strict=True)]
     print(
         f"worker / in-process: {worker / base:.2f}x of the medians "
         f"({(worker - base) * 1000:+.2f} ms per input); median of the runs' ratios "
         f"{statistics.median(paired):.2f}x"
+    )
+    print(
+        f"round trip of one prepared input through the worker: median "
+        f"{statistics.median(trips) * 1000:.2f} ms ({statistics.median(trips) / base:.1%} of an "
+        "input's in-process time)"
     )
     return 0
 
