@@ -78,52 +78,89 @@ def cli(verbose: bool) -> None:
 @json_option
 @click.option(
     "--max-bytes",
-    type=int,
+    type=click.IntRange(min=1),
     default=Limits.max_bytes,
     show_default=True,
-    help="Refuse inputs larger than this.",
+    help="Refuse inputs larger than this, read, fetched or decompressed.",
 )
 @click.option(
     "--timeout",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=Limits.timeout,
     show_default=True,
-    help="Seconds allowed for fetching one URL.",
+    help="Seconds allowed for one input: fetching, extraction and analysis together.",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=Limits.max_pages,
+    show_default=True,
+    help="Refuse PDFs with more pages than this.",
+)
+@click.option(
+    "--max-memory",
+    type=click.IntRange(min=64),
+    default=Limits.max_memory // (1024 * 1024),
+    show_default=True,
+    help="Megabytes the extraction of one input may allocate.",
 )
 def add(
-    inputs: tuple[str, ...], db_path: str | None, as_json: bool, max_bytes: int, timeout: float
+    inputs: tuple[str, ...],
+    db_path: str | None,
+    as_json: bool,
+    max_bytes: int,
+    timeout: float,
+    max_pages: int,
+    max_memory: int,
 ) -> None:
     """Add files, folders (recursively) and http(s) URLs to the database.
 
     Each input is stored whole or not at all; an input that fails is recorded with its error
     and the rest go on. Adding the same bytes again changes nothing and says "unchanged".
-    Exits with status 1 when any input failed.
+    Adding a path or URL again with different bytes stores a new capture of the same source
+    and re-anchors its claims ("recaptured"; see `provenance diff`). Exits with status 1
+    when any input failed.
 
     \b
     Example:
         provenance add sources/ https://example.org/story.html --json
+        provenance add big-report.pdf --timeout 300 --max-pages 5000
     """
     from .pipeline import add as add_inputs
 
     db = _open(db_path)
-    counts = {"added": 0, "unchanged": 0, "failed": 0}
+    counts = {"added": 0, "recaptured": 0, "unchanged": 0, "failed": 0}
     results = []
-    for result in add_inputs(db, inputs, Limits(max_bytes=max_bytes, timeout=timeout)):
-        counts[result.status] += 1
+    limits = Limits(
+        max_bytes=max_bytes,
+        timeout=timeout,
+        max_pages=max_pages,
+        max_memory=max_memory * 1024 * 1024,
+    )
+    for result in add_inputs(db, inputs, limits):
+        counts[result.status] = counts.get(result.status, 0) + 1
         if as_json:
             results.append(result.as_dict())
         elif result.status == "failed":
             click.echo(f"failed     {result.input}: {result.error}", err=True)
         else:
             indent = "  " if result.parent_id else ""
-            click.echo(
+            line = (
                 f"{result.status:<10} {indent}#{result.source_id} {result.kind}: "
                 f"{result.title or '(untitled)'}  [{result.input}]"
             )
+            if result.status == "recaptured" and result.parent_id is None:
+                anchors = ", ".join(f"{n} {s}" for s, n in (result.anchors or {}).items() if n)
+                line += f"\n           capture {result.capture} of #{result.previous_id}'s source"
+                line += f"; earlier claims: {anchors or 'none'}"
+            click.echo(line)
     if as_json:
         _print_json(results)
+    summary = f"{counts['added']} added, "
+    if counts["recaptured"]:
+        summary += f"{counts['recaptured']} recaptured, "
     click.echo(
-        f"{counts['added']} added, {counts['unchanged']} unchanged, {counts['failed']} failed",
+        summary + f"{counts['unchanged']} unchanged, {counts['failed']} failed",
         err=True,
     )
     if counts["failed"]:
@@ -201,30 +238,112 @@ def claims(source_id: int | None, db_path: str | None, as_json: bool) -> None:
 @cli.command()
 @db_option
 @json_option
-def verify(db_path: str | None, as_json: bool) -> None:
-    """Check the archive: blob hashes, text hashes, claim spans and the event chain.
+@click.option(
+    "--head",
+    "published_head",
+    metavar="HASH",
+    help="A head hash published earlier (`provenance head`): fail unless the log still holds it.",
+)
+def verify(db_path: str | None, as_json: bool, published_head: str | None) -> None:
+    """Check the archive: blobs, text layers, re-extraction, claim spans and the event log.
 
-    Exits with status 1 on any failure, naming what failed. This proves integrity since
-    capture, not authenticity at origin.
+    Re-hashes every archived blob, re-runs the recorded extractor on it and compares the text
+    hash, re-checks every claim span, and walks the hash-chained event log, which must vouch
+    for every source, claim and failure. Exits with status 1 on any failure, naming each,
+    source by source. This proves integrity since capture, not authenticity at origin.
 
     \b
     Example:
         provenance verify --json
+        provenance verify --head 5c2e…   # the hash `provenance head` printed
     """
     from .verify import verify as run_verify
 
-    report = run_verify(_open(db_path).conn)
+    report = run_verify(_open(db_path).conn, published_head)
     if as_json:
         _print_json(report.as_dict())
     else:
         checked = ", ".join(f"{n} {what}" for what, n in report.checked.items())
-        for problem in report.problems:
-            click.echo(f"FAIL {problem.check}: {problem.message}", err=True)
+        for source, messages in report.by_source().items():
+            click.echo("FAIL " + ("(no source)" if source == "-" else f"source {source}"), err=True)
+            for message in messages:
+                click.echo(f"  {message}", err=True)
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
         click.echo(
             ("ok: " if report.ok else f"{len(report.problems)} problems; ") + f"checked {checked}"
         )
+        if report.head:
+            click.echo(f"head {report.head}")
     if not report.ok:
         sys.exit(1)
+
+
+@cli.command()
+@db_option
+@json_option
+def head(db_path: str | None, as_json: bool) -> None:
+    """Print the head hash of the event log, to publish elsewhere.
+
+    The hash covers every event before it. Publish it (a newsletter, a tweet, a signed
+    commit); anyone holding the database can later run `provenance verify --head HASH` to
+    show that nothing logged up to then was removed or rewritten.
+
+    \b
+    Example:
+        provenance head --json
+    """
+    from .db import head as log_head
+
+    state = log_head(_open(db_path).conn)
+    if as_json:
+        _print_json(state)
+    elif state["head"] is None:
+        click.echo("the event log is empty", err=True)
+    else:
+        click.echo(state["head"])
+        click.echo(f"{state['events']} events, the last at {state['at']}", err=True)
+
+
+@cli.command()
+@click.argument("source_id", type=int)
+@db_option
+@json_option
+def diff(source_id: int, db_path: str | None, as_json: bool) -> None:
+    """Show what changed between the last two captures of a source, claim by claim.
+
+    Each claim of the earlier capture is unchanged, moved, edited (with its new span and the
+    words that changed) or orphaned (no longer found; never guessed). SOURCE_ID may be any
+    capture of the source.
+
+    \b
+    Example:
+        provenance diff 3 --json
+    """
+    from .captures import diff as capture_diff
+
+    try:
+        result = capture_diff(_open(db_path).conn, source_id)
+    except ProvenanceError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        _print_json(result)
+        return
+    earlier, later = result["captures"]
+    click.echo(
+        f"capture {earlier['capture']} (#{earlier['source_id']}, {earlier['retrieved']}) -> "
+        f"capture {later['capture']} (#{later['source_id']}, {later['retrieved']})"
+    )
+    for claim in result["claims"]:
+        click.echo(f"{claim['status']:<10} claim {claim['claim_id']}: {claim['old']['text']}")
+        if claim["status"] == "edited":
+            changes = "; ".join(
+                f"{c['old'] or '∅'} -> {c['new'] or '∅'}" for c in claim["difference"]
+            )
+            click.echo(f"{'':<10} now: {claim['new']['text']}  [{changes}]")
+    for claim in result["new_claims"]:
+        click.echo(f"{'new':<10} claim {claim['claim_id']}: {claim['text']}")
+    click.echo(", ".join(f"{n} {s}" for s, n in result["counts"].items()), err=True)
 
 
 @cli.command()

@@ -97,6 +97,38 @@ def append_event(
     return digest
 
 
+def record_event(
+    conn: sqlite3.Connection, action: str, payload: dict[str, Any], source_id: int | None = None
+) -> str:
+    """Append an event in a transaction of its own (for actions that write nothing else, such
+    as an export); returns the new head hash."""
+    with transaction(conn):
+        return append_event(conn, action, payload, source_id)
+
+
+def head(conn: sqlite3.Connection) -> dict[str, Any]:
+    """The head of the event log: its hash (publish it elsewhere), the count and the time.
+
+    A later ``provenance verify --head HASH`` proves the log still holds that event and
+    everything before it, unchanged.
+    """
+    row = conn.execute("SELECT hash, at, id FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    count = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    return {"head": row[0] if row else None, "events": count, "at": row[1] if row else None}
+
+
+def claims_digest(conn: sqlite3.Connection, source_id: int) -> str:
+    """SHA-256 over a source's claims (id, start, end, text), recorded in its event.
+
+    With it the log vouches for the claims themselves, not only for the text they index: a
+    claim moved to another sentence, with its offsets and text edited to match, is caught.
+    """
+    rows = conn.execute(
+        "SELECT id, start, end, text FROM claims WHERE source_id = ? ORDER BY id", (source_id,)
+    ).fetchall()
+    return hashlib.sha256(canonical_json([list(r) for r in rows]).encode("utf-8")).hexdigest()
+
+
 # --- storing a source ---------------------------------------------------------------------
 
 
@@ -109,6 +141,9 @@ class Stored:
     title: str | None
     parent_id: int | None = None
     claims: int = 0
+    capture: int | None = None  # 1 for the first capture of a source, 2 for the next…
+    previous_id: int | None = None  # the earlier capture this one re-captures
+    anchors: dict[str, int] | None = None  # re-anchored claims of the earlier capture, by status
 
 
 @dataclass
@@ -125,21 +160,56 @@ class Prepared:
         return [self.record, *self.record.children]
 
 
+def capture_tree(conn: sqlite3.Connection, top_id: int) -> list[Stored]:
+    """A stored capture: its top-level document, then its posts."""
+    top = conn.execute(
+        "SELECT id, kind, title, capture, previous_capture_id FROM sources WHERE id = ?",
+        (top_id,),
+    ).fetchone()
+    found = [Stored(top[0], top[1], top[2], capture=top[3], previous_id=top[4])]
+    for row in conn.execute(
+        "SELECT id, kind, title, capture, previous_capture_id FROM sources WHERE parent_id = ?"
+        " ORDER BY position, id",
+        (top_id,),
+    ):
+        found.append(Stored(row[0], row[1], row[2], top_id, capture=row[3], previous_id=row[4]))
+    return found
+
+
 def find_capture(conn: sqlite3.Connection, raw_sha256: str) -> list[Stored]:
     """The documents already stored for these bytes (the capture first), or []."""
     top = conn.execute(
-        "SELECT id, kind, title FROM sources WHERE raw_sha256 = ? AND parent_id IS NULL"
-        " ORDER BY id LIMIT 1",
+        "SELECT id FROM sources WHERE raw_sha256 = ? AND parent_id IS NULL ORDER BY id LIMIT 1",
         (raw_sha256,),
     ).fetchone()
-    if top is None:
-        return []
-    found = [Stored(top[0], top[1], top[2])]
-    for row in conn.execute(
-        "SELECT id, kind, title FROM sources WHERE parent_id = ? ORDER BY position, id", (top[0],)
-    ):
-        found.append(Stored(row[0], row[1], row[2], parent_id=top[0]))
-    return found
+    return [] if top is None else capture_tree(conn, top[0])
+
+
+def latest_capture(conn: sqlite3.Connection, locator: str) -> tuple[int, str, int] | None:
+    """The latest capture of the source a path or URL names: (id, raw_sha256, capture)."""
+    row = conn.execute(
+        "SELECT id, raw_sha256, coalesce(capture, 1) FROM sources"
+        " WHERE locator = ? AND parent_id IS NULL ORDER BY id DESC LIMIT 1",
+        (locator,),
+    ).fetchone()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def capture_plan(
+    conn: sqlite3.Connection, locator: str | None, raw_sha256: str
+) -> tuple[list[Stored], tuple[int, str, int] | None]:
+    """What adding these bytes from this path or URL means.
+
+    Returns ``(stored, None)`` when nothing is to be written (the latest capture of this
+    locator has these bytes, or the locator is new and the bytes are stored under another
+    name), else ``([], previous)`` where ``previous`` is the capture to supersede or None.
+    """
+    previous = latest_capture(conn, locator) if locator else None
+    if previous is not None:
+        if previous[1] == raw_sha256:
+            return capture_tree(conn, previous[0]), None
+        return [], previous  # different bytes at the same place: a new capture
+    return find_capture(conn, raw_sha256), None
 
 
 def _insert_source(
@@ -149,9 +219,14 @@ def _insert_source(
     raw_sha256: str,
     parent_id: int | None,
     position: int | None,
+    capture: int = 1,
+    previous_id: int | None = None,
 ) -> int:
     columns = record.columns()
     columns.update(
+        locator=fetched.locator if parent_id is None else None,
+        capture=capture,
+        previous_capture_id=previous_id,
         text=record.text,
         text_sha256=text_sha256(record.text),
         raw_sha256=raw_sha256,
@@ -309,24 +384,33 @@ def _insert_analysis(
 def store_prepared(conn: sqlite3.Connection, prepared: Prepared) -> tuple[str, list[Stored]]:
     """Store one input's documents whole or not at all.
 
-    Returns ``("unchanged", …)`` when these bytes are already stored (checked inside the
-    transaction, so two writers racing on the same bytes store them once), else ``("added", …)``.
+    Returns ``("unchanged", …)`` when nothing is to be written (see :func:`capture_plan`;
+    checked inside the transaction, so two writers racing on the same bytes store them once),
+    ``("recaptured", …)`` when the bytes are a new capture of a source already stored from the
+    same path or URL (its claims are re-anchored into the new text), else ``("added", …)``.
     """
-    from . import linking
+    from . import captures, linking
 
     with transaction(conn):
-        existing = find_capture(conn, prepared.raw_sha256)
+        existing, previous = capture_plan(conn, prepared.fetched.locator, prepared.raw_sha256)
         if existing:
             return "unchanged", existing
         store_blob(conn, prepared.fetched.data, prepared.raw_sha256)
+        number = previous[2] + 1 if previous else 1
+        records = prepared.flatten()
+        before = [None] * len(records)
+        if previous:
+            before = [previous[0], *captures.match_children(conn, previous[0], records[1:])]
         stored: list[Stored] = []
+        raws: list[str] = []
         parent_id = None
-        for position, (record, analysis) in enumerate(
-            zip(prepared.flatten(), prepared.analyses, strict=True)
+        for position, (record, analysis, previous_id) in enumerate(
+            zip(records, prepared.analyses, before, strict=True)
         ):
             raw_sha256 = prepared.raw_sha256
             if record.raw is not None:  # a document with bytes of its own (a WARC record)
                 raw_sha256 = store_blob(conn, record.raw)
+            raws.append(raw_sha256)
             source_id = _insert_source(
                 conn,
                 record,
@@ -334,8 +418,10 @@ def store_prepared(conn: sqlite3.Connection, prepared: Prepared) -> tuple[str, l
                 raw_sha256,
                 parent_id,
                 None if parent_id is None else position,
+                number,
+                previous_id,
             )
-            item = Stored(source_id, record.kind, record.title, parent_id)
+            item = Stored(source_id, record.kind, record.title, parent_id, 0, number, previous_id)
             if analysis is not None:
                 claim_ids = _insert_analysis(conn, source_id, record.text, analysis)
                 item.claims = len(claim_ids)
@@ -343,26 +429,35 @@ def store_prepared(conn: sqlite3.Connection, prepared: Prepared) -> tuple[str, l
                 parent_id = source_id
             stored.append(item)
         link_counts = linking.link_sources(conn, [s.source_id for s in stored])
+        payload: dict[str, Any] = {
+            "input": prepared.fetched.input,
+            "locator": prepared.fetched.locator,
+            "raw_sha256": prepared.raw_sha256,
+            "retrieved": prepared.fetched.retrieved,
+            "capture": number,
+            "sources": [
+                {
+                    "id": s.source_id,
+                    "kind": s.kind,
+                    "raw_sha256": raw,
+                    "text_sha256": text_sha256(r.text),
+                    "claims": s.claims,
+                    "claims_sha256": claims_digest(conn, s.source_id),
+                }
+                for s, r, raw in zip(stored, records, raws, strict=True)
+            ],
+            "links": link_counts,
+        }
+        if previous:
+            by_status = captures.reanchor_capture(conn, previous[0], stored)
+            stored[0].anchors = by_status
+            payload["previous_id"] = previous[0]
+            payload["anchors"] = by_status
+            payload["anchors_sha256"] = captures.anchors_digest(conn, stored[0].source_id)
         append_event(
-            conn,
-            "add",
-            {
-                "input": prepared.fetched.input,
-                "raw_sha256": prepared.raw_sha256,
-                "sources": [
-                    {
-                        "id": s.source_id,
-                        "kind": s.kind,
-                        "text_sha256": text_sha256(r.text),
-                        "claims": s.claims,
-                    }
-                    for s, r in zip(stored, prepared.flatten(), strict=True)
-                ],
-                "links": link_counts,
-            },
-            source_id=stored[0].source_id,
+            conn, "recapture" if previous else "add", payload, source_id=stored[0].source_id
         )
-    return "added", stored
+    return ("recaptured" if previous else "added"), stored
 
 
 def record_failure(
@@ -422,6 +517,8 @@ SOURCE_FIELDS = (
     "extractor",
     "extractor_version",
     "tool_version",
+    "capture",
+    "previous_capture_id",
 )
 
 

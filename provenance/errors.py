@@ -19,3 +19,7 @@ class UnsupportedInput(IngestError):
 
 class SourceNotFound(ProvenanceError):
     """A source id that is not in the database."""
+
+
+class LimitExceeded(InputError):
+    """An input went past a configured limit: time, bytes, decompressed bytes, pages, memory."""

@@ -5,17 +5,20 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
+import stat
 import time
+import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
 from . import __version__
-from .errors import InputError
+from .errors import InputError, LimitExceeded
 from .ingest.base import Hint
 
 # Version control, OS and editor cruft skipped when walking folders.
@@ -39,12 +42,22 @@ SKIP_FILES = {".DS_Store", "Thumbs.db", "desktop.ini", "Icon\r", ".gitignore", "
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 @dataclass
 class Limits:
-    """Bounds on what one input may cost."""
+    """Bounds on what one input may cost; each is a flag of ``provenance add``.
 
-    max_bytes: int = 100 * 1024 * 1024
-    timeout: float = 30.0  # seconds for a whole fetch
+    The time limit covers everything done for one input (fetching, extraction, analysis): the
+    work runs in a worker process that is killed when the time is up (see :mod:`.worker`).
+    """
+
+    max_bytes: int = 50 * 1024 * 1024  # bytes read, fetched or decompressed for one input
+    timeout: float = 60.0  # seconds for one input, fetching and extraction included
+    max_pages: int = 2000  # pages of one PDF
+    max_memory: int = 2048 * 1024 * 1024  # bytes the extraction process may allocate
     max_redirects: int = 10
 
 
@@ -55,6 +68,22 @@ class Item:
     input: str
     path: Path | None = None
     url: str | None = None
+
+    @property
+    def locator(self) -> str:
+        """What identifies the source over time: the absolute path, or the URL as given.
+
+        Adding the same locator again with different bytes makes a new capture of the same
+        source. A URL's fragment is left out (it is never sent to the server).
+        """
+        if self.url is not None:
+            try:
+                parts = urlsplit(self.url)
+            except ValueError:
+                return self.url
+            return urlunsplit(parts._replace(fragment=""))
+        assert self.path is not None
+        return display_name(os.path.abspath(self.path))
 
 
 @dataclass
@@ -68,10 +97,25 @@ class Fetched:
     url: str | None = None
     http_status: int | None = None
     content_type: str | None = None
+    locator: str | None = None  # see Item.locator
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def display_name(name: str) -> str:
+    """A file name or argument as one printable, storable line.
+
+    Bytes that are not UTF-8 (kept by the OS as lone surrogates) become ``\\xNN`` and control
+    characters (a newline in a file name) become escapes, so every failure stays one line and
+    every name can be stored and printed as JSON.
+    """
+    try:
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        name = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _CONTROL_CHARS.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), name)
 
 
 def _skipped(name: str) -> bool:
@@ -89,17 +133,18 @@ def iter_inputs(args: list[str]) -> Iterator[Item]:
     """Expand the arguments into inputs: folders recursively (sorted, cruft skipped), URLs as is."""
     for arg in args:
         if _SCHEME.match(arg) and not re.match(r"^[A-Za-z]:[\\/]", arg):
-            yield Item(arg, url=arg)
+            yield Item(display_name(arg), url=arg)
             continue
         path = Path(arg)
         if path.is_dir():
+            # Symbolic links to folders are listed, never followed: no loops, no escaping.
             for root, dirs, files in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 for name in sorted(files):
                     if not _skipped(name):
-                        yield Item(str(Path(root, name)), path=Path(root, name))
+                        yield Item(display_name(str(Path(root, name))), path=Path(root, name))
         else:
-            yield Item(arg, path=path)
+            yield Item(display_name(arg), path=path)
 
 
 def read_item(item: Item, limits: Limits) -> Fetched:
@@ -109,9 +154,16 @@ def read_item(item: Item, limits: Limits) -> Fetched:
     assert item.path is not None
     path = item.path
     try:
-        size = path.stat().st_size
-        if size > limits.max_bytes:
-            raise InputError(f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}")
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError("is a folder")
+        if not stat.S_ISREG(info.st_mode):
+            # A pipe or a device would block or never end.
+            raise InputError("not a regular file (a pipe, socket or device)")
+        if info.st_size > limits.max_bytes:
+            raise LimitExceeded(
+                f"file is {info.st_size:,} bytes, over the limit of {limits.max_bytes:,}"
+            )
         with open(path, "rb") as fh:
             data = fh.read(limits.max_bytes + 1)
     except FileNotFoundError:
@@ -123,24 +175,55 @@ def read_item(item: Item, limits: Limits) -> Fetched:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}") from None
     if len(data) > limits.max_bytes:
-        raise InputError(f"file is over the limit of {limits.max_bytes:,} bytes")
-    content_type = mimetypes.guess_type(path.name)[0]
+        raise LimitExceeded(f"file is over the limit of {limits.max_bytes:,} bytes")
     return Fetched(
         input=item.input,
         data=data,
-        hint=Hint(name=path.name, content_type=content_type),
+        hint=file_hint(path.name),
         retrieved=now_iso(),
+        locator=item.locator,
     )
 
 
-def fetch_url(url: str, limits: Limits, input_name: str | None = None) -> Fetched:
-    """GET an http(s) URL with a timeout, a redirect cap and a size cap."""
-    scheme = urlsplit(url).scheme.lower()
+def file_hint(name: str) -> Hint:
+    """What a file's name tells the ingesters."""
+    name = display_name(name)
+    return Hint(name=name, content_type=mimetypes.guess_type(name)[0])
+
+
+def url_hint(url: str, content_type: str | None) -> Hint:
+    """What a fetched URL tells the ingesters: its last path segment, the URL, the media type."""
+    name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]) or None
+    return Hint(name=name, url=url, content_type=content_type)
+
+
+def recorded_hint(
+    input_name: str | None, url: str | None, content_type: str | None, fetched: bool
+) -> Hint:
+    """The hint an input was extracted with, rebuilt from what its source row records."""
+    if fetched and url:
+        return url_hint(url, content_type)
+    return file_hint(os.path.basename(input_name or ""))
+
+
+def fetch_url(
+    url: str, limits: Limits, input_name: str | None = None, budget: float | None = None
+) -> Fetched:
+    """GET an http(s) URL with a time budget, a redirect cap and a size cap."""
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError as exc:
+        raise InputError(f"invalid URL: {exc}") from None
     if scheme not in ("http", "https"):
         raise InputError(f"refused URL scheme {scheme!r}: only http and https are fetched")
-    deadline = time.monotonic() + limits.timeout
-    timeout = httpx.Timeout(min(limits.timeout, 30.0), connect=min(limits.timeout, 10.0))
-    headers = {"User-Agent": f"provenance/{__version__} (+archival capture)"}
+    budget = limits.timeout if budget is None else max(0.1, budget)
+    deadline = time.monotonic() + budget
+    timeout = httpx.Timeout(min(budget, 30.0), connect=min(budget, 10.0))
+    headers = {
+        "User-Agent": f"provenance/{__version__} (+archival capture)",
+        # Only encodings decoded here under the size cap (no br/zstd without their libraries).
+        "Accept-Encoding": "gzip, deflate",
+    }
     try:
         with (
             httpx.Client(
@@ -156,16 +239,18 @@ def fetch_url(url: str, limits: Limits, input_name: str | None = None) -> Fetche
                 raise InputError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limits.max_bytes:
-                raise InputError(
+                raise LimitExceeded(
                     f"response is {int(declared):,} bytes, over the limit of {limits.max_bytes:,}"
                 )
             chunks, size = [], 0
             for chunk in response.iter_raw():
                 size += len(chunk)
                 if size > limits.max_bytes:
-                    raise InputError(f"response is over the limit of {limits.max_bytes:,} bytes")
+                    raise LimitExceeded(f"response is over the limit of {limits.max_bytes:,} bytes")
                 if time.monotonic() > deadline:
-                    raise InputError(f"fetch took longer than {limits.timeout:g} s")
+                    raise LimitExceeded(
+                        f"fetch took longer than the time limit of {limits.timeout:g} s"
+                    )
                 chunks.append(chunk)
             data = b"".join(chunks)
             encoding = response.headers.get("content-encoding", "").lower()
@@ -173,20 +258,20 @@ def fetch_url(url: str, limits: Limits, input_name: str | None = None) -> Fetche
                 data = _decode_body(data, encoding, limits.max_bytes)
             final = str(response.url)
             content_type = response.headers.get("content-type", "").split(";")[0].strip() or None
-            name = unquote(urlsplit(final).path.rstrip("/").rsplit("/", 1)[-1]) or None
             return Fetched(
                 input=input_name or url,
                 data=data,
-                hint=Hint(name=name, url=final, content_type=content_type),
+                hint=url_hint(final, content_type),
                 retrieved=now_iso(),
                 url=final,
                 http_status=response.status_code,
                 content_type=content_type,
+                locator=Item(url, url=url).locator,
             )
     except httpx.TooManyRedirects:
         raise InputError(f"more than {limits.max_redirects} redirects") from None
     except httpx.TimeoutException:
-        raise InputError(f"no answer within {limits.timeout:g} s") from None
+        raise LimitExceeded(f"no answer within the time limit of {limits.timeout:g} s") from None
     except httpx.InvalidURL as exc:
         raise InputError(f"invalid URL: {exc}") from None
     except httpx.HTTPError as exc:
@@ -195,20 +280,70 @@ def fetch_url(url: str, limits: Limits, input_name: str | None = None) -> Fetche
 
 def _decode_body(data: bytes, encoding: str, max_bytes: int) -> bytes:
     """Undo a content encoding without letting a small body expand without bound."""
-    import zlib
-
-    if encoding in ("gzip", "deflate"):
-        wbits = 31 if encoding == "gzip" else zlib.MAX_WBITS
-        decompressor = zlib.decompressobj(wbits)
-        try:
-            out = decompressor.decompress(data, max_bytes + 1)
-        except zlib.error:
-            if encoding == "deflate":
-                decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
+    if encoding == "gzip":
+        return gunzip(data, max_bytes, what="response")
+    if encoding == "deflate":
+        for wbits in (zlib.MAX_WBITS, -zlib.MAX_WBITS):  # zlib-wrapped, or raw as some send
+            decompressor = zlib.decompressobj(wbits)
+            try:
                 out = decompressor.decompress(data, max_bytes + 1)
-            else:
-                raise InputError("response body is not valid gzip") from None
-        if len(out) > max_bytes:
-            raise InputError(f"response expands past the limit of {max_bytes:,} bytes")
-        return out
+            except zlib.error:
+                continue
+            if len(out) > max_bytes or decompressor.unconsumed_tail:
+                raise LimitExceeded(f"response expands past the limit of {max_bytes:,} bytes")
+            return out
+        raise InputError("response body is not valid deflate data")
     raise InputError(f"unsupported content encoding {encoding!r}")
+
+
+# --- compressed files ---------------------------------------------------------------------
+
+
+def gunzip(data: bytes, max_bytes: int, what: str = "gzip") -> bytes:
+    """Decompress gzip data (every member) without ever holding more than ``max_bytes``.
+
+    A compression bomb (a few kilobytes that expand to gigabytes) stops at the cap with
+    :class:`LimitExceeded`, having decompressed no more than ``max_bytes + 1`` bytes.
+    """
+    out = bytearray()
+    rest = data
+    while rest:
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out += decompressor.decompress(rest, max_bytes + 1 - len(out))
+        except zlib.error as exc:
+            raise InputError(f"{what}: damaged gzip data ({exc})") from None
+        if len(out) > max_bytes or decompressor.unconsumed_tail:
+            raise LimitExceeded(f"{what}: expands past the limit of {max_bytes:,} bytes")
+        if not decompressor.eof:
+            raise InputError(f"{what}: truncated gzip data")
+        rest = decompressor.unused_data.lstrip(b"\x00")  # members may be padded
+        if not rest.startswith(GZIP_MAGIC):
+            break  # trailing bytes that are not another member are ignored, as gzip(1) does
+    return bytes(out)
+
+
+def _gzip_head(data: bytes, size: int = 64) -> bytes:
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[:4096], size)
+    except zlib.error:
+        return b""
+
+
+def unwrap(data: bytes, hint: Hint, max_bytes: int) -> tuple[bytes, Hint, dict[str, Any]]:
+    """Decompress a gzip-compressed input (``report.html.gz``) under the size cap.
+
+    Returns the bytes to extract, the hint for them (``.gz`` dropped from the name) and what
+    to record about the container. Other bytes, and WARC files (their ingester reads
+    ``.warc.gz`` record by record), come back unchanged.
+    """
+    if not data.startswith(GZIP_MAGIC) or _gzip_head(data).startswith(b"WARC/"):
+        return data, hint, {}
+    inner = gunzip(data, max_bytes)
+    name = hint.name
+    if name and name.lower().endswith((".gz", ".gzip")):
+        name = name.rsplit(".", 1)[0]
+    elif name and name.lower().endswith(".tgz"):
+        name = name[:-4] + ".tar"
+    inner_hint = replace(hint, name=name, content_type=mimetypes.guess_type(name or "")[0])
+    return inner, inner_hint, {"compression": "gzip", "uncompressed_bytes": len(inner)}

@@ -265,6 +265,47 @@ CREATE INDEX idx_sources_origin ON sources (origin)
     )
 
 
+@migration
+def m004_captures_over_time_claim_anchors_append_only_log(conn: sqlite3.Connection) -> None:
+    """Captures of the same source over time, claims re-anchored between them, and a log and
+    an archive that refuse in-place edits."""
+    _run(
+        conn,
+        """
+ALTER TABLE sources ADD COLUMN locator TEXT;
+ALTER TABLE sources ADD COLUMN capture INTEGER;
+ALTER TABLE sources ADD COLUMN previous_capture_id INTEGER REFERENCES sources(id);
+UPDATE sources SET capture = 1;
+UPDATE sources SET locator = input
+    WHERE parent_id IS NULL AND (http_status IS NOT NULL OR input LIKE '/%');
+CREATE INDEX idx_sources_locator ON sources (locator);
+CREATE INDEX idx_sources_previous_capture_id ON sources (previous_capture_id);
+CREATE TABLE claim_anchors (
+    id INTEGER PRIMARY KEY,
+    claim_id INTEGER NOT NULL REFERENCES claims(id),
+    from_source_id INTEGER NOT NULL REFERENCES sources(id),
+    to_source_id INTEGER NOT NULL REFERENCES sources(id),
+    status TEXT NOT NULL CHECK (status IN ('unchanged', 'moved', 'edited', 'orphaned')),
+    start INTEGER,
+    end INTEGER,
+    text TEXT,
+    new_claim_id INTEGER REFERENCES claims(id),
+    similarity REAL,
+    difference TEXT,
+    method TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    UNIQUE (claim_id, to_source_id)
+);
+CREATE INDEX idx_claim_anchors_to_source_id ON claim_anchors (to_source_id);
+CREATE INDEX idx_claim_anchors_from_source_id ON claim_anchors (from_source_id);
+CREATE INDEX idx_claim_anchors_new_claim_id ON claim_anchors (new_claim_id);
+CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER blobs_are_immutable BEFORE UPDATE ON blobs BEGIN SELECT RAISE(ABORT, 'archived bytes are immutable'); END
+""",
+    )
+
+
 def schema_sql(conn: sqlite3.Connection) -> str:
     """The schema of a database as SQL, in a stable order (what ``schema/schema.sql`` holds)."""
     rows = conn.execute(

@@ -1,7 +1,23 @@
-"""Fixity and invariants: blobs hash to their keys, spans hold their text, the event chain holds.
+"""Fixity and invariants: what ``provenance verify`` checks, and what it proves.
 
-What this proves is integrity since capture (nothing changed in the database after it was
-written), not authenticity at origin (that the page said this on the web).
+Checks, each named in the report:
+
+- ``database``: SQLite's own ``quick_check`` and foreign keys (no row points at nothing);
+- ``blob``: every archived blob hashes to its key;
+- ``text``: every text layer hashes to its ``text_sha256``;
+- ``extraction``: the recorded extractor, run again on the archived bytes, gives the same
+  text layers (see :func:`check_extraction` for what happens when that extractor's version is
+  no longer the installed one);
+- ``span``: every claim is ``text[start:end]`` of its source, every PDF claim lies in its page,
+  every re-anchored span holds the text recorded for it;
+- ``events``: the log is an unbroken hash chain, and it vouches for what is stored: every
+  source, its bytes, text and claims, every re-anchoring and every failure is recorded by an
+  event whose hashes match.
+
+This proves integrity since capture: nothing in the database changed after it was written,
+short of someone rewriting the whole log from the edit onwards, which the head hash published
+elsewhere (``provenance head``, then ``verify --head HASH``) rules out. It does not prove
+authenticity at origin: that a web page really said this when it was captured.
 """
 
 from __future__ import annotations
@@ -9,10 +25,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
-from .archive import text_sha256
-from .db import event_hash
+from .archive import load_blob, text_sha256
+from .db import claims_digest, event_hash
 
 
 @dataclass
@@ -21,23 +39,53 @@ class Problem:
     message: str
     source_id: int | None = None
     claim_id: int | None = None
+    event_id: int | None = None
 
 
 @dataclass
 class Report:
     checked: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: What could not be checked and why (not failures): e.g. text layers made by an
+    #: extractor version that is no longer installed.
+    notes: list[str] = field(default_factory=list)
+    head: str | None = None
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def add(self, check: str, message: str, **ids: int | None) -> None:
+        self.problems.append(Problem(check, message, **ids))
+
+    def by_source(self) -> dict[str, list[str]]:
+        """Problems grouped by the source they concern (``"-"`` for none)."""
+        grouped: dict[str, list[str]] = defaultdict(list)
+        for p in self.problems:
+            grouped["-" if p.source_id is None else str(p.source_id)].append(
+                f"{p.check}: {p.message}"
+            )
+        return dict(grouped)
 
     def as_dict(self) -> dict:
         return {
             "ok": self.ok,
             "checked": self.checked,
             "problems": [asdict(p) for p in self.problems],
+            "sources": self.by_source(),
+            "notes": self.notes,
+            "head": self.head,
         }
+
+
+def check_database(conn: sqlite3.Connection, report: Report) -> None:
+    """SQLite's quick_check, and no row pointing at a row that is not there."""
+    result = [r[0] for r in conn.execute("PRAGMA quick_check")]
+    if result != ["ok"]:
+        report.add("database", "; ".join(result[:5]))
+    for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
+        report.add("database", f"{table} row {rowid} points at a missing {parent} row")
+    report.checked["database"] = 1
 
 
 def check_blobs(conn: sqlite3.Connection, report: Report) -> None:
@@ -53,12 +101,10 @@ def check_blobs(conn: sqlite3.Connection, report: Report) -> None:
                 )
             ]
             names = ", ".join(f"source {i}" for i in ids) or "no source"
-            report.problems.append(
-                Problem(
-                    "blob",
-                    f"archived bytes {sha[:12]}… no longer match their sha256 ({names})",
-                    source_id=ids[0] if ids else None,
-                )
+            report.add(
+                "blob",
+                f"archived bytes {sha[:12]}… no longer match their sha256 ({names})",
+                source_id=ids[0] if ids else None,
             )
     report.checked["blobs"] = count
 
@@ -69,80 +115,361 @@ def check_text_layers(conn: sqlite3.Connection, report: Report) -> None:
     for source_id, text, digest in conn.execute("SELECT id, text, text_sha256 FROM sources"):
         count += 1
         if text_sha256(text) != digest:
-            report.problems.append(
-                Problem(
-                    "text",
-                    f"source {source_id}: text layer does not match its text_sha256",
-                    source_id=source_id,
-                )
+            report.add(
+                "text",
+                f"source {source_id}: text layer does not match its text_sha256",
+                source_id=source_id,
             )
     report.checked["sources"] = count
 
 
+#: Seconds allowed to re-extract one capture (twice the default time limit of ``add``).
+REEXTRACT_TIMEOUT = 120.0
+
+
+def _reextract(name: str, data: bytes, hint: Any, cap: int) -> tuple[list[str], tuple[str, str]]:
+    """In the worker: the text hashes the installed extractor gives, and its name and version."""
+    from . import ingest
+    from .inputs import unwrap
+
+    inner, inner_hint, _ = unwrap(data, hint, cap)
+    record = ingest.get_ingester(name).extract(inner, inner_hint)
+    hashes = [text_sha256(r.text) for r in (record, *record.children)]
+    return hashes, (record.extractor, record.extractor_version)
+
+
+def check_extraction(conn: sqlite3.Connection, report: Report) -> None:
+    """Re-run the recorded extractor on each capture's archived bytes; compare text hashes.
+
+    Extractors change version as the tool evolves. When the installed extractor is the
+    recorded version (the extractor name and version string, which names the parsing library's
+    version too), a different text layer is a failure: the stored text does not come from the
+    stored bytes. When the version differs, a different text layer proves nothing either way,
+    so it is reported as a note, not a failure; the stored text is still bound to the bytes by
+    the hashes in the event log, which are checked whatever the version. A capture whose text
+    the newer version reproduces exactly counts as reproduced. Extraction runs in a worker
+    process under a time limit, as in ``add``; a capture that cannot be re-extracted in time,
+    or whose extractor crashes, is a note too (its bytes are checked by their hash).
+    """
+    from . import ingest
+    from .errors import LimitExceeded, ProvenanceError
+    from .inputs import Limits, recorded_hint
+    from .worker import Worker, WorkerCrashed
+
+    reproduced = skipped = 0
+    rows = conn.execute(
+        "SELECT id, raw_sha256, input, url, http_status, content_type, extractor,"
+        " extractor_version, text_sha256, metadata FROM sources WHERE parent_id IS NULL"
+        " ORDER BY id"
+    ).fetchall()
+    with Worker(Limits.max_memory) as worker:
+        for (
+            source_id,
+            raw,
+            input_name,
+            url,
+            http_status,
+            content_type,
+            extractor,
+            version,
+            digest,
+            metadata,
+        ) in rows:
+            data = load_blob(conn, raw)
+            if data is None:
+                report.add(
+                    "blob", f"source {source_id}: archived bytes missing", source_id=source_id
+                )
+                continue
+            name = extractor.split("/")[0]
+            try:
+                ingest.get_ingester(name)
+            except KeyError:
+                skipped += 1
+                report.notes.append(
+                    f"source {source_id}: extractor {extractor} {version} is not installed; "
+                    "its text layer was not re-extracted"
+                )
+                continue
+            children = conn.execute(
+                "SELECT text_sha256 FROM sources WHERE parent_id = ? ORDER BY position, id",
+                (source_id,),
+            ).fetchall()
+            expected = [digest, *(c[0] for c in children)]
+            meta = json.loads(metadata) if metadata else {}
+            hint = recorded_hint(input_name, url, content_type, http_status is not None)
+            cap = int(meta.get("uncompressed_bytes") or Limits.max_bytes)
+            error = None
+            got: list[str] = []
+            got_version = None
+            try:
+                got, got_version = worker.run(
+                    _reextract, name, data, hint, cap, timeout=REEXTRACT_TIMEOUT
+                )
+            except (LimitExceeded, WorkerCrashed) as exc:
+                skipped += 1
+                report.notes.append(f"source {source_id}: not re-extracted: {exc}")
+                continue
+            except ProvenanceError as exc:  # any failure to reproduce is reported, not raised
+                error = str(exc)
+            if got == expected:
+                reproduced += 1
+                continue
+            got_version = tuple(got_version) if got_version else None
+            if error is None and got_version != (extractor, version):
+                skipped += 1
+                report.notes.append(
+                    f"source {source_id}: recorded extractor {extractor} {version}, installed "
+                    f"{got_version[0]} {got_version[1]}: text layer not reproduced by this "
+                    "version (not a failure; its hashes are checked against the event log)"
+                )
+                continue
+            what = f"fails: {error}" if error else "gives a different text layer"
+            report.add(
+                "extraction",
+                f"source {source_id}: re-running {extractor} {version} on the archived bytes "
+                f"{what}",
+                source_id=source_id,
+            )
+    report.checked["re-extracted"] = reproduced
+    if skipped:
+        report.checked["re-extraction skipped"] = skipped
+
+
 def check_claim_spans(conn: sqlite3.Connection, report: Report) -> None:
-    """``text[start:end] == claim`` for every claim (Python code-point offsets)."""
+    """``text[start:end] == claim`` for every claim; a paged claim lies inside its page."""
     count = 0
     texts: dict[int, str] = {}
-    rows = conn.execute("SELECT id, source_id, start, end, text FROM claims ORDER BY source_id")
-    for claim_id, source_id, start, end, claim in rows:
+    pages: dict[int, dict[int, tuple[int, int]]] = {}
+    rows = conn.execute(
+        "SELECT id, source_id, start, end, text, page FROM claims ORDER BY source_id"
+    )
+    for claim_id, source_id, start, end, claim, page in rows:
         count += 1
         if source_id not in texts:
             texts.clear()
+            pages.clear()
             row = conn.execute("SELECT text FROM sources WHERE id = ?", (source_id,)).fetchone()
             texts[source_id] = row[0] if row else ""
+            pages[source_id] = {
+                n: (a, b)
+                for n, a, b in conn.execute(
+                    "SELECT number, start, end FROM structure WHERE source_id = ? AND kind = 'page'",
+                    (source_id,),
+                )
+            }
         if texts[source_id][start:end] != claim:
-            report.problems.append(
-                Problem(
+            report.add(
+                "span",
+                f"claim {claim_id} of source {source_id}: text[{start}:{end}] differs "
+                "from the claim",
+                source_id=source_id,
+                claim_id=claim_id,
+            )
+        elif page is not None:
+            span = pages[source_id].get(page)
+            if span is None or not (span[0] <= start and end <= span[1]):
+                report.add(
                     "span",
-                    f"claim {claim_id} of source {source_id}: text[{start}:{end}] differs "
-                    "from the claim",
+                    f"claim {claim_id} of source {source_id}: not inside its page {page}",
                     source_id=source_id,
                     claim_id=claim_id,
                 )
-            )
     report.checked["claims"] = count
 
 
-def check_events(conn: sqlite3.Connection, report: Report) -> None:
-    """Each event's hash covers the previous hash and its own canonical JSON."""
-    prev = None
+def check_anchors(conn: sqlite3.Connection, report: Report) -> None:
+    """Every re-anchored claim's new span holds the text recorded for it."""
     count = 0
-    for event_id, at, action, source_id, payload, prev_hash, digest, version in conn.execute(
+    rows = conn.execute(
+        "SELECT a.claim_id, a.to_source_id, a.status, a.start, a.end, a.text, s.text, c.text"
+        " FROM claim_anchors a JOIN sources s ON s.id = a.to_source_id"
+        " JOIN claims c ON c.id = a.claim_id ORDER BY a.id"
+    )
+    for claim_id, source_id, status, start, end, text, source_text, old in rows:
+        count += 1
+        if status == "orphaned":
+            continue
+        if start is None or end is None or source_text[start:end] != text:
+            report.add(
+                "span",
+                f"claim {claim_id} re-anchored in source {source_id}: text[{start}:{end}] "
+                "differs from the anchor",
+                source_id=source_id,
+                claim_id=claim_id,
+            )
+        elif status in ("unchanged", "moved") and text != old:
+            report.add(
+                "span",
+                f"claim {claim_id} is {status} in source {source_id} but its text differs",
+                source_id=source_id,
+                claim_id=claim_id,
+            )
+    report.checked["anchors"] = count
+
+
+def _event_rows(conn: sqlite3.Connection) -> list[tuple]:
+    return conn.execute(
         "SELECT id, at, action, source_id, payload, prev_hash, hash, tool_version"
         " FROM events ORDER BY id"
-    ):
+    ).fetchall()
+
+
+def check_events(conn: sqlite3.Connection, report: Report, head: str | None = None) -> None:
+    """Each event's hash covers the previous hash and its own canonical JSON; an edited,
+    deleted or reordered event breaks the chain at that event. With ``head`` (a hash published
+    earlier), the chain must still hold that event."""
+    prev = None
+    count = 0
+    found_head = False
+    for event_id, at, action, source_id, payload, prev_hash, digest, version in _event_rows(conn):
         count += 1
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            body = payload
         event = {
             "at": at,
             "action": action,
             "source_id": source_id,
-            "payload": json.loads(payload),
+            "payload": body,
             "tool_version": version,
         }
         if prev_hash != prev:
-            report.problems.append(
-                Problem(
-                    "events",
-                    f"event {event_id}: chain broken (an event before it was removed, "
-                    "reordered or edited)",
-                    source_id=source_id,
-                )
+            report.add(
+                "events",
+                f"event {event_id}: chain broken (an event before it was removed, "
+                "reordered or edited)",
+                source_id=source_id,
+                event_id=event_id,
             )
         elif event_hash(prev, event) != digest:
-            report.problems.append(
-                Problem(
-                    "events",
-                    f"event {event_id}: contents do not match its hash",
-                    source_id=source_id,
-                )
+            report.add(
+                "events",
+                f"event {event_id}: contents do not match its hash (edited)",
+                source_id=source_id,
+                event_id=event_id,
             )
+        if digest == head:
+            found_head = True
         prev = digest
     report.checked["events"] = count
+    report.head = prev
+    if head and not found_head:
+        report.add(
+            "events",
+            f"the published head {head[:16]}… is not in the log (events were removed or rewritten)",
+        )
+    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    for name in ("events_are_append_only_update", "events_are_append_only_delete"):
+        if name not in triggers:
+            report.notes.append(f"trigger {name} was dropped: the log no longer refuses edits")
 
 
-def verify(conn: sqlite3.Connection) -> Report:
-    """Run every check and return the report."""
+def check_event_bindings(conn: sqlite3.Connection, report: Report) -> None:
+    """The log vouches for what is stored: each source's bytes, text and claims, each
+    capture's re-anchored claims, and each failure, are recorded by an event that matches."""
+    latest: dict[int, tuple[int, str | None, dict[str, Any]]] = {}
+    anchors: dict[int, tuple[int, str]] = {}
+    failures: Counter = Counter()
+    failure_events: dict[tuple, list[int]] = defaultdict(list)
+    for event_id, _, action, source_id, payload, *_ in _event_rows(conn):
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            continue
+        if not isinstance(body, dict):
+            continue
+        if action == "fail":
+            key = (body.get("input"), body.get("raw_sha256"), body.get("error"))
+            failures[key] += 1
+            failure_events[key].append(event_id)
+        for entry in body.get("sources") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("id"), int):
+                latest[entry["id"]] = (event_id, body.get("raw_sha256"), entry)
+        if body.get("anchors_sha256") and isinstance(source_id, int):
+            anchors[source_id] = (event_id, body["anchors_sha256"])
+    stored = conn.execute("SELECT id, raw_sha256, text_sha256 FROM sources ORDER BY id").fetchall()
+    for source_id, raw, digest in stored:
+        if source_id not in latest:
+            report.add(
+                "events",
+                f"source {source_id}: no event records it (the log was cut, or the row was "
+                "written outside the tool)",
+                source_id=source_id,
+            )
+            continue
+        event_id, event_raw, entry = latest.pop(source_id)
+        # A document with bytes of its own (a WARC record) names them in its entry.
+        event_raw = entry.get("raw_sha256", event_raw)
+        if event_raw is not None and event_raw != raw:
+            report.add(
+                "events",
+                f"source {source_id}: raw_sha256 differs from event {event_id}",
+                source_id=source_id,
+                event_id=event_id,
+            )
+        if entry.get("text_sha256") not in (None, digest):
+            report.add(
+                "events",
+                f"source {source_id}: text_sha256 differs from event {event_id} "
+                "(the text layer was replaced)",
+                source_id=source_id,
+                event_id=event_id,
+            )
+        if "claims_sha256" in entry and entry["claims_sha256"] != claims_digest(conn, source_id):
+            report.add(
+                "events",
+                f"source {source_id}: its claims differ from those event {event_id} recorded "
+                "(a claim was edited, added or removed)",
+                source_id=source_id,
+                event_id=event_id,
+            )
+    for source_id, (event_id, _, _) in sorted(latest.items()):
+        report.add(
+            "events",
+            f"source {source_id}: recorded by event {event_id} but missing from the database",
+            source_id=source_id,
+            event_id=event_id,
+        )
+    from .captures import anchors_digest
+
+    for source_id, (event_id, digest) in sorted(anchors.items()):
+        if anchors_digest(conn, source_id) != digest:
+            report.add(
+                "events",
+                f"source {source_id}: re-anchored claims differ from those event {event_id} "
+                "recorded",
+                source_id=source_id,
+                event_id=event_id,
+            )
+    for failure_id, input_name, raw, error in conn.execute(
+        "SELECT id, input, raw_sha256, error FROM failures ORDER BY id"
+    ):
+        key = (input_name, raw, error)
+        if failures[key] > 0:
+            failures[key] -= 1
+        else:
+            report.add("events", f"failure {failure_id} ({input_name}): no event records it")
+    for key, left in failures.items():
+        for event_id in failure_events[key][len(failure_events[key]) - left :]:
+            report.add(
+                "events",
+                f"the failure of {key[0]} recorded by event {event_id} is missing from failures",
+                event_id=event_id,
+            )
+    report.checked["bound to events"] = len(stored)
+
+
+def verify(conn: sqlite3.Connection, head: str | None = None) -> Report:
+    """Run every check and return the report (``head``: a published head hash to look for)."""
     report = Report()
-    for check in (check_blobs, check_text_layers, check_claim_spans, check_events):
-        check(conn, report)
+    check_database(conn, report)
+    check_blobs(conn, report)
+    check_text_layers(conn, report)
+    check_extraction(conn, report)
+    check_claim_spans(conn, report)
+    check_anchors(conn, report)
+    check_events(conn, report, head)
+    check_event_bindings(conn, report)
     return report

@@ -41,6 +41,22 @@ CREATE TABLE citations (
     method TEXT NOT NULL,
     tool_version TEXT NOT NULL
 );
+CREATE TABLE claim_anchors (
+    id INTEGER PRIMARY KEY,
+    claim_id INTEGER NOT NULL REFERENCES claims(id),
+    from_source_id INTEGER NOT NULL REFERENCES sources(id),
+    to_source_id INTEGER NOT NULL REFERENCES sources(id),
+    status TEXT NOT NULL CHECK (status IN ('unchanged', 'moved', 'edited', 'orphaned')),
+    start INTEGER,
+    end INTEGER,
+    text TEXT,
+    new_claim_id INTEGER REFERENCES claims(id),
+    similarity REAL,
+    difference TEXT,
+    method TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    UNIQUE (claim_id, to_source_id)
+);
 CREATE TABLE claim_links (
     id INTEGER PRIMARY KEY,
     claim_id INTEGER NOT NULL REFERENCES claims(id),
@@ -141,7 +157,7 @@ CREATE TABLE sources (
     extractor_version TEXT NOT NULL,
     tool_version TEXT NOT NULL,
     added TEXT NOT NULL
-);
+, locator TEXT, capture INTEGER, previous_capture_id INTEGER REFERENCES sources(id));
 CREATE VIRTUAL TABLE [sources_fts] USING FTS5 (title, text, content=[sources]);
 CREATE TABLE structure (
     id INTEGER PRIMARY KEY,
@@ -152,6 +168,9 @@ CREATE TABLE structure (
     start INTEGER NOT NULL,
     end INTEGER NOT NULL
 );
+CREATE TRIGGER blobs_are_immutable BEFORE UPDATE ON blobs BEGIN SELECT RAISE(ABORT, 'archived bytes are immutable'); END;
+CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE INDEX idx_attributions_agent_id ON attributions (agent_id);
 CREATE INDEX idx_attributions_cited_source_id ON attributions (cited_source_id);
 CREATE INDEX idx_attributions_claim_id ON attributions (claim_id);
@@ -161,6 +180,9 @@ CREATE INDEX idx_citations_citing_source_id ON citations (citing_source_id);
 CREATE INDEX idx_citations_claim_id ON citations (claim_id)
 ;
 CREATE INDEX idx_citations_identifier ON citations (identifier);
+CREATE INDEX idx_claim_anchors_from_source_id ON claim_anchors (from_source_id);
+CREATE INDEX idx_claim_anchors_new_claim_id ON claim_anchors (new_claim_id);
+CREATE INDEX idx_claim_anchors_to_source_id ON claim_anchors (to_source_id);
 CREATE INDEX idx_claim_links_other_claim_id ON claim_links (other_claim_id);
 CREATE INDEX idx_claims_norm_key ON claims (norm_key);
 CREATE INDEX idx_claims_score ON claims (score);
@@ -172,9 +194,11 @@ CREATE INDEX idx_quotes_speaker_agent_id ON quotes (speaker_agent_id);
 CREATE INDEX idx_quotes_traced_source_id ON quotes (traced_source_id);
 CREATE INDEX idx_sources_classification ON sources (classification);
 CREATE INDEX idx_sources_kind ON sources (kind);
+CREATE INDEX idx_sources_locator ON sources (locator);
 CREATE INDEX idx_sources_origin ON sources (origin)
 ;
 CREATE INDEX idx_sources_parent_id ON sources (parent_id);
+CREATE INDEX idx_sources_previous_capture_id ON sources (previous_capture_id);
 CREATE INDEX idx_sources_published ON sources (published);
 CREATE INDEX idx_sources_publisher ON sources (publisher);
 CREATE INDEX idx_sources_raw_sha256 ON sources (raw_sha256);

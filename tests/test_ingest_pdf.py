@@ -197,3 +197,13 @@ def test_a_truncated_file_fails_with_one_line(cut):
 def test_a_page_without_text_fails_clearly():
     with pytest.raises(IngestError, match="no text layer"):
         ingest.extract(write_pdf([[]]), Hint(name="scan.pdf"))
+
+
+def test_a_page_pdfium_cannot_load_fails_with_a_clear_error():
+    from provenance import ingest
+    from provenance.errors import IngestError
+    from provenance.ingest.base import Hint
+
+    data = b"%PDF-\n1\x00+\x00obj<<///Pages\x002\x00+\x00R>>2\x00+\x00obj<</Type/Pages>>trailer<</Root\x001\x00+\x00R>>"
+    with pytest.raises(IngestError, match="pdf"):
+        ingest.extract(data, Hint(name="page.html"))

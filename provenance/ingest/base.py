@@ -15,6 +15,8 @@ class Hint:
     name: str | None = None  # file name or last URL path segment
     url: str | None = None  # the final URL for fetched inputs
     content_type: str | None = None  # media type from HTTP or the file's extension
+    max_pages: int | None = None  # refuse paged documents with more pages (``add --max-pages``)
+    max_bytes: int | None = None  # refuse inputs whose parts inflate past this (``--max-bytes``)
 
     @property
     def extension(self) -> str:

@@ -71,6 +71,13 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return UnicodeDammit.detwingle(data).decode("utf-8"), "utf-8+windows-1252"
         except UnicodeDecodeError:
             pass
+        if not _mostly_utf8(data):
+            # Declared UTF-8, written in Windows-1252 (the commonest lie): detection alone
+            # guesses a neighbouring code page from a few accented letters.
+            try:
+                return data.decode("cp1252"), "windows-1252"
+            except UnicodeDecodeError:
+                pass
     if declared and declared not in ("utf-8", "utf_8"):
         try:
             return data.decode(declared), declared

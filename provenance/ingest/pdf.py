@@ -17,6 +17,7 @@ import io
 import logging
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ import pypdfium2.raw as pdfium_raw
 import pypdfium2.version as pdfium_version
 from pypdf.errors import DependencyError, PyPdfError
 
-from ..errors import IngestError
+from ..errors import IngestError, LimitExceeded
 from ..text import TextBuilder
 from . import register
 from .base import Extracted, Hint, Ingester
@@ -288,6 +289,38 @@ def _metadata(data: bytes, document: pdfium.PdfDocument) -> tuple[dict, dict, li
     return values, origins, labels
 
 
+_STREAM = re.compile(rb"stream\r?\n")
+_IMAGE_DICT = re.compile(rb"/Subtype\s*/Image")
+_FLATE_DICT = re.compile(rb"/FlateDecode")
+
+
+def check_stream_sizes(data: bytes, limit: int) -> None:
+    """Refuse a PDF whose compressed content and object streams inflate past ``limit`` bytes.
+
+    pdfium inflates a stream whole; a 100 KB stream that expands to 100 MB would be held in
+    memory. Each Flate stream is inflated here with a budget instead (images are skipped: they
+    are never turned into text, and scanned reports legitimately hold large ones).
+    """
+    total = 0
+    for match in _STREAM.finditer(data):
+        dictionary = data[max(0, match.start() - 1024) : match.start()]
+        dictionary = dictionary[dictionary.rfind(b"<<") :]
+        if not _FLATE_DICT.search(dictionary) or _IMAGE_DICT.search(dictionary):
+            continue
+        inflater = zlib.decompressobj()
+        body = data[match.end() : match.end() + 64 * 1024 * 1024]
+        try:
+            pending = body
+            while pending and not inflater.eof:
+                out = inflater.decompress(pending, limit - total + 1)
+                total += len(out)
+                if total > limit:
+                    raise LimitExceeded(f"pdf: streams expand past the limit of {limit:,} bytes")
+                pending = inflater.unconsumed_tail
+        except zlib.error:
+            continue  # a damaged stream: pdfium reports it, or skips it, on its own terms
+
+
 def _open(data: bytes) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)  # an empty user password is tried by pdfium itself
@@ -311,9 +344,15 @@ class PdfIngester(Ingester):
         return 1.0 if b"%PDF-" in data[:1024] else 0.0
 
     def extract(self, data: bytes, hint: Hint) -> Extracted:
+        if hint.max_bytes is not None:
+            check_stream_sizes(data, hint.max_bytes)
         document = _open(data)
         try:
             page_count = len(document)
+            if hint.max_pages is not None and page_count > hint.max_pages:
+                raise LimitExceeded(
+                    f"pdf: {page_count:,} pages, over the limit of {hint.max_pages:,}"
+                )
             reading = _read_with_pdfium(document)
             if reading.doubt() > DOUBT or reading.chars() < SHORT:
                 # A second reading: pdfminer maps fonts pdfium cannot, and on a short document
@@ -325,6 +364,8 @@ class PdfIngester(Ingester):
                     ):
                         reading = other
             values, origins, labels = _metadata(data, document)
+        except pdfium.PdfiumError as exc:
+            raise IngestError(f"pdf: unreadable or damaged page ({exc})") from exc
         finally:
             document.close()
         builder = TextBuilder()

@@ -1,0 +1,208 @@
+"""Run fetching and extraction in a child process, under a time limit and a memory limit.
+
+Extraction runs third-party parsers on bytes from anywhere. A pathological page can keep a
+parser busy inside C code where no signal reaches it, exhaust memory, or crash the interpreter;
+none of that may hang or end a batch. So the work for one input runs in a worker process that
+the batch kills when the input's time is up, whose address space is capped, and which is
+started again after a crash. The worker never touches the database: it is given bytes (or a
+URL) and returns plain data, and the batch's own process does all the writing.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from . import errors
+from .errors import LimitExceeded, ProvenanceError
+
+log = logging.getLogger(__name__)
+
+# fork is cheap and keeps whatever the parent imported; elsewhere fork is unsafe or missing.
+_START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+class WorkerCrashed(ProvenanceError):
+    """The worker process died while working on an input (a crash in a parser, or killed)."""
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when the parent dies (a SIGKILLed batch leaves no orphan)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _cap_memory(max_memory: int | None) -> None:
+    """Cap the address space at what the process uses now plus ``max_memory`` bytes."""
+    if not max_memory:
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm") as fh:
+            current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = current + max_memory
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        pass  # not Linux: the time limit still bounds the work
+
+
+def _serve(conn: Connection, parent_end: Connection | None, max_memory: int | None) -> None:
+    """The worker's loop: run each (function, args) it is sent and send back the outcome."""
+    if parent_end is not None:
+        parent_end.close()  # a forked child holds a copy: without this it never sees EOF
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
+    faulthandler.disable()  # a crash here is reported by the batch, in one line
+    _die_with_parent()
+    _cap_memory(max_memory)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        fn, args = message
+        del message
+        # After running out of memory the worker exits once it has answered, and a fresh
+        # one takes the next input.
+        restart = False
+        try:
+            reply: tuple[str, Any, bool] = ("ok", fn(*args), False)
+        except ProvenanceError as exc:
+            reply = ("error", (type(exc).__name__, str(exc), None), False)
+        except MemoryError:
+            mb = (max_memory or 0) // (1024 * 1024)
+            message = f"needed more than the memory limit of {mb:,} MB"
+            reply = ("error", ("LimitExceeded", message, None), True)
+        except RecursionError:
+            reply = ("error", ("IngestError", "document nested too deeply to process", None), False)
+        except Exception as exc:  # a bug on one odd input must not end a batch of thousands
+            reply = ("error", (type(exc).__name__, str(exc), traceback.format_exc()), False)
+        del fn, args
+        restart = reply[2]
+        try:
+            conn.send(reply)
+        except (MemoryError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+            detail = f"its result could not be returned: {type(exc).__name__}: {exc}"
+            conn.send(("error", ("ProvenanceError", detail, None), True))
+            restart = True
+        except OSError:
+            return
+        if restart:
+            return
+
+
+def _rebuild(name: str, message: str, details: str | None) -> ProvenanceError:
+    cls = getattr(errors, name, None)
+    if isinstance(cls, type) and issubclass(cls, ProvenanceError):
+        return cls(message)
+    if details:
+        log.info("worker traceback:\n%s", details)
+    return ProvenanceError(f"internal error ({name}): {message}")
+
+
+class Worker:
+    """One child process that runs functions for the batch, each under a time limit.
+
+    Use as a context manager. The process starts on first use and again after a time-out or
+    a crash, so one bad input costs one restart.
+    """
+
+    def __init__(self, max_memory: int | None = None) -> None:
+        self.max_memory = max_memory
+        self._process: Any = None
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context(_START_METHOD)
+        parent_end, child_end = context.Pipe()
+        inherited = parent_end if _START_METHOD == "fork" else None
+        process = context.Process(
+            target=_serve,
+            args=(child_end, inherited, self.max_memory),
+            daemon=True,
+            name="provenance-worker",
+        )
+        process.start()
+        child_end.close()
+        self._process, self._conn = process, parent_end
+
+    def _stop(self, kill: bool) -> int | None:
+        process, conn = self._process, self._conn
+        self._process, self._conn = None, None
+        if conn is not None:
+            conn.close()
+        if process is None:
+            return None
+        if kill:
+            process.kill()
+        process.join(2)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        return process.exitcode
+
+    def close(self) -> None:
+        """Stop the worker (it exits when its end of the pipe closes)."""
+        self._stop(kill=False)
+
+    def run(
+        self, fn: Callable[..., Any], *args: Any, timeout: float, limit: float | None = None
+    ) -> Any:
+        """``fn(*args)`` in the worker; its ProvenanceErrors are raised here.
+
+        Raises :class:`LimitExceeded` when it takes longer than ``timeout`` seconds (the worker
+        is killed; ``limit`` is the configured limit the message names) and
+        :class:`WorkerCrashed` when the worker dies.
+        """
+        limit = timeout if limit is None else limit
+        if timeout <= 0:
+            raise LimitExceeded(f"took longer than the time limit of {limit:g} s")
+        if self._process is None:
+            self._start()
+        assert self._conn is not None
+        try:
+            self._conn.send((fn, args))
+            ready = self._conn.poll(timeout)
+        except (OSError, EOFError):
+            ready = True  # the worker is gone; recv below says how
+        if not ready:
+            self._stop(kill=True)
+            raise LimitExceeded(f"took longer than the time limit of {limit:g} s")
+        try:
+            kind, value, restart = self._conn.recv()
+        except (EOFError, OSError):
+            code = self._stop(kill=True)
+            how = f"killed by signal {-code}" if code and code < 0 else f"exit status {code}"
+            raise WorkerCrashed(f"the extraction process died ({how})") from None
+        except Exception as exc:  # a result that cannot be unpickled here
+            self._stop(kill=True)
+            raise ProvenanceError(f"internal error ({type(exc).__name__}): {exc}") from None
+        if restart:
+            self._stop(kill=False)
+        if kind == "ok":
+            return value
+        raise _rebuild(*value)

@@ -1,0 +1,184 @@
+"""Captures over time: adding a path or URL again with other bytes, re-anchoring, `diff`."""
+
+import json
+import shutil
+import sqlite3
+
+import pytest
+
+from .conftest import FIXTURES
+
+V1 = (FIXTURES / "captures" / "story-v1.html").read_bytes()
+V2 = (FIXTURES / "captures" / "story-v2.html").read_bytes()
+
+
+@pytest.fixture
+def story(tmp_path):
+    path = tmp_path / "inbox" / "story.html"
+    path.parent.mkdir()
+    path.write_bytes(V1)
+    return path
+
+
+@pytest.fixture
+def recaptured(run_json, story):
+    [first] = run_json("add", story)
+    story.write_bytes(V2)
+    [second] = run_json("add", story)
+    return first, second
+
+
+def test_a_changed_file_is_a_new_capture_of_the_same_source(recaptured, db_path):
+    first, second = recaptured
+    assert first["status"] == "added" and first["capture"] == 1
+    assert second["status"] == "recaptured" and second["capture"] == 2
+    assert second["previous_id"] == first["source_id"]
+    assert second["source_id"] != first["source_id"]
+    assert sum(second["anchors"].values()) == first["claims"]
+    conn = sqlite3.connect(db_path)
+    rows = conn.execute(
+        "SELECT raw_sha256, text_sha256, retrieved, locator FROM sources ORDER BY id"
+    ).fetchall()
+    assert rows[0][0] != rows[1][0] and rows[0][1] != rows[1][1]  # each its own hashes
+    assert rows[0][3] == rows[1][3]  # one source: the same locator
+    assert conn.execute("SELECT count(*) FROM blobs").fetchone() == (2,)
+    assert [r[0] for r in conn.execute("SELECT action FROM events ORDER BY id")] == [
+        "add",
+        "recapture",
+    ]
+
+
+def test_diff_shows_each_claim_of_the_earlier_capture(recaptured, run_json):
+    first, second = recaptured
+    result = run_json("diff", second["source_id"])
+    assert [c["source_id"] for c in result["captures"]] == [
+        first["source_id"],
+        second["source_id"],
+    ]
+    assert {"capture", "retrieved", "raw_sha256", "text_sha256"} <= set(result["captures"][0])
+    by_text = {c["old"]["text"]: c for c in result["claims"]}
+    for claim in result["claims"]:
+        assert {"claim_id", "status", "old", "new"} <= set(claim)
+        assert set(claim["old"]) == {"start", "end", "text"}
+    march = by_text["Officials said the channel was deepened to 12 metres in March."]
+    assert march["status"] == "edited"
+    assert march["new"]["text"] == "Officials said the channel was deepened to 9 metres in March."
+    assert march["difference"] == [{"op": "replace", "old": "12", "new": "9"}]
+    april = by_text["Officials said the channel was deepened to 12 metres in April."]
+    assert april["status"] == "unchanged"
+    chairman = next(c for t, c in by_text.items() if t.startswith("Board chairman"))
+    assert chairman["status"] == "moved"
+    fleet = next(c for t, c in by_text.items() if t.startswith("The fleet of 40"))
+    assert fleet["status"] == "orphaned" and fleet["new"] is None
+    assert any("audit office" in c["text"] for c in result["new_claims"])
+
+
+def test_diff_spans_index_both_captures(recaptured, run_json):
+    first, second = recaptured
+    old_text = run_json("show", first["source_id"])["text"]
+    new_text = run_json("show", second["source_id"])["text"]
+    for claim in run_json("diff", first["source_id"])["claims"]:
+        old = claim["old"]
+        assert old_text[old["start"] : old["end"]] == old["text"]
+        if claim["new"] is not None:
+            new = claim["new"]
+            assert new_text[new["start"] : new["end"]] == new["text"]
+
+
+def test_diff_text_output_names_statuses(recaptured, run):
+    result = run("diff", recaptured[1]["source_id"])
+    assert result.exit_code == 0
+    assert "edited" in result.stdout and "orphaned" in result.stdout
+    assert "12 -> 9" in result.stdout
+
+
+def test_diff_of_a_single_capture_is_a_one_line_error(run_json, run, story):
+    [added] = run_json("add", story)
+    result = run("diff", added["source_id"])
+    assert result.exit_code == 1
+    assert (
+        result.stderr.strip()
+        == f"Error: source {added['source_id']} has one capture: nothing to compare"
+    )
+
+
+def test_re_adding_the_latest_bytes_is_unchanged(recaptured, run_json, story, db_path):
+    [again] = run_json("add", story)
+    assert again["status"] == "unchanged" and again["source_id"] == recaptured[1]["source_id"]
+
+
+def test_bytes_reverting_to_an_earlier_capture_are_a_new_capture(recaptured, run_json, story):
+    story.write_bytes(V1)
+    [third] = run_json("add", story)
+    assert third["status"] == "recaptured" and third["capture"] == 3
+    assert third["previous_id"] == recaptured[1]["source_id"]
+
+
+def test_the_same_file_named_another_way_is_the_same_source(run_json, story, monkeypatch):
+    [first] = run_json("add", story)
+    story.write_bytes(V2)
+    monkeypatch.chdir(story.parent)
+    [second] = run_json("add", "./story.html")
+    assert second["status"] == "recaptured" and second["previous_id"] == first["source_id"]
+
+
+def test_verify_passes_after_recaptures_and_catches_an_edited_anchor(recaptured, run, db_path):
+    assert run("verify").exit_code == 0
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("UPDATE claim_anchors SET status = 'unchanged' WHERE status = 'orphaned'")
+    result = run("verify", "--json")
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)["problems"]
+    assert any("re-anchored" in p["message"] for p in problems)
+
+
+def test_a_changed_url_is_recaptured(web, run_json, db_path):
+    pages = {"body": V1}
+
+    def send(req):
+        req.send_response(200)
+        req.send_header("Content-Type", "text/html; charset=utf-8")
+        req.send_header("Content-Length", str(len(pages["body"])))
+        req.end_headers()
+        req.wfile.write(pages["body"])
+
+    web.route("/story", send)
+    [first] = run_json("add", web.url("/story"))
+    pages["body"] = V2
+    [second] = run_json("add", web.url("/story#comments"))  # the fragment is not the source
+    assert second["status"] == "recaptured" and second["previous_id"] == first["source_id"]
+    statuses = {c["status"] for c in run_json("diff", first["source_id"])["claims"]}
+    assert statuses == {"unchanged", "moved", "edited", "orphaned"}
+
+
+def test_an_archive_page_recaptured_re_anchors_each_post(run_json, tmp_path):
+    page = tmp_path / "rivers.html"
+    shutil.copy(FIXTURES / "archive-hentry.html", page)
+    first = run_json("add", page)
+    markup = page.read_text()
+    # A new post on top, the oldest post dropped, a figure edited in the middle one.
+    start = markup.index('<div class="h-entry">', markup.index("Winter levels") - 300)
+    end = markup.index("</main>")
+    new_post = (
+        '<div class="h-entry">\n  <h2 class="p-name"><a class="u-url" href="/2012/05/01/'
+        'otters/">Otters return</a></h2>\n  <div class="e-content">\n    <p>Otters were '
+        "seen at the weir on 28 April for the first time since 1990, the river trust said."
+        "</p>\n  </div>\n</div>\n"
+    )
+    markup = markup[:start] + markup[end:]
+    markup = markup.replace("<main>\n", "<main>\n" + new_post)
+    markup = markup.replace("About 150 residents", "About 170 residents")
+    page.write_text(markup)
+    second = run_json("add", page)
+    assert second[0]["status"] == "recaptured"
+    posts = {r["title"]: r for r in second[1:]}
+    old_posts = {r["title"]: r for r in first[1:]}
+    assert posts["The flood meeting"]["previous_id"] == old_posts["The flood meeting"]["source_id"]
+    assert posts["Otters return"]["previous_id"] is None
+    result = run_json("diff", second[0]["source_id"])
+    by_source = {}
+    for claim in result["claims"]:
+        by_source.setdefault(claim["source_id"], set()).add(claim["status"])
+    assert by_source[old_posts["Winter levels"]["source_id"]] == {"orphaned"}
+    assert "edited" in by_source[old_posts["The flood meeting"]["source_id"]]
+    assert any("Otters" in c["text"] for c in result["new_claims"])
