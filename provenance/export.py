@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from . import evidence
+from .db import record_event
 from .errors import ProvenanceError, SourceNotFound
 
 FORMATS = ("annotation", "prov", "claimreview", "csv")
@@ -85,7 +87,11 @@ def export(
     base_url: str = DEFAULT_BASE_URL,
     database: str = "provenance",
 ) -> int:
-    """Write the claims (of one source, or all) in format ``fmt`` to ``out``; return the count."""
+    """Write the claims (of one source, or all) in format ``fmt`` to ``out``; return the count.
+
+    The export is an event of the log: its format, scope, count and the SHA-256 of what was
+    written, so a published file can be matched to the state of the archive it came from.
+    """
     writers = {
         "annotation": write_annotations,
         "prov": write_prov,
@@ -99,7 +105,33 @@ def export(
         and not conn.execute("SELECT 1 FROM sources WHERE id = ?", (source_id,)).fetchone()
     ):
         raise SourceNotFound(f"no source with id {source_id}")
-    return writers[fmt](conn, out, Identifiers(base_url, database), source_id)
+    hashed = _HashingWriter(out)
+    count = writers[fmt](conn, hashed, Identifiers(base_url, database), source_id)
+    record_event(
+        conn,
+        "export",
+        {"format": fmt, "source_id": source_id, "claims": count, "sha256": hashed.hexdigest()},
+        source_id=source_id,
+    )
+    return count
+
+
+class _HashingWriter:
+    """A text stream that passes writes through and hashes them (UTF-8)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._hash = hashlib.sha256()
+
+    def write(self, text: str) -> int:
+        self._hash.update(text.encode("utf-8"))
+        return self._out.write(text)
+
+    def __getattr__(self, name: str) -> Any:  # csv and json writers may ask for more
+        return getattr(self._out, name)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
 
 
 # --- reading ------------------------------------------------------------------------------

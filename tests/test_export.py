@@ -292,3 +292,20 @@ def test_an_unknown_source_is_a_one_line_error(run, demo):
     result = run("export", "--format", "prov", "--db", demo, "--source", "99999")
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: no source with id 99999"
+
+
+def test_an_export_is_an_event_of_the_log(run, run_json, tmp_path, db_path):
+    import hashlib
+    import sqlite3
+
+    run_json("add", ROOT / "sources")
+    out = tmp_path / "claims.csv"
+    assert run("export", "--format", "csv", "-o", out).exit_code == 0
+    conn = sqlite3.connect(db_path)
+    action, payload = conn.execute(
+        "SELECT action, payload FROM events ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    payload = json.loads(payload)
+    assert action == "export" and payload["format"] == "csv"
+    assert payload["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert run_json("verify")["ok"] is True

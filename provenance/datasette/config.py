@@ -160,6 +160,10 @@ def tables() -> dict[str, dict[str, Any]]:
                 "parent_id": "For a post: the archive page it was captured on",
                 "parent_start": "Offset of the post in its parent's text layer",
                 "reference_id": "Cable reference id, e.g. 08TRIPOLI120",
+                "locator": "The path or URL this source was captured from: captures of one "
+                "locator are versions of one source",
+                "capture": "Which capture of its locator this is (1 for the first)",
+                "previous_capture_id": "The capture this one replaces, when re-captured",
                 "classification": "Cable classification marking",
                 "origin": "Cable origin (embassy or office)",
                 "subject": "Cable subject line",
@@ -244,6 +248,22 @@ def tables() -> dict[str, dict[str, Any]]:
             "facets": ["relation", "method"],
         },
         "structure": {"title": "Structure", "description": "Pages, paragraphs, headings, posts."},
+        "claim_anchors": {
+            "title": "Claims across captures",
+            "description": "When a source is captured again, where each claim of the earlier "
+            "capture stands in the new text: unchanged, moved, edited (with the new span and the "
+            "difference) or orphaned.",
+            "facets": ["status"],
+            "columns": {
+                "claim_id": "The claim in the earlier capture",
+                "from_source_id": "The earlier capture",
+                "to_source_id": "The new capture",
+                "start": "Start of the re-anchored span in the new capture's text layer",
+                "end": "End of the re-anchored span (null when orphaned)",
+                "new_claim_id": "The claim of the new capture at that span, if any",
+                "difference": "Word-level difference for an edited claim",
+            },
+        },
         "failures": {
             "title": "Failed ingests",
             "description": "Inputs that could not be stored, and why.",
