@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, profile
 from .db import default_path, get_source, list_claims, list_sources, open_db
 from .errors import ProvenanceError
 from .export import DEFAULT_BASE_URL, FORMATS
@@ -72,6 +74,35 @@ def cli(verbose: bool) -> None:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+class _Progress:
+    """One line on a terminal's stderr with the counts so far, redrawn at most 10 times a
+    second; cleared before any other line is printed."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.shown = False
+        self.last = 0.0
+        self.started = time.monotonic()
+
+    def update(self, counts: dict[str, int]) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.last < 0.1:
+            return
+        self.last = now
+        done = sum(counts.values())
+        rate = done / max(now - self.started, 1e-6)
+        parts = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+        sys.stderr.write(f"\r\033[K{done} documents ({rate:.0f}/s): {parts}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            self.shown = False
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
 @db_option
@@ -104,6 +135,14 @@ def cli(verbose: bool) -> None:
     show_default=True,
     help="Megabytes the extraction of one input may allocate.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="the number of cores",
+    help="Worker processes that fetch, extract and analyse; one process writes.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures: no lines, no progress.")
 def add(
     inputs: tuple[str, ...],
     db_path: str | None,
@@ -112,6 +151,8 @@ def add(
     timeout: float,
     max_pages: int,
     max_memory: int,
+    workers: int,
+    quiet: bool,
 ) -> None:
     """Add files, folders (recursively) and http(s) URLs to the database.
 
@@ -137,13 +178,18 @@ def add(
         max_pages=max_pages,
         max_memory=max_memory * 1024 * 1024,
     )
-    for result in add_inputs(db, inputs, limits):
+    profile.TIMES.clear()
+    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    for result in add_inputs(db, inputs, limits, workers=workers):
         counts[result.status] = counts.get(result.status, 0) + 1
+        progress.update(counts)
         if as_json:
             results.append(result.as_dict())
         elif result.status == "failed":
+            progress.clear()
             click.echo(f"failed     {result.input}: {result.error}", err=True)
-        else:
+        elif not quiet:
+            progress.clear()
             indent = "  " if result.parent_id else ""
             line = (
                 f"{result.status:<10} {indent}#{result.source_id} {result.kind}: "
@@ -154,8 +200,12 @@ def add(
                 line += f"\n           capture {result.capture} of #{result.previous_id}'s source"
                 line += f"; earlier claims: {anchors or 'none'}"
             click.echo(line)
+    progress.clear()
+    profile.write_if_asked()
     if as_json:
         _print_json(results)
+    if quiet:
+        sys.exit(1 if counts["failed"] else 0)
     summary = f"{counts['added']} added, "
     if counts["recaptured"]:
         summary += f"{counts['recaptured']} recaptured, "

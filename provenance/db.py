@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-from . import __version__
+from . import __version__, profile
 from .analysis import Analysis
 from .archive import store_blob, text_sha256
 from .attribution import agent_key, agent_kind
@@ -154,6 +154,7 @@ class Prepared:
     raw_sha256: str
     record: Extracted
     analyses: list[Analysis | None] = field(default_factory=list)  # in flatten() order
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for profiles
 
     def flatten(self) -> list[Extracted]:
         """The record then its children: the order sources are stored in."""
@@ -428,7 +429,8 @@ def store_prepared(conn: sqlite3.Connection, prepared: Prepared) -> tuple[str, l
             if parent_id is None:
                 parent_id = source_id
             stored.append(item)
-        link_counts = linking.link_sources(conn, [s.source_id for s in stored])
+        with profile.stage("link"):
+            link_counts = linking.link_sources(conn, [s.source_id for s in stored])
         payload: dict[str, Any] = {
             "input": prepared.fetched.input,
             "locator": prepared.fetched.locator,

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
+from multiprocessing.connection import wait
+from typing import Any
 
 import sqlite_utils
 
-from . import ingest
+from . import ingest, profile
 from .analysis import MentionRecord, analyse
 from .archive import sha256_hex
 from .db import Prepared, capture_plan, record_failure, store_prepared
 from .errors import ProvenanceError
 from .ingest.base import Extracted, Hint
-from .inputs import Fetched, Limits, fetch_url, iter_inputs, read_item, unwrap
+from .inputs import Fetched, Item, Limits, fetch_url, iter_inputs, read_item, unwrap
 from .worker import Worker
 
 log = logging.getLogger(__name__)
@@ -67,7 +70,9 @@ def prepare(
     limits = limits or Limits()
     raw_sha256 = raw_sha256 or sha256_hex(fetched.data)
     hint = replace(fetched.hint, max_pages=limits.max_pages, max_bytes=limits.max_bytes)
+    started = time.perf_counter()
     record = extract_record(fetched.data, hint, limits.max_bytes)
+    extracted = time.perf_counter()
     prepared = Prepared(fetched=fetched, raw_sha256=raw_sha256, record=record)
     for position, document in enumerate(prepared.flatten()):
         if position == 0 and document.children:
@@ -80,6 +85,10 @@ def prepare(
                     MentionRecord(None, None, ref["mention"], "cable-ref", ref["identifier"])
                 )
         prepared.analyses.append(analysis)
+    prepared.timings = {
+        "extract": extracted - started,
+        "analyse": time.perf_counter() - extracted,
+    }
     return prepared
 
 
@@ -102,59 +111,142 @@ def _failed(
 
 
 def add(
-    db: sqlite_utils.Database, args: Iterable[str], limits: Limits | None = None
+    db: sqlite_utils.Database,
+    args: Iterable[str],
+    limits: Limits | None = None,
+    workers: int = 1,
 ) -> Iterator[Result]:
     """Add every input named by ``args``; yield one result per stored document.
 
-    Each input gets ``limits.timeout`` seconds for fetching, extraction and analysis together,
-    in a worker process that is killed when the time is up.
+    Inputs are fetched, extracted and analysed in ``workers`` worker processes; this process
+    is the single writer and stores them in input order, so the database is the same whatever
+    the number of workers. Each input gets ``limits.timeout`` seconds for fetching, extraction
+    and analysis together, from the moment a worker takes it; a worker past its time is
+    killed. At most a few inputs per worker are held in memory at once.
     """
     limits = limits or Limits()
-    with Worker(limits.max_memory) as worker:
-        yield from _add(db, args, limits, worker)
+    pool = [Worker(limits.max_memory) for _ in range(max(1, workers))]
+    try:
+        yield from _Batch(db, limits, pool).run(iter_inputs(list(args)))
+    finally:
+        for worker in pool:
+            worker.close()
 
 
-def _add(
-    db: sqlite_utils.Database, args: Iterable[str], limits: Limits, worker: Worker
-) -> Iterator[Result]:
-    for item in iter_inputs(list(args)):
-        deadline = time.monotonic() + limits.timeout
+@dataclass
+class _Job:
+    """One input on its way through a batch."""
 
-        def remaining(deadline: float = deadline) -> float:
-            return deadline - time.monotonic()
+    item: Item
+    fetched: Fetched | None = None
+    raw_sha256: str | None = None
+    deadline: float | None = None  # set when a worker first takes it
+    prepared: Prepared | None = None
+    results: list[Result] | None = None  # unchanged: known without a worker
+    error: ProvenanceError | None = None
 
-        try:
-            if item.url is not None:
-                fetched = worker.run(
-                    fetch_url,
-                    item.url,
-                    limits,
-                    item.input,
-                    remaining() - 0.5,  # the fetch's own deadline says why it stopped
-                    timeout=remaining(),
-                    limit=limits.timeout,
-                )
-            else:
-                fetched = read_item(item, limits)
-        except ProvenanceError as exc:
-            yield _failed(db, item.input, exc)
-            continue
-        raw_sha256 = sha256_hex(fetched.data)
-        existing, _ = capture_plan(db.conn, fetched.locator, raw_sha256)
+    @property
+    def done(self) -> bool:
+        return self.prepared is not None or self.results is not None or self.error is not None
+
+
+class _Batch:
+    """Schedules jobs on the workers and stores finished ones in input order."""
+
+    def __init__(self, db: sqlite_utils.Database, limits: Limits, pool: list[Worker]) -> None:
+        self.db, self.limits, self.pool = db, limits, pool
+        self.idle = list(pool)
+        self.busy: dict[Any, tuple[Worker, _Job]] = {}
+        self.window: deque[_Job] = deque()
+
+    def run(self, items: Iterator[Item]) -> Iterator[Result]:
+        exhausted = False
+        most = 2 * len(self.pool) + 2  # bytes in flight stay bounded
+        while True:
+            while not exhausted and len(self.window) < most:
+                item = next(items, None)
+                if item is None:
+                    exhausted = True
+                    break
+                job = _Job(item)
+                self.window.append(job)
+                if item.url is None:
+                    self._read(job)
+            self._dispatch()
+            while self.window and self.window[0].done:
+                yield from self._finish(self.window.popleft())
+            if exhausted and not self.window:
+                return
+            if self.busy:
+                self._wait()
+
+    def _read(self, job: _Job) -> None:
+        with profile.stage("read"):
+            try:
+                fetched = read_item(job.item, self.limits)
+            except ProvenanceError as exc:
+                job.error = exc
+                return
+        self._fetched(job, fetched)
+
+    def _fetched(self, job: _Job, fetched: Fetched) -> None:
+        with profile.stage("hash"):
+            job.fetched, job.raw_sha256 = fetched, sha256_hex(fetched.data)
+        existing, _ = capture_plan(self.db.conn, fetched.locator, job.raw_sha256)
         if existing:
-            yield from _results(item.input, "unchanged", existing)
-            continue
-        try:
-            prepared = worker.run(
-                _prepare_in_worker, fetched, raw_sha256, limits, timeout=remaining(),
-                limit=limits.timeout,
-            )  # fmt: skip
-        except ProvenanceError as exc:
-            yield _failed(db, item.input, exc, fetched.data, raw_sha256)
-            continue
-        prepared.fetched = fetched
-        status, stored = store_prepared(db.conn, prepared)
-        yield from _results(item.input, status, stored)
+            job.results = list(_results(job.item.input, "unchanged", existing))
+
+    def _dispatch(self) -> None:
+        for job in self.window:
+            if not self.idle:
+                return
+            if job.done or any(j is job for _, j in self.busy.values()):
+                continue
+            worker = self.idle.pop()
+            if job.deadline is None:
+                job.deadline = time.monotonic() + self.limits.timeout
+            if job.fetched is None:  # a URL: fetched in the worker, under the input's time
+                remaining = job.deadline - time.monotonic()
+                worker.submit(fetch_url, job.item.url, self.limits, job.item.input, remaining - 0.5)
+            else:
+                worker.submit(_prepare_in_worker, job.fetched, job.raw_sha256, self.limits)
+            self.busy[worker.connection] = (worker, job)
+
+    def _wait(self) -> None:
+        soonest = min(job.deadline for _, job in self.busy.values() if job.deadline is not None)
+        ready = wait(list(self.busy), timeout=max(0.0, soonest - time.monotonic()))
+        for connection in ready:
+            worker, job = self.busy.pop(connection)
+            self.idle.append(worker)
+            try:
+                outcome = worker.collect()
+            except ProvenanceError as exc:
+                job.error = exc
+                continue
+            if job.fetched is None:
+                self._fetched(job, outcome)
+            else:
+                outcome.fetched = job.fetched
+                profile.add_times(outcome.timings)
+                job.prepared = outcome
+        now = time.monotonic()
+        for connection, (worker, job) in list(self.busy.items()):
+            if job.deadline is not None and now >= job.deadline:
+                del self.busy[connection]
+                job.error = worker.timed_out(self.limits.timeout)
+                self.idle.append(worker)
+
+    def _finish(self, job: _Job) -> Iterator[Result]:
+        if job.error is not None:
+            data = job.fetched.data if job.fetched is not None else None
+            yield _failed(self.db, job.item.input, job.error, data, job.raw_sha256)
+        elif job.results is not None:
+            yield from job.results
+        else:
+            assert job.prepared is not None
+            with profile.stage("store"):
+                status, stored = store_prepared(self.db.conn, job.prepared)
+            yield from _results(job.item.input, status, stored)
 
 
 def _results(input_name: str, status: str, stored: list) -> Iterator[Result]:

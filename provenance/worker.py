@@ -169,29 +169,29 @@ class Worker:
         """Stop the worker (it exits when its end of the pipe closes)."""
         self._stop(kill=False)
 
-    def run(
-        self, fn: Callable[..., Any], *args: Any, timeout: float, limit: float | None = None
-    ) -> Any:
-        """``fn(*args)`` in the worker; its ProvenanceErrors are raised here.
+    @property
+    def connection(self) -> Connection | None:
+        """The pipe to wait on while a job runs (for :func:`multiprocessing.connection.wait`)."""
+        return self._conn
 
-        Raises :class:`LimitExceeded` when it takes longer than ``timeout`` seconds (the worker
-        is killed; ``limit`` is the configured limit the message names) and
-        :class:`WorkerCrashed` when the worker dies.
-        """
-        limit = timeout if limit is None else limit
-        if timeout <= 0:
-            raise LimitExceeded(f"took longer than the time limit of {limit:g} s")
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Send ``fn(*args)`` to the worker without waiting (collect it with :meth:`collect`)."""
         if self._process is None:
             self._start()
         assert self._conn is not None
         try:
             self._conn.send((fn, args))
-            ready = self._conn.poll(timeout)
         except (OSError, EOFError):
-            ready = True  # the worker is gone; recv below says how
-        if not ready:
-            self._stop(kill=True)
-            raise LimitExceeded(f"took longer than the time limit of {limit:g} s")
+            pass  # the worker is gone; collect() says how
+
+    def timed_out(self, limit: float) -> LimitExceeded:
+        """Kill the worker busy past its time; the error to report for that input."""
+        self._stop(kill=True)
+        return LimitExceeded(f"took longer than the time limit of {limit:g} s")
+
+    def collect(self) -> Any:
+        """The outcome of the job submitted last; its ProvenanceErrors are raised here."""
+        assert self._conn is not None
         try:
             kind, value, restart = self._conn.recv()
         except (EOFError, OSError):
@@ -206,3 +206,25 @@ class Worker:
         if kind == "ok":
             return value
         raise _rebuild(*value)
+
+    def run(
+        self, fn: Callable[..., Any], *args: Any, timeout: float, limit: float | None = None
+    ) -> Any:
+        """``fn(*args)`` in the worker; its ProvenanceErrors are raised here.
+
+        Raises :class:`LimitExceeded` when it takes longer than ``timeout`` seconds (the worker
+        is killed; ``limit`` is the configured limit the message names) and
+        :class:`WorkerCrashed` when the worker dies.
+        """
+        limit = timeout if limit is None else limit
+        if timeout <= 0:
+            raise LimitExceeded(f"took longer than the time limit of {limit:g} s")
+        self.submit(fn, *args)
+        assert self._conn is not None
+        try:
+            ready = self._conn.poll(timeout)
+        except (OSError, EOFError):
+            ready = True  # the worker is gone; collect() says how
+        if not ready:
+            raise self.timed_out(limit)
+        return self.collect()
