@@ -912,8 +912,12 @@ class TelegramIngester(Ingester):
         head = data[:6000]
         if re.search(rb"<(html|body|div|p)[\s>]", head, re.I):
             return 0.0
-        hits = sum(1 for marker in _TELEGRAM_MARKERS if marker.search(head))
-        return 0.9 if hits >= 3 else 0.0
+        hits = 0
+        for marker in _TELEGRAM_MARKERS:
+            hits += marker.search(head) is not None
+            if hits == 3:  # enough: the other markers need not be looked for
+                return 0.9
+        return 0.0
 
     def extract(self, data: bytes, hint: Hint) -> Extracted:
         text, _ = decode(data)
