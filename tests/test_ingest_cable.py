@@ -344,3 +344,12 @@ def test_a_sensitive_caption_in_mixed_case():
         "SUBJECT: ACQUITTAL\n" + PARAGRAPHS
     )
     assert record.classification == "UNCLASSIFIED//FOR OFFICIAL USE ONLY"
+
+
+def test_a_header_row_run_into_the_routing_header_is_read_and_its_dtg_is_no_serial():
+    record = telegram(
+        "2008-12-02 14:39:00\t08ORVIK612\tEmbassy Orvik\tCONFIDENTIAL\t\tR 021439Z DEC 08\\\n"
+        "FM AMEMBASSY ORVIK\\\nTO SECSTATE WASHDC 5485\\\n\tC O N F I D E N T I A L ORVIK 000612\n"
+        "\nSUBJECT: FERRIES\n" + PARAGRAPHS
+    )
+    assert (record.reference_id, record.published) == ("08ORVIK612", "2008-12-02T14:39")

@@ -147,8 +147,9 @@ _SERIAL_LINE = re.compile(
     r"NODIS|SIPDIS|NOCONTRACT|ORCON|PROPIN))*)"
     r"\s*(?:(?:EFTO\s+)?SECTION\s*\d+\s*OF\s*\d+\s*)?"
     # place and number apart, or glued to a zero-padded serial ("TRIPOLI000120"), never to a
-    # short number ("CONFIDENTIAL PTQ2529" is a page banner's transmission number)
-    r"(?P<place>[A-Z][A-Z .'-]{1,40}?)(?:\s+|(?=\d{6}))0*(?P<num>\d{1,7})(?!\d)"
+    # short number ("CONFIDENTIAL PTQ2529" is a page banner's transmission number); a number
+    # ending in Z is a date-time group ("CONFIDENTIAL<tab>R 021439Z DEC 08" in a header row)
+    r"(?P<place>[A-Z][A-Z .'-]{1,40}?)(?:\s+|(?=\d{6}))0*(?P<num>\d{1,7})(?!\d|Z\b)"
 )
 # Caveats in the header; captures glue words together ("022025SIPDISNOFORN SIPDISE.O.").
 # (the caption alone on its line may be in any case: "Sensitive")
