@@ -353,3 +353,13 @@ def test_a_header_row_run_into_the_routing_header_is_read_and_its_dtg_is_no_seri
         "\nSUBJECT: FERRIES\n" + PARAGRAPHS
     )
     assert (record.reference_id, record.published) == ("08ORVIK612", "2008-12-02T14:39")
+
+
+def test_no_origin_is_given_for_a_field_left_empty():
+    record = telegram(
+        PARTIAL
+        + "PAGE 01        ORVIK  05461  01 OF 02  271458Z\n\nSUBJECT: FERRIES\n"
+        + PARAGRAPHS
+    )
+    assert record.reference_id is None  # post and serial, but no year
+    assert "reference_id" not in record.metadata.get("field_origins", {})

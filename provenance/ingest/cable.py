@@ -611,6 +611,8 @@ def parse_telegram(routing: str, body: str) -> Telegram:
         tel.classified_by = " ".join(m.group("by").split())
     tel.signer, signature = _signature(body)
     tel.text, tel.structure = _text_layer(body[:signature], tel.subject)
+    # a form that named post and serial but no year made no reference id: nothing to source
+    tel.sources = {name: form for name, form in tel.sources.items() if getattr(tel, name)}
     return tel
 
 
