@@ -206,3 +206,78 @@ def test_wordpress_tag_page_posts_carry_author_and_tags():
         record.children[0].url
         == "https://tidewatch.example/2011/02/05/what-the-velmora-cable-says/"
     )
+
+
+# --- which title a page gets ---------------------------------------------------------------
+
+STORY = (
+    "<p>The harbour board voted on Tuesday to raise ferry fares by a tenth from April, citing"
+    " the cost of fuel. This page is fictional, written for the provenance test suite.</p>"
+)
+
+
+def html_page(head: str, body: str):
+    markup = f"<html><head>{head}</head><body>{body}{STORY}</body></html>"
+    return ingest.extract(markup.encode("utf-8"), Hint(name="page.html"))
+
+
+def test_a_declared_title_without_the_site_part_the_page_shows_beside_its_headline():
+    record = html_page(
+        "<title>Ferry fares to rise | The Merrow Gazette</title>"
+        '<meta property="og:title" content="Ferry fares to rise | The Merrow Gazette">',
+        "<h1>Ferry fares to rise</h1>",
+    )
+    assert record.title == "Ferry fares to rise"
+    assert (
+        record.metadata["field_origins"]["title"] == "meta[property=og:title] without its site part"
+    )
+
+
+def test_a_declared_title_naming_only_the_site_and_a_generic_page_gives_way_to_the_headline():
+    record = html_page(
+        '<title>About Us - Merrow</title><meta property="og:site_name" content="Merrow">',
+        "<h1>The harbour town's own paper</h1>",
+    )
+    assert record.title == "The harbour town's own paper"
+
+
+def test_a_title_whose_page_part_is_lost_gives_way_to_the_first_heading():
+    record = html_page("<title>Merrow Ferries -</title>", "<h2>Replacement buses this weekend</h2>")
+    assert (record.title, record.metadata["field_origins"]["title"]) == (
+        "Replacement buses this weekend",
+        "h2",
+    )
+
+
+def test_a_breadcrumb_title_from_the_site_down_gives_its_last_part():
+    record = html_page(
+        "<title>Merrow Notes » Blog Archive » Interning small integers</title>",
+        "<h1>Merrow Notes</h1><h2>Interning small integers</h2>",
+    )
+    assert record.title == "Interning small integers"
+
+
+def test_a_title_the_page_shows_as_its_headline_stays():
+    record = html_page(
+        "<title>Ferry fares to rise by a tenth</title>"
+        '<meta name="application-name" content="Ferry fares to rise by a tenth">',
+        "<h1>Ferry fares to rise by a tenth</h1><h2>More from the Gazette</h2>",
+    )
+    assert record.title == "Ferry fares to rise by a tenth"
+
+
+@pytest.mark.parametrize(
+    ("document", "title"),
+    [
+        ("Ferry fares to rise by a tenth – The Merrow Gazette", "Ferry fares to rise by a tenth"),
+        ("Ferry fares to rise by a tenth — The Merrow Gazette", "Ferry fares to rise by a tenth"),
+        # the cut would leave four words or fewer: the whole title is kept
+        (
+            "Fares: Ferry Fares Rise — ferry news for Merrow",
+            "Fares: Ferry Fares Rise — ferry news for Merrow",
+        ),
+    ],
+)
+def test_en_and_em_dashes_separate_a_document_titles_parts(document, title):
+    record = html_page(f"<title>{document}</title>", "")
+    assert record.title == title

@@ -1,19 +1,26 @@
 """Diplomatic cables: WikiLeaks cable pages and plain telegram text.
 
 Both share :func:`parse_telegram`, which reads a telegram's header fields and builds its text
-layer. The fields come from where a telegram states them: the date-time group (``R 151212Z FEB
-08``), the ``FM`` line, the ``DE`` line's serial, the serial line (``S E C R E T SECTION 01 OF
-04 TRIPOLI 000120``), ``NOFORN``/``SENSITIVE`` caveats, ``TAGS``, ``SUBJECT``, ``REF``,
-``Classified By`` and the signature. Nothing is guessed: a field the text does not state stays
-empty. The text layer holds the subject and the numbered paragraphs (their markings, such as
-``8.(S/NF)``, recorded as structure); routing headers, page furniture (``TRIPOLI 00000430
-002.2 OF 004``), classification banners and ``END SUMMARY``-style markers stay in the raw
-capture only.
+layer. The fields come from every form a telegram states them in: the archive's header row
+that some captures repeat (row, date, reference id, origin, classification), the date-time
+group (``R 151212Z FEB 08``, ``291359Z Nov 00``), the ``FM`` line, the ``DE`` line's serial,
+``ZNY``, the serial line (``S E C R E T SECTION 01 OF 04 TRIPOLI 000120``), a dated line
+(``Wednesday, 29 November 2000, 13:59``), a routing block repeated before a later section, a
+``PAGE`` line (``PAGE 02 HARARE 05461 01 OF 02 271458Z``), ``NOFORN``/``SENSITIVE`` caveats,
+``TAGS``, ``SUBJECT``, ``REF``, ``Classified By`` and the signature; the post a serial line
+names gives the origin through :mod:`.us_posts`. Where forms disagree the most explicit wins,
+and ``field_origins`` says which form gave each field. Nothing is guessed: a field the text
+does not state stays empty (a declassification date is not a date of sending; a ``PAGE``
+line's day and time are not a date). The text layer holds the subject and the numbered
+paragraphs (their markings, such as ``8.(S/NF)``, recorded as structure); routing headers,
+page furniture (``TRIPOLI 00000430 002.2 OF 004``), classification banners and ``END
+SUMMARY``-style markers stay in the raw capture only.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..errors import IngestError
@@ -23,6 +30,7 @@ from .base import Extracted, Hint, Ingester
 from .dates import iso_date
 from .decode import decode, looks_binary
 from .html import parse_html, text_of
+from .us_posts import post_name
 
 _MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
 _MONTH_NAMES = (
@@ -30,7 +38,17 @@ _MONTH_NAMES = (
 )
 # Date-time group: "O 151250Z FEB 08" (precedence, day, hour, minute, Zulu, month, year)
 _DTG = re.compile(
-    r"(?<![\w/])(?P<d>[0-3]\d)(?P<H>[0-2]\d)(?P<M>[0-5]\d)Z\s+(?P<mon>[A-Z]{3})\s+(?P<y>\d{2})\b"
+    r"(?<![\w/])(?P<d>[0-3]\d)(?P<H>[0-2]\d)(?P<M>[0-5]\d)[Zz]\s+(?P<mon>[A-Za-z]{3})\s+(?P<y>\d{2})\b"
+)
+# A date-time group that opens a routing block ("O 271459Z SEP 00 FM AMEMBASSY HARARE"), as
+# repeated before the later sections of a telegram whose first routing header is lost.
+_ROUTING_DTG = re.compile(
+    _DTG.pattern + r"\s+FM\s+(?P<sender>[A-Z][A-Z .'-]{2,40}?)(?=\s+TO\b|\s*\n|$)"
+)
+# A printed page's header: "PAGE 02 HARARE 05461 01 OF 02 271458Z" (post, serial, day and time).
+_PAGE_LINE = re.compile(
+    r"\bPAGE\s+\d{2,3}\s+(?P<place>[A-Z][A-Z ]{1,30}?)\s+(?P<num>\d{3,7})(?:\s+\d{2}\s+OF\s+\d{2})?"
+    r"\s+(?P<d>[0-3]\d)(?P<H>[0-2]\d)(?P<M>[0-5]\d)Z\b"
 )
 # Other ways a capture states when the cable was sent.
 _STATED_DATES = (
@@ -46,7 +64,14 @@ _STATED_DATES = (
         re.I,
     ),
 )
-_FROM = re.compile(r"^\s*FM\s+(?P<from>[A-Z][A-Z0-9 .'/-]+?)\s*$", re.M)
+_FROM = re.compile(r"^\s*(?:FM|From:)\s+(?P<from>[A-Z][A-Z0-9 .'/-]+?)\s*$", re.M)
+# Below the routing header "FM" may also be a Foreign Minister ("...MEETING WITH ACTING\nFM
+# GUIMARAES"): there only a sender line naming a kind of post counts.
+_HEADER_FROM = re.compile(
+    r"^\s*(?:FM|From:)\s+(?P<from>(?:AMEMBASSY|AMCONSUL|USMISSION|SECSTATE|USDEL|USEU|USINT|"
+    r"USLO|USOFFICE|AIT|REO|(?:IRAN )?RPO)\b[A-Z0-9 .'/-]*?)\s*$",
+    re.M,
+)
 _DE_SERIAL = re.compile(r"^\s*DE\s+[A-Z0-9]+\s+#(?P<serial>\d{1,5})", re.M)
 _ZNY = re.compile(r"^\s*ZN[YR]\s+(?P<letters>[CSEUT]{4,5})\b", re.M)
 _TAGS = re.compile(r"^\s*TAGS:?\s+(?P<tags>.+)$", re.M | re.I)
@@ -100,9 +125,9 @@ _FURNITURE_TAIL = re.compile(r"\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b[ \t]*")
 _SIPDIS = re.compile(r"[ \t]*\bSIPDIS\b")
 _RULES = re.compile(r"^[ \t]*[-=_]{3,}[ \t]*$", re.M)
 # Paragraph marking: "1.(C)", "¶3. (C)", "2. (U)", "A. (SBU)", "8.(S/NF)"
-_MARKING = re.compile(
-    r"^(?:¶\s*)?(?P<num>\d{1,2}|[A-Z])\s*\.\s*(?P<mark>\((?:[A-Z]{1,4})(?:/[A-Z]{1,4})*\))?\s*"
-)
+# A portion marking: "(C)", "(S/NF)", "(SBU)", "(S/NOFORN)", "(C//NF)".
+_MARK = r"\((?:[A-Z]{1,4})(?://?(?:[A-Z]{1,4}|NOFORN))*\)"
+_MARKING = re.compile(r"^(?:¶\s*)?(?P<num>\d{1,2}|[A-Z])\s*\.\s*(?P<mark>" + _MARK + r")?\s*")
 _LEVELS = (
     ("TOP SECRET", "TOP SECRET"),
     ("TOPSECRET", "TOP SECRET"),
@@ -114,25 +139,29 @@ _LEVELS = (
 _ZNY_LEVELS = {"S": "SECRET", "C": "CONFIDENTIAL", "U": "UNCLASSIFIED", "E": "UNCLASSIFIED"}
 # The serial line: classification, caveats, section, post and serial number.
 _SERIAL_LINE = re.compile(
-    r"(?<![A-Z])(?P<level>TOP SECRET|SECRET|C?CONFIDENTIAL|UNCLASSIFIED|UNCLAS)(?![A-Z])"
+    # (a key struck twice stays in some captures: "CCONFIDENTIAL", "UUNCLAS")
+    r"(?<![A-Z])(?P<level>TOP SECRET|S?SECRET|C?CONFIDENTIAL|U?UNCLASSIFIED|U?UNCLAS)(?![A-Z])"
     # (WikiLeaks keeps "EFTO" in the reference id: "UNCLAS E F T O LONDON 002883" is
     # 08EFTOLONDON2883, so it is not read as a caveat here.)
     r"(?P<caveats>(?:\s*(?://|/)?\s*(?:NOFORN|SENSITIVE|SBU|FOUO|LIMDIS|EXDIS|"
     r"NODIS|SIPDIS|NOCONTRACT|ORCON|PROPIN))*)"
-    r"\s*(?:SECTION\s*\d+\s*OF\s*\d+\s*)?"
-    r"(?P<place>[A-Z][A-Z .'-]{1,40}?)\s*0*(?P<num>\d{1,7})(?!\d)"
+    r"\s*(?:(?:EFTO\s+)?SECTION\s*\d+\s*OF\s*\d+\s*)?"
+    # place and number apart, or glued to a zero-padded serial ("TRIPOLI000120"), never to a
+    # short number ("CONFIDENTIAL PTQ2529" is a page banner's transmission number); a number
+    # ending in Z is a date-time group ("CONFIDENTIAL<tab>R 021439Z DEC 08" in a header row)
+    r"(?P<place>[A-Z][A-Z .'-]{1,40}?)(?:\s+|(?=\d{6}))0*(?P<num>\d{1,7})(?!\d|Z\b)"
 )
 # Caveats in the header; captures glue words together ("022025SIPDISNOFORN SIPDISE.O.").
-_SENSITIVE = re.compile(r"SENSITIVE|FOUO|FOR OFFICIAL USE ONLY|E F T O|EFTO|(?<!\()\bSBU\b(?!\))")
+# (the caption alone on its line may be in any case: "Sensitive")
+_SENSITIVE = re.compile(
+    r"SENSITIVE|FOUO|FOR OFFICIAL USE ONLY|E F T O|EFTO|(?<!\()\bSBU\b(?!\))"
+    r"|(?im:^[ \t]*sensitive[ \t]*$)"
+)
 _NOFORN = re.compile(r"NOFORN")
 # The first numbered paragraph: "1. (C)", "¶1.(S/NF)". Everything before it is header.
-_FIRST_PARAGRAPH = re.compile(
-    r"(?<![\w.])(?:¶\s*)?1\s*\.\s*(?:\((?:[A-Z]{1,4})(?:/[A-Z]{1,4})*\)|(?=[A-Z][A-Za-z]))"
-)
+_FIRST_PARAGRAPH = re.compile(r"(?<![\w.])(?:¶\s*)?1\s*\.\s*(?:" + _MARK + r"|(?=[A-Z][A-Za-z]))")
 # A numbered paragraph run on after the previous one, as on some cable pages: "...  2. (C) ..."
-_INLINE_PARAGRAPH = re.compile(
-    r"[ \t]{2,}(?=(?:¶\s*)?\d{1,2}\s*\.\s*\((?:[A-Z]{1,4})(?:/[A-Z]{1,4})*\))"
-)
+_INLINE_PARAGRAPH = re.compile(r"[ \t]{2,}(?=(?:¶\s*)?\d{1,2}\s*\.\s*" + _MARK + ")")
 _HEADER_LINE = re.compile(
     r"^\s*(?:SIPDIS|NOFORN|E\.?\s?O\.?\s|TAGS:?|SUBJ(?:ECT)?:|REFS?:|Classified\s+By|"
     r"CLASSIFIED\s+BY|SENSITIVE|DEPT\.?\s+FOR|STATE\s+FOR|PASS\s+TO|FOR\s+[A-Z/]+$|"
@@ -171,12 +200,31 @@ _SENDER_PREFIXES = (
 )
 # Country codes some senders append: "AMEMBASSY TRIPOLI LY".
 _SENDER_SUFFIX = re.compile(r"\s+(?:[A-Z]{2})$|//.*$")
-# The cables.csv layout some captures carry: row id, date, reference id, origin, classification.
-_CSV_BLOCK = re.compile(
-    r"^\s*\d+\s*\n\s*(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?:[ T](?P<H>\d\d):(?P<M>\d\d)"
-    r"(?::\d\d)?)?\s*\n\s*\n?\s*(?P<ref>\d\d[A-Z]{2,}\d+)\s*\n\s*\n?\s*(?P<origin>[A-Z][^\n]{2,60})"
-    r"\s*\n\s*\n?\s*(?P<cls>(?:UNCLASSIFIED|CONFIDENTIAL|SECRET)[A-Z/ ]*)\s*$",
-    re.M,
+# The archive's own header row, which some captures carry: row number, date, reference id,
+# origin and classification, one field a line, tab- or comma-separated, space-separated
+# ("23064 11/19/2004 15:41 04BRUSSELS4944 C O N F ..."), or labelled ("refid: 04BOGOTA2313").
+_ROW_DATE = (
+    r"(?:(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)"
+    r"|(?P<m2>\d{1,2})/(?P<d2>\d{1,2})/(?P<y2>(?:19|20)\d\d)"
+    r"|\d{1,2}\.\d{1,2}\.(?P<y3>(?:19|20)\d\d))"  # day and month order unknown: year only
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d\d)(?::\d\d)?)?"
+)
+_ROW_SEP = r"(?:[ \t]*\n\s*|[ \t]*[\t,][ \t]*|[ ]+)"
+_ROW_LEVEL = (
+    r"(?:TOP SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED)(?://(?:NOFORN|FOR OFFICIAL USE ONLY))?"
+)
+# Found from its reference id, the rarest part: then the date before it, the origin and
+# classification after it.
+_ROW_REF = re.compile(r"\d\d[A-Z]{2,}\d{1,7}")  # (no lookarounds: they slow the scan down)
+_ROW_BEFORE = re.compile(rf"(?<![\w.,/-])(?:\d{{1,7}}{_ROW_SEP})?{_ROW_DATE}{_ROW_SEP}$")
+_ROW_AFTER = re.compile(
+    rf"{_ROW_SEP}(?:\"(?P<quoted>[^\"\n]{{2,80}})\"|(?P<origin>[A-Z][^\t\n\"]{{1,80}}?))"
+    rf"{_ROW_SEP}\"?(?P<cls>{_ROW_LEVEL})(?![A-Z/])"
+)
+_LABELLED_ROW = re.compile(
+    rf"^date:[ \t]*{_ROW_DATE}[ \t]*\nrefid:[ \t]*(?P<ref>\d\d[A-Z]{{2,}}\d{{1,7}})[ \t]*\n"
+    rf"(?:origin:[ \t]*(?P<origin>[^\n]+?)[ \t]*\nclassification:[ \t]*(?P<cls>{_ROW_LEVEL})[ \t]*$)?",
+    re.M | re.I,
 )
 # The signature: a surname alone on the last line ("STEVENS"), sometimes with the archive's
 # trailing "0 02/15/2008".
@@ -210,11 +258,20 @@ class Telegram:
     sources: dict[str, str] = field(default_factory=dict)  # field -> where it was read
 
 
+_SPACED = re.compile(r"(?<![A-Za-z])(?P<stutter>[A-Z])?(?P<word>(?:[A-Z] ){2,}[A-Z])(?![A-Za-z])")
+# Found first, cheaply: the words spaced out are four letters or more ("E F T O", "S E C R E T").
+_SPACED_HINT = re.compile(r"[A-Z] [A-Z] [A-Z] [A-Z]")
+
+
 def _collapse_spaced(line: str) -> str:
-    # "S E C R E T" -> "SECRET"; "C O N F I D E N T I A L" -> "CONFIDENTIAL"
-    return re.sub(
-        r"(?<![A-Za-z])(?:[A-Z] ){2,}[A-Z](?![A-Za-z])", lambda m: m.group(0).replace(" ", ""), line
-    )
+    # "S E C R E T" -> "SECRET"; "C O N F I D E N T I A L" -> "CONFIDENTIAL"; a key struck
+    # twice ("SS E C R E T") counts once.
+    def collapse(m: re.Match[str]) -> str:
+        word = m["word"].replace(" ", "")
+        stutter = m["stutter"] or ""
+        return word if stutter == word[0] else stutter + word
+
+    return _SPACED.sub(collapse, line) if _SPACED_HINT.search(line) else line
 
 
 def sender_origin(sender: str) -> str:
@@ -255,15 +312,28 @@ def _year(two_digits: str) -> int:
     return year + (1900 if year >= 40 else 2000)
 
 
+def _dtg_value(match: re.Match[str]) -> str | None:
+    """The instant a date-time group states ("291359Z Nov 00" -> 2000-11-29T13:59:00Z)."""
+    month_name = match["mon"].upper()  # some captures are in lower case: "201247Z Jan 04"
+    if month_name not in _MONTHS:
+        return None
+    month = _MONTHS.index(month_name) + 1
+    value = f"{_year(match['y']):04d}-{month:02d}-{match['d']}T{match['H']}:{match['M']}:00Z"
+    return value if iso_date(value) else None
+
+
 def _created(text: str) -> tuple[str | None, str | None]:
     """When the cable was sent, and where that was read."""
-    text = text.upper()  # some captures are in lower case: "201247Z Jan 04"
     match = _DTG.search(text)
-    if match and match["mon"] in _MONTHS:
-        month = _MONTHS.index(match["mon"]) + 1
-        value = f"{_year(match['y']):04d}-{month:02d}-{match['d']}T{match['H']}:{match['M']}:00Z"
-        if iso_date(value):
-            return value, "date-time group"
+    value = _dtg_value(match) if match else None
+    if value:
+        return value, "date-time group"
+    return _created_stated(text)
+
+
+def _created_stated(text: str) -> tuple[str | None, str | None]:
+    """When the cable was sent as a dated line states it ("Wednesday, 29 November 2000, 13:59",
+    "Cable dated:2006-02-07T22:12:00")."""
     for pattern in _STATED_DATES:
         match = pattern.search(text)
         if not match:
@@ -293,6 +363,8 @@ def _serial_line(lines: list[str]) -> tuple[int, re.Match[str]] | None:
 
 def _level(word: str) -> str | None:
     word = word.replace(" ", "").upper()
+    if len(word) > 1 and word[0] == word[1]:
+        word = word[1:]  # "SSECRET", "UUNCLAS"
     if word.startswith("C") and word.endswith("CONFIDENTIAL"):
         return "CONFIDENTIAL"
     for key, level in _LEVELS:
@@ -350,18 +422,91 @@ def _signature(body: str) -> tuple[str | None, int]:
     return None, len(body)
 
 
+@dataclass
+class HeaderRow:
+    """The archive's header row as a capture carries it."""
+
+    reference_id: str
+    created: str | None
+    origin: str | None
+    classification: str | None
+
+
+def _header_row(text: str, post: str | None, serial: int | None) -> HeaderRow | None:
+    """The first header row naming this telegram: its reference id's year is its date's, and
+    its post and serial are the telegram's own where the telegram states them (captures paste
+    other cables' rows in too)."""
+    for ref, dated, after in _row_candidates(text):
+        year = dated["y"] or dated["y2"] or dated["y3"]
+        if ref[:2] != year[2:]:
+            continue
+        if post is not None and not ref[2:].startswith(post):
+            continue
+        if serial is not None and not re.fullmatch(rf"\d\d[A-Z]+{serial}", ref):
+            continue
+        created = None
+        if dated["y"] or dated["y2"]:
+            if dated["y"]:
+                y, m, d = dated["y"], dated["m"], dated["d"]
+            else:
+                y, m, d = dated["y2"], dated["m2"], dated["d2"]
+            created = f"{y}-{int(m):02d}-{int(d):02d}"
+            if dated["H"]:
+                created += f"T{int(dated['H']):02d}:{dated['M']}"
+            created = created if iso_date(created) else None
+        origin, level = None, None
+        if after:
+            origin = " ".join((after.groupdict().get("quoted") or after["origin"]).split())
+            level = after["cls"]
+        return HeaderRow(ref, created, origin or None, level)
+    return None
+
+
+def _row_candidates(
+    text: str,
+) -> Iterator[tuple[str, re.Match[str], re.Match[str] | None]]:
+    """Possible header rows: reference id, the match holding the date, the one holding origin
+    and classification."""
+    for ref in _ROW_REF.finditer(text):
+        start, end = ref.span()
+        if (start and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
+            continue
+        before = _ROW_BEFORE.search(text, max(0, start - 48), start)
+        if before:
+            yield ref.group(0), before, _ROW_AFTER.match(text, ref.end())
+    if "refid:" in text or "REFID:" in text:
+        for match in _LABELLED_ROW.finditer(text):
+            yield match["ref"].upper(), match, match if match["cls"] else None
+
+
+def _routing_block_created(text: str, post: str | None) -> str | None:
+    """The date-time group of a routing block of this post's ("O 271459Z SEP 00 FM AMEMBASSY
+    HARARE"), wherever the capture repeats one."""
+    for match in _ROUTING_DTG.finditer(text):
+        if post is None or _sender_place(match["sender"]) == post:
+            value = _dtg_value(match)
+            if value:
+                return value
+    return None
+
+
 def parse_telegram(routing: str, body: str) -> Telegram:
-    """Header fields and text layer of a telegram, from its routing header and body."""
+    """Header fields and text layer of a telegram, from its routing header and body.
+
+    Each field is read from every form the text states it in, the most explicit first: the
+    archive's header row when the capture carries one naming this telegram; then the routing
+    header (date-time group, ``FM``, ``DE`` serial, ``ZNY``) and the serial line; then dated
+    lines, routing blocks repeated before later sections, ``PAGE`` lines; and for the origin,
+    the post the serial line names. ``sources`` records which form gave each field.
+    """
     tel = Telegram()
     paragraph = _FIRST_PARAGRAPH.search(body)
     header = body[: paragraph.start()] if paragraph else body[:3000]
     head_text = routing + "\n" + header
     tel.created, source = _created(head_text) if routing or header else (None, None)
-    if tel.created is None:
-        tel.created, source = _created(body[:6000])
     if source:
         tel.sources["created"] = source
-    sender_match = _FROM.search(head_text)
+    sender_match = _FROM.search(routing) or _HEADER_FROM.search(header)
     sender = sender_match.group("from").strip() if sender_match else None
     if sender:
         tel.origin = sender_origin(sender)
@@ -369,37 +514,73 @@ def parse_telegram(routing: str, body: str) -> Telegram:
     serial_found = _serial_line(body.split("\n")[:80])
     level = None
     caveats = ""
+    place = None
     if serial_found:
         index, match = serial_found
         level = _level(match["level"])
         caveats = match["caveats"]
-        tel.post = re.sub(r"[^A-Z]", "", match["place"])
+        place = match["place"]
+        tel.post = re.sub(r"[^A-Z]", "", place)
+        if re.fullmatch(r"X+", tel.post):
+            place = tel.post = None  # the post's name redacted
         tel.serial = int(match["num"])
         tel.sources["classification"] = "serial line"
-    de = _DE_SERIAL.search(routing + "\n" + body[:3000])
+    if tel.serial is None and (page := _PAGE_LINE.search(head_text)):
+        # (its day and time alone do not make a date)
+        place = page["place"]
+        tel.post, tel.serial = re.sub(r"[^A-Z]", "", place), int(page["num"])
+        tel.sources["reference_id"] = "PAGE line"
+    # The routing header belongs to this record; the serial line may be mistyped, cut short,
+    # or belong to another cable pasted under this header: one that names another post than
+    # the FM line, or comes with a routing header of its own.
+    named = post_name(place) if place else None
+    other_body = bool(sender and named and named != sender_origin(sender))
+    de = _DE_SERIAL.search(routing)
     if sender and de and not sender.upper().startswith("USDEL"):
-        # The routing header belongs to this record; the serial line may be mistyped, cut
-        # short, or belong to another cable pasted under this header.
-        place = _sender_place(sender)
         serial = int(de["serial"])
-        if tel.serial is None or tel.serial % 10000 != serial:
-            tel.post, tel.serial = place, serial
+        if tel.serial is None or tel.serial % 10000 != serial or other_body:
+            if tel.serial is not None and not other_body:
+                own = re.compile(rf"^\s*DE\s+[A-Z0-9]+\s+#0*{tel.serial % 10000}\b", re.M)
+                other_body = bool(own.search(routing, de.end()) or own.search(body))
+            tel.post, tel.serial = _sender_place(sender), serial
             tel.sources["reference_id"] = "FM and DE lines"
-    if level is None:
-        zny = _ZNY.search(routing)
-        if zny:
-            level = _ZNY_LEVELS.get(zny["letters"][0])
-            tel.sources["classification"] = "ZNY line"
-    csv = _CSV_BLOCK.search(body[:3000])
-    if csv:
-        # A capture that carries the archive's own header row states these outright.
-        if tel.created is None:
-            hour = f"T{csv['H']}:{csv['M']}" if csv["H"] else ""
-            tel.created = f"{csv['y']}-{csv['m']}-{csv['d']}{hour}"
-            tel.sources["created"] = "header row"
-        if tel.origin is None:
-            tel.origin = csv["origin"].strip()
-            tel.sources["origin"] = "header row"
+    elif other_body:
+        tel.post, tel.serial = None, None  # this cable's serial is not stated
+        tel.sources.pop("reference_id", None)
+    if tel.post is None and sender:
+        tel.post = _sender_place(sender)
+    caveat_text = caveats + "\n" + header
+    zny = _ZNY.search(routing)
+    if zny and (level is None or other_body):
+        level = _ZNY_LEVELS.get(zny["letters"][0])
+        tel.sources["classification"] = "ZNY line"
+        if other_body:  # the body's serial line and caveats do not classify this cable
+            caveat_text = routing
+    elif other_body:
+        level = None
+        tel.sources.pop("classification", None)
+    tel.classification = _with_caveats(level, caveat_text)
+    if tel.created is None:
+        # Later forms: a routing block repeated before a later section, a dated line anywhere.
+        if value := _routing_block_created(body, tel.post):
+            tel.created, tel.sources["created"] = value, "routing block"
+        else:
+            tel.created, source = _created_stated(body[:6000])
+            if source:
+                tel.sources["created"] = source
+    row = _header_row(routing[:3000] + "\n" + body[:3000], tel.post, tel.serial)
+    if row:
+        # The archive's own statement of the fields, for this telegram: the most explicit.
+        tel.reference_id = row.reference_id
+        tel.sources["reference_id"] = "header row"
+        for name, value in (
+            ("created", row.created),
+            ("origin", row.origin),
+            ("classification", row.classification),
+        ):
+            if value:
+                setattr(tel, name, value)
+                tel.sources[name] = "header row"
     if tel.origin is None:
         stated = re.search(
             r"^\s*FROM\s+(EMBASSY|CONSULATE)\s+([A-Z][A-Z ]+?)\s*(?:/|$)", header, re.M
@@ -407,14 +588,20 @@ def parse_telegram(routing: str, body: str) -> Telegram:
         if stated:
             tel.origin = f"{stated[1].title()} {stated[2].title()}"
             tel.sources["origin"] = "FROM line"
-    tel.classification = _with_caveats(level, caveats + "\n" + header)
-    if tel.post and tel.serial is not None and tel.created:
+        elif place and not other_body and (name := post_name(place)):
+            tel.origin = name
+            tel.sources["origin"] = "serial line post"
+    if tel.reference_id is None and tel.post and tel.serial is not None and tel.created:
         tel.reference_id = f"{tel.created[2:4]}{tel.post}{tel.serial}"
         tel.sources.setdefault("reference_id", "serial line")
     for m in _SUBJECT.finditer(header or body[:3000]):
         subject = _SUBJECT_END.split(_strip_furniture(m.group("subject")), maxsplit=1)[0]
-        tel.subject = " ".join(subject.split()) or None
-        if tel.subject:
+        subject = " ".join(subject.split())
+        if not tel.subject:
+            tel.subject = subject or None
+        elif subject.startswith(tel.subject[:-3]) and len(subject) > len(tel.subject):
+            tel.subject = subject  # the whole of a subject the capture cut short before
+        if tel.subject and not tel.subject.endswith("..."):
             break
     if m := _TAGS.search(header or body[:3000]):
         tel.tags = " ".join(m.group("tags").replace(",", " ").split()) or None
@@ -424,6 +611,8 @@ def parse_telegram(routing: str, body: str) -> Telegram:
         tel.classified_by = " ".join(m.group("by").split())
     tel.signer, signature = _signature(body)
     tel.text, tel.structure = _text_layer(body[:signature], tel.subject)
+    # a form that named post and serial but no year made no reference id: nothing to source
+    tel.sources = {name: form for name, form in tel.sources.items() if getattr(tel, name)}
     return tel
 
 
@@ -726,8 +915,12 @@ class TelegramIngester(Ingester):
         head = data[:6000]
         if re.search(rb"<(html|body|div|p)[\s>]", head, re.I):
             return 0.0
-        hits = sum(1 for marker in _TELEGRAM_MARKERS if marker.search(head))
-        return 0.9 if hits >= 3 else 0.0
+        hits = 0
+        for marker in _TELEGRAM_MARKERS:
+            hits += marker.search(head) is not None
+            if hits == 3:  # enough: the other markers need not be looked for
+                return 0.9
+        return 0.0
 
     def extract(self, data: bytes, hint: Hint) -> Extracted:
         text, _ = decode(data)

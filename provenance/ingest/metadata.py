@@ -15,6 +15,7 @@ import html
 import json
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -52,8 +53,13 @@ _NAME = re.compile(
     re.I,
 )
 _CDATA = re.compile(r"^\s*<!\[CDATA\[|\]\]>\s*$")
-_TITLE_SEPARATORS = re.compile(r" [|\-\\/>»] ")
+# Separators of a title's parts ("Story headline | Site name"), en and em dashes included as in
+# Readability's current rules.
+_TITLE_SEPARATORS = re.compile(r"\s[|\-–—\\/>»]\s")
 _DOTS = re.compile(r"(\.\.\.|…)\s*$")
+# A separator between a title's parts, or one left dangling at its end ("Site name -").
+_PART_SEPARATOR = re.compile(r"\s[|\-–—\\/>»](?:\s|$)")
+_HIERARCHICAL = re.compile(r"\s[\\/>»]\s")
 _BY = re.compile(
     r"^\s*(?:(?:written|posted|published|reported|words|text|story|article)\s+)?(?:by|par|von|por|di)\b[:\s]*",
     re.I,
@@ -64,6 +70,17 @@ _NOT_A_NAME = re.compile(
     re.I,
 )
 _GENERIC_TITLES = {"home", "homepage", "home page", "index", "untitled", "blog", "news", "page"}
+# Parts of a title that name no page of their own ("About Us - Shabka", "Blog » Blog Archive").
+_GENERIC_PARTS = _GENERIC_TITLES | {
+    "about",
+    "about us",
+    "archive",
+    "archives",
+    "blog archive",
+    "contact",
+    "contact us",
+    "welcome",
+}
 
 _DATE_XPATHS = (
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' dt-published ')]/@datetime",
@@ -477,11 +494,12 @@ def clean_document_title(title: str, tree: HtmlElement) -> str:
     def words(text: str) -> int:
         return len(text.split())
 
-    if _TITLE_SEPARATORS.search(current):
-        hierarchical = bool(re.search(r" [\\/>»] ", current))
-        current = re.sub(r"(.*)[|\-\\/>»] .*", r"\1", original, flags=re.S)
+    separators = list(_TITLE_SEPARATORS.finditer(current))
+    if separators:
+        hierarchical = bool(re.search(r"\s[\\/>»]\s", current))
+        current = original[: separators[-1].start()]
         if words(current) < 3:
-            current = re.sub(r"[^|\-\\/>»]*[|\-\\/>»](.*)", r"\1", original, flags=re.S)
+            current = re.sub(r"^[^|\-–—\\/>»]*[|\-–—\\/>»]", "", original)
     elif ": " in current:
         if current.strip() not in [h.strip() for h in headings(tree, ("h1", "h2"))]:
             current = original[original.rfind(":") + 1 :]
@@ -496,35 +514,82 @@ def clean_document_title(title: str, tree: HtmlElement) -> str:
     current = " ".join(current.split())
     count = words(current)
     if count <= 4 and (
-        not hierarchical or count != words(re.sub(r"[|\-\\/>»]+", "", original)) - 1
+        not hierarchical or count != words(re.sub(r"[|\-–—\\/>»]+", "", original)) - 1
     ):
         current = original
     return current
 
 
-def _similar(a: str, b: str) -> float:
-    ta = set(re.findall(r"\w+", a.lower()))
-    tb = set(re.findall(r"\w+", b.lower()))
-    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+def _title_key(text: str) -> str:
+    """A title as compared with another: case, punctuation and spacing aside."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def _title_parts(title: str) -> list[str]:
+    """The parts of a title between separators, empty ones kept ("Site -" has two)."""
+    return [p.strip() for p in _PART_SEPARATOR.split(title)]
+
+
+def _page_parts(title: str, site_keys: set[str]) -> list[str]:
+    """The parts of a title that name neither the site nor a generic page ("About Us")."""
+    return [
+        p
+        for p in _title_parts(title)
+        if (key := _title_key(p)) and key not in site_keys and key not in _GENERIC_PARTS
+    ]
+
+
+def _first_heading(tree: HtmlElement, skip: set[str]) -> tuple[str, str] | None:
+    """The first h1, else h2, naming neither the site nor a generic page, and where it was."""
+    for tag in ("h1", "h2"):
+        for heading in headings(tree, (tag,)):
+            key = _title_key(heading)
+            if key and key not in skip and key not in _GENERIC_PARTS:
+                return heading, tag
+    return None
 
 
 def _repair_title(tree: HtmlElement, meta: PageMetadata) -> None:
-    """Prefer the page's visible headline where the declared title is cut short or generic."""
+    """Use the page's visible headline, or the headline part of the declared title, where the
+    declared title is cut short, names only the site (or the site and a generic page such as
+    "About Us"), is a breadcrumb from the site down, or carries the site's name beside the
+    headline the page shows."""
     title = meta.values.get("title")
-    h1 = headings(tree)
-    if not title or not h1:
+    if not title:
         return
+    h1 = {_title_key(h): h for h in headings(tree) if _title_key(h)}
     stripped = _DOTS.sub("", title).strip()
     if stripped != title:
-        for heading in h1:
+        for heading in h1.values():
             if heading.startswith(stripped) and len(heading) > len(stripped):
                 meta.replace("title", heading, "h1")  # "…" cut the declared title short
                 return
-    site = meta.values.get("publisher", "")
-    if title.lower() in _GENERIC_TITLES or (site and title.lower() == site.lower()):
-        candidates = [h for h in h1 if h.lower() != title.lower() and _similar(h, site) < 0.8]
-        if candidates:
-            meta.replace("title", candidates[0], "h1")
+    site_keys = {_title_key(meta.values.get("publisher", ""))} - {""}
+    document = meta.titles.get("title", "")
+    crumbs = [p for p in _title_parts(document) if p]
+    if len(crumbs) > 2 and _HIERARCHICAL.search(document) and _title_key(crumbs[0]) in h1:
+        # "Site » Section » Page" with the site's name as the masthead: the page comes last
+        if page := _page_parts(document, site_keys | {_title_key(crumbs[0])}):
+            meta.replace("title", page[-1], "title")
+            return
+    key = _title_key(title)
+    if key not in h1 and (
+        key in site_keys
+        or not _page_parts(title, site_keys)
+        or _title_parts(title)[-1] == ""  # "National Rail Enquiries -": the page's part lost
+    ):
+        if found := _first_heading(tree, site_keys | {key}):
+            meta.replace("title", *found)
+        return
+    separators = list(_PART_SEPARATOR.finditer(title))
+    for separator in reversed(separators):
+        # "Headline | Site" where the page shows "Headline": the title without the site's part
+        headline = title[: separator.start()].strip()
+        if _title_key(headline) in h1:
+            origin = meta.origins.get("title", "title")
+            meta.replace("title", headline, f"{origin} without its site part")
+            return
 
 
 def published_date(tree: HtmlElement, meta: PageMetadata, url: str | None) -> None:
