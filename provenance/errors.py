@@ -19,3 +19,7 @@ class UnsupportedInput(IngestError):
 
 class SourceNotFound(ProvenanceError):
     """A source id that is not in the database."""
+
+
+class ClaimNotFound(ProvenanceError):
+    """A claim id that is not in the database."""

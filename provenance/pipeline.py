@@ -16,6 +16,7 @@ import sqlite_utils
 from . import ingest
 from .analysis import MentionRecord, analyse
 from .archive import sha256_hex
+from .citations import claim_of, page_link_mentions
 from .db import Prepared, find_capture, record_failure, store_prepared
 from .errors import ProvenanceError
 from .inputs import Fetched, Limits, iter_inputs, read_item
@@ -45,6 +46,7 @@ def prepare(fetched: Fetched, raw_sha256: str | None = None) -> Prepared:
     raw_sha256 = raw_sha256 or sha256_hex(fetched.data)
     record = ingest.extract(fetched.data, fetched.hint)
     prepared = Prepared(fetched=fetched, raw_sha256=raw_sha256, record=record)
+    links = _links(fetched, prepared.flatten())
     for position, document in enumerate(prepared.flatten()):
         if position == 0 and document.children:
             prepared.analyses.append(None)  # claims are cut from the posts, not the page
@@ -55,8 +57,19 @@ def prepare(fetched: Fetched, raw_sha256: str | None = None) -> Prepared:
                 analysis.mentions.append(
                     MentionRecord(None, None, ref["mention"], "cable-ref", ref["identifier"])
                 )
+        if links[position]:
+            claim_of(links[position], [(c.start, c.end) for c in analysis.claims])
+            analysis.mentions.extend(links[position])
         prepared.analyses.append(analysis)
     return prepared
+
+
+def _links(fetched: Fetched, documents: list) -> list[list[MentionRecord]]:
+    """Hyperlinks of an HTML page as mentions of the documents they point to."""
+    if documents[0].kind != "html":
+        return [[] for _ in documents]
+    base = documents[0].canonical_url or documents[0].url or fetched.url
+    return page_link_mentions(fetched.data, documents, base)
 
 
 def _failed(

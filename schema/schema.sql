@@ -40,7 +40,18 @@ CREATE TABLE citations (
     confidence REAL,
     method TEXT NOT NULL,
     tool_version TEXT NOT NULL
+, target_kind TEXT, target_from TEXT, target_to TEXT, target_origin TEXT, evidence TEXT, target_identifier TEXT, target_author TEXT);
+CREATE TABLE claim_clusters (
+    claim_id INTEGER PRIMARY KEY REFERENCES claims(id),
+    cluster_id INTEGER NOT NULL REFERENCES claims(id),
+    method TEXT NOT NULL,
+    tool_version TEXT NOT NULL
 );
+CREATE TABLE claim_keys (
+    key INTEGER NOT NULL,
+    claim_id INTEGER NOT NULL REFERENCES claims(id),
+    PRIMARY KEY (key, claim_id)
+) WITHOUT ROWID;
 CREATE TABLE claim_links (
     id INTEGER PRIMARY KEY,
     claim_id INTEGER NOT NULL REFERENCES claims(id),
@@ -48,7 +59,7 @@ CREATE TABLE claim_links (
     relation TEXT NOT NULL,
     score REAL,
     method TEXT NOT NULL,
-    tool_version TEXT NOT NULL,
+    tool_version TEXT NOT NULL, details TEXT,
     UNIQUE (claim_id, other_claim_id, relation)
 );
 CREATE TABLE claims (
@@ -87,6 +98,16 @@ CREATE TABLE failures (
     attempted TEXT NOT NULL,
     tool_version TEXT NOT NULL
 );
+CREATE TABLE link_indexes (
+    name TEXT PRIMARY KEY,
+    method TEXT NOT NULL,
+    tool_version TEXT NOT NULL
+);
+CREATE TABLE quote_keys (
+    key INTEGER NOT NULL,
+    quote_id INTEGER NOT NULL REFERENCES quotes(id),
+    PRIMARY KEY (key, quote_id)
+) WITHOUT ROWID;
 CREATE TABLE quotes (
     id INTEGER PRIMARY KEY,
     source_id INTEGER NOT NULL REFERENCES sources(id),
@@ -104,7 +125,7 @@ CREATE TABLE quotes (
     trace_score REAL,
     method TEXT NOT NULL,
     tool_version TEXT NOT NULL
-);
+, trace_method TEXT, trace_tool_version TEXT);
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -152,13 +173,49 @@ CREATE TABLE structure (
     start INTEGER NOT NULL,
     end INTEGER NOT NULL
 );
+CREATE VIEW claim_reports AS
+SELECT mine.claim_id AS claim_id,
+       other.claim_id AS other_claim_id,
+       oc.source_id AS other_source_id,
+       os.title AS other_title,
+       os.kind AS other_kind,
+       os.published AS other_published,
+       oc.start AS other_start,
+       oc.end AS other_end,
+       oc.text AS other_text,
+       coalesce(
+           (SELECT l.relation FROM claim_links l WHERE l.claim_id = mine.claim_id
+              AND l.other_claim_id = other.claim_id AND l.relation != 'quotes'),
+           (SELECT l.relation FROM claim_links l WHERE l.claim_id = other.claim_id
+              AND l.other_claim_id = mine.claim_id AND l.relation != 'quotes'),
+           'cluster') AS relation,
+       coalesce(
+           (SELECT l.score FROM claim_links l WHERE l.claim_id = mine.claim_id
+              AND l.other_claim_id = other.claim_id AND l.relation != 'quotes'),
+           (SELECT l.score FROM claim_links l WHERE l.claim_id = other.claim_id
+              AND l.other_claim_id = mine.claim_id AND l.relation != 'quotes')) AS score,
+       mine.cluster_id AS cluster_id
+FROM claim_clusters mine
+JOIN claim_clusters other ON other.cluster_id = mine.cluster_id AND other.claim_id != mine.claim_id
+JOIN claims mc ON mc.id = mine.claim_id
+JOIN claims oc ON oc.id = other.claim_id
+JOIN sources os ON os.id = oc.source_id
+WHERE oc.source_id != mc.source_id;
 CREATE INDEX idx_attributions_agent_id ON attributions (agent_id);
 CREATE INDEX idx_attributions_cited_source_id ON attributions (cited_source_id);
 CREATE INDEX idx_attributions_claim_id ON attributions (claim_id);
 CREATE INDEX idx_attributions_source_id ON attributions (source_id);
 CREATE INDEX idx_citations_cited_source_id ON citations (cited_source_id);
 CREATE INDEX idx_citations_citing_source_id ON citations (citing_source_id);
+CREATE INDEX idx_citations_claim_id ON citations (claim_id);
 CREATE INDEX idx_citations_identifier ON citations (identifier);
+CREATE INDEX idx_citations_target_identifier ON citations (target_identifier)
+    WHERE target_identifier IS NOT NULL;
+CREATE INDEX idx_citations_unresolved_author ON citations (target_author)
+    WHERE cited_source_id IS NULL AND target_author IS NOT NULL;
+CREATE INDEX idx_citations_unresolved_target ON citations (target_kind, target_from)
+    WHERE cited_source_id IS NULL;
+CREATE INDEX idx_claim_clusters_cluster_id ON claim_clusters (cluster_id);
 CREATE INDEX idx_claim_links_other_claim_id ON claim_links (other_claim_id);
 CREATE INDEX idx_claims_norm_key ON claims (norm_key);
 CREATE INDEX idx_claims_source_id ON claims (source_id);
@@ -167,9 +224,28 @@ CREATE INDEX idx_quotes_claim_id ON quotes (claim_id);
 CREATE INDEX idx_quotes_source_id ON quotes (source_id);
 CREATE INDEX idx_quotes_speaker_agent_id ON quotes (speaker_agent_id);
 CREATE INDEX idx_quotes_traced_source_id ON quotes (traced_source_id);
+CREATE INDEX idx_sources_canonical_url ON sources (canonical_url);
 CREATE INDEX idx_sources_kind ON sources (kind);
 CREATE INDEX idx_sources_parent_id ON sources (parent_id);
 CREATE INDEX idx_sources_published ON sources (published);
 CREATE INDEX idx_sources_raw_sha256 ON sources (raw_sha256);
 CREATE INDEX idx_sources_reference_id ON sources (reference_id);
+CREATE INDEX idx_sources_url ON sources (url);
 CREATE INDEX idx_structure_source_id ON structure (source_id);
+CREATE VIEW quote_origins AS
+SELECT q.id AS quote_id,
+       q.claim_id AS claim_id,
+       q.source_id AS source_id,
+       q.text AS quote,
+       q.speaker AS speaker,
+       q.traced_source_id AS traced_source_id,
+       ts.title AS traced_title,
+       ts.kind AS traced_kind,
+       ts.published AS traced_published,
+       q.traced_start AS traced_start,
+       q.traced_end AS traced_end,
+       q.traced_text AS traced_text,
+       q.trace_score AS trace_score,
+       q.differences AS differences
+FROM quotes q
+JOIN sources ts ON ts.id = q.traced_source_id;
