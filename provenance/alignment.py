@@ -187,10 +187,11 @@ def tokens(text: str, start: int, end: int, furniture: list[tuple[int, int]] = (
         token.new_block = "\n\n" in text[previous_end:a]
         previous_end = b
         token.furniture = any(f0 <= a < f1 for f0, f1 in spans)
-        following = text[b : b + 4]
-        token.broken = bool(re.match(r"-[ \t]*\n?[ \t]*\w", following)) and (
-            "\n" in following or following[1:2] == " "
-        )
+        if text[b : b + 1] == "-":
+            following = text[b : b + 4]
+            token.broken = bool(re.match(r"-[ \t]*\n?[ \t]*\w", following)) and (
+                "\n" in following or following[1:2] == " "
+            )
         out.append(token)
     return out
 
@@ -212,6 +213,7 @@ class Alignment:
         return any(not d["editorial"] for d in self.differences)
 
 
+@lru_cache(maxsize=100_000)
 def _variant(a: str, b: str, name: bool) -> bool:
     """Spelling variants of a name: transliterations ("Soliman", "Suleiman") or a slip."""
     if not name or len(a) < 3 or len(b) < 3 or a[0].isdigit() or b[0].isdigit():
@@ -249,6 +251,13 @@ def align(quote: str, text: str, window: tuple[int, int], furniture=()) -> Align
     n, m = len(items), len(toks)
     if m == 0:
         return None
+    verbatim = _verbatim(items, toks)
+    if verbatim is not None:
+        return verbatim
+    present = {t.key for t in toks}
+    possible = sum(1 for w in words if set(w.keys) & present or w.name)
+    if possible < max(MIN_MATCHED_WORDS, MIN_MATCHED_SHARE * len(words)) and possible < 5:
+        return None  # too few of the quote's words are here for any alignment to pass
     neg = float("-inf")
     score = [[neg] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
@@ -285,7 +294,7 @@ def align(quote: str, text: str, window: tuple[int, int], furniture=()) -> Align
                     tk = toks[j].key
                     if tk in item.keys:
                         offer(i + 1, j + 1, value + _EXACT, ("match", i, j))
-                    elif _variant(item.keys[0], tk, item.name):
+                    elif item.name and _variant(item.keys[0], tk, True):
                         offer(i + 1, j + 1, value + _VARIANT, ("variant", i, j))
                     else:
                         # a word of another paragraph is not what the quote changed
@@ -307,6 +316,19 @@ def align(quote: str, text: str, window: tuple[int, int], furniture=()) -> Align
     if score[n][end_j] == neg:
         return None
     return _result(quote, text, items, toks, back, n, end_j)
+
+
+def _verbatim(items: list[Item], toks: list[Token]) -> Alignment | None:
+    """The quote word for word (case and punctuation aside): found without the programme."""
+    if any(it.kind != "word" or it.bracketed or it.soft_end is not None for it in items):
+        return None
+    keys = [it.keys[0] for it in items]
+    first = keys[0]
+    for j, token in enumerate(toks):
+        if token.key == first and [t.key for t in toks[j : j + len(keys)]] == keys:
+            last = toks[j + len(keys) - 1]
+            return Alignment(token.start, last.end, 1.0, len(keys), len(keys), [])
+    return None
 
 
 def _result(quote, text, items, toks, back, n, end_j) -> Alignment | None:

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import sqlite3
 from collections import defaultdict
@@ -56,12 +57,15 @@ from . import __version__, alignment, citations, similarity
 from .errors import ClaimNotFound
 from .text import normal_key
 
+log = logging.getLogger(__name__)
+
 EXACT_METHOD = "exact-normalised-0.1"
 QUOTE_METHOD = alignment.METHOD
 CLUSTER_METHOD = "union-find-0.1"
 MIN_LINK_WORDS = 5
 MIN_QUOTE_WORDS = 4
 MAX_CANDIDATES = 12  # claims verified per new claim, the most band keys shared first
+WEAK_CANDIDATES = 4  # claims sharing a single band key verified per new claim
 MAX_LINKS_PER_CLAIM = 25
 MAX_QUOTE_SOURCES = 6  # sources a quotation is aligned with
 QUOTE_KEYS = 6  # trigram keys stored per quotation
@@ -69,13 +73,29 @@ CLUSTER_RELATIONS = ("same", "near", "paraphrase")
 _RELATION_RANK = {"same": 0, "near": 1, "paraphrase": 2}
 
 
-def link_sources(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, int]:
-    """All linking for the documents of one capture; returns counts by kind of link."""
+def link_sources(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, Any]:
+    """All linking for the documents of one capture; returns counts by kind of link.
+
+    Each stage runs in a savepoint: a stage that fails on some odd input is undone and named
+    under ``errors`` (the event log keeps it), and the source is still stored with the links
+    the other stages made. Links are derived data; the capture itself must not be lost."""
     _record_index_versions(conn)
-    linked = link_claims(conn, source_ids)
-    traced = trace_quotes(conn, source_ids)
-    resolved = citations.resolve_citations(conn, source_ids)
-    return {"citations_resolved": resolved, "claims_linked": linked, "quotes_traced": traced}
+    counts: dict[str, Any] = {}
+    for name, stage in (
+        ("claims_linked", link_claims),
+        ("quotes_traced", trace_quotes),
+        ("citations_resolved", citations.resolve_citations),
+    ):
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            counts[name] = stage(conn, source_ids)
+        except Exception as exc:  # recorded, and the rest goes on
+            conn.execute(f"ROLLBACK TO {name}")
+            log.exception("linking stage %s failed for sources %s", name, source_ids)
+            counts.setdefault("errors", {})[name] = f"{type(exc).__name__}: {exc}"
+            counts[name] = 0
+        conn.execute(f"RELEASE {name}")
+    return counts
 
 
 def _record_index_versions(conn: sqlite3.Connection) -> None:
@@ -198,10 +218,7 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
             if other not in mine:
                 hits[cid][other] += 100  # an exact repeat comes first
     conn.executemany("INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)", key_rows)
-    ranked = {
-        cid: sorted(hits[cid].items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
-        for cid in hits
-    }
+    ranked = {cid: _worth_verifying(hits[cid]) for cid in hits}
     candidates = _load_candidates(conn, {other for r in ranked.values() for other, _ in r})
     links = []
     for cid, *_ in usable:
@@ -249,6 +266,16 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
         ],
     )
     return len(links)
+
+
+def _worth_verifying(counts: dict[int, int]) -> list[tuple[int, int]]:
+    """The candidates to compare with: those sharing two band keys or more (the most first),
+    and a few sharing one. One shared key in ten is what unrelated claims with a few common
+    terms get; claims that overlap by half their terms share two or more most of the time."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    strong = [kv for kv in ranked if kv[1] >= 2][:MAX_CANDIDATES]
+    weak = [kv for kv in ranked if kv[1] == 1][:WEAK_CANDIDATES]
+    return strong + weak
 
 
 def _best_match(
@@ -345,6 +372,7 @@ def _trigram_key(words: tuple[str, ...]) -> int:
     return int.from_bytes(digest, "little", signed=True)
 
 
+@lru_cache(maxsize=20_000)
 def quote_keys(quote: str) -> list[int]:
     """Keys of a few word trigrams of a quotation, taken from its unbroken runs of words."""
     runs: list[list[str]] = [[]]
@@ -535,8 +563,7 @@ def _trace_into_new(conn, source_ids: list[int], family: set[int], sources: _Sou
                 f"SELECT quote_id FROM quote_keys WHERE key IN ({_marks(part)})", part
             ):
                 hits[quote_id] += 1
-        ids = [q for q, n in hits.items() if n >= 2]
-        ids += [q for q, n in hits.items() if n == 1 and len(_quote_key_list(q, conn)) == 1]
+        ids = list(hits)
         if not ids:
             continue
         rows = conn.execute(
@@ -548,6 +575,8 @@ def _trace_into_new(conn, source_ids: list[int], family: set[int], sources: _Sou
         for quote_id, text, claim_id, quoting, parent, published, current in rows:
             if quoting in family or (parent or quoting) in family or current == source_id:
                 continue
+            if hits[quote_id] < min(2, len(quote_keys(text))):
+                continue  # one shared trigram of a long quotation is chance
             trace = _align_in(text, source, published, conn)
             if trace is None:
                 continue
@@ -558,11 +587,6 @@ def _trace_into_new(conn, source_ids: list[int], family: set[int], sources: _Sou
             _store_trace(conn, quote_id, claim_id, trace)
             traced += 1
     return traced
-
-
-def _quote_key_list(quote_id: int, conn) -> list[int]:
-    row = conn.execute("SELECT text FROM quotes WHERE id = ?", (quote_id,)).fetchone()
-    return quote_keys(row[0]) if row else []
 
 
 def _current_trace(conn, quote_id: int, sources: _Sources) -> _Trace | None:

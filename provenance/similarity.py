@@ -329,10 +329,6 @@ def compare(a: Features, b: Features) -> Match | None:
     if a.key and a.key == b.key:
         return Match("same", 1.0, {})
     details: dict = {}
-    only_a = [w for w in dict.fromkeys(a.words) if w not in set(b.words)]
-    only_b = [w for w in dict.fromkeys(b.words) if w not in set(a.words)]
-    if only_a or only_b:
-        details = {"only_here": only_a[:12], "only_there": only_b[:12]}
     conflict = bool((a.numbers - b.numbers) and (b.numbers - a.numbers))
     if conflict:
         details["conflict"] = {
@@ -348,6 +344,7 @@ def compare(a: Features, b: Features) -> Match | None:
         containment = shared / smaller if smaller >= 4 else 0.0
         if jaccard >= NEAR_JACCARD or containment >= NEAR_CONTAINMENT:
             score = max(jaccard, 0.95 * containment)
+            details.update(_one_side_only(a, b))
             details.update(jaccard=round(jaccard, 3), containment=round(containment, 3))
             return Match("near", round(score, 4), details)
     common = a.terms & b.terms
@@ -360,14 +357,23 @@ def compare(a: Features, b: Features) -> Match | None:
     dice = 2 * len(common) / (len(a.terms) + len(b.terms))
     inside = len(common) / min(len(a.terms), len(b.terms))
     if dice >= PARAPHRASE_DICE:
+        details.update(_one_side_only(a, b))
         details.update(dice=round(dice, 3), shared_terms=sorted(common)[:20])
         return Match("paraphrase", round(0.9 * dice, 4), details)
     if len(common) >= MIN_CONTAINED_TERMS and inside >= PARAPHRASE_CONTAINED:
         # "A report found that smugglers moved 300 tonnes through Varno in 2008" states
         # "Smugglers moved 300 tonnes through the port of Varno in 2008" and more.
+        details.update(_one_side_only(a, b))
         details.update(contained=round(inside, 3), shared_terms=sorted(common)[:20])
         return Match("paraphrase", round(0.8 * inside, 4), details)
     return None
+
+
+def _one_side_only(a: Features, b: Features) -> dict:
+    here, there = set(a.words), set(b.words)
+    only_a = [w for w in dict.fromkeys(a.words) if w not in there]
+    only_b = [w for w in dict.fromkeys(b.words) if w not in here]
+    return {"only_here": only_a[:12], "only_there": only_b[:12]} if only_a or only_b else {}
 
 
 # --- MinHash band keys -------------------------------------------------------------------

@@ -392,3 +392,21 @@ def test_linking_a_new_source_never_scans_a_whole_table(run_json, db_path, fixtu
                 if "USING" not in detail:
                     scans.append((detail, sql[:160]))
     assert scans == []
+
+
+def test_a_failing_linking_stage_does_not_lose_the_source(run_json, tmp_path, db_path, monkeypatch):
+    from provenance import linking
+
+    def broken(conn, source_ids):
+        conn.execute(
+            "INSERT INTO claim_clusters (claim_id, cluster_id, method, tool_version) SELECT id, id, 'x', 'x' FROM claims"
+        )
+        raise ValueError("odd input")
+
+    monkeypatch.setattr(linking, "trace_quotes", broken)
+    [added] = run_json("add", text_source(tmp_path, "a", CLAIM))
+    assert added["status"] == "added"
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM claim_clusters").fetchone() == (0,)  # undone
+    payload = json.loads(conn.execute("SELECT payload FROM events ORDER BY id DESC").fetchone()[0])
+    assert payload["links"]["errors"] == {"quotes_traced": "ValueError: odd input"}
