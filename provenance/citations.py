@@ -123,7 +123,7 @@ _POST = re.compile(
     r"indicates?|contains?|found|finds|concluded|concludes|estimated|estimates|argued|argues|"
     r"recommended|recommends|documented|documents|listed|lists|urged|urges|warned|identified|"
     r"showed|called|calls|put|puts|gave|gives|cited|cites|described|"
-    r"was|is|were|are|has|had|have|which|who|and|but|to|"
+    r"was|is|were|are|has|had|have|which|who|and|but|"
     r"that(?!\s+(?:year|spring|summer|autumn|fall|winter|month|week|day)\b))\b)))+",
 )
 _TITLE = re.compile(
@@ -264,8 +264,8 @@ def link_mentions(markup: bytes, text: str, base_url: str | None) -> list[Mentio
         ):
             continue
         url = urljoin(base_url, href) if base_url else href
-        if urlsplit(url).scheme not in ("http", "https"):
-            continue
+        if urlsplit(url).scheme not in ("http", "https") and not _id_in_url(url):
+            continue  # a relative link of a page without an address, naming no document
         words = re.findall(r"\w+(?:['’]\w+)*|[^\w\s]", anchor.text_content() or "")
         if not words:
             continue

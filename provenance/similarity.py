@@ -319,8 +319,10 @@ def compare(a: Features, b: Features) -> Match | None:
       score = the larger of Jaccard and 0.95 x containment.
     - ``paraphrase``: canonical-term Dice >= 0.7 with at least three terms shared and no
       number on one side contradicted by a different number on the other; score = 0.9 x Dice.
-      Or: at least five terms shared and >= 0.85 of the smaller set inside the larger (one
-      claim states the other and more); score = 0.8 x that share.
+      Or: at least five terms shared, a figure among them, and >= 0.85 of the smaller set
+      inside the larger (one claim states the other's figure and more); score = 0.8 x that
+      share. Without a shared figure, containment mostly finds sentences about the same
+      people rather than the same fact.
 
     ``details`` names the words found on only one side, so a changed figure shows; a near-
     duplicate whose figures contradict the other's ("12 officers" / "15 officers") carries
@@ -360,7 +362,7 @@ def compare(a: Features, b: Features) -> Match | None:
         details.update(_one_side_only(a, b))
         details.update(dice=round(dice, 3), shared_terms=sorted(common)[:20])
         return Match("paraphrase", round(0.9 * dice, 4), details)
-    if len(common) >= MIN_CONTAINED_TERMS and inside >= PARAPHRASE_CONTAINED:
+    if len(common) >= MIN_CONTAINED_TERMS and inside >= PARAPHRASE_CONTAINED and numbers(common):
         # "A report found that smugglers moved 300 tonnes through Varno in 2008" states
         # "Smugglers moved 300 tonnes through the port of Varno in 2008" and more.
         details.update(_one_side_only(a, b))
