@@ -673,15 +673,18 @@ def who(conn: sqlite3.Connection, text: str, limit: int = 200) -> list[dict[str,
     content = [w for w in dict.fromkeys(query.words) if re.fullmatch(r"[a-z0-9]+", w)]
     content = [w for w in content if w not in similarity.STOP_WORDS]
     if len(content) >= 2:
-        fts = " AND ".join(f'"{w}"' for w in content[:12])
-        try:
-            for (cid,) in conn.execute(
-                "SELECT rowid FROM claims_fts WHERE claims_fts MATCH ? ORDER BY rank LIMIT ?",
-                (fts, limit),
-            ):
-                candidates[cid] += 1
-        except sqlite3.OperationalError:
-            pass
+        # Every word (the text inside a longer claim), then any of them, best ranked first (a
+        # paraphrase shares most words, not all): both answered by the full-text index.
+        for joiner, wanted in ((" AND ", limit), (" OR ", 100)):
+            fts = joiner.join(f'"{w}"' for w in content[:12])
+            try:
+                for (cid,) in conn.execute(
+                    "SELECT rowid FROM claims_fts WHERE claims_fts MATCH ? ORDER BY rank LIMIT ?",
+                    (fts, wanted),
+                ):
+                    candidates[cid] += 1
+            except sqlite3.OperationalError:
+                pass
     ranked = sorted(candidates, key=lambda c: (-candidates[c], c))[: limit * 2]
     loaded = _load_candidates(conn, ranked)
     results = []

@@ -122,7 +122,12 @@ STOP_WORDS = frozenset(
     """.split()
 ) - {"not", "no", "nor", "against", "without"}
 _STOP = STOP_WORDS
-_NEGATION = frozenset({"not", "no", "never", "nor", "without", "none", "nobody", "nothing"})
+_NEGATION = frozenset(
+    """
+    not no never nor without none nobody nothing neither cannot cant dont doesnt didnt isnt
+    arent wasnt werent wont wouldnt couldnt shouldnt hasnt havent hadnt mustnt neednt
+    """.split()
+)
 # Reporting words: who said it is attribution, not the fact itself.
 _REPORTING = frozenset(
     """

@@ -410,3 +410,15 @@ def test_a_failing_linking_stage_does_not_lose_the_source(run_json, tmp_path, db
     assert conn.execute("SELECT count(*) FROM claim_clusters").fetchone() == (0,)  # undone
     payload = json.loads(conn.execute("SELECT payload FROM events ORDER BY id DESC").fetchone()[0])
     assert payload["links"]["errors"] == {"quotes_traced": "ValueError: odd input"}
+
+
+def test_who_finds_every_sample_source_reporting_the_laid_up_boats(run_json, samples):
+    rows = run_json(
+        "who", "at least 40 local boats were laid up because crews could not pay for fuel"
+    )
+    kinds = [
+        samples.execute("SELECT kind FROM sources WHERE id = ?", (r["source_id"],)).fetchone()[0]
+        for r in rows
+    ]
+    # the report first (2008), then the blog post (2010), then the news story (2011)
+    assert kinds == ["pdf", "post", "html"]
