@@ -136,9 +136,12 @@ def find_mentions(text: str) -> list[MentionRecord]:
     found: list[MentionRecord] = []
     for kind, pattern in (("cable", _CABLE_ID), ("url", _URL), ("doi", _DOI)):
         for match in pattern.finditer(text):
-            found.append(
-                MentionRecord(match.start(), match.end(), match.group(0), kind, match.group(0))
-            )
+            value, end = match.group(0), match.end()
+            while value[-1] in ")]" and value.count(value[-1]) > value.count(
+                "(["[")]".index(value[-1])]
+            ):
+                value, end = value[:-1], end - 1  # "(doi:10.1/x)": the bracket is the sentence's
+            found.append(MentionRecord(match.start(), end, value, kind, value))
     taken = [(m.start or 0, m.end or 0) for m in found]
     for start, end in description_spans(text):
         if not any(a < end and start < b for a, b in taken):

@@ -183,3 +183,52 @@ def test_mention_patterns_live_in_citations():
     from provenance import analysis
 
     assert analysis.find_mentions is citations.find_mentions
+
+
+def _page(tmp_path, name, body, head=""):
+    path = tmp_path / f"{name}.html"
+    path.write_text(
+        f"<html><head><meta charset='utf-8'><title>{name}</title>{head}"
+        "<meta property='og:type' content='article'></head><body><article>"
+        "<p>Invented page written for the provenance test suite; everything in it is fictional.</p>"
+        f"{body}</article></body></html>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_doi_resolves_to_the_source_it_names(run_json, tmp_path, db_path):
+    paper = _page(
+        tmp_path,
+        "paper",
+        "<h1>Silt and cadmium in the outer anchorage</h1><p>We sampled 40 loads of silt in 2009.</p>",
+        "<link rel='canonical' href='https://doi.org/10.5555/varno.2009.17'>",
+    )
+    story = _page(
+        tmp_path, "story", "<p>The study (doi:10.5555/varno.2009.17) sampled 40 loads of silt.</p>"
+    )
+    run_json("add", story, paper)
+    conn = sqlite3.connect(db_path)
+    kind, cited = conn.execute(
+        "SELECT c.kind, t.input FROM citations c JOIN sources t ON t.id = c.cited_source_id"
+        " WHERE c.identifier = '10.5555/varno.2009.17'"
+    ).fetchone()
+    assert kind == "doi" and cited.endswith("paper.html")
+
+
+def test_a_report_title_resolves(run_json, tmp_path, db_path):
+    story = _page(
+        tmp_path,
+        "story",
+        '<p>The academy published a report titled "Smuggling through the Port of Varno, 2008" '
+        "that nobody in the ministry read.</p>",
+    )
+    run_json("add", CITATIONS / "03-report-varno-smuggling.pdf", story)
+    found = {
+        m: c
+        for m, c in sqlite3.connect(db_path).execute(
+            "SELECT mention, cited_source_id FROM citations WHERE kind = 'description'"
+        )
+    }
+    [(mention, cited)] = found.items()
+    assert "Smuggling through the Port of Varno" in mention and cited == 1
