@@ -56,6 +56,11 @@ OUT = ROOT / "benchmarks" / "out"
 QUOTE_FIXTURES = ROOT / "tests" / "linking_fixtures" / "quotes"
 
 
+def set_out(path: Path) -> None:
+    global OUT
+    OUT = path
+
+
 def corpus_dir() -> Path | None:
     path = Path(os.environ.get("PROVENANCE_CORPUS") or ROOT.parent / "shared" / "corpus")
     return path if (path / "cables" / "cables.jsonl.gz").exists() else None
@@ -153,11 +158,20 @@ def add_all(db_path: Path, inputs: list[str]) -> dict:
         counts[result.status] = counts.get(result.status, 0) + 1
     elapsed = time.perf_counter() - start
     db.conn.close()
-    return {"seconds": elapsed, "counts": counts}
+    return {"seconds": round(elapsed, 2), "counts": counts}
 
 
 def build(corpus: Path, form: str, with_linking: bool = True) -> tuple[Path, dict]:
-    """A database of all the cables; returns its path and timings."""
+    """A database of all the cables, built in a fresh process (so that its peak memory is its
+    own); returns the database's path and the build's timings."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_build, (corpus, form, with_linking, OUT))
+
+
+def _build(corpus: Path, form: str, with_linking: bool, out: Path) -> tuple[Path, dict]:
+    set_out(out)
     cables_dir = OUT / f"cables-{form}"
     if not cables_dir.exists():
         write_cables(corpus, cables_dir, form)
@@ -165,21 +179,20 @@ def build(corpus: Path, form: str, with_linking: bool = True) -> tuple[Path, dic
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     files = sorted(str(p) for p in cables_dir.iterdir())
-    rss_before = peak_rss_mb()
     if with_linking:
         with LinkTimer() as timer:
             report = add_all(db_path, files)
-        report["link_seconds"] = sum(timer.calls)
+        report["link_seconds"] = round(sum(timer.calls), 1)
         report["link_per_source_ms"] = {
-            "median": 1000 * statistics.median(timer.calls),
-            "p95": 1000 * sorted(timer.calls)[int(0.95 * len(timer.calls))],
-            "max": 1000 * max(timer.calls),
-            "median_last_500": 1000 * statistics.median(timer.calls[-500:]),
+            "median": round(1000 * statistics.median(timer.calls), 1),
+            "p95": round(1000 * sorted(timer.calls)[int(0.95 * len(timer.calls))], 1),
+            "max": round(1000 * max(timer.calls), 1),
+            "median_last_500": round(1000 * statistics.median(timer.calls[-500:]), 1),
         }
     else:
         with linking_off():
             report = add_all(db_path, files)
-    report["peak_rss_mb"] = max(rss_before, peak_rss_mb())
+    report["peak_rss_mb"] = round(peak_rss_mb(), 1)
     conn = sqlite3.connect(db_path)
     if with_linking:
         slowest = sorted(zip(timer.calls, timer.sources, strict=True), reverse=True)[:3]
@@ -659,7 +672,7 @@ def main() -> None:
         "--only", nargs="*", default=["citations", "near", "quotes", "scale", "datasette"]
     )
     parser.add_argument("--cables-as", choices=["page", "telegram"], default="page")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--reuse", action="store_true", help="Reuse a built cables database.")
     parser.add_argument(
         "--no-baseline",
@@ -667,7 +680,9 @@ def main() -> None:
         action="store_false",
         help="Skip the build without linking that the scale section compares against.",
     )
+    parser.add_argument("--out", type=Path, default=OUT, help="Where the work files go.")
     args = parser.parse_args()
+    set_out(args.out)
     OUT.mkdir(parents=True, exist_ok=True)
     report: dict = {}
     corpus = corpus_dir()

@@ -39,6 +39,11 @@ What it writes:
     inside quotation marks, then the most faithful, then the earliest published.
 ``citations``
     resolved by :func:`provenance.citations.resolve_citations`.
+
+Two views serve the published site: ``claim_reports`` (for a claim, every other claim of its
+cluster with its source, date, relation and score: sort on ``other_published`` for the first
+reporter) and ``quote_origins`` (each traced quotation with its original and differences).
+:func:`who` and :func:`trace` answer the command line's ``who`` and ``trace``.
 """
 
 from __future__ import annotations
@@ -486,6 +491,10 @@ def _later(a: str | None, b: str | None) -> bool:
 
 
 def _align_in(quote: str, source: _Source, quoting_published: str | None, conn) -> _Trace | None:
+    """Where in ``source`` the quotation comes from, if it can: a source published after the
+    one quoting (both dates known) is not where the words came from, and is not searched."""
+    if _later(source.published, quoting_published):
+        return None
     found = alignment.locate(quote, source.text, source.furniture)
     if found is None:
         return None
@@ -493,12 +502,7 @@ def _align_in(quote: str, source: _Source, quoting_published: str | None, conn) 
         "SELECT 1 FROM quotes WHERE source_id = ? AND start <= ? AND end >= ? LIMIT 1",
         (source.id, found.start + 1, found.end - 1),
     ).fetchone()
-    trace = _Trace(source, found, bool(quoted))
-    if trace.quoted_there and _later(source.published, quoting_published):
-        return None  # a later source quoting the same words is not where they came from
-    if not trace.quoted_there and _later(source.published, quoting_published):
-        return None
-    return trace
+    return _Trace(source, found, bool(quoted))
 
 
 def trace_quotes(conn: sqlite3.Connection, source_ids: list[int]) -> int:
