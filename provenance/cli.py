@@ -316,22 +316,7 @@ def citations(source_id: int | None, unresolved: bool, db_path: str | None, as_j
 
     rows = list_citations(_open(db_path).conn, source_id, unresolved)
     if as_json:
-        _print_json(
-            [
-                {
-                    "citing_source_id": r["citing_source_id"],
-                    "mention": r["mention"],
-                    "kind": r["kind"],
-                    "identifier": r["identifier"],
-                    "start": r["start"],
-                    "end": r["end"],
-                    "cited_source_id": r["cited_source_id"],
-                    "confidence": r["confidence"],
-                    "method": r["method"],
-                }
-                for r in rows
-            ]
-        )
+        _print_json(rows)
         return
     _table(
         rows,
