@@ -2,7 +2,7 @@
 
 One command (from the project root):
 
-    .venv/bin/python benchmarks/linking.py            # everything, about 10 minutes
+    .venv/bin/python benchmarks/linking.py            # everything, about 15 minutes on 2 cores
     .venv/bin/python benchmarks/linking.py --only quotes citations
 
 Reads the real corpus at ``../shared/corpus`` (or ``$PROVENANCE_CORPUS``) and skips with a
