@@ -147,6 +147,10 @@ def test_clusters_gather_one_claim_across_sources(run_json, tmp_path, db_path):
     assert len(clusters) == 1 and clusters[0][1] == 3
     smallest = conn.execute("SELECT min(claim_id) FROM claim_clusters").fetchone()[0]
     assert clusters[0][0] == smallest
+    from provenance.linking import cluster
+
+    members = [r[0] for r in conn.execute("SELECT claim_id FROM claim_clusters ORDER BY claim_id")]
+    assert cluster(conn, members[-1]) == members
 
 
 def test_claim_keys_are_the_same_in_every_process():
