@@ -7,11 +7,11 @@ data that a worker process can compute and the single writer can store.
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
 
 from . import attribution as attribution_mod
 from . import claims as claims_mod
+from .citations import MentionRecord, find_mentions
 from .text import CONTEXT, Span, normal_key, sentence_spans
 
 _BLOCK_KINDS = {"paragraph", "heading", "list-item", "quotation", "table-row"}
@@ -49,18 +49,6 @@ class QuoteRecord:
 
 
 @dataclass
-class MentionRecord:
-    """A mention of another document: a citation waiting to be resolved."""
-
-    start: int | None
-    end: int | None
-    mention: str
-    kind: str
-    identifier: str | None
-    claim: int | None = None
-
-
-@dataclass
 class Analysis:
     claims: list[ClaimRecord] = field(default_factory=list)
     attributions: list[AttributionRecord] = field(default_factory=list)
@@ -83,22 +71,6 @@ class _Locator:
         if i >= 0 and self.spans[i].start <= offset < self.spans[i].end:
             return i, self.spans[i]
         return None
-
-
-_CABLE_ID = re.compile(r"\b(?:[0-9]{2})(?:[A-Z]{3,}[A-Z]*)\d{1,6}\b")
-_URL = re.compile(r"\bhttps?://[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?]")
-_DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+[^\s\"<>.,;:]")
-
-
-def find_mentions(text: str) -> list[MentionRecord]:
-    """Identifiers of other documents in a text: cable reference ids, URLs, DOIs."""
-    found = []
-    for kind, pattern in (("cable", _CABLE_ID), ("url", _URL), ("doi", _DOI)):
-        for match in pattern.finditer(text):
-            found.append(
-                MentionRecord(match.start(), match.end(), match.group(0), kind, match.group(0))
-            )
-    return found
 
 
 def analyse(text: str, structure: list[Span]) -> Analysis:

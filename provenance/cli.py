@@ -330,6 +330,112 @@ def verify(db_path: str | None, as_json: bool, published_head: str | None) -> No
 
 
 @cli.command()
+@click.argument("text")
+@db_option
+@json_option
+@click.option("--limit", default=200, show_default=True, help="At most this many claims.")
+def who(text: str, db_path: str | None, as_json: bool, limit: int) -> None:
+    """Who reported TEXT: every stored claim stating it, earliest published first.
+
+    Matches exact repeats, near-duplicates (a changed word, page furniture inside) and
+    paraphrases (the same fact in other words).
+
+    \b
+    Example:
+        provenance who "a dozen officers were injured, according to police" --json
+    """
+    from .linking import who as find_who
+
+    rows = find_who(_open(db_path).conn, text, limit=limit)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        click.echo("no stored claim states this", err=True)
+    _table(
+        rows,
+        ["published", "source_id", "relation", "score", "title", "text"],
+        {"published": 20, "source_id": 6, "relation": 10, "score": 6, "title": 36, "text": 80},
+    )
+
+
+@cli.command()
+@click.argument("claim_id", type=int)
+@db_option
+@json_option
+def trace(claim_id: int, db_path: str | None, as_json: bool) -> None:
+    """Trace a claim to its primary source: what it quotes, attributes to and cites.
+
+    Each step names the source, the exact span reached and how (quotes, attributes to,
+    cites, repeats); a quotation shows its differences from the original.
+
+    \b
+    Example:
+        provenance trace 12 --json
+    """
+    from .linking import trace as trace_claim
+
+    try:
+        steps = trace_claim(_open(db_path).conn, claim_id)
+    except ProvenanceError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        _print_json(steps)
+        return
+    for step in steps:
+        indent = "  " * step["depth"]
+        where = f"[{step['start']}:{step['end']}]" if step["start"] is not None else ""
+        score = f" {step['score']:.2f}" if step["score"] is not None else ""
+        click.echo(
+            f"{indent}{step['relation']}{score} -> #{step['source_id']} "
+            f"{step['title'] or '(untitled)'} ({step['published'] or 'undated'}) {where}"
+        )
+        if step["text"]:
+            click.echo(f"{indent}    {step['text'][:200]}")
+        for difference in step["differences"] or []:
+            flag = "" if difference["editorial"] else "  MISQUOTE"
+            click.echo(
+                f"{indent}    {difference['type']}: {difference['quote']!r} / "
+                f"{difference['original'][:80]!r}{flag}"
+            )
+
+
+@cli.command()
+@click.option("--source", "source_id", type=int, help="Only the citations made by this source.")
+@click.option("--unresolved", is_flag=True, help="Only the citations not resolved to a source.")
+@db_option
+@json_option
+def citations(source_id: int | None, unresolved: bool, db_path: str | None, as_json: bool) -> None:
+    """List mentions of other documents and the sources they were resolved to.
+
+    Identifiers (cable ids, URLs, DOIs, links) and descriptions ("a leaked 2008 State
+    Department cable"); cited_source_id is empty when no stored source fits well enough.
+
+    \b
+    Example:
+        provenance citations --source 3 --json
+    """
+    from .citations import list_citations
+
+    rows = list_citations(_open(db_path).conn, source_id, unresolved)
+    if as_json:
+        _print_json(rows)
+        return
+    _table(
+        rows,
+        ["citing_source_id", "kind", "cited_source_id", "confidence", "mention", "cited_title"],
+        {
+            "citing_source_id": 6,
+            "kind": 11,
+            "cited_source_id": 6,
+            "confidence": 5,
+            "mention": 50,
+            "cited_title": 50,
+        },
+    )
+
+
+@cli.command()
 @db_option
 @json_option
 def head(db_path: str | None, as_json: bool) -> None:

@@ -23,3 +23,7 @@ class SourceNotFound(ProvenanceError):
 
 class LimitExceeded(InputError):
     """An input went past a configured limit: time, bytes, decompressed bytes, pages, memory."""
+
+
+class ClaimNotFound(ProvenanceError):
+    """A claim id that is not in the database."""

@@ -78,6 +78,10 @@ def ni_uri(sha256_hex: str) -> str:
     return f"ni:///sha-256;{digest}"
 
 
+#: Relations of claim_links that make two claims one claim (see provenance.linking).
+SAME_CLAIM = ("same", "near", "paraphrase")
+
+
 def export(
     conn: sqlite3.Connection,
     fmt: str,
@@ -604,8 +608,10 @@ def prov_document(
                 continue
             linked.add(key)
             a, b = claim_ns[str(link["a"])], claim_ns[str(link["b"])]
-            if link["relation"] == "same":
-                doc.alternateOf(a, b)
+            if link["relation"] in SAME_CLAIM:
+                doc.alternateOf(a, b)  # one claim, in these words and in others
+            elif link["relation"] == "quotes":
+                doc.wasQuotedFrom(a, b)  # claim_id quotes words of other_claim_id
             else:
                 doc.wasInfluencedBy(a, b, other_attributes={"dcterms:type": link["relation"]})
 

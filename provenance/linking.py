@@ -1,162 +1,913 @@
-"""Cross-source links: citations resolved to sources, repeated claims, quotes traced to originals.
+"""Cross-source links: the same claim in other sources, quotations traced to the passage they
+quote, citations resolved to the documents they name.
 
-Called inside the transaction that stores a capture, with the ids of the documents just stored.
-Every lookup goes through an index (reference ids, URLs, normalised claim keys, full-text search),
-never a scan of all claims.
+:func:`link_sources` runs inside the transaction that stores a capture (a page and its posts),
+with the ids of the documents just stored. Every lookup goes through an index (normalised claim
+keys, MinHash band keys in ``claim_keys``, quotation trigram keys in ``quote_keys``, reference
+ids, URLs, full-text search), never a scan of all claims, so adding a source costs the same at
+a hundred claims or a million.
+
+What it writes:
+
+``claim_links`` (one row per pair and relation)
+    ``claim_id`` is the claim of the source linked later (the one being added, or the quoting
+    claim); ``other_claim_id`` is the claim it was matched with. Relations:
+
+    - ``same``: the same normalised text (score 1.0, method ``exact-normalised-0.1``);
+    - ``near``: a near-duplicate: a changed word, page furniture inside, a sentence inside a
+      longer one (score: word-trigram Jaccard or containment, see
+      :func:`provenance.similarity.compare`);
+    - ``paraphrase``: the same fact in other words (score: 0.9 x canonical-term Dice);
+    - ``quotes``: ``claim_id`` quotes words of ``other_claim_id``, a claim of the original
+      (score: the quotation's fidelity; ``details`` names the quote row).
+
+    ``same``, ``near`` and ``paraphrase`` are symmetric: read them in both directions (the
+    ``claim_reports`` view does). ``details`` is JSON: the words found on one side only, the
+    measures. Each new claim is linked to at most :data:`MAX_LINKS_PER_CLAIM` others (the
+    earliest published first); ``claim_clusters`` holds the whole group.
+``claim_clusters``
+    every linked claim with its cluster id (the smallest claim id of the group).
+``quotes``
+    ``traced_source_id``, ``traced_start``/``traced_end`` (offsets into that source's text),
+    ``traced_text``, ``trace_score`` (fidelity, 1.0 = verbatim), ``trace_method`` and
+    ``differences``: a JSON list of ``{type, quote, original, quote_start, quote_end,
+    original_start, original_end, editorial, note?}`` where type is ``bracket``, ``ellipsis``,
+    ``spelling`` (editorial: marked or tolerated changes) or ``changed``, ``added``,
+    ``omitted`` (not editorial: a misquote). ``quote_start``/``quote_end`` are offsets into the
+    quotation's text, ``original_start``/``original_end`` into the traced source's text.
+    The original chosen is the primary one: a source where the words are not themselves
+    inside quotation marks, then the most faithful, then the earliest published.
+``citations``
+    resolved by :func:`provenance.citations.resolve_citations`.
+
+Two views serve the published site: ``claim_reports`` (for a claim, every other claim of its
+cluster with its source, date, relation and score: sort on ``other_published`` for the first
+reporter) and ``quote_origins`` (each traced quotation with its original and differences).
+:func:`who` and :func:`trace` answer the command line's ``who`` and ``trace``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
 import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from . import __version__
+from . import __version__, alignment, citations, similarity
+from .errors import ClaimNotFound
 from .text import normal_key
 
+log = logging.getLogger(__name__)
+
 EXACT_METHOD = "exact-normalised-0.1"
-QUOTE_METHOD = "verbatim-0.1"
-CITATION_METHOD = "identifier-0.1"
+QUOTE_METHOD = alignment.METHOD
+CLUSTER_METHOD = "union-find-0.1"
 MIN_LINK_WORDS = 5
 MIN_QUOTE_WORDS = 4
+MAX_CANDIDATES = 12  # claims verified per new claim, the most band keys shared first
+WEAK_CANDIDATES = 4  # claims sharing a single band key verified per new claim
+MAX_LINKS_PER_CLAIM = 25
+MAX_QUOTE_SOURCES = 6  # sources a quotation is aligned with
+QUOTE_KEYS = 6  # trigram keys stored per quotation
+CLUSTER_RELATIONS = ("same", "near", "paraphrase")
+_RELATION_RANK = {"same": 0, "near": 1, "paraphrase": 2}
 
 
-def resolve_citations(conn: sqlite3.Connection, source_ids: list[int]) -> int:
-    """Resolve citations by identifier, in both directions: the new sources' citations of
-    stored documents, and stored citations of the new documents."""
-    marks = ",".join("?" for _ in source_ids)
-    resolved = 0
+def link_sources(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, Any]:
+    """All linking for the documents of one capture; returns counts by kind of link.
+
+    Each stage runs in a savepoint: a stage that fails on some odd input is undone and named
+    under ``errors`` (the event log keeps it), and the source is still stored with the links
+    the other stages made. Links are derived data; the capture itself must not be lost."""
+    _record_index_versions(conn)
+    counts: dict[str, Any] = {}
+    for name, stage in (
+        ("claims_linked", link_claims),
+        ("quotes_traced", trace_quotes),
+        ("citations_resolved", citations.resolve_citations),
+    ):
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            counts[name] = stage(conn, source_ids)
+        except Exception as exc:  # recorded, and the rest goes on
+            conn.execute(f"ROLLBACK TO {name}")
+            log.exception("linking stage %s failed for sources %s", name, source_ids)
+            counts.setdefault("errors", {})[name] = f"{type(exc).__name__}: {exc}"
+            counts[name] = 0
+        conn.execute(f"RELEASE {name}")
+    return counts
+
+
+def _record_index_versions(conn: sqlite3.Connection) -> None:
+    for name, method in (("claim_keys", similarity.METHOD), ("quote_keys", QUOTE_KEY_METHOD)):
+        conn.execute(
+            "INSERT INTO link_indexes (name, method, tool_version) VALUES (?, ?, ?)"
+            " ON CONFLICT(name) DO NOTHING",
+            (name, method, __version__),
+        )
+
+
+def _marks(values) -> str:
+    return ",".join("?" for _ in values)
+
+
+def _family(conn: sqlite3.Connection, source_ids: list[int]) -> set[int]:
+    """The documents of the captures these sources belong to."""
+    family = set(source_ids)
+    marks = _marks(source_ids)
+    parents = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT parent_id FROM sources WHERE id IN ({marks}) AND parent_id IS NOT NULL",
+            source_ids,
+        )
+    }
+    family |= parents
+    if parents:
+        family |= {
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM sources WHERE parent_id IN ({_marks(parents)})", list(parents)
+            )
+        }
+    return family
+
+
+@lru_cache(maxsize=100_000)
+def _features(text: str) -> similarity.Features:
+    return similarity.features(text)
+
+
+# --- claims ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Candidate:
+    claim_id: int
+    source_id: int
+    text: str
+    published: str | None
+    family: int  # the capture it belongs to (its parent, or itself)
+    start: int = 0
+    contents: tuple[str, ...] = ()  # what its attributions say was said, inside the claim
+
+    def features(self) -> list[similarity.Features]:
+        return [_features(t) for t in (self.text, *self.contents)]
+
+
+def _contents(conn: sqlite3.Connection, claims: dict[int, tuple[int, str]]) -> dict[int, list[str]]:
+    """The attributed content of each claim ("P" in "X said that P"), when it is a part of it.
+
+    Comparing contents as well as whole sentences links "A report by X found that smugglers
+    moved 300 tonnes" with "Smugglers moved 300 tonnes, X estimates"."""
+    found: dict[int, list[str]] = defaultdict(list)
+    ids = list(claims)
+    for chunk in range(0, len(ids), 900):
+        part = ids[chunk : chunk + 900]
+        for cid, a, b in conn.execute(
+            f"SELECT claim_id, content_start, content_end FROM attributions"
+            f" WHERE claim_id IN ({_marks(part)}) AND content_start IS NOT NULL",
+            part,
+        ):
+            start, text = claims[cid]
+            if start <= a < b <= start + len(text):
+                content = text[a - start : b - start]
+                if len(content.split()) >= 4 and content != text and content not in found[cid]:
+                    found[cid].append(content)
+    return found
+
+
+def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
+    """Link each new claim to stored claims of other captures that state the same thing."""
+    family = _family(conn, source_ids)
+    marks = _marks(source_ids)
     rows = conn.execute(
-        f"SELECT id, kind, identifier, citing_source_id FROM citations"
-        f" WHERE citing_source_id IN ({marks}) AND cited_source_id IS NULL"
-        f" AND identifier IS NOT NULL",
+        f"SELECT id, text, norm_key, start FROM claims WHERE source_id IN ({marks}) ORDER BY id",
         source_ids,
     ).fetchall()
-    for citation_id, kind, identifier, citing in rows:
-        target = _lookup(conn, kind, identifier, citing)
-        if target is not None:
-            conn.execute(
-                "UPDATE citations SET cited_source_id = ?, confidence = 1.0 WHERE id = ?",
-                (target, citation_id),
-            )
-            resolved += 1
-    for source_id, reference_id, url, canonical in conn.execute(
-        f"SELECT id, reference_id, url, canonical_url FROM sources WHERE id IN ({marks})",
-        source_ids,
-    ).fetchall():
-        for identifier in {i for i in (reference_id, url, canonical) if i}:
-            cursor = conn.execute(
-                "UPDATE citations SET cited_source_id = ?, confidence = 1.0"
-                " WHERE identifier = ? AND cited_source_id IS NULL AND citing_source_id != ?",
-                (source_id, identifier, source_id),
-            )
-            resolved += cursor.rowcount
-    return resolved
-
-
-def _lookup(conn: sqlite3.Connection, kind: str, identifier: str, citing: int) -> int | None:
-    if kind in ("cable", "cable-ref"):
-        sql = "SELECT id FROM sources WHERE reference_id = ? AND id != ? ORDER BY id LIMIT 1"
-        row = conn.execute(sql, (identifier, citing)).fetchone()
-    elif kind == "url":
-        row = conn.execute(
-            "SELECT id FROM sources WHERE (url = ? OR canonical_url = ?) AND id != ?"
-            " ORDER BY parent_id IS NOT NULL DESC, id LIMIT 1",
-            (identifier, identifier, citing),
-        ).fetchone()
-    else:
-        row = None
-    return row[0] if row else None
-
-
-def link_repeated_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
-    """Link each new claim to stored claims of other captures with the same normalised text."""
-    family = set(source_ids)  # the page and its posts: one capture
-    marks = ",".join("?" for _ in source_ids)
+    mine = {r[0] for r in rows}
+    usable = [r for r in rows if r[2] and len(r[2].split()) >= MIN_LINK_WORDS]
+    contents = _contents(conn, {cid: (start, text) for cid, text, _, start in usable})
+    reps = {
+        cid: [_features(t) for t in (text, *contents.get(cid, ()))] for cid, text, _, _ in usable
+    }
+    owners = [cid for cid, *_ in usable for _ in reps[cid]]
+    keys = similarity.band_keys([f.terms for cid, *_ in usable for f in reps[cid]])
+    key_rows = list(
+        dict.fromkeys((k, cid) for cid, ks in zip(owners, keys, strict=True) for k in ks)
+    )
+    hits: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    by_key: dict[int, list[int]] = defaultdict(list)
+    for k, cid in key_rows:
+        by_key[k].append(cid)
+    all_keys = list(by_key)
+    for chunk in range(0, len(all_keys), 900):
+        part = all_keys[chunk : chunk + 900]
+        for k, other in conn.execute(
+            f"SELECT key, claim_id FROM claim_keys WHERE key IN ({_marks(part)})", part
+        ):
+            if other in mine:
+                continue
+            for cid in by_key[k]:
+                hits[cid][other] += 1
+    for cid, _, key, _ in usable:
+        for (other,) in conn.execute(
+            "SELECT id FROM claims WHERE norm_key = ? AND id != ? ORDER BY id LIMIT 200",
+            (key, cid),
+        ):
+            if other not in mine:
+                hits[cid][other] += 100  # an exact repeat comes first
+    conn.executemany("INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)", key_rows)
+    ranked = {cid: _worth_verifying(hits[cid]) for cid in hits}
+    candidates = _load_candidates(conn, {other for r in ranked.values() for other, _ in r})
     links = []
-    for claim_id, key in conn.execute(
-        f"SELECT id, norm_key FROM claims WHERE source_id IN ({marks})", source_ids
-    ).fetchall():
-        if not key or len(key.split()) < MIN_LINK_WORDS:
-            continue
-        for other_id, other_source in conn.execute(
-            "SELECT id, source_id FROM claims WHERE norm_key = ? AND id != ?", (key, claim_id)
-        ).fetchall():
-            if other_source not in family:
-                links.append((claim_id, other_id, "same", 1.0, EXACT_METHOD, __version__))
+    for cid, *_ in usable:
+        matches = []
+        for other, _count in ranked.get(cid, ()):
+            candidate = candidates.get(other)
+            if candidate is None or candidate.source_id in family or candidate.family in family:
+                continue
+            match = _best_match(reps[cid], candidate.features())
+            if match is not None:
+                matches.append((match, candidate))
+        matches.sort(
+            key=lambda mc: (
+                _RELATION_RANK[mc[0].relation],
+                mc[1].published is None,
+                mc[1].published or "",
+                -mc[0].score,
+                mc[1].claim_id,
+            )
+        )
+        for match, candidate in matches[:MAX_LINKS_PER_CLAIM]:
+            method = EXACT_METHOD if match.relation == "same" else similarity.METHOD
+            links.append(
+                (
+                    cid,
+                    candidate.claim_id,
+                    match.relation,
+                    match.score,
+                    method,
+                    __version__,
+                    json.dumps(match.details) if match.details else None,
+                )
+            )
     conn.executemany(
         "INSERT OR IGNORE INTO claim_links (claim_id, other_claim_id, relation, score, method,"
-        " tool_version) VALUES (?, ?, ?, ?, ?, ?)",
+        " tool_version, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
         links,
+    )
+    _cluster(
+        conn,
+        [
+            (a, b)
+            for a, b, relation, _, _, _, details in links
+            if relation in CLUSTER_RELATIONS and not (details and '"conflict"' in details)
+        ],
     )
     return len(links)
 
 
-def _flexible_pattern(words: list[str]) -> re.Pattern[str]:
-    # Words in order, anything that is not a word between them (punctuation, line breaks).
-    return re.compile(r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b", re.IGNORECASE)
+def _worth_verifying(counts: dict[int, int]) -> list[tuple[int, int]]:
+    """The candidates to compare with: those sharing two band keys or more (the most first),
+    and a few sharing one. One shared key in ten is what unrelated claims with a few common
+    terms get; claims that overlap by half their terms share two or more most of the time."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    strong = [kv for kv in ranked if kv[1] >= 2][:MAX_CANDIDATES]
+    weak = [kv for kv in ranked if kv[1] == 1][:WEAK_CANDIDATES]
+    return strong + weak
+
+
+def _best_match(
+    mine: list[similarity.Features], theirs: list[similarity.Features]
+) -> similarity.Match | None:
+    """The closest relation between any representation of one claim and of another."""
+    best = None
+    for a in mine:
+        for b in theirs:
+            match = similarity.compare(a, b)
+            if match is None:
+                continue
+            if best is None or (_RELATION_RANK[match.relation], -match.score) < (
+                _RELATION_RANK[best.relation],
+                -best.score,
+            ):
+                best = match
+    return best
+
+
+def _load_candidates(conn: sqlite3.Connection, ids) -> dict[int, _Candidate]:
+    ids = list(ids)
+    found: dict[int, _Candidate] = {}
+    for chunk in range(0, len(ids), 900):
+        part = ids[chunk : chunk + 900]
+        for cid, source_id, text, published, parent, start in conn.execute(
+            f"SELECT c.id, c.source_id, c.text, s.published, s.parent_id, c.start FROM claims c"
+            f" JOIN sources s ON s.id = c.source_id WHERE c.id IN ({_marks(part)})",
+            part,
+        ):
+            found[cid] = _Candidate(cid, source_id, text, published, parent or source_id, start)
+    contents = _contents(conn, {c.claim_id: (c.start, c.text) for c in found.values()})
+    for cid, texts in contents.items():
+        found[cid].contents = tuple(texts)
+    return found
+
+
+def _cluster(conn: sqlite3.Connection, pairs: list[tuple[int, int]]) -> None:
+    """Merge the clusters of linked claims (union-find; the smallest claim id names a cluster)."""
+    if not pairs:
+        return
+    nodes = {n for pair in pairs for n in pair}
+    current: dict[int, int] = {}
+    node_list = list(nodes)
+    for chunk in range(0, len(node_list), 900):
+        part = node_list[chunk : chunk + 900]
+        current.update(
+            conn.execute(
+                f"SELECT claim_id, cluster_id FROM claim_clusters WHERE claim_id IN ({_marks(part)})",
+                part,
+            ).fetchall()
+        )
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for a, b in pairs:
+        union(a, b)
+    for node, cluster in current.items():
+        union(node, cluster)  # a stored cluster id is itself a claim id of that cluster
+    groups: dict[int, set[int]] = defaultdict(set)
+    for node in list(parent):
+        groups[find(node)].add(node)
+    for root, members in groups.items():
+        old_clusters = {current[m] for m in members if m in current} - {root}
+        for old in old_clusters:
+            conn.execute(
+                "UPDATE claim_clusters SET cluster_id = ? WHERE cluster_id = ?", (root, old)
+            )
+        conn.executemany(
+            "INSERT INTO claim_clusters (claim_id, cluster_id, method, tool_version)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT(claim_id) DO UPDATE SET cluster_id = excluded.cluster_id",
+            [(m, root, CLUSTER_METHOD, __version__) for m in members],
+        )
+
+
+# --- quotations --------------------------------------------------------------------------
+
+QUOTE_KEY_METHOD = "word-trigrams-0.1"
+
+
+def _trigram_key(words: tuple[str, ...]) -> int:
+    digest = hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+@lru_cache(maxsize=20_000)
+def quote_keys(quote: str) -> list[int]:
+    """Keys of a few word trigrams of a quotation, taken from its unbroken runs of words."""
+    runs: list[list[str]] = [[]]
+    for item in alignment.quote_items(quote):
+        if item.kind == "word" and not item.bracketed and item.soft_end is None:
+            runs[-1].append(item.keys[0])
+        else:
+            runs.append([])
+    grams = [tuple(run[i : i + 3]) for run in runs for i in range(len(run) - 2)]
+    grams = [g for g in grams if any(w not in similarity.STOP_WORDS for w in g)]
+    if not grams:
+        return []
+    step = max(1, len(grams) // QUOTE_KEYS)
+    return list(dict.fromkeys(_trigram_key(g) for g in grams[::step][:QUOTE_KEYS]))
+
+
+def _text_trigram_keys(words: list[tuple[str, int]]) -> set[int]:
+    keys = [k for k, _ in words]
+    return {_trigram_key(tuple(keys[i : i + 3])) for i in range(len(keys) - 2)}
+
+
+@dataclass
+class _Source:
+    id: int
+    text: str
+    published: str | None
+    family: int
+    furniture: list[tuple[int, int]]
+    _words: list[tuple[str, int]] | None = None
+
+    @property
+    def words(self) -> list[tuple[str, int]]:
+        if self._words is None:
+            self._words = alignment.text_keys(self.text)
+        return self._words
+
+
+class _Sources:
+    """Source texts and furniture lines, loaded once per linking pass."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.cache: dict[int, _Source] = {}
+
+    def get(self, source_id: int) -> _Source | None:
+        if source_id not in self.cache:
+            row = self.conn.execute(
+                "SELECT text, published, parent_id FROM sources WHERE id = ?", (source_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            breaks = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT start FROM structure WHERE source_id = ? AND kind = 'page'",
+                    (source_id,),
+                )
+            ]
+            self.cache[source_id] = _Source(
+                source_id, row[0], row[1], row[2] or source_id,
+                alignment.furniture_lines(row[0], breaks),
+            )  # fmt: skip
+        return self.cache[source_id]
+
+
+def _fts_query(quote: str) -> str | None:
+    words = [
+        fold
+        for item in alignment.quote_items(quote)
+        if item.kind == "word" and not item.bracketed and not item.name
+        for fold in [similarity.fold(quote[item.start : item.end])]
+        if re.fullmatch(r"[a-z0-9]{3,}", fold) and fold not in similarity.STOP_WORDS
+    ]
+    words = list(dict.fromkeys(words))
+    if len(words) < 2:
+        return None
+    longest = sorted(words, key=lambda w: (-len(w), w))[:8]
+    # Groups such that one changed or added word (a misquote) cannot hide the original:
+    # two disjoint groups for a long quote, every group but one word for a short one.
+    if len(longest) >= 6:
+        groups = [longest[i::2] for i in range(2)]
+    elif len(longest) >= 3:
+        groups = [longest[:i] + longest[i + 1 :] for i in range(len(longest))]
+    else:
+        groups = [longest]
+    clauses = ["(" + " AND ".join(f'"{w}"' for w in g) + ")" for g in groups if g]
+    return "text : (" + " OR ".join(clauses) + ")"
+
+
+@dataclass
+class _Trace:
+    source: _Source
+    found: alignment.Alignment
+    quoted_there: bool  # the words are inside quotation marks in that source too
+
+    def rank(self) -> tuple:
+        exactish = 0 if not self.found.misquoted else 1
+        return (
+            self.quoted_there,
+            exactish,
+            self.source.published is None,
+            self.source.published or "",
+            -self.found.score,
+            self.source.id,
+        )
+
+
+def _later(a: str | None, b: str | None) -> bool:
+    """Whether date a is after date b (both known, compared by day)."""
+    return bool(a and b and a[:10] > b[:10])
+
+
+def _align_in(quote: str, source: _Source, quoting_published: str | None, conn) -> _Trace | None:
+    """Where in ``source`` the quotation comes from, if it can: a source published after the
+    one quoting (both dates known) is not where the words came from, and is not searched."""
+    if _later(source.published, quoting_published):
+        return None
+    found = alignment.locate(quote, source.text, source.furniture)
+    if found is None:
+        return None
+    quoted = conn.execute(
+        "SELECT 1 FROM quotes WHERE source_id = ? AND start <= ? AND end >= ? LIMIT 1",
+        (source.id, found.start + 1, found.end - 1),
+    ).fetchone()
+    return _Trace(source, found, bool(quoted))
 
 
 def trace_quotes(conn: sqlite3.Connection, source_ids: list[int]) -> int:
-    """Find where each new quotation occurs, word for word, in another stored source."""
-    family = set(source_ids)  # the page and its posts: one capture
-    marks = ",".join("?" for _ in source_ids)
+    """Trace the new quotations to the sources they quote, and stored quotations to the new
+    sources when those are their originals."""
+    family = _family(conn, source_ids)
+    sources = _Sources(conn)
+    marks = _marks(source_ids)
     traced = 0
-    for quote_id, text in conn.execute(
-        f"SELECT id, text FROM quotes WHERE source_id IN ({marks})", source_ids
-    ).fetchall():
-        words = re.findall(r"\w+", text)
-        if len(words) < MIN_QUOTE_WORDS:
+    quotes = conn.execute(
+        f"SELECT q.id, q.text, q.claim_id, s.published FROM quotes q"
+        f" JOIN sources s ON s.id = q.source_id WHERE q.source_id IN ({marks}) ORDER BY q.id",
+        source_ids,
+    ).fetchall()
+    key_rows = []
+    for quote_id, text, claim_id, published in quotes:
+        if len(re.findall(r"\w+", text)) < MIN_QUOTE_WORDS:
             continue
-        phrase = " ".join(words[:12]).replace('"', "")
+        key_rows += [(k, quote_id) for k in quote_keys(text)]
+        query = _fts_query(text)
+        if query is None:
+            continue
         try:
             candidates = conn.execute(
-                "SELECT rowid FROM sources_fts WHERE sources_fts MATCH ? LIMIT 50",
-                (f'text:"{phrase}"',),
+                "SELECT rowid FROM sources_fts WHERE sources_fts MATCH ? ORDER BY rank LIMIT ?",
+                (query, MAX_QUOTE_SOURCES * 2),
             ).fetchall()
         except sqlite3.OperationalError:
             continue
-        pattern = _flexible_pattern(words)
-        best = None
-        for (candidate,) in candidates:
-            if candidate in family:
+        best: _Trace | None = None
+        tried = 0
+        for (candidate_id,) in candidates:
+            source = sources.get(candidate_id)
+            if source is None or source.id in family or source.family in family:
                 continue
-            row = conn.execute(
-                "SELECT text, published, parent_id FROM sources WHERE id = ?", (candidate,)
-            ).fetchone()
-            match = pattern.search(row[0])
-            if match is None:
-                continue
-            key = (row[2] is not None, row[1] or "9999", candidate)  # posts, earliest first
-            if best is None or key < best[0]:
-                best = (key, candidate, match)
-        if best is None:
-            continue
-        _, target, match = best
-        original = match.group(0)
-        same = normal_key(original) == normal_key(text)
-        differences = [] if same else [{"quote": text, "original": original}]
-        conn.execute(
-            "UPDATE quotes SET traced_source_id = ?, traced_start = ?, traced_end = ?,"
-            " traced_text = ?, differences = ?, trace_score = ? WHERE id = ?",
-            (
-                target,
-                match.start(),
-                match.end(),
-                original,
-                json.dumps(differences),
-                1.0 if not differences else 0.95,
-                quote_id,
-            ),
-        )
-        traced += 1
+            tried += 1
+            if tried > MAX_QUOTE_SOURCES:
+                break
+            trace = _align_in(text, source, published, conn)
+            if trace and (best is None or trace.rank() < best.rank()):
+                best = trace
+        if best is not None:
+            _store_trace(conn, quote_id, claim_id, best)
+            traced += 1
+    conn.executemany("INSERT OR IGNORE INTO quote_keys (key, quote_id) VALUES (?, ?)", key_rows)
+    traced += _trace_into_new(conn, source_ids, family, sources)
     return traced
 
 
-def link_sources(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, int]:
-    """All linking for the documents of one capture; returns counts by kind of link."""
-    return {
-        "citations_resolved": resolve_citations(conn, source_ids),
-        "claims_linked": link_repeated_claims(conn, source_ids),
-        "quotes_traced": trace_quotes(conn, source_ids),
+def _trace_into_new(conn, source_ids: list[int], family: set[int], sources: _Sources) -> int:
+    """Stored quotations whose original is one of the new sources."""
+    traced = 0
+    for source_id in source_ids:
+        source = sources.get(source_id)
+        if source is None or not source.text:
+            continue
+        keys = list(_text_trigram_keys(source.words))
+        hits: dict[int, int] = defaultdict(int)
+        for chunk in range(0, len(keys), 900):
+            part = keys[chunk : chunk + 900]
+            for (quote_id,) in conn.execute(
+                f"SELECT quote_id FROM quote_keys WHERE key IN ({_marks(part)})", part
+            ):
+                hits[quote_id] += 1
+        ids = list(hits)
+        if not ids:
+            continue
+        rows = conn.execute(
+            f"SELECT q.id, q.text, q.claim_id, q.source_id, s.parent_id, s.published,"
+            f" q.traced_source_id FROM quotes q JOIN sources s ON s.id = q.source_id"
+            f" WHERE q.id IN ({_marks(ids)})",
+            ids,
+        ).fetchall()
+        for quote_id, text, claim_id, quoting, parent, published, current in rows:
+            if quoting in family or (parent or quoting) in family or current == source_id:
+                continue
+            if hits[quote_id] < min(2, len(quote_keys(text))):
+                continue  # one shared trigram of a long quotation is chance
+            trace = _align_in(text, source, published, conn)
+            if trace is None:
+                continue
+            if current is not None:
+                existing = _current_trace(conn, quote_id, sources)
+                if existing is not None and existing.rank() <= trace.rank():
+                    continue
+            _store_trace(conn, quote_id, claim_id, trace)
+            traced += 1
+    return traced
+
+
+def _current_trace(conn, quote_id: int, sources: _Sources) -> _Trace | None:
+    row = conn.execute(
+        "SELECT traced_source_id, traced_start, traced_end, trace_score, differences"
+        " FROM quotes WHERE id = ?",
+        (quote_id,),
+    ).fetchone()
+    source = sources.get(row[0]) if row and row[0] else None
+    if source is None:
+        return None
+    differences = json.loads(row[4] or "[]")
+    found = alignment.Alignment(row[1], row[2], row[3] or 0.0, 0, 0, differences)
+    quoted = conn.execute(
+        "SELECT 1 FROM quotes WHERE source_id = ? AND start <= ? AND end >= ? LIMIT 1",
+        (source.id, row[1] + 1, row[2] - 1),
+    ).fetchone()
+    return _Trace(source, found, bool(quoted))
+
+
+def _store_trace(conn, quote_id: int, claim_id: int | None, trace: _Trace) -> None:
+    found, source = trace.found, trace.source
+    quote_start = conn.execute("SELECT start FROM quotes WHERE id = ?", (quote_id,)).fetchone()[0]
+    conn.execute(
+        "UPDATE quotes SET traced_source_id = ?, traced_start = ?, traced_end = ?,"
+        " traced_text = ?, differences = ?, trace_score = ?, trace_method = ?,"
+        " trace_tool_version = ? WHERE id = ?",
+        (
+            source.id,
+            found.start,
+            found.end,
+            source.text[found.start : found.end],
+            json.dumps(found.differences, ensure_ascii=False),
+            found.score,
+            QUOTE_METHOD,
+            __version__,
+            quote_id,
+        ),
+    )
+    if claim_id is None:
+        return
+    conn.execute(
+        "DELETE FROM claim_links WHERE claim_id = ? AND relation = 'quotes'"
+        " AND json_extract(details, '$.quote_id') = ?",
+        (claim_id, quote_id),
+    )
+    originals = conn.execute(
+        "SELECT id FROM claims WHERE source_id = ? AND start < ? AND end > ? ORDER BY start",
+        (source.id, found.end, found.start),
+    ).fetchall()
+    details = json.dumps(
+        {"quote_id": quote_id, "quote_start": quote_start, "misquote": found.misquoted}
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO claim_links (claim_id, other_claim_id, relation, score, method,"
+        " tool_version, details) VALUES (?, ?, 'quotes', ?, ?, ?, ?)",
+        [(claim_id, o, found.score, QUOTE_METHOD, __version__, details) for (o,) in originals],
+    )
+
+
+# --- asking ------------------------------------------------------------------------------
+
+WHO_RELATIONS = {"same": "exact", "near": "near", "paraphrase": "paraphrase"}
+
+
+def who(conn: sqlite3.Connection, text: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Every stored claim that states ``text``: exact repeats, near-duplicates, paraphrases.
+
+    One dict per claim with ``source_id``, ``title``, ``kind``, ``published``, ``claim_id``,
+    ``text``, ``start``, ``end``, ``relation`` (``exact``, ``near`` or ``paraphrase``) and
+    ``score``, earliest published first (undated sources last), so the first reporter leads.
+    """
+    key = normal_key(text)
+    query = similarity.features(text, key)
+    candidates: dict[int, int] = defaultdict(int)
+    for (cid,) in conn.execute("SELECT id FROM claims WHERE norm_key = ? LIMIT ?", (key, limit)):
+        candidates[cid] += 100
+    [keys] = similarity.band_keys([query.terms])
+    if keys:
+        for (cid,) in conn.execute(
+            f"SELECT claim_id FROM claim_keys WHERE key IN ({_marks(keys)})", keys
+        ):
+            candidates[cid] += 1
+    content = [w for w in dict.fromkeys(query.words) if re.fullmatch(r"[a-z0-9]+", w)]
+    content = [w for w in content if w not in similarity.STOP_WORDS]
+    if len(content) >= 2:
+        # Every word (the text inside a longer claim), then any of them, best ranked first (a
+        # paraphrase shares most words, not all): both answered by the full-text index.
+        for joiner, wanted in ((" AND ", limit), (" OR ", 100)):
+            fts = joiner.join(f'"{w}"' for w in content[:12])
+            try:
+                for (cid,) in conn.execute(
+                    "SELECT rowid FROM claims_fts WHERE claims_fts MATCH ? ORDER BY rank LIMIT ?",
+                    (fts, wanted),
+                ):
+                    candidates[cid] += 1
+            except sqlite3.OperationalError:
+                pass
+    ranked = sorted(candidates, key=lambda c: (-candidates[c], c))[: limit * 2]
+    loaded = _load_candidates(conn, ranked)
+    results = []
+    for cid in ranked:
+        candidate = loaded.get(cid)
+        if candidate is None:
+            continue
+        match = _best_match([query], candidate.features())
+        if match is None or "conflict" in match.details:
+            continue  # "15 officers" does not state "12 officers"
+        results.append((cid, match))
+    if not results:
+        return []
+    ids = [cid for cid, _ in results]
+    rows = {
+        r[0]: r
+        for r in conn.execute(
+            f"SELECT c.id, c.source_id, s.title, s.kind, s.published, c.text, c.start, c.end"
+            f" FROM claims c JOIN sources s ON s.id = c.source_id WHERE c.id IN ({_marks(ids)})",
+            ids,
+        )
     }
+    out = []
+    for cid, match in results:
+        _, source_id, title, kind, published, claim_text, start, end = rows[cid]
+        out.append(
+            {
+                "source_id": source_id,
+                "title": title,
+                "kind": kind,
+                "published": published,
+                "claim_id": cid,
+                "text": claim_text,
+                "start": start,
+                "end": end,
+                "relation": WHO_RELATIONS[match.relation],
+                "score": match.score,
+            }
+        )
+    out.sort(
+        key=lambda r: (r["published"] is None, r["published"] or "", r["source_id"], r["start"])
+    )
+    return out[:limit]
+
+
+def cluster(conn: sqlite3.Connection, claim_id: int) -> list[int]:
+    """The claims in the cluster of ``claim_id`` (itself included), by id."""
+    row = conn.execute(
+        "SELECT cluster_id FROM claim_clusters WHERE claim_id = ?", (claim_id,)
+    ).fetchone()
+    if row is None:
+        return [claim_id]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT claim_id FROM claim_clusters WHERE cluster_id = ? ORDER BY claim_id", (row[0],)
+        )
+    ]
+
+
+MAX_TRACE_DEPTH = 6
+
+
+def trace(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, Any]]:
+    """The chain from a claim to its primary source, one dict per step.
+
+    The first step is the claim itself (relation ``claim``). Each further step is a passage of
+    another source, reached by ``quotes`` (a quotation in the claim traced there, with its
+    ``differences``), ``attributes to`` (the claim's attribution names that document),
+    ``cites`` (the claim mentions that document) or ``repeats`` (the same claim, published
+    earlier, when the claim says nothing of where it comes from). From each passage reached,
+    the chain goes on from the claims found there, breadth first, to at most
+    :data:`MAX_TRACE_DEPTH` steps deep; each source appears once.
+    """
+    row = conn.execute(
+        "SELECT c.id, c.source_id, c.start, c.end, c.text, s.title, s.published"
+        " FROM claims c JOIN sources s ON s.id = c.source_id WHERE c.id = ?",
+        (claim_id,),
+    ).fetchone()
+    if row is None:
+        raise ClaimNotFound(f"no claim with id {claim_id}")
+    steps = [
+        {
+            "depth": 0,
+            "from_claim_id": None,
+            "claim_id": row[0],
+            "source_id": row[1],
+            "title": row[5],
+            "published": row[6],
+            "start": row[2],
+            "end": row[3],
+            "text": row[4],
+            "relation": "claim",
+            "score": None,
+            "differences": None,
+        }
+    ]
+    seen_sources = {row[1]}
+    frontier = [(row[0], row[1], row[2], row[3], 0)]
+    while frontier:
+        claim, source_id, start, end, depth = frontier.pop(0)
+        if depth >= MAX_TRACE_DEPTH:
+            continue
+        for step in _steps_from(conn, claim, source_id, start, end):
+            if step["source_id"] in seen_sources:
+                continue
+            seen_sources.add(step["source_id"])
+            step["depth"] = depth + 1
+            step["from_claim_id"] = claim
+            steps.append(step)
+            for next_claim, a, b in conn.execute(
+                "SELECT id, start, end FROM claims WHERE source_id = ? AND start < ? AND end > ?"
+                " ORDER BY start LIMIT 3",
+                (step["source_id"], step["end"], step["start"]),
+            ).fetchall() or [(None, step["start"], step["end"])]:
+                frontier.append((next_claim, step["source_id"], a, b, depth + 1))
+    return steps
+
+
+def _source_row(conn, source_id: int) -> tuple:
+    return conn.execute(
+        "SELECT title, published, text FROM sources WHERE id = ?", (source_id,)
+    ).fetchone()
+
+
+def _step(conn, source_id, start, end, relation, score, claim_id=None, differences=None):
+    title, published, text = _source_row(conn, source_id)
+    return {
+        "claim_id": claim_id,
+        "source_id": source_id,
+        "title": title,
+        "published": published,
+        "start": start,
+        "end": end,
+        "text": text[start:end] if start is not None else None,
+        "relation": relation,
+        "score": score,
+        "differences": differences,
+    }
+
+
+def _steps_from(conn, claim_id, source_id, start, end) -> list[dict]:
+    steps = []
+    # Quotations inside the passage, traced to their originals.
+    for traced, t_start, t_end, score, differences in conn.execute(
+        "SELECT traced_source_id, traced_start, traced_end, trace_score, differences FROM quotes"
+        " WHERE source_id = ? AND start >= ? AND end <= ? AND traced_source_id IS NOT NULL"
+        " ORDER BY start",
+        (source_id, start, end),
+    ).fetchall():
+        original = _claim_at(conn, traced, t_start, t_end)
+        steps.append(
+            _step(
+                conn,
+                traced,
+                t_start,
+                t_end,
+                "quotes",
+                score,
+                original,
+                json.loads(differences or "[]"),
+            )
+        )
+    # The document the passage attributes its content to.
+    for (cited,) in conn.execute(
+        "SELECT DISTINCT cited_source_id FROM attributions WHERE source_id = ?"
+        " AND cited_source_id IS NOT NULL AND coalesce(mention_start, cue_start) >= ?"
+        " AND coalesce(mention_start, cue_start) < ?",
+        (source_id, start, end),
+    ).fetchall():
+        steps.append(_passage_step(conn, cited, claim_id, "attributes to", 1.0))
+    # Documents the passage mentions.
+    for cited, confidence in conn.execute(
+        "SELECT cited_source_id, max(confidence) FROM citations WHERE citing_source_id = ?"
+        " AND cited_source_id IS NOT NULL AND start >= ? AND start < ? GROUP BY cited_source_id",
+        (source_id, start, end),
+    ).fetchall():
+        steps.append(_passage_step(conn, cited, claim_id, "cites", confidence))
+    if not steps and claim_id is not None:
+        # Nothing said about where it comes from: the earliest other source stating it.
+        published = conn.execute(
+            "SELECT published FROM sources WHERE id = ?", (source_id,)
+        ).fetchone()[0]
+        for other, o_source, o_start, o_end, _relation, score, o_published in conn.execute(
+            "SELECT * FROM (SELECT c.id, c.source_id, c.start, c.end, l.relation, l.score,"
+            " s.published FROM claim_links l JOIN claims c ON c.id = l.other_claim_id"
+            " JOIN sources s ON s.id = c.source_id WHERE l.claim_id = ? AND l.relation != 'quotes'"
+            " UNION SELECT c.id, c.source_id, c.start, c.end, l.relation, l.score, s.published"
+            " FROM claim_links l JOIN claims c ON c.id = l.claim_id"
+            " JOIN sources s ON s.id = c.source_id WHERE l.other_claim_id = ?"
+            " AND l.relation != 'quotes') ORDER BY published IS NULL, published LIMIT 1",
+            (claim_id, claim_id),
+        ).fetchall():
+            if o_published and published and o_published[:10] < published[:10]:
+                steps.append(_step(conn, o_source, o_start, o_end, "repeats", score, other))
+    return steps
+
+
+def _claim_at(conn, source_id: int, start: int, end: int) -> int | None:
+    row = conn.execute(
+        "SELECT id FROM claims WHERE source_id = ? AND start < ? AND end > ? ORDER BY start LIMIT 1",
+        (source_id, end, start),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _passage_step(conn, cited: int, claim_id: int | None, relation: str, score) -> dict:
+    """A step into a cited document: the claim of it closest to the citing claim, if any."""
+    if claim_id is not None:
+        text = conn.execute("SELECT text FROM claims WHERE id = ?", (claim_id,)).fetchone()[0]
+        mine = _features(text)
+        best = None
+        for cid, c_text, c_start, c_end in conn.execute(
+            "SELECT id, text, start, end FROM claims WHERE source_id = ?", (cited,)
+        ):
+            theirs = _features(c_text)
+            shared = len(mine.terms & theirs.terms)
+            if shared >= 2 and (best is None or shared > best[0]):
+                best = (shared, cid, c_start, c_end)
+        if best is not None:
+            return _step(conn, cited, best[2], best[3], relation, score, best[1])
+    return _step(conn, cited, None, None, relation, score)

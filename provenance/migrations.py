@@ -306,6 +306,111 @@ CREATE TRIGGER blobs_are_immutable BEFORE UPDATE ON blobs BEGIN SELECT RAISE(ABO
     )
 
 
+@migration
+def m005_claim_linking_quote_tracing_citation_targets(conn: sqlite3.Connection) -> None:
+    """Indexes and columns for cross-source linking (provenance.linking).
+
+    ``claim_keys`` holds MinHash band keys of each claim's canonical terms, so that a new claim
+    finds its near-duplicates and paraphrases by index lookups, never by comparing all pairs;
+    ``quote_keys`` holds word-trigram keys of each quotation, so that a newly added source finds
+    the stored quotations it is the original of. ``claim_clusters`` gives every linked claim the
+    id of its cluster (the smallest claim id in it). Two views serve the published site:
+    ``claim_reports`` (every other source reporting a claim) and ``quote_origins`` (where each
+    quotation was traced to, with its differences from the original).
+    """
+    _run(
+        conn,
+        """
+CREATE TABLE claim_keys (
+    key INTEGER NOT NULL,
+    claim_id INTEGER NOT NULL REFERENCES claims(id),
+    PRIMARY KEY (key, claim_id)
+) WITHOUT ROWID;
+CREATE TABLE quote_keys (
+    key INTEGER NOT NULL,
+    quote_id INTEGER NOT NULL REFERENCES quotes(id),
+    PRIMARY KEY (key, quote_id)
+) WITHOUT ROWID;
+CREATE TABLE link_indexes (
+    name TEXT PRIMARY KEY,
+    method TEXT NOT NULL,
+    tool_version TEXT NOT NULL
+);
+CREATE TABLE claim_clusters (
+    claim_id INTEGER PRIMARY KEY REFERENCES claims(id),
+    cluster_id INTEGER NOT NULL REFERENCES claims(id),
+    method TEXT NOT NULL,
+    tool_version TEXT NOT NULL
+);
+CREATE INDEX idx_claim_clusters_cluster_id ON claim_clusters (cluster_id);
+ALTER TABLE claim_links ADD COLUMN details TEXT;
+ALTER TABLE quotes ADD COLUMN trace_method TEXT;
+ALTER TABLE quotes ADD COLUMN trace_tool_version TEXT;
+ALTER TABLE citations ADD COLUMN target_kind TEXT;
+ALTER TABLE citations ADD COLUMN target_from TEXT;
+ALTER TABLE citations ADD COLUMN target_to TEXT;
+ALTER TABLE citations ADD COLUMN target_origin TEXT;
+ALTER TABLE citations ADD COLUMN evidence TEXT;
+ALTER TABLE citations ADD COLUMN target_identifier TEXT;
+ALTER TABLE citations ADD COLUMN target_author TEXT;
+CREATE INDEX idx_citations_unresolved_author ON citations (target_author)
+    WHERE cited_source_id IS NULL AND target_author IS NOT NULL;
+CREATE INDEX idx_citations_unresolved_target ON citations (target_kind, target_from)
+    WHERE cited_source_id IS NULL;
+CREATE INDEX idx_citations_target_identifier ON citations (target_identifier)
+    WHERE target_identifier IS NOT NULL;
+CREATE INDEX IF NOT EXISTS idx_citations_claim_id ON citations (claim_id);
+CREATE INDEX idx_sources_url ON sources (url);
+CREATE INDEX idx_sources_canonical_url ON sources (canonical_url);
+CREATE VIEW claim_reports AS
+SELECT mine.claim_id AS claim_id,
+       other.claim_id AS other_claim_id,
+       oc.source_id AS other_source_id,
+       os.title AS other_title,
+       os.kind AS other_kind,
+       os.published AS other_published,
+       oc.start AS other_start,
+       oc.end AS other_end,
+       oc.text AS other_text,
+       coalesce(
+           (SELECT l.relation FROM claim_links l WHERE l.claim_id = mine.claim_id
+              AND l.other_claim_id = other.claim_id AND l.relation != 'quotes'),
+           (SELECT l.relation FROM claim_links l WHERE l.claim_id = other.claim_id
+              AND l.other_claim_id = mine.claim_id AND l.relation != 'quotes'),
+           'cluster') AS relation,
+       coalesce(
+           (SELECT l.score FROM claim_links l WHERE l.claim_id = mine.claim_id
+              AND l.other_claim_id = other.claim_id AND l.relation != 'quotes'),
+           (SELECT l.score FROM claim_links l WHERE l.claim_id = other.claim_id
+              AND l.other_claim_id = mine.claim_id AND l.relation != 'quotes')) AS score,
+       mine.cluster_id AS cluster_id
+FROM claim_clusters mine
+JOIN claim_clusters other ON other.cluster_id = mine.cluster_id AND other.claim_id != mine.claim_id
+JOIN claims mc ON mc.id = mine.claim_id
+JOIN claims oc ON oc.id = other.claim_id
+JOIN sources os ON os.id = oc.source_id
+WHERE oc.source_id != mc.source_id;
+CREATE VIEW quote_origins AS
+SELECT q.id AS quote_id,
+       q.claim_id AS claim_id,
+       q.source_id AS source_id,
+       q.text AS quote,
+       q.speaker AS speaker,
+       q.traced_source_id AS traced_source_id,
+       ts.title AS traced_title,
+       ts.kind AS traced_kind,
+       ts.published AS traced_published,
+       q.traced_start AS traced_start,
+       q.traced_end AS traced_end,
+       q.traced_text AS traced_text,
+       q.trace_score AS trace_score,
+       q.differences AS differences
+FROM quotes q
+JOIN sources ts ON ts.id = q.traced_source_id
+""",
+    )
+
+
 def schema_sql(conn: sqlite3.Connection) -> str:
     """The schema of a database as SQL, in a stable order (what ``schema/schema.sql`` holds)."""
     rows = conn.execute(

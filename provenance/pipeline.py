@@ -22,6 +22,7 @@ import sqlite_utils
 from . import ingest, profile
 from .analysis import MentionRecord, analyse
 from .archive import sha256_hex
+from .citations import claim_of, page_link_mentions
 from .db import Prepared, capture_plan, record_failure, store_prepared
 from .errors import ProvenanceError
 from .ingest.base import Extracted, Hint
@@ -74,6 +75,7 @@ def prepare(
     record = extract_record(fetched.data, hint, limits.max_bytes)
     extracted = time.perf_counter()
     prepared = Prepared(fetched=fetched, raw_sha256=raw_sha256, record=record)
+    links = _links(fetched, prepared.flatten())
     for position, document in enumerate(prepared.flatten()):
         if position == 0 and document.children:
             prepared.analyses.append(None)  # claims are cut from the posts, not the page
@@ -84,6 +86,9 @@ def prepare(
                 analysis.mentions.append(
                     MentionRecord(None, None, ref["mention"], "cable-ref", ref["identifier"])
                 )
+        if links[position]:
+            claim_of(links[position], [(c.start, c.end) for c in analysis.claims])
+            analysis.mentions.extend(links[position])
         prepared.analyses.append(analysis)
     prepared.timings = {
         "extract": extracted - started,
@@ -97,6 +102,14 @@ def _prepare_in_worker(fetched: Fetched, raw_sha256: str, limits: Limits) -> Pre
     prepared = prepare(fetched, raw_sha256, limits)
     prepared.fetched = replace(fetched, data=b"")
     return prepared
+
+
+def _links(fetched: Fetched, documents: list) -> list[list[MentionRecord]]:
+    """Hyperlinks of an HTML page as mentions of the documents they point to."""
+    if documents[0].kind != "html":
+        return [[] for _ in documents]
+    base = documents[0].canonical_url or documents[0].url or fetched.url
+    return page_link_mentions(fetched.data, documents, base)
 
 
 def _failed(

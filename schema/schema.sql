@@ -40,7 +40,7 @@ CREATE TABLE citations (
     confidence REAL,
     method TEXT NOT NULL,
     tool_version TEXT NOT NULL
-);
+, target_kind TEXT, target_from TEXT, target_to TEXT, target_origin TEXT, evidence TEXT, target_identifier TEXT, target_author TEXT);
 CREATE TABLE claim_anchors (
     id INTEGER PRIMARY KEY,
     claim_id INTEGER NOT NULL REFERENCES claims(id),
@@ -57,6 +57,17 @@ CREATE TABLE claim_anchors (
     tool_version TEXT NOT NULL,
     UNIQUE (claim_id, to_source_id)
 );
+CREATE TABLE claim_clusters (
+    claim_id INTEGER PRIMARY KEY REFERENCES claims(id),
+    cluster_id INTEGER NOT NULL REFERENCES claims(id),
+    method TEXT NOT NULL,
+    tool_version TEXT NOT NULL
+);
+CREATE TABLE claim_keys (
+    key INTEGER NOT NULL,
+    claim_id INTEGER NOT NULL REFERENCES claims(id),
+    PRIMARY KEY (key, claim_id)
+) WITHOUT ROWID;
 CREATE TABLE claim_links (
     id INTEGER PRIMARY KEY,
     claim_id INTEGER NOT NULL REFERENCES claims(id),
@@ -64,7 +75,7 @@ CREATE TABLE claim_links (
     relation TEXT NOT NULL,
     score REAL,
     method TEXT NOT NULL,
-    tool_version TEXT NOT NULL,
+    tool_version TEXT NOT NULL, details TEXT,
     UNIQUE (claim_id, other_claim_id, relation)
 );
 CREATE TABLE claims (
@@ -103,6 +114,16 @@ CREATE TABLE failures (
     attempted TEXT NOT NULL,
     tool_version TEXT NOT NULL
 );
+CREATE TABLE link_indexes (
+    name TEXT PRIMARY KEY,
+    method TEXT NOT NULL,
+    tool_version TEXT NOT NULL
+);
+CREATE TABLE quote_keys (
+    key INTEGER NOT NULL,
+    quote_id INTEGER NOT NULL REFERENCES quotes(id),
+    PRIMARY KEY (key, quote_id)
+) WITHOUT ROWID;
 CREATE TABLE quotes (
     id INTEGER PRIMARY KEY,
     source_id INTEGER NOT NULL REFERENCES sources(id),
@@ -120,7 +141,7 @@ CREATE TABLE quotes (
     trace_score REAL,
     method TEXT NOT NULL,
     tool_version TEXT NOT NULL
-);
+, trace_method TEXT, trace_tool_version TEXT);
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -169,6 +190,34 @@ CREATE TABLE structure (
     end INTEGER NOT NULL
 );
 CREATE TRIGGER blobs_are_immutable BEFORE UPDATE ON blobs BEGIN SELECT RAISE(ABORT, 'archived bytes are immutable'); END;
+CREATE VIEW claim_reports AS
+SELECT mine.claim_id AS claim_id,
+       other.claim_id AS other_claim_id,
+       oc.source_id AS other_source_id,
+       os.title AS other_title,
+       os.kind AS other_kind,
+       os.published AS other_published,
+       oc.start AS other_start,
+       oc.end AS other_end,
+       oc.text AS other_text,
+       coalesce(
+           (SELECT l.relation FROM claim_links l WHERE l.claim_id = mine.claim_id
+              AND l.other_claim_id = other.claim_id AND l.relation != 'quotes'),
+           (SELECT l.relation FROM claim_links l WHERE l.claim_id = other.claim_id
+              AND l.other_claim_id = mine.claim_id AND l.relation != 'quotes'),
+           'cluster') AS relation,
+       coalesce(
+           (SELECT l.score FROM claim_links l WHERE l.claim_id = mine.claim_id
+              AND l.other_claim_id = other.claim_id AND l.relation != 'quotes'),
+           (SELECT l.score FROM claim_links l WHERE l.claim_id = other.claim_id
+              AND l.other_claim_id = mine.claim_id AND l.relation != 'quotes')) AS score,
+       mine.cluster_id AS cluster_id
+FROM claim_clusters mine
+JOIN claim_clusters other ON other.cluster_id = mine.cluster_id AND other.claim_id != mine.claim_id
+JOIN claims mc ON mc.id = mine.claim_id
+JOIN claims oc ON oc.id = other.claim_id
+JOIN sources os ON os.id = oc.source_id
+WHERE oc.source_id != mc.source_id;
 CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE INDEX idx_attributions_agent_id ON attributions (agent_id);
@@ -180,9 +229,16 @@ CREATE INDEX idx_citations_citing_source_id ON citations (citing_source_id);
 CREATE INDEX idx_citations_claim_id ON citations (claim_id)
 ;
 CREATE INDEX idx_citations_identifier ON citations (identifier);
+CREATE INDEX idx_citations_target_identifier ON citations (target_identifier)
+    WHERE target_identifier IS NOT NULL;
+CREATE INDEX idx_citations_unresolved_author ON citations (target_author)
+    WHERE cited_source_id IS NULL AND target_author IS NOT NULL;
+CREATE INDEX idx_citations_unresolved_target ON citations (target_kind, target_from)
+    WHERE cited_source_id IS NULL;
 CREATE INDEX idx_claim_anchors_from_source_id ON claim_anchors (from_source_id);
 CREATE INDEX idx_claim_anchors_new_claim_id ON claim_anchors (new_claim_id);
 CREATE INDEX idx_claim_anchors_to_source_id ON claim_anchors (to_source_id);
+CREATE INDEX idx_claim_clusters_cluster_id ON claim_clusters (cluster_id);
 CREATE INDEX idx_claim_links_other_claim_id ON claim_links (other_claim_id);
 CREATE INDEX idx_claims_norm_key ON claims (norm_key);
 CREATE INDEX idx_claims_score ON claims (score);
@@ -192,6 +248,7 @@ CREATE INDEX idx_quotes_claim_id ON quotes (claim_id);
 CREATE INDEX idx_quotes_source_id ON quotes (source_id);
 CREATE INDEX idx_quotes_speaker_agent_id ON quotes (speaker_agent_id);
 CREATE INDEX idx_quotes_traced_source_id ON quotes (traced_source_id);
+CREATE INDEX idx_sources_canonical_url ON sources (canonical_url);
 CREATE INDEX idx_sources_classification ON sources (classification);
 CREATE INDEX idx_sources_kind ON sources (kind);
 CREATE INDEX idx_sources_locator ON sources (locator);
@@ -203,4 +260,22 @@ CREATE INDEX idx_sources_published ON sources (published);
 CREATE INDEX idx_sources_publisher ON sources (publisher);
 CREATE INDEX idx_sources_raw_sha256 ON sources (raw_sha256);
 CREATE INDEX idx_sources_reference_id ON sources (reference_id);
+CREATE INDEX idx_sources_url ON sources (url);
 CREATE INDEX idx_structure_source_id ON structure (source_id);
+CREATE VIEW quote_origins AS
+SELECT q.id AS quote_id,
+       q.claim_id AS claim_id,
+       q.source_id AS source_id,
+       q.text AS quote,
+       q.speaker AS speaker,
+       q.traced_source_id AS traced_source_id,
+       ts.title AS traced_title,
+       ts.kind AS traced_kind,
+       ts.published AS traced_published,
+       q.traced_start AS traced_start,
+       q.traced_end AS traced_end,
+       q.traced_text AS traced_text,
+       q.trace_score AS trace_score,
+       q.differences AS differences
+FROM quotes q
+JOIN sources ts ON ts.id = q.traced_source_id;

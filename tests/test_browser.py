@@ -288,10 +288,22 @@ def test_nothing_a_source_carries_runs_in_the_published_site(page, hostile_site)
     reflected = "<script>window.__pwned='param'</script>\"><img src=x onerror=window.__pwned=1>"
     from urllib.parse import quote
 
+    conn = sqlite3.connect(hostile_site.db)
+    claims = [cid for (cid,) in conn.execute("SELECT id FROM claims")]
+    tables = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+            " AND name NOT LIKE '%fts%' AND name NOT LIKE 'sqlite_%'"
+            " AND name NOT LIKE '\\_%' ESCAPE '\\'"
+        )
+    ]
+    conn.close()
     visited = crawl(
         page,
         hostile_site,
         [
+            *(f"/hostile/{table}" for table in tables),  # hidden tables and views too
             "/",
             "/hostile/sources",
             "/hostile/claims",
@@ -310,16 +322,6 @@ def test_nothing_a_source_carries_runs_in_the_published_site(page, hostile_site)
             "/hostile/citations",
         ],
     )
-    conn = sqlite3.connect(hostile_site.db)
-    claims = [cid for (cid,) in conn.execute("SELECT id FROM claims")]
-    tables = [
-        name
-        for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'"
-            " AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_%' ESCAPE '\\'"
-        )
-    ]
-    conn.close()
     assert {f"/hostile/-/claim/{cid}" for cid in claims} <= set(visited)
     assert {f"/hostile/{table}" for table in tables} <= set(visited)
     assert {"/hostile/sources/1", "/hostile/claims/1"} <= set(visited)

@@ -183,14 +183,16 @@ async def test_claim_page_lists_every_source_reporting_it_earliest_first(ds, dem
         demo,
         "SELECT l.other_claim_id, l.claim_id FROM claim_links l"
         " JOIN claims c ON c.id = l.claim_id JOIN sources s ON s.id = c.source_id"
-        " WHERE s.kind = 'post'",
+        " WHERE s.kind = 'post' AND l.relation = 'same'",
     )
     for cid in (article_claim, post_claim):  # claim_links are read in both directions
         data = (await get(ds, f"/demo/-/claim/{cid}.json")).json()
         reports = [(r["claim_id"], r["published"]) for r in data["reports"]]
-        assert [c for c, _ in reports] == [article_claim, post_claim]
-        assert reports[0][1] < reports[1][1]
-        assert [r["this"] for r in data["reports"]] == [cid == article_claim, cid == post_claim]
+        ids = [c for c, _ in reports]
+        assert ids.index(article_claim) < ids.index(post_claim)  # the article came first
+        dates = [p for _, p in reports if p]
+        assert dates == sorted(dates)
+        assert [r["claim_id"] for r in data["reports"] if r["this"]] == [cid]
     html = (await get(ds, f"/demo/-/claim/{post_claim}")).text
     assert f'href="/demo/-/claim/{article_claim}"' in html
 
@@ -199,10 +201,11 @@ async def test_claim_page_follows_the_citation_chain(ds, demo):
     cid = one(demo, "SELECT claim_id FROM citations WHERE identifier = '08VELMORA112'")
     cable = source_id(demo, reference_id="08VELMORA112")
     chain = (await get(ds, f"/demo/-/claim/{cid}.json")).json()["citations"]
-    assert [(c["depth"], c["identifier"], c["cited_source_id"]) for c in chain] == [
-        (1, "08VELMORA112", cable),
-        (2, "08VELMORA87", None),  # the cable's REF line: a document not in the archive
-    ]
+    steps = [(c["depth"], c["identifier"], c["cited_source_id"]) for c in chain]
+    assert (1, "08VELMORA112", cable) in steps
+    # the cable's REF line: a document not in the archive, one step further
+    assert (2, "08VELMORA87", None) in steps
+    assert [d for d, _, _ in steps] == sorted(d for d, _, _ in steps)
     html = (await get(ds, f"/demo/-/claim/{cid}")).text
     assert "not resolved to a stored source" in html
 
@@ -317,7 +320,8 @@ async def test_claims_that_cite_a_source_by_id_or_reference(ds, demo):
     ).json()
     by_id = (await get(ds, f"/demo/claims_citing_source.json?source={cable}&_shape=array")).json()
     assert by_ref == by_id
-    assert {r["how"] for r in by_ref} == {"citation", "quotation"}
+    # cited by its reference id, quoted, and named by "according to the cable"
+    assert {r["how"] for r in by_ref} == {"citation", "quotation", "attribution"}
     article = source_id(demo, publisher="The Harbour Ledger")
     assert article in {r["source_id"] for r in by_ref}
 

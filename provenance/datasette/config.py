@@ -248,6 +248,25 @@ def tables() -> dict[str, dict[str, Any]]:
             "facets": ["relation", "method"],
         },
         "structure": {"title": "Structure", "description": "Pages, paragraphs, headings, posts."},
+        "claim_clusters": {
+            "title": "Claim clusters",
+            "description": "Every linked claim with the id of its cluster (the smallest claim id "
+            "of the group): one claim, as reported by several sources.",
+        },
+        "claim_reports": {
+            "title": "Who reported a claim",
+            "description": "For a claim, every other claim of its cluster with its source, date, "
+            "relation and score. Sort by other_published for the first reporter.",
+        },
+        "quote_origins": {
+            "title": "Where quotations come from",
+            "description": "Each traced quotation with the passage it quotes and its differences "
+            "from the original (bracket, ellipsis and spelling are editorial; changed, added and "
+            "omitted make a misquote).",
+        },
+        "claim_keys": {"hidden": True},
+        "quote_keys": {"hidden": True},
+        "link_indexes": {"hidden": True},
         "claim_anchors": {
             "title": "Claims across captures",
             "description": "When a source is captured again, where each claim of the earlier "

@@ -147,14 +147,15 @@ def _edge_key(line: str) -> str:
 def _running_lines(pages: list[list[str]]) -> set[str]:
     """Keys of lines that head or foot most pages (running headers and footers)."""
     with_text = [p for p in pages if any(ln.strip() for ln in p)]
-    if len(with_text) < 3:
+    if len(with_text) < 2:
         return set()
     counts: Counter[str] = Counter()
     for lines in with_text:
         body = [ln for ln in lines if ln.strip()]
         edges = {_edge_key(ln) for ln in body[:EDGE_LINES] + body[-EDGE_LINES:]}
         counts.update(k for k in edges if k)
-    threshold = max(3, len(with_text) // 2)
+    # On a short document a running head must edge every page; on a long one, most of them.
+    threshold = len(with_text) if len(with_text) < 4 else max(3, len(with_text) // 2)
     return {key for key, n in counts.items() if n >= threshold}
 
 
@@ -185,6 +186,19 @@ def _dehyphenate(left: str, right: str, vocabulary: set[str]) -> str | None:
     return left[:-1] + right
 
 
+def _is_heading(previous: str, line: str, width: int) -> bool:
+    """A short capitalised line without closing punctuation, before a capitalised line: a
+    heading such as "Findings", which must not run into the paragraph after it."""
+    return (
+        len(previous) < 0.6 * width
+        and len(previous.split()) <= 8
+        and previous[:1].isupper()
+        and line[:1].isupper()
+        and not previous.endswith(("-", ",", ";", ":", "and", "or", "the", "of"))
+        and not _SENTENCE_END.search(previous)
+    )
+
+
 def _paragraphs(lines: list[str], vocabulary: set[str]) -> list[str]:
     """Wrapped lines joined into paragraphs."""
     if not lines:
@@ -198,8 +212,10 @@ def _paragraphs(lines: list[str], vocabulary: set[str]) -> list[str]:
             continue
         if current:
             # A short line ending a sentence ends its paragraph; so does a bullet after it.
-            ends = bool(_SENTENCE_END.search(previous)) and len(previous) < 0.8 * width
-            if ends or _BULLET.match(line):
+            ends = bool(_SENTENCE_END.search(previous)) and (
+                len(previous) < 0.8 * width or _is_heading(line, "A", width)
+            )
+            if ends or _BULLET.match(line) or _is_heading(previous, line, width):
                 paragraphs.append(current)
                 current = ""
         if not current:

@@ -1,0 +1,1041 @@
+"""Mentions of other documents, and their resolution to the stored sources they name.
+
+A **mention** is found in a text layer (:func:`find_mentions`) or in a page's hyperlinks
+(:func:`link_mentions`) and stored as a ``citations`` row. Kinds:
+
+- ``cable``: a cable reference id ("08TRIPOLI120"); ``cable-ref``: a REF line of a cable;
+- ``url``: a URL written in the text; ``link``: a hyperlink of an HTML page, its anchor text
+  ("click here", "An October 2005 cable") being the mention;
+- ``doi``: a DOI;
+- ``description``: a document described in words: "a leaked 2008 State Department cable",
+  "an embassy cable sent that spring", "a report by West Point's Combating Terrorism Center
+  released later that year".
+
+:func:`resolve_citations` resolves them, in both directions (the new sources' mentions of
+stored documents, and stored mentions of the new documents):
+
+- identifiers by index lookups (reference id, URL, canonical URL; a cable id or DOI inside a
+  URL), confidence 1.0 for an exact identifier, 0.9 for an id read from a URL;
+- descriptions by what they say: the kind of document, its date ("2008", "January 2008",
+  "30 July 2009", "that spring" read against the last year named before it), its origin
+  ("from the US embassy in Bogota") and author ("by Ambassador Clifford Sobel"), its title,
+  and content: quotations in the same passage traced to a source, claims of the passage
+  linked to claims of a source, and full-text similarity among the few sources the
+  constraints leave. A description is resolved only when one candidate is clearly best; the
+  ``evidence`` column says what decided it, and ``confidence`` how clearly. Otherwise it stays
+  unresolved: a wrong source is worse than none.
+
+Attributions to a document ("according to the cable") point at the document the source
+last cited of that kind (``attributions.cited_source_id``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urljoin, urlsplit
+
+from . import __version__
+from .similarity import STOP_WORDS, fold
+
+IDENTIFIER_METHOD = "identifier-0.2"
+LINK_METHOD = "link-0.1"
+DESCRIPTION_METHOD = "description-0.1"
+
+
+@dataclass
+class MentionRecord:
+    """A mention of another document: a citation waiting to be resolved."""
+
+    start: int | None
+    end: int | None
+    mention: str
+    kind: str
+    identifier: str | None
+    claim: int | None = None
+
+
+# --- finding mentions --------------------------------------------------------------------
+
+_CABLE_ID = re.compile(r"\b(?:[0-9]{2})(?:[A-Z]{3,}[A-Z]*)\d{1,6}\b")
+_URL = re.compile(r"\bhttps?://[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?…]")
+_DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+[^\s\"<>.,;:]")
+
+_CABLE_NOUNS = {"cable", "telegram", "memo", "memorandum", "dispatch", "telex"}
+_REPORT_NOUNS = {"report", "study", "paper", "assessment", "briefing", "survey", "review"}
+_DOC_NOUN = re.compile(
+    r"\b(?P<noun>cable|telegram|memo|memorandum|dispatch|telex|report|study|paper|assessment|"
+    r"briefing|survey|review|document|white paper)\b(?!-)",
+    re.I,
+)
+_DETERMINERS = {"a", "an", "one", "another", "the", "this", "that", "its", "their", "his", "her"}
+_MODIFIERS = set(
+    """
+    leaked secret confidential classified unclassified sensitive diplomatic internal new recent
+    previous earlier later subsequent separate second third first further detailed lengthy
+    brief short long annual official government embassy consulate mission state department
+    follow-up follow up final draft private public joint special key same other
+    """.split()
+)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        1,
+    )
+    for name in names
+}
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+_YEAR = r"(?:19[4-9]\d|20[0-4]\d)"
+_SEASONS = {
+    "spring": (3, 5),
+    "summer": (6, 8),
+    "autumn": (9, 11),
+    "fall": (9, 11),
+    "winter": (12, 2),
+}
+# What may follow the noun: participial and prepositional phrases that describe the document.
+_POST = re.compile(
+    r"(?:\s*,?\s*(?:(?:sent|dated|written|dispatched|released|published|issued|signed|drafted|"
+    r"transmitted|obtained|leaked|authored|prepared|from|by|of|on|in|titled|entitled|called|"
+    r"headlined|numbered|marked)\b"
+    r"(?:[^,.;:!?()\[\]“”\"]|\.(?=\w)|(?<=\b[A-Z])\.|,(?=\s*(?:1[89]|20)\d\d\b))*?"
+    r"(?=,(?!\s*(?:1[89]|20)\d\d\b)|[;:!?()\[\]“”\"]|\.(?!\w)(?<!\b[A-Z]\.)|$|\s(?:shows?|says?|said|reveals?|revealed|notes?|noted|describes?|"
+    r"details?|suggests?|warns?|claims?|reported|quotes?|quoted|states?|stated|adds?|explains?|"
+    r"indicates?|contains?|found|finds|concluded|concludes|estimated|estimates|argued|argues|"
+    r"recommended|recommends|documented|documents|listed|lists|urged|urges|warned|identified|"
+    r"showed|called|calls|put|puts|gave|gives|cited|cites|described|"
+    r"was|is|were|are|has|had|have|which|who|and|but|"
+    r"that(?!\s+(?:year|spring|summer|autumn|fall|winter|month|week|day)\b))\b)))+",
+)
+_TITLE = re.compile(
+    r"\s*[:,]?\s*(?:titled|entitled|called|headlined)?\s*[:,]?\s*[“\"‘']([^”\"’]{4,160})[”\"’]"
+)
+
+
+def find_mentions(text: str) -> list[MentionRecord]:
+    """Mentions of other documents in a text: identifiers and descriptions."""
+    found: list[MentionRecord] = []
+    for kind, pattern in (("cable", _CABLE_ID), ("url", _URL), ("doi", _DOI)):
+        for match in pattern.finditer(text):
+            value, end = match.group(0), match.end()
+            while value[-1] in ")]" and value.count(value[-1]) > value.count(
+                "(["[")]".index(value[-1])]
+            ):
+                value, end = value[:-1], end - 1  # "(doi:10.1/x)": the bracket is the sentence's
+            found.append(MentionRecord(match.start(), end, value, kind, value))
+    taken = [(m.start or 0, m.end or 0) for m in found]
+    for start, end in description_spans(text):
+        if not any(a < end and start < b for a, b in taken):
+            found.append(MentionRecord(start, end, text[start:end], "description", None))
+    return found
+
+
+_TOKEN_BACK = re.compile(r"([\w'’.-]+)\s*$")
+
+
+def description_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of noun phrases that describe one document with at least one qualifier:
+    "a leaked 2008 State Department cable", "the January 2008 cable", "an embassy cable sent
+    that spring", "a report by the Combating Terrorism Center". Bare "the cable" (an anaphor)
+    and plurals are left out."""
+    spans = []
+    for match in _DOC_NOUN.finditer(text):
+        noun = match.group("noun").lower()
+        pos = match.start()
+        modifiers: list[str] = []
+        determiner = None
+        while len(modifiers) <= 7:
+            back = _TOKEN_BACK.search(text, max(0, pos - 40), pos)
+            if not back:
+                break
+            word = back.group(1)
+            if text[back.end() : pos].count("\n"):
+                break
+            lowered = word.lower().rstrip(".")
+            if lowered in _DETERMINERS:
+                determiner = (back.start(1), lowered)
+                break
+            if not _is_modifier(word):
+                break
+            modifiers.insert(0, word)
+            pos = back.start(1)
+        if determiner is None:
+            continue
+        start = determiner[0]
+        end = match.end()
+        post = _POST.match(text, end)
+        if post:
+            end = post.end()
+        title = _TITLE.match(text, end)
+        if title and (noun in _REPORT_NOUNS or noun in _CABLE_NOUNS or noun == "document"):
+            if text[end : title.start(1)].strip(" :,“\"‘'") in (
+                "",
+                "titled",
+                "entitled",
+                "called",
+                "headlined",
+            ):
+                end = title.end()
+        phrase = text[start:end]
+        qualified = (
+            bool(re.search(_YEAR, phrase))
+            or bool(re.search(rf"\b{_MONTH}", phrase))
+            or any(w.lower() in _MODIFIERS - {"same", "other"} for w in modifiers)
+            or any(w[:1].isupper() for w in modifiers)
+            or end > match.end()
+        )
+        if determiner[1] in ("the", "this", "that", "its", "their", "his", "her"):
+            # a definite description needs a date, a title or an origin to say which one
+            qualified = bool(
+                re.search(_YEAR, phrase)
+                or re.search(rf"\b{_MONTH}", phrase)
+                or title
+                or re.search(
+                    r"\b(?:from|by|sent|dated|titled|entitled)\b", phrase[match.end() - start :]
+                )
+            )
+        if qualified:
+            spans.append((start, end))
+    return spans
+
+
+def _is_modifier(word: str) -> bool:
+    lowered = word.lower().rstrip(".")
+    if lowered in _MODIFIERS or re.fullmatch(_YEAR, word) or lowered in _MONTHS:
+        return True
+    if re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", lowered):
+        return True
+    if word[:1].isupper() and lowered not in STOP_WORDS:
+        return True  # "State Department", "Embassy", "U.S.", "West Point's"
+    return bool(re.fullmatch(r"[a-z]+-[a-z]+", lowered))  # "follow-up", "year-end"
+
+
+# --- hyperlinks of HTML pages -------------------------------------------------------------
+
+_SKIP_ANCESTORS = {"nav", "footer", "header", "aside", "form", "script", "style"}
+_BOILERPLATE = re.compile(
+    r"\b(?:nav|navigation|menu|breadcrumb|footer|header|sidebar|share|social|comment|related|"
+    r"pagination|pager|subscribe|newsletter|cookie)\b",
+    re.I,
+)
+
+
+def link_mentions(markup: bytes, text: str, base_url: str | None) -> list[MentionRecord]:
+    """Hyperlinks of an HTML page whose anchor text is in the text layer: each one a mention
+    (``kind='link'``) of the document its URL names, spanning the anchor text."""
+    import lxml.etree
+    import lxml.html
+
+    from .ingest.decode import declared_charset, decode
+
+    try:
+        decoded, _ = decode(markup, declared_charset(markup))
+        decoded = re.sub(r"^\s*<\?xml[^>]*\?>", "", decoded)
+        tree = lxml.html.document_fromstring(decoded)
+    except (lxml.etree.LxmlError, ValueError):
+        return []
+    found: list[MentionRecord] = []
+    cursor = 0
+    for anchor in tree.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        if any(
+            a.tag in _SKIP_ANCESTORS
+            or _BOILERPLATE.search(f"{a.get('class', '')} {a.get('id', '')}")
+            for a in (anchor, *anchor.iterancestors())
+            if isinstance(a.tag, str)
+        ):
+            continue
+        url = urljoin(base_url, href) if base_url else href
+        if urlsplit(url).scheme not in ("http", "https") and not _id_in_url(url):
+            continue  # a relative link of a page without an address, naming no document
+        words = re.findall(r"\w+(?:['’]\w+)*|[^\w\s]", anchor.text_content() or "")
+        if not words:
+            continue
+        pattern = re.compile(r"\s*".join(re.escape(w) for w in words))
+        match = pattern.search(text, cursor)
+        if match is None:
+            continue
+        cursor = match.end()
+        found.append(MentionRecord(match.start(), match.end(), match.group(0), "link", url))
+    return found
+
+
+def page_link_mentions(
+    markup: bytes, documents: list, base_url: str | None
+) -> list[list[MentionRecord]]:
+    """Link mentions of an HTML capture, one list per document (the page, then its posts),
+    with offsets into each document's own text layer."""
+    page = documents[0]
+    found = link_mentions(markup, page.text, base_url)
+    per_document: list[list[MentionRecord]] = [[] for _ in documents]
+    children = documents[1:]
+    for mention in found:
+        if not children:
+            per_document[0].append(mention)
+            continue
+        for index, child in enumerate(children, 1):
+            a, b = child.parent_start, child.parent_end
+            if a is not None and b is not None and a <= mention.start and mention.end <= b:
+                mention.start -= a
+                mention.end -= a
+                per_document[index].append(mention)
+                break
+    return per_document
+
+
+def claim_of(mentions: list[MentionRecord], claim_spans: list[tuple[int, int]]) -> None:
+    """Set each mention's claim to the index of the claim span holding it."""
+    for mention in mentions:
+        if mention.start is None:
+            continue
+        for index, (start, end) in enumerate(claim_spans):
+            if start <= mention.start < end:
+                mention.claim = index
+                break
+
+
+# --- constraints of a description ----------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """What a description says about the document it names."""
+
+    kinds: tuple[str, ...] | None = None  # source kinds it may be
+    date_from: str | None = None
+    date_to: str | None = None
+    precision: str | None = None  # day | month | season | year
+    origin: str | None = None  # place or post named: "bogota", "cairo"
+    author: str | None = None  # person or organisation named after "by"
+    title: str | None = None
+
+    @property
+    def kind_label(self) -> str | None:
+        if self.kinds == ("cable",):
+            return "cable"
+        return "document" if self.kinds is None else "report"
+
+
+_DAY_DATE = re.compile(
+    rf"\b(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?\s*(?:of\s+)?(?P<m1>{_MONTH}),?\s+(?P<y1>{_YEAR})\b"
+    rf"|\b(?P<m2>{_MONTH})\s+(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y2>{_YEAR})\b",
+    re.I,
+)
+_MONTH_YEAR = re.compile(rf"\b(?P<m>{_MONTH})\s*(?:of\s+)?(?P<y>{_YEAR})\b", re.I)
+_YEAR_RE = re.compile(rf"\b{_YEAR}\b")
+_CONTEXT_YEAR = re.compile(
+    r"\b(?:that|the same|the following|the previous)\s+(?P<unit>year|spring|summer|autumn|fall|winter|month)\b",
+    re.I,
+)
+_SEASON_YEAR = re.compile(
+    rf"\b(?P<s>spring|summer|autumn|fall|winter)\s+(?:of\s+)?(?P<y>{_YEAR})\b", re.I
+)
+_RELEASE_VERBS = re.compile(r"\b(?:released|published|leaked|obtained|made public|posted)\b", re.I)
+
+
+def _month_number(name: str) -> int:
+    return _MONTHS[name.lower().rstrip(".")]
+
+
+def _month_range(year: int, first: int, last: int) -> tuple[str, str]:
+    if last < first:  # winter: December to February of the next year
+        return f"{year}-{first:02d}-01", _month_end(year + 1, last)
+    return f"{year}-{first:02d}-01", _month_end(year, last)
+
+
+def _month_end(year: int, month: int) -> str:
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return (nxt - timedelta(days=1)).isoformat()
+
+
+def parse_target(text: str, start: int, end: int) -> Target:
+    """The constraints a description at ``text[start:end]`` puts on the document it names."""
+    phrase = text[start:end]
+    noun = _DOC_NOUN.search(phrase)
+    noun_word = noun.group("noun").lower() if noun else "document"
+    target = Target()
+    if noun_word in _CABLE_NOUNS:
+        target.kinds = ("cable",)
+    elif re.search(r"\b(?:newspaper|magazine|website|blog|news)\b", phrase, re.I):
+        target.kinds = ("html", "post", "text", "pdf")
+    # A date after "released/published by WikiLeaks" dates the leak, not a cable.
+    dating = phrase
+    if target.kinds == ("cable",) and noun:
+        release = _RELEASE_VERBS.search(phrase, noun.end())
+        if release:
+            dating = phrase[: release.start()]
+    if m := _DAY_DATE.search(dating):
+        day = int(m["d1"] or m["d2"])
+        month = _month_number(m["m1"] or m["m2"])
+        year = int(m["y1"] or m["y2"])
+        try:
+            value = date(year, month, day)
+        except ValueError:
+            value = None
+        if value:
+            target.date_from = (value - timedelta(days=1)).isoformat()
+            target.date_to = (value + timedelta(days=1)).isoformat()
+            target.precision = "day"
+    if target.precision is None and (m := _MONTH_YEAR.search(dating)):
+        year, month = int(m["y"]), _month_number(m["m"])
+        target.date_from, target.date_to = _month_range(year, month, month)
+        target.precision = "month"
+    if target.precision is None and (m := _SEASON_YEAR.search(dating)):
+        first, last = _SEASONS[m["s"].lower()]
+        target.date_from, target.date_to = _month_range(int(m["y"]), first, last)
+        target.precision = "season"
+    if target.precision is None and (m := _CONTEXT_YEAR.search(dating)):
+        year = _last_year_before(text, start)
+        if year:
+            unit = m["unit"].lower()
+            if unit in _SEASONS:
+                first, last = _SEASONS[unit]
+                target.date_from, target.date_to = _month_range(year, first, last)
+                target.precision = "season"
+            else:
+                target.date_from, target.date_to = f"{year}-01-01", f"{year}-12-31"
+                target.precision = "year"
+    if target.precision is None and (m := _YEAR_RE.search(dating)):
+        year = int(m.group(0))
+        target.date_from, target.date_to = f"{year}-01-01", f"{year}-12-31"
+        target.precision = "year"
+    origin = re.search(
+        r"\b(?i:embassy|consulate|mission|post)\s+(?:in|at|of|to)\s+"
+        r"(?P<a>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)"
+        r"|\b(?P<b>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)\s+(?i:embassy|consulate)\b"
+        r"|\bfrom\s+(?:the\s+)?(?P<c>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)",
+        phrase,
+    )
+    if origin:
+        place = origin["a"] or origin["b"] or origin["c"]
+        words = [w for w in re.findall(r"[\w’'.-]+", place) if w[:1].isupper()]
+        place_key = fold(" ".join(words)).strip(" .")
+        if place_key and not _NOT_PLACES.intersection(place_key.replace(".", "").split()):
+            target.origin = place_key
+    author = re.search(
+        r"\bby\s+(?:the\s+)?(?P<by>[A-Z][\w’'.-]*"
+        r"(?:\s+(?:(?:of|for|and|on|the|de|du|la|al)\s+)*[A-Z][\w’'.-]*){0,8})",
+        phrase,
+    )
+    if author and not re.match(r"(?:Wiki[Ll]eaks|WikiLeaks)\b", author["by"]):
+        target.author = author["by"].strip()
+    if title := _TITLE.search(phrase, noun.end() if noun else 0):
+        target.title = title.group(1).strip()
+    return target
+
+
+# Words before "embassy" or after "from" that do not name a post.
+_NOT_PLACES = {"us", "u", "s", "american", "the", "a", "an", "state", "washington", "department",
+               "one", "another", "its", "their", "new", "leaked", "secret", "wikileaks"}  # fmt: skip
+
+
+def _last_year_before(text: str, position: int) -> int | None:
+    years = _YEAR_RE.findall(text, max(0, position - 3000), position)
+    return int(years[-1]) if years else None
+
+
+# --- resolution ---------------------------------------------------------------------------
+
+
+def resolve_citations(conn: sqlite3.Connection, source_ids: list[int]) -> int:
+    """Resolve identifiers and descriptions of and to these sources; return how many resolved."""
+    resolved = _resolve_identifiers(conn, source_ids)
+    resolved += _resolve_descriptions(conn, source_ids)
+    _resolve_attributions(conn, source_ids)
+    return resolved
+
+
+def _marks(values: Iterable) -> str:
+    return ",".join("?" for _ in values)
+
+
+_URL_CABLE = re.compile(r"(?<![A-Za-z0-9])(\d{2}[A-Z]{3,}\d{1,6})(?:\.html?)?(?:[?#]|$)")
+_URL_DOI = re.compile(r"\b(10\.\d{4,9}/\S+)$")
+
+
+def _lookup(
+    conn: sqlite3.Connection, kind: str, identifier: str, citing: int
+) -> tuple[int, float] | None:
+    """The source an identifier names, and how sure that is."""
+    if kind in ("cable", "cable-ref"):
+        row = conn.execute(
+            "SELECT id FROM sources WHERE reference_id = ? AND id != ? ORDER BY id LIMIT 1",
+            (identifier, citing),
+        ).fetchone()
+        return (row[0], 1.0) if row else None
+    if kind in ("url", "link", "doi"):
+        candidates = [identifier]
+        if kind == "doi":
+            candidates += [f"https://doi.org/{identifier}", f"http://dx.doi.org/{identifier}"]
+        for url in candidates:
+            row = conn.execute(
+                "SELECT id FROM sources WHERE url = ? AND id != ?"
+                " UNION SELECT id FROM sources WHERE canonical_url = ? AND id != ?"
+                " ORDER BY id LIMIT 1",
+                (url, citing, url, citing),
+            ).fetchone()
+            if row:
+                return row[0], 1.0
+        if kind != "doi":
+            path = urlsplit(identifier).path
+            if m := _URL_CABLE.search(path.rsplit("/", 1)[-1]):
+                found = _lookup(conn, "cable", m.group(1), citing)
+                if found:
+                    return found[0], 0.9
+            if m := _URL_DOI.search(path.lstrip("/")):
+                found = _lookup(conn, "doi", m.group(1), citing)
+                if found:
+                    return found[0], 0.9
+    return None
+
+
+def _id_in_url(url: str) -> str | None:
+    """A cable reference id or a DOI that a URL carries in its path."""
+    path = urlsplit(url).path
+    if m := _URL_CABLE.search(path.rsplit("/", 1)[-1]):
+        return m.group(1)
+    if m := _URL_DOI.search(path.lstrip("/")):
+        return m.group(1)
+    return None
+
+
+def _method(kind: str) -> str:
+    return LINK_METHOD if kind == "link" else IDENTIFIER_METHOD
+
+
+def _resolve_identifiers(conn: sqlite3.Connection, source_ids: list[int]) -> int:
+    marks = _marks(source_ids)
+    resolved = 0
+    rows = conn.execute(
+        f"SELECT id, kind, identifier, citing_source_id FROM citations"
+        f" WHERE citing_source_id IN ({marks}) AND cited_source_id IS NULL"
+        f" AND identifier IS NOT NULL",
+        source_ids,
+    ).fetchall()
+    for citation_id, kind, identifier, citing in rows:
+        found = _lookup(conn, kind, identifier, citing)
+        if found is not None:
+            _set(conn, citation_id, found[0], found[1], _method(kind), {"identifier": identifier})
+            resolved += 1
+        elif kind in ("link", "url"):
+            # Remember the id a URL carries, so the document can claim it when it arrives.
+            inner = _id_in_url(identifier)
+            if inner:
+                conn.execute(
+                    "UPDATE citations SET target_identifier = ? WHERE id = ?", (inner, citation_id)
+                )
+    # Stored citations of the documents just added.
+    for source_id, reference_id, url, canonical in conn.execute(
+        f"SELECT id, reference_id, url, canonical_url FROM sources WHERE id IN ({marks})",
+        source_ids,
+    ).fetchall():
+        identifiers = {i for i in (reference_id, url, canonical) if i}
+        identifiers |= {i for i in (_id_in_url(url or ""), _id_in_url(canonical or "")) if i}
+        for identifier in sorted(identifiers):
+            for citation_id, kind, cited_as, exact in conn.execute(
+                "SELECT id, kind, identifier, 1 FROM citations WHERE identifier = ?"
+                " AND cited_source_id IS NULL AND citing_source_id != ?"
+                " UNION ALL SELECT id, kind, identifier, 0 FROM citations"
+                " WHERE target_identifier = ? AND cited_source_id IS NULL AND citing_source_id != ?",
+                (identifier, source_id, identifier, source_id),
+            ).fetchall():
+                confidence = 1.0 if exact else 0.9
+                _set(
+                    conn,
+                    citation_id,
+                    source_id,
+                    confidence,
+                    _method(kind),
+                    {"identifier": cited_as},
+                )
+                resolved += 1
+    return resolved
+
+
+def _set(conn, citation_id: int, source_id: int, confidence: float, method: str, evidence: dict):
+    conn.execute(
+        "UPDATE citations SET cited_source_id = ?, confidence = ?, method = ?, evidence = ?,"
+        " tool_version = ? WHERE id = ?",
+        (source_id, round(confidence, 3), method, json.dumps(evidence), __version__, citation_id),
+    )
+
+
+# -- descriptions --
+
+
+def _resolve_descriptions(conn: sqlite3.Connection, source_ids: list[int]) -> int:
+    marks = _marks(source_ids)
+    texts: dict[int, str] = {}
+    # New descriptions: read their constraints once.
+    rows = conn.execute(
+        f"SELECT c.id, c.citing_source_id, c.start, c.end FROM citations c"
+        f" WHERE c.citing_source_id IN ({marks}) AND c.kind = 'description'"
+        f" AND c.target_kind IS NULL AND c.start IS NOT NULL",
+        source_ids,
+    ).fetchall()
+    for citation_id, citing, start, end in rows:
+        text = texts.get(citing) or _text(conn, citing)
+        texts[citing] = text
+        target = parse_target(text, start, end)
+        conn.execute(
+            "UPDATE citations SET target_kind = ?, target_from = ?, target_to = ?,"
+            " target_origin = ?, target_author = ?, method = ? WHERE id = ?",
+            (target.kind_label, target.date_from, target.date_to, target.origin,
+             author_key(target.author), DESCRIPTION_METHOD, citation_id),
+        )  # fmt: skip
+    # Descriptions to try: the new sources' own, and stored ones that the new sources now give
+    # evidence for (a quotation traced into them, a claim linked) or that their date fits.
+    todo: set[int] = {r[0] for r in rows}
+    todo |= _descriptions_with_new_evidence(conn, source_ids)
+    for source_id, kind, author, publisher in conn.execute(
+        f"SELECT id, kind, author, publisher FROM sources WHERE id IN ({marks})", source_ids
+    ).fetchall():
+        names = [author] if kind == "cable" else [author, publisher]
+        for key in {author_key(n) for n in names if n} - {None}:
+            todo |= {
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM citations WHERE target_author = ? AND cited_source_id IS NULL"
+                    " AND target_author IS NOT NULL AND citing_source_id != ?",
+                    (key, source_id),
+                )
+            }
+    for source_id, kind, published in conn.execute(
+        f"SELECT id, kind, published FROM sources WHERE id IN ({marks}) AND published IS NOT NULL",
+        source_ids,
+    ).fetchall():
+        label = "cable" if kind == "cable" else "report"
+        day = published[:10]
+        todo |= {
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM citations WHERE cited_source_id IS NULL AND kind = 'description'"
+                " AND target_kind IN (?, 'document') AND target_from <= ? AND target_to >= ?"
+                " AND julianday(target_to) - julianday(target_from) <= 3"
+                " AND citing_source_id != ?",
+                (label, day, day, source_id),
+            )
+        }
+    pending = sorted(todo)
+    for _ in range(2):  # a second pass: a description may refer to one resolved after it
+        pending = [c for c in pending if not _resolve_description(conn, c, texts)]
+    return len(todo) - len(pending)
+
+
+def author_key(name: str | None) -> str | None:
+    """A key that names an author however the words are ordered: "Harlow Academy's Centre for
+    Coastal Security" and "Centre for Coastal Security, Harlow Academy" share one."""
+    if not name:
+        return None
+    words = {
+        w[:-1] if w.endswith("s") and w[:-1] + "'s" in fold(name) else w
+        for w in re.findall(r"[a-z0-9]+", fold(name).replace("'s", ""))
+    }
+    words = {w for w in words if len(w) > 3 and w not in STOP_WORDS}
+    return " ".join(sorted(words)) if len(words) >= 2 else None
+
+
+def _descriptions_with_new_evidence(conn: sqlite3.Connection, source_ids: list[int]) -> set[int]:
+    """Stored descriptions whose passages now quote, or state claims of, the new sources."""
+    marks = _marks(source_ids)
+    citing = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT DISTINCT source_id FROM quotes WHERE traced_source_id IN ({marks})"
+            f" AND source_id NOT IN ({marks})",
+            [*source_ids, *source_ids],
+        )
+    }
+    citing |= {
+        r[0]
+        for r in conn.execute(
+            f"SELECT DISTINCT oc.source_id FROM claims c JOIN claim_links l ON l.claim_id = c.id"
+            f" JOIN claims oc ON oc.id = l.other_claim_id WHERE c.source_id IN ({marks})"
+            f" AND l.relation != 'quotes'",
+            source_ids,
+        )
+    } - set(source_ids)
+    if not citing:
+        return set()
+    return {
+        r[0]
+        for r in conn.execute(
+            f"SELECT id FROM citations WHERE citing_source_id IN ({_marks(citing)})"
+            f" AND kind = 'description' AND cited_source_id IS NULL",
+            list(citing),
+        )
+    }
+
+
+def _text(conn: sqlite3.Connection, source_id: int) -> str:
+    row = conn.execute("SELECT text FROM sources WHERE id = ?", (source_id,)).fetchone()
+    return row[0] if row else ""
+
+
+def _passage(text: str, start: int, end: int, others: list[int]) -> tuple[int, int]:
+    """The passage a description introduces: from the start of its paragraph to the end of
+    the next paragraph, cut at the next mention of another document."""
+    para_start = text.rfind("\n\n", 0, start)
+    para_start = 0 if para_start < 0 else para_start + 2
+    para_end = text.find("\n\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    following = text.find("\n\n", para_end + 2)
+    passage_end = len(text) if following < 0 else following
+    if len(text[para_start:para_end].split()) > 60:
+        passage_end = para_end  # a long paragraph: its own quotations suffice
+    later = [o for o in others if end < o < passage_end]
+    if later:
+        passage_end = min(later)
+    earlier = [o for o in others if para_start <= o < start]
+    if earlier:
+        sentence = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start))
+        para_start = max(para_start, sentence + 1)
+    return para_start, passage_end
+
+
+def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict) -> bool:
+    row = conn.execute(
+        "SELECT citing_source_id, start, end, mention FROM citations WHERE id = ?",
+        (citation_id,),
+    ).fetchone()
+    citing, start, end, mention = row
+    text = texts.get(citing) or _text(conn, citing)
+    texts[citing] = text
+    target = parse_target(text, start, end)
+    family = _family(conn, citing)
+    # A description next to an identifier names the same document: "in a cable from April
+    # 2009 (09STATE40419)".
+    sentence_start = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
+    sentence_end = min(
+        [i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0] or [len(text)]
+    )
+    beside = conn.execute(
+        "SELECT cited_source_id, confidence, identifier FROM citations WHERE citing_source_id = ?"
+        " AND id != ? AND kind != 'description' AND start >= ? AND end <= ?"
+        " AND cited_source_id IS NOT NULL ORDER BY abs(start - ?) LIMIT 1",
+        (citing, citation_id, sentence_start, sentence_end + 1, end),
+    ).fetchone()
+    if beside:
+        evidence = {"beside_identifier": beside[2]}
+        _set(conn, citation_id, beside[0], beside[1] * 0.95, DESCRIPTION_METHOD, evidence)
+        return True
+    others = [
+        r[0]
+        for r in conn.execute(
+            "SELECT start FROM citations WHERE citing_source_id = ? AND id != ? AND start IS NOT NULL",
+            (citing, citation_id),
+        )
+    ]
+    lo, hi = _passage(text, start, end, others)
+    scores: dict[int, float] = {}
+    signals: dict[int, list[str]] = {}
+
+    def add(source_id: int, value: float, why: str) -> None:
+        if source_id in family:
+            return
+        scores[source_id] = scores.get(source_id, 0.0) + value
+        signals.setdefault(source_id, []).append(why)
+
+    paragraph_end = text.find("\n\n", end)
+    paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
+    for traced, score, q_start in conn.execute(
+        "SELECT traced_source_id, trace_score, start FROM quotes WHERE source_id = ?"
+        " AND traced_source_id IS NOT NULL AND start >= ? AND start < ?",
+        (citing, lo, hi),
+    ):
+        near = 1.0 if q_start < paragraph_end else 0.6  # the next paragraph counts less
+        add(traced, 3.0 * (score or 0.0) * near, "quotation traced")
+    for other_source, score in conn.execute(
+        "SELECT oc.source_id, l.score FROM claims c"
+        " JOIN claim_links l ON l.claim_id = c.id JOIN claims oc ON oc.id = l.other_claim_id"
+        " WHERE c.source_id = ? AND c.start >= ? AND c.start < ? AND l.relation != 'quotes'"
+        " UNION ALL SELECT oc.source_id, l.score FROM claims c"
+        " JOIN claim_links l ON l.other_claim_id = c.id JOIN claims oc ON oc.id = l.claim_id"
+        " WHERE c.source_id = ? AND c.start >= ? AND c.start < ? AND l.relation != 'quotes'",
+        (citing, lo, hi, citing, lo, hi),
+    ):
+        add(other_source, 1.5 * (score or 0.0), "claim linked")
+    if target.precision == "day" and target.date_from and target.date_to:
+        kinds = target.kinds or ("cable", "pdf", "html", "post", "text")
+        for (source_id,) in conn.execute(
+            f"SELECT id FROM sources WHERE published >= ? AND published < ? AND kind IN ({_marks(kinds)})",
+            (target.date_from, _next_day(target.date_to), *kinds),
+        ):
+            add(source_id, 1.5, "date")
+    if target.title:
+        for source_id, _ in _fts_ids(conn, f"title : {_phrase(target.title)}", 20):
+            add(source_id, 3.0, "title")
+    if target.author:
+        words = [w for w in re.findall(r"[a-z0-9]{3,}", fold(target.author)) if w not in STOP_WORDS]
+        if words:
+            query = " AND ".join(f'"{w}"' for w in words[:8])
+            for source_id, _ in _fts_ids(conn, query, 20):
+                add(source_id, 1.0, "author named")
+    # "A leaked cable shows ... The cable, sent from Velmora in April 2008, ...": the next
+    # mention, when definite, names the same document.
+    following = conn.execute(
+        "SELECT mention, cited_source_id FROM citations WHERE citing_source_id = ?"
+        " AND start > ? AND start < ? AND id != ? ORDER BY start LIMIT 1",
+        (citing, end, _next_paragraph_end(text, end), citation_id),
+    ).fetchone()
+    if following and following[1] is not None and re.match(r"(?i)(?:the|this)\b", following[0]):
+        add(following[1], 2.0, "coreference")
+    # Keep the candidates the description allows.
+    meta = _source_meta(conn, list(scores))
+    for source_id in list(scores):
+        info = meta.get(source_id)
+        if info is None or not _fits(target, info):
+            scores.pop(source_id)
+        elif target.origin and _origin_matches(target.origin, info):
+            scores[source_id] += 1.0
+            signals[source_id].append("origin")
+        if target.author and _author_matches(target.author, info):
+            scores[source_id] += 2.5
+            signals[source_id].append("author")
+    if target.author and any("author" in signals[c] for c in scores):
+        # Some candidate is by the author named: the others are not what is cited.
+        scores = {c: v for c, v in scores.items() if "author" in signals[c]}
+    if 1 < len(scores) <= 50:
+        _content_signal(conn, text[lo:hi] + " " + (target.author or ""), scores, signals)
+    if not scores:
+        return False
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    best, best_score = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    if best_score < 2.0 or second > 0.6 * best_score:
+        conn.execute(
+            "UPDATE citations SET evidence = ? WHERE id = ?",
+            (
+                json.dumps({"unresolved": "no single good candidate", "candidates": ranked[:3]}),
+                citation_id,
+            ),
+        )
+        return False
+    confidence = (1 - math.exp(-best_score / 2)) * (1 - 0.5 * second / best_score)
+    evidence = {
+        "signals": signals[best],
+        "score": round(best_score, 3),
+        "runner_up": [ranked[1][0], round(second, 3)] if len(ranked) > 1 else None,
+        "constraints": {k: v for k, v in vars(target).items() if v},
+    }
+    _set(conn, citation_id, best, confidence, DESCRIPTION_METHOD, evidence)
+    return True
+
+
+def _next_paragraph_end(text: str, position: int) -> int:
+    end = text.find("\n\n", position)
+    if end < 0:
+        return len(text)
+    following = text.find("\n\n", end + 2)
+    return len(text) if following < 0 else following
+
+
+def _next_day(day: str) -> str:
+    return (date.fromisoformat(day[:10]) + timedelta(days=1)).isoformat()
+
+
+def _family(conn: sqlite3.Connection, source_id: int) -> set[int]:
+    """A source, its parent and the parent's other children: one capture."""
+    row = conn.execute("SELECT parent_id FROM sources WHERE id = ?", (source_id,)).fetchone()
+    top = row[0] if row and row[0] else source_id
+    ids = {top, source_id}
+    ids |= {r[0] for r in conn.execute("SELECT id FROM sources WHERE parent_id = ?", (top,))}
+    return ids
+
+
+def _source_meta(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dict]:
+    if not ids:
+        return {}
+    return {
+        r[0]: {
+            "kind": r[1],
+            "published": r[2],
+            "origin": r[3],
+            "author": r[4],
+            "publisher": r[5],
+            "title": r[6],
+        }
+        for r in conn.execute(
+            f"SELECT id, kind, published, origin, author, publisher, title FROM sources"
+            f" WHERE id IN ({_marks(ids)})",
+            ids,
+        )
+    }
+
+
+def _fits(target: Target, info: dict) -> bool:
+    if target.kinds and info["kind"] not in target.kinds:
+        return False
+    published = (info["published"] or "")[:10]
+    if target.date_from and published:
+        if not (target.date_from <= published <= target.date_to):
+            return False
+    if target.origin and info["origin"] and not _origin_matches(target.origin, info):
+        return False
+    if target.author and _named_by(info) and not _author_matches(target.author, info):
+        return False  # "a report by the Meridian Institute" is not a report by someone else
+    return True
+
+
+def _named_by(info: dict) -> str:
+    # A cable's publisher is the State Department whoever wrote it: only its author counts.
+    if info["kind"] == "cable":
+        return info.get("author") or ""
+    return " ".join(filter(None, (info.get("author"), info.get("publisher"))))
+
+
+def _origin_matches(origin: str, info: dict) -> bool:
+    have = fold(info.get("origin") or "")
+    words = [w for w in re.findall(r"\w+", origin) if len(w) > 2]
+    return bool(words) and all(w in have for w in words)
+
+
+def _author_matches(author: str, info: dict) -> bool:
+    have = fold(_named_by(info))
+    words = [w for w in re.findall(r"\w+", fold(author)) if len(w) > 3 and w not in STOP_WORDS]
+    return bool(words) and sum(w in have for w in words) >= max(1, len(words) // 2)
+
+
+def _phrase(value: str) -> str:
+    words = re.findall(r"\w+", fold(value))
+    return '"' + " ".join(words) + '"'
+
+
+def _fts_ids(
+    conn: sqlite3.Connection, query: str, limit: int, only: Iterable[int] = ()
+) -> list[tuple]:
+    only = list(only)
+    sql = "SELECT rowid, bm25(sources_fts) FROM sources_fts WHERE sources_fts MATCH ?"
+    params: list = [query]
+    if only:
+        sql += f" AND rowid IN ({_marks(only)})"
+        params += only
+    sql += " ORDER BY bm25(sources_fts) LIMIT ?"
+    params.append(limit)
+    try:
+        return conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError:
+        return []
+
+
+def _content_signal(conn, passage: str, scores: dict, signals: dict) -> None:
+    """Full-text similarity of the passage among the candidates: +1 for a clear winner."""
+    words = [
+        w for w in dict.fromkeys(re.findall(r"[a-z]{4,}", fold(passage))) if w not in STOP_WORDS
+    ]
+    if len(words) < 3:
+        return
+    query = " OR ".join(f'"{w}"' for w in words[:40])
+    ranked = _fts_ids(conn, f"text : ({query})", 5, scores)
+    if len(ranked) >= 1:
+        top = ranked[0]
+        runner = ranked[1][1] if len(ranked) > 1 else 0.0
+        # bm25 is negative: more negative is better
+        if len(ranked) == 1 or top[1] < 1.5 * runner:
+            scores[top[0]] += 1.0
+            signals[top[0]].append("content")
+
+
+# -- attributions to documents --
+
+_DOCUMENT_MENTION = re.compile(
+    r"^(?:the|this|that)\s+(?:\w+\s+){0,3}?(?P<noun>cable|telegram|memo|memorandum|dispatch|report|study|document|paper|assessment)$",
+    re.I,
+)
+
+
+def _resolve_attributions(conn: sqlite3.Connection, source_ids: list[int]) -> None:
+    """Point attributions such as "according to the cable" at the document last cited."""
+    marks = _marks(source_ids)
+    touched = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT DISTINCT citing_source_id FROM citations WHERE cited_source_id IN ({marks})"
+            f" OR citing_source_id IN ({marks})",
+            [*source_ids, *source_ids],
+        )
+    }
+    for citing in touched:
+        cited = conn.execute(
+            "SELECT c.start, c.cited_source_id, s.kind FROM citations c"
+            " JOIN sources s ON s.id = c.cited_source_id WHERE c.citing_source_id = ?"
+            " AND c.start IS NOT NULL ORDER BY c.start",
+            (citing,),
+        ).fetchall()
+        if not cited:
+            continue
+        for attribution_id, mention, mention_start in conn.execute(
+            "SELECT id, mention, mention_start FROM attributions WHERE source_id = ?"
+            " AND mention IS NOT NULL AND cited_source_id IS NULL",
+            (citing,),
+        ).fetchall():
+            m = _DOCUMENT_MENTION.match(mention.strip())
+            if not m:
+                target = next(
+                    (c[1] for c in cited if c[0] <= mention_start < c[0] + len(mention) + 1), None
+                )
+            else:
+                want_cable = m.group("noun").lower() in _CABLE_NOUNS
+                before = [
+                    c for c in cited if c[0] < mention_start and (c[2] == "cable") == want_cable
+                ]
+                target = before[-1][1] if before else None
+            if target is not None:
+                conn.execute(
+                    "UPDATE attributions SET cited_source_id = ? WHERE id = ?",
+                    (target, attribution_id),
+                )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def list_citations(
+    conn: sqlite3.Connection, source_id: int | None = None, unresolved: bool = False
+) -> list[dict]:
+    """Citations with their resolution: the contract of ``provenance citations --json``."""
+    sql = (
+        "SELECT c.id, c.citing_source_id, c.mention, c.kind, c.identifier, c.start, c.end,"
+        " c.cited_source_id, s.title AS cited_title, s.reference_id AS cited_reference_id,"
+        " c.confidence, c.method, c.evidence FROM citations c"
+        " LEFT JOIN sources s ON s.id = c.cited_source_id"
+    )
+    where, params = [], []
+    if source_id is not None:
+        where.append("c.citing_source_id = ?")
+        params.append(source_id)
+    if unresolved:
+        where.append("c.cited_source_id IS NULL")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY c.citing_source_id, c.start IS NULL, c.start, c.id"
+    rows = []
+    for row in conn.execute(sql, params):
+        keys = ("id", "citing_source_id", "mention", "kind", "identifier", "start", "end",
+                "cited_source_id", "cited_title", "cited_reference_id", "confidence", "method",
+                "evidence")  # fmt: skip
+        item = dict(zip(keys, row, strict=True))
+        item["evidence"] = json.loads(item["evidence"]) if item["evidence"] else None
+        rows.append(item)
+    return rows

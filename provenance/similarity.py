@@ -1,0 +1,418 @@
+"""Near-duplicates and paraphrases of claims, found through an index rather than by comparing pairs.
+
+Every claim gets two representations:
+
+- its **words**: case-folded, accents and page furniture removed ("TRIPOLI 00000495 002 OF 003",
+  "Page 4 of 12"), a word broken across a line ("juris- diction") joined again. Word trigrams
+  ("shingles") of these measure near-duplicates: a claim with a changed word or a line of page
+  furniture inside still shares most of its shingles with the original.
+- its **canonical terms**: content words only (stop words and reporting verbs such as "said" or
+  "according to" dropped), number words read as numbers ("a dozen" -> 12, "2.4 million" ->
+  2400000), common news synonyms folded together ("hurt", "injured", "wounded") and the rest
+  stemmed with the Snowball English stemmer. Two claims stating the same fact in other words
+  ("police said 12 officers were hurt in the clashes" and "a dozen officers were injured,
+  according to police") share most of their canonical terms.
+
+Candidates come from MinHash signatures of the canonical terms cut into bands (locality-
+sensitive hashing): two claims whose term sets overlap a lot share at least one band key with
+high probability, and the keys live in an indexed table (``claim_keys``). Candidates are then
+verified with exact set measures by :func:`compare`. Nothing is downloaded or trained: the
+synonym table below is the whole "model", written for this project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import snowballstemmer
+
+from .text import normal_key
+
+#: Recorded as the ``method`` of links and of the ``claim_keys`` index: change it whenever the
+#: terms, the hash functions or the banding change (stored keys are then stale).
+METHOD = "minhash-terms-b10r3-0.1"
+BANDS = 10
+ROWS = 3
+_PERMUTATIONS = BANDS * ROWS
+_rng = np.random.default_rng(20110203)  # fixed: stored keys must be reproducible
+# Multiply-add hashing modulo 2**64 (odd multipliers), then an xor-shift to mix the high bits
+# into the low ones: one cheap pseudo-random permutation of 64-bit term hashes per row.
+_A = _rng.integers(0, 1 << 63, size=_PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_B = _rng.integers(0, 1 << 63, size=_PERMUTATIONS, dtype=np.uint64)
+_BAND_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
+    dtype=np.uint64,
+)
+
+#: Thresholds of :func:`compare` (documented in its docstring).
+NEAR_JACCARD = 0.5
+NEAR_CONTAINMENT = 0.8
+PARAPHRASE_DICE = 0.7
+PARAPHRASE_CONTAINED = 0.85
+MIN_CONTAINED_TERMS = 5
+MIN_SHARED_TERMS = 3
+MIN_TERMS = 3
+
+# --- words -------------------------------------------------------------------------------
+
+# Page furniture that can sit inside a sentence of a text layer: cable page headers
+# ("TRIPOLI 00000495 002.2 OF 004"), page numbers ("Page 4 of 12", "- 4 -").
+_FURNITURE = re.compile(
+    r"\b[A-Z][A-Z ]{1,30}\s\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b"
+    r"|\b[Pp]age\s+\d{1,4}(?:\s+of\s+\d{1,4})?\b"
+    r"|(?<!\w)-\s*\d{1,4}\s*-(?!\w)"
+)
+_FURNITURE_HINT = re.compile(r"\d{6}|[Pp]age\s+\d|-\s*\d{1,4}\s*-")
+_LINE_HYPHEN = re.compile(r"(\w)-[ \t]*\n[ \t]*(\w)")
+_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\w)")
+_US = re.compile(r"\bU\.\s?S\.(?:\s?A\.)?|\bUnited States(?: of America)?\b")
+_WORD = re.compile(r"\d+(?:\.\d+)+|\w+(?:['’]\w+)*")
+
+
+def fold(text: str) -> str:
+    """Case-folded, without accents, with typographic apostrophes made plain."""
+    if text.isascii():
+        return text.casefold()
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return text.casefold().replace("’", "'")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text for comparison: folded, furniture removed, broken words rejoined."""
+    # Each substitution only where its cheap precondition holds: most sentences need none.
+    if "-" in text and "\n" in text:
+        text = _LINE_HYPHEN.sub(r"\1\2", text)
+    if _FURNITURE_HINT.search(text):
+        text = _FURNITURE.sub(" ", text)
+    if "," in text:
+        text = _NUMBER.sub(lambda m: m.group(0).replace(",", ""), text)
+    if "U" in text:
+        text = _US.sub(" US ", text)
+    return [w.replace("'", "") for w in _WORD.findall(fold(text))]
+
+
+def shingles(tokens: Sequence[str], size: int = 3) -> set[tuple[str, ...]]:
+    """Word n-grams (the words themselves when there are fewer than ``size``)."""
+    if len(tokens) < size:
+        return {(t,) for t in tokens}
+    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+# --- canonical terms ---------------------------------------------------------------------
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all am an and any are aren't as at be because been before
+    being below between both but by can cannot could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in into
+    is it its itself just let me more most my myself nor of off on once only or other ought our
+    ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself also
+    yet still even ever per via upon amid among within without whether although though however
+    thus since unless whose s t ll ve re d m o y
+    about around approximately nearly almost roughly some least most more than over
+    """.split()
+) - {"not", "no", "nor", "against", "without"}
+_STOP = STOP_WORDS
+_NEGATION = frozenset(
+    """
+    not no never nor without none nobody nothing neither cannot cant dont doesnt didnt isnt
+    arent wasnt werent wont wouldnt couldnt shouldnt hasnt havent hadnt mustnt neednt
+    """.split()
+)
+# Reporting words: who said it is attribution, not the fact itself.
+_REPORTING = frozenset(
+    """
+    said say says saying told tell tells telling according stated states statement added adds
+    noted notes claimed claims reportedly reported reports reporting announced announces
+    explained explains insisted insists acknowledged acknowledges confirmed confirms asserted
+    asserts alleged alleges allegedly quoted quoting cited citing cite remarked commented
+    """.split()
+)
+# Groups of words news writers use for one another; the first word names the group.
+_SYNONYMS = """
+injure: injured injuring injury injuries hurt hurting wound wounded wounding wounds harmed
+kill: killed killing kills dead died die dies dying death deaths slain slay fatalities fatality perished
+clash: clashes clashed fighting fights skirmish skirmishes confrontation confrontations
+arrest: arrested arresting arrests detain detained detaining detention apprehended apprehend
+protest: protests protested protesting protester protesters protestor protestors demonstration demonstrations demonstrator demonstrators rally rallies
+increase: increased increases increasing rise rose risen rising grew grow grows growth climb climbed climbs jump jumped soared surge surged
+decrease: decreased decreases decreasing decline declined declines declining fall fell fallen falling drop dropped dropping dropped shrank shrink cut cuts
+begin: began begun begins beginning start started starts starting launch launched launches commence commenced
+end: ended ends ending finish finished halt halted stop stopped
+buy: bought buys buying purchase purchased purchases acquire acquired acquisition
+build: built builds building construct constructed construction
+meet: met meets meeting meetings talks
+official: officials authorities authority
+soldier: soldiers troops troop servicemen
+leader: leaders head chief
+president: presidents
+large: big huge
+small: little tiny
+show: shows showed shown reveal reveals revealed indicate indicates indicated
+plan: plans planned planning intend intends intended
+refuse: refused refuses rejected reject rejects
+percent: pct %
+million: mn m
+car: cars vehicle vehicles
+people: persons individuals
+"""
+
+
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
+
+
+_STEMMER = _stemmer()
+
+
+def _synonym_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for line in _SYNONYMS.strip().splitlines():
+        head, _, rest = line.partition(":")
+        canonical = _STEMMER.stemWord(head.strip())
+        for word in [head, *rest.split()]:
+            word = word.strip().rstrip("?")
+            if word:
+                table[word] = canonical
+                table.setdefault(_STEMMER.stemWord(word), canonical)
+    return table
+
+
+_SYNONYM = _synonym_table()
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12,
+}  # fmt: skip
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+_SCALES.update({"trillion": 10**12, "mn": 1_000_000, "bn": 1_000_000_000})
+
+
+def _number(token: str) -> float | None:
+    if token[:1].isdigit():
+        # long digit strings are identifiers (serial numbers, phone numbers), not quantities
+        return float(token) if len(token) <= 12 and token.replace(".", "", 1).isdigit() else None
+    return _UNITS.get(token)
+
+
+def _adds_to(current: float, unit: int) -> bool:
+    if current >= 100 and current % 100 == 0:
+        return unit < 100
+    return current >= 20 and current % 10 == 0 and unit < 10
+
+
+def _read_numbers(tokens: list[str]) -> list[str]:
+    """Replace runs of number words and digits by one numeral: 'a dozen' -> '12'."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        value = _number(token)
+        if value is None and token in ("a", "an") and i + 1 < len(tokens):
+            if tokens[i + 1] in ("dozen", "hundred", "thousand", "million", "billion"):
+                value, token = 1.0, "1"
+                if tokens[i + 1] == "dozen":
+                    value, i = 12.0, i + 1
+        if value is None:
+            out.append(token)
+            i += 1
+            continue
+        total, current = 0.0, value
+        i += 1
+        while i < len(tokens):
+            nxt = tokens[i]
+            if nxt in _SCALES:
+                current = (current or 1) * _SCALES[nxt]
+            elif nxt == "dozen":
+                current = (current or 1) * 12
+            elif nxt in _UNITS and _adds_to(current, _UNITS[nxt]):
+                current += _UNITS[nxt]  # "twenty four", "two hundred fifty"
+            elif nxt == "and" and i + 1 < len(tokens) and _number(tokens[i + 1]) is not None:
+                pass
+            else:
+                break
+            i += 1
+        total += current
+        out.append(f"{total:g}" if total != int(total) else str(int(total)))
+    return out
+
+
+def terms(text: str, tokens: list[str] | None = None) -> list[str]:
+    """Canonical terms of a text, in order of first appearance (see the module docstring).
+    ``tokens``: the text's :func:`words`, when already known."""
+    tokens = _read_numbers(words(text) if tokens is None else tokens)
+    seen: dict[str, None] = {}
+    for token in tokens:
+        if token in _NEGATION:
+            seen.setdefault("not")
+            continue
+        if token in _STOP or token in _REPORTING or len(token) < 2 and not token.isdigit():
+            continue
+        if token in ("per", "cent"):
+            continue
+        term = _SYNONYM.get(token)
+        if term is None:
+            term = token if token[0].isdigit() else _stem(token)
+            term = _SYNONYM.get(term, term)
+        seen.setdefault(term)
+    return list(seen)
+
+
+def numbers(term_list: Iterable[str]) -> frozenset[str]:
+    return frozenset(t for t in term_list if t[:1].isdigit())
+
+
+# --- features and comparison -------------------------------------------------------------
+
+
+@dataclass
+class Features:
+    """What :func:`compare` needs about one text (kept small: many are cached)."""
+
+    key: str
+    words: tuple[str, ...]
+    terms: frozenset[str]
+    numbers: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def shingles(self) -> set[tuple[str, ...]]:
+        return shingles(self.words)
+
+
+def features(text: str, key: str | None = None) -> Features:
+    """The words and canonical terms of a text (``key``: its normalised key)."""
+    tokens = words(text)
+    term_list = terms(text, tokens)
+    return Features(
+        key=key if key is not None else normal_key(text),
+        words=tuple(tokens),
+        terms=frozenset(term_list),
+        numbers=numbers(term_list),
+    )
+
+
+@dataclass
+class Match:
+    relation: str  # same | near | paraphrase
+    score: float
+    details: dict
+
+
+def compare(a: Features, b: Features) -> Match | None:
+    """Whether two texts state the same claim, and how closely.
+
+    - ``same``: the same normalised text (score 1).
+    - ``near``: word-trigram Jaccard >= 0.5, or >= 0.8 of the smaller text's trigrams inside the
+      larger (a sentence quoted inside a longer one, or with a line of furniture inside);
+      score = the larger of Jaccard and 0.95 x containment.
+    - ``paraphrase``: canonical-term Dice >= 0.7 with at least three terms shared and no
+      number on one side contradicted by a different number on the other; score = 0.9 x Dice.
+      Or: at least five terms shared, a figure among them, and >= 0.85 of the smaller set
+      inside the larger (one claim states the other's figure and more); score = 0.8 x that
+      share. Without a shared figure, containment mostly finds sentences about the same
+      people rather than the same fact.
+
+    ``details`` names the words found on only one side, so a changed figure shows; a near-
+    duplicate whose figures contradict the other's ("12 officers" / "15 officers") carries
+    ``conflict``: it is the same sentence, but not the same claim.
+    """
+    if a.key and a.key == b.key:
+        return Match("same", 1.0, {})
+    details: dict = {}
+    conflict = bool((a.numbers - b.numbers) and (b.numbers - a.numbers))
+    if conflict:
+        details["conflict"] = {
+            "here": sorted(a.numbers - b.numbers),
+            "there": sorted(b.numbers - a.numbers),
+        }
+    a_shingles, b_shingles = a.shingles, b.shingles
+    shared = len(a_shingles & b_shingles)
+    if shared:
+        union = len(a_shingles | b_shingles)
+        jaccard = shared / union
+        smaller = min(len(a_shingles), len(b_shingles))
+        containment = shared / smaller if smaller >= 4 else 0.0
+        if jaccard >= NEAR_JACCARD or containment >= NEAR_CONTAINMENT:
+            score = max(jaccard, 0.95 * containment)
+            details.update(_one_side_only(a, b))
+            details.update(jaccard=round(jaccard, 3), containment=round(containment, 3))
+            return Match("near", round(score, 4), details)
+    common = a.terms & b.terms
+    if len(common) < MIN_SHARED_TERMS or len(a.terms) < MIN_TERMS or len(b.terms) < MIN_TERMS:
+        return None
+    if conflict:
+        return None  # "12 officers" and "15 officers" are different claims
+    if ("not" in a.terms) != ("not" in b.terms):
+        return None
+    dice = 2 * len(common) / (len(a.terms) + len(b.terms))
+    inside = len(common) / min(len(a.terms), len(b.terms))
+    if dice >= PARAPHRASE_DICE:
+        details.update(_one_side_only(a, b))
+        details.update(dice=round(dice, 3), shared_terms=sorted(common)[:20])
+        return Match("paraphrase", round(0.9 * dice, 4), details)
+    if len(common) >= MIN_CONTAINED_TERMS and inside >= PARAPHRASE_CONTAINED and numbers(common):
+        # "A report found that smugglers moved 300 tonnes through Varno in 2008" states
+        # "Smugglers moved 300 tonnes through the port of Varno in 2008" and more.
+        details.update(_one_side_only(a, b))
+        details.update(contained=round(inside, 3), shared_terms=sorted(common)[:20])
+        return Match("paraphrase", round(0.8 * inside, 4), details)
+    return None
+
+
+def _one_side_only(a: Features, b: Features) -> dict:
+    here, there = set(a.words), set(b.words)
+    only_a = [w for w in dict.fromkeys(a.words) if w not in there]
+    only_b = [w for w in dict.fromkeys(b.words) if w not in here]
+    return {"only_here": only_a[:12], "only_there": only_b[:12]} if only_a or only_b else {}
+
+
+# --- MinHash band keys -------------------------------------------------------------------
+
+
+def _term_hash(term: str) -> int:
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def band_keys(term_sets: Sequence[Iterable[str]]) -> list[list[int]]:
+    """MinHash band keys (signed 64-bit integers) for each set of terms; [] for an empty set.
+
+    Vectorised over the whole batch: one matrix of (permutation x term) hashes, reduced per set.
+    """
+    hashed = [sorted({_term_hash(t) for t in s}) for s in term_sets]
+    sizes = [len(h) for h in hashed]
+    out: list[list[int]] = [[] for _ in hashed]
+    flat = [h for hs in hashed for h in hs]
+    if not flat:
+        return out
+    values = np.array(flat, dtype=np.uint64)
+    matrix = _A[:, None] * values[None, :] + _B[:, None]  # permutations x terms, mod 2**64
+    matrix ^= matrix >> np.uint64(32)
+    nonempty = [i for i, n in enumerate(sizes) if n]
+    offsets = np.cumsum([0] + [sizes[i] for i in nonempty])[:-1]
+    signatures = np.minimum.reduceat(matrix, offsets, axis=1).T  # sets x permutations
+    rows = signatures.reshape(len(nonempty), BANDS, ROWS)
+    mixed = rows[:, :, 0] * _BAND_MIX[0] + rows[:, :, 1] * _BAND_MIX[1]
+    mixed = mixed + rows[:, :, 2] * _BAND_MIX[2]
+    mixed = mixed + (np.arange(1, BANDS + 1, dtype=np.uint64) * _BAND_MIX[3])[None, :]
+    mixed ^= mixed >> np.uint64(29)
+    keys = mixed.view(np.int64)
+    for row, i in enumerate(nonempty):
+        out[i] = [int(k) for k in keys[row]]
+    return out

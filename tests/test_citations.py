@@ -1,0 +1,234 @@
+"""Mentions of other documents, and their resolution to stored sources.
+
+The fixtures in tests/linking_fixtures/citations are invented: two 2008 cables of one embassy
+(April and October), a report of a research centre (November 2008, PDF), and a story that
+cites them by reference id, by hyperlink and by description.
+"""
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from provenance import citations
+from provenance.citations import find_mentions, parse_target
+
+CITATIONS = Path(__file__).parent / "linking_fixtures" / "citations"
+STORY = CITATIONS / "04-story-orsova-post.html"
+ALL = sorted(p for p in CITATIONS.iterdir())
+CITATION_KEYS = {"citing_source_id", "mention", "start", "end", "cited_source_id", "confidence"}
+
+
+def resolved(db_path) -> dict[str, str | None]:
+    """Each mention of the story and the file of the source it was resolved to."""
+    conn = sqlite3.connect(db_path)
+    return {
+        mention: Path(path).name if path else None
+        for mention, path in conn.execute(
+            "SELECT c.mention, t.input FROM citations c JOIN sources s ON s.id = c.citing_source_id"
+            " LEFT JOIN sources t ON t.id = c.cited_source_id WHERE s.input LIKE '%story%'"
+        )
+    }
+
+
+@pytest.mark.parametrize("order", ["cited first", "story first"])
+def test_citations_resolve_in_both_directions(run_json, db_path, order):
+    inputs = ALL if order == "cited first" else [STORY, *[p for p in ALL if p != STORY]]
+    run_json("add", *inputs)
+    found = resolved(db_path)
+    assert found["08VARNO41"] == "01-cable-08VARNO41.txt"  # a reference id
+    assert found["a second cable"] == "02-cable-08VARNO97.txt"  # a hyperlink naming the cable
+    # descriptions, matched by kind, date, author and the quotations around them
+    assert found["An embassy cable sent that spring"] == "01-cable-08VARNO41.txt"
+    report = next(m for m in found if m.startswith("A report by Harlow Academy"))
+    assert found[report] == "03-report-varno-smuggling.pdf"
+
+
+def test_a_description_with_no_single_good_candidate_stays_unresolved(run_json, db_path):
+    run_json("add", *ALL)
+    # two 2008 cables fit "a leaked 2008 State Department cable" and nothing says which
+    assert resolved(db_path)["A leaked 2008 State Department cable"] is None
+
+
+def test_citations_json_contract(run_json):
+    [story] = [r for r in run_json("add", *ALL) if r["input"].endswith("story-orsova-post.html")]
+    rows = run_json("citations", "--source", story["source_id"])
+    assert rows and all(CITATION_KEYS <= set(r) for r in rows)
+    assert {r["citing_source_id"] for r in rows} == {story["source_id"]}
+    shown = run_json("show", story["source_id"])
+    for row in rows:
+        assert shown["text"][row["start"] : row["end"]] == row["mention"]
+        assert (row["cited_source_id"] is None) == (row["confidence"] is None)
+
+
+def test_unresolved_filter(run_json):
+    run_json("add", *ALL)
+    rows = run_json("citations", "--unresolved")
+    assert rows and all(r["cited_source_id"] is None for r in rows)
+
+
+def test_a_link_resolves_by_url(run_json, web, db_path):
+    report = (CITATIONS / "03-report-varno-smuggling.pdf").read_bytes()
+    web.file("/ccs/varno-2008.pdf", report, "application/pdf")
+    story = STORY.read_text().replace("REPORT_URL", web.url("/ccs/varno-2008.pdf"))
+    web.file("/2009/06/15/varno.html", story.encode())
+    run_json("add", web.url("/2009/06/15/varno.html"))  # the story first: it waits for the report
+    run_json("add", web.url("/ccs/varno-2008.pdf"))
+    conn = sqlite3.connect(db_path)
+    kind, confidence, cited = conn.execute(
+        "SELECT c.kind, c.confidence, t.kind FROM citations c JOIN sources t ON t.id = c.cited_source_id"
+        " WHERE c.mention = 'the academy''s website'"
+    ).fetchone()
+    assert (kind, confidence, cited) == ("link", 1.0, "pdf")
+
+
+def test_evidence_says_what_decided(run_json, db_path):
+    run_json("add", *ALL)
+    conn = sqlite3.connect(db_path)
+    evidence = json.loads(
+        conn.execute(
+            "SELECT evidence FROM citations WHERE mention = 'An embassy cable sent that spring'"
+        ).fetchone()[0]
+    )
+    assert "quotation traced" in evidence["signals"]
+    assert evidence["constraints"]["date_from"] == "2008-03-01"
+
+
+def test_attribution_to_a_document_points_at_it(run_json, db_path):
+    from .conftest import ROOT
+
+    run_json("add", ROOT / "sources")
+    conn = sqlite3.connect(db_path)
+    rows = conn.execute(
+        "SELECT s.kind FROM attributions a JOIN sources s ON s.id = a.cited_source_id"
+        " WHERE a.mention = 'the cable'"
+    ).fetchall()
+    assert rows and {r[0] for r in rows} == {"cable"}
+
+
+# --- finding mentions --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, mention",
+    [
+        ("A leaked 2008 State Department cable shows it.", "A leaked 2008 State Department cable"),
+        ("An October 2005 cable demonstrates the concern.", "An October 2005 cable"),
+        ("In one cable, from 2008, officials ask for help.", "one cable, from 2008"),
+        ("An embassy cable sent that spring said so.", "An embassy cable sent that spring"),
+        (
+            "A report by West Harbour's Centre for Maritime Law released later that year found it.",
+            "A report by West Harbour's Centre for Maritime Law released later that year",
+        ),
+        (
+            "A cable from the U.S. embassy in Bogota dated February 12, 2010 obtained by reporters, shows it.",
+            "A cable from the U.S. embassy in Bogota dated February 12, 2010 obtained by reporters",
+        ),
+    ],
+)
+def test_descriptions_of_documents_are_mentions(text, mention):
+    found = [m.mention for m in find_mentions(text) if m.kind == "description"]
+    assert found == [mention]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "According to the cable, the port was closed.",  # an anaphor: attribution handles it
+        "Cables from the embassy describe the port.",  # plural: many documents
+        "The report says the port was closed.",
+    ],
+)
+def test_bare_or_plural_references_are_not_descriptions(text):
+    assert [m for m in find_mentions(text) if m.kind == "description"] == []
+
+
+def test_identifiers_are_mentions():
+    text = "See 08TRIPOLI120, https://example.org/a/report.pdf and doi 10.1234/abc.567."
+    kinds = {m.kind: m.identifier for m in find_mentions(text)}
+    assert kinds == {
+        "cable": "08TRIPOLI120",
+        "url": "https://example.org/a/report.pdf",
+        "doi": "10.1234/abc.567",
+    }
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a 2009 cable", {"kinds": ("cable",), "date_from": "2009-01-01", "date_to": "2009-12-31"}),
+        ("the January 2008 cable", {"date_from": "2008-01-01", "date_to": "2008-01-31"}),
+        ("the cable dated 30 July 2009", {"date_from": "2009-07-29", "date_to": "2009-07-31"}),
+        (
+            "In March 2008 the port closed. An embassy cable sent that spring",
+            {"date_from": "2008-03-01", "date_to": "2008-05-31"},
+        ),
+        ("a cable from the U.S. embassy in Bogota", {"origin": "bogota"}),
+        (
+            "a report by the Centre for Coastal Security",
+            {"author": "Centre for Coastal Security", "kinds": None},
+        ),
+        ("a telegram released by WikiLeaks in 2011", {"date_from": None}),  # the leak's date
+    ],
+)
+def test_what_a_description_says(text, expected):
+    start = max(text.rfind(". ") + 2, 0) if ". " in text else 0
+    target = parse_target(text, start, len(text))
+    for key, value in expected.items():
+        assert getattr(target, key) == value, key
+
+
+def test_mention_patterns_live_in_citations():
+    from provenance import analysis
+
+    assert analysis.find_mentions is citations.find_mentions
+
+
+def _page(tmp_path, name, body, head=""):
+    path = tmp_path / f"{name}.html"
+    path.write_text(
+        f"<html><head><meta charset='utf-8'><title>{name}</title>{head}"
+        "<meta property='og:type' content='article'></head><body><article>"
+        "<p>Invented page written for the provenance test suite; everything in it is fictional.</p>"
+        f"{body}</article></body></html>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_doi_resolves_to_the_source_it_names(run_json, tmp_path, db_path):
+    paper = _page(
+        tmp_path,
+        "paper",
+        "<h1>Silt and cadmium in the outer anchorage</h1><p>We sampled 40 loads of silt in 2009.</p>",
+        "<link rel='canonical' href='https://doi.org/10.5555/varno.2009.17'>",
+    )
+    story = _page(
+        tmp_path, "story", "<p>The study (doi:10.5555/varno.2009.17) sampled 40 loads of silt.</p>"
+    )
+    run_json("add", story, paper)
+    conn = sqlite3.connect(db_path)
+    kind, cited = conn.execute(
+        "SELECT c.kind, t.input FROM citations c JOIN sources t ON t.id = c.cited_source_id"
+        " WHERE c.identifier = '10.5555/varno.2009.17'"
+    ).fetchone()
+    assert kind == "doi" and cited.endswith("paper.html")
+
+
+def test_a_report_title_resolves(run_json, tmp_path, db_path):
+    story = _page(
+        tmp_path,
+        "story",
+        '<p>The academy published a report titled "Smuggling through the Port of Varno, 2008" '
+        "that nobody in the ministry read.</p>",
+    )
+    run_json("add", CITATIONS / "03-report-varno-smuggling.pdf", story)
+    found = {
+        m: c
+        for m, c in sqlite3.connect(db_path).execute(
+            "SELECT mention, cited_source_id FROM citations WHERE kind = 'description'"
+        )
+    }
+    [(mention, cited)] = found.items()
+    assert "Smuggling through the Port of Varno" in mention and cited == 1
