@@ -21,7 +21,7 @@ CREATE TABLE attributions (
     cited_source_id INTEGER REFERENCES sources(id),
     method TEXT NOT NULL,
     tool_version TEXT NOT NULL
-);
+, content TEXT);
 CREATE TABLE blobs (
     sha256 TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -104,7 +104,7 @@ CREATE TABLE quotes (
     trace_score REAL,
     method TEXT NOT NULL,
     tool_version TEXT NOT NULL
-);
+, speaker_start INTEGER, speaker_end INTEGER);
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -152,6 +152,16 @@ CREATE TABLE structure (
     start INTEGER NOT NULL,
     end INTEGER NOT NULL
 );
+CREATE VIEW attribution_spans AS
+SELECT a.id, a.source_id, a.claim_id, c.text AS claim,
+       a.cue, a.cue_start, a.cue_end,
+       a.mention AS source_mention, a.mention_start, a.mention_end,
+       g.name AS agent, g.kind AS agent_kind,
+       a.content, a.content_start, a.content_end,
+       a.method, a.tool_version
+FROM attributions a
+LEFT JOIN claims c ON c.id = a.claim_id
+LEFT JOIN agents g ON g.id = a.agent_id;
 CREATE INDEX idx_attributions_agent_id ON attributions (agent_id);
 CREATE INDEX idx_attributions_cited_source_id ON attributions (cited_source_id);
 CREATE INDEX idx_attributions_claim_id ON attributions (claim_id);
