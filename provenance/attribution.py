@@ -20,7 +20,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -70,8 +70,15 @@ def use_models(directory: str | Path | None) -> None:
     (a freshly trained model), else from the package; None goes back to the shipped ones."""
     global _model_dir
     _model_dir = None if directory is None else Path(directory)
-    for fn in (word_clusters, model_card, _lexicon, _tagger, _word_features, _context_features):
+    for fn in (
+        word_clusters,
+        model_card,
+        _lexicon,
+        _tagger,
+        _load_tagger,
+    ):
         fn.cache_clear()
+    _WORDS.clear()
 
 
 def _resource(name: str) -> Any:
@@ -91,7 +98,7 @@ def word_clusters() -> dict[str, tuple[int, int, int]]:
 
 @cache
 def model_card() -> dict[str, Any]:
-    """What the shipped tagger was trained on, how, and how well it did."""
+    """What the shipped tagger was trained on and how (data and its SHA-256, parameters)."""
     return json.loads(_resource(CARD_FILE).read_text(encoding="utf-8"))
 
 
@@ -102,12 +109,18 @@ def _lexicon() -> frozenset[str]:
 
 @cache
 def _tagger():
+    return _load_tagger()[0]
+
+
+@cache
+def _load_tagger() -> tuple[Any, bytes]:
     import pycrfsuite
 
+    # crfsuite reads the model in place: the bytes must live as long as the tagger.
+    data = _resource(MODEL_FILE).read_bytes()
     tagger = pycrfsuite.Tagger()
-    with resources.as_file(_resource(MODEL_FILE)) as path:
-        tagger.open(str(path))
-    return tagger
+    tagger.open_inmemory(data)
+    return tagger, data
 
 
 def _shape(word: str) -> str:
@@ -123,25 +136,22 @@ def _key(word: str) -> str:
     return word.lower().replace("’", "'")
 
 
-@lru_cache(maxsize=100_000)
-def _word_features(word: str) -> tuple[str, ...]:
-    key = _key(word)
+def _word_features(word: str, key: str, cluster: tuple[int, int, int] | None) -> tuple[str, ...]:
     features = ["w=" + key, "s3=" + key[-3:], "sh=" + _shape(word)]
     if word[:1].isupper():
         features.append("T")
     if key in _lexicon():
         features.append("LEX")
-    cluster = word_clusters().get(key)
     if cluster:
         features += [f"k64={cluster[0]}", f"k256={cluster[1]}", f"k1k={cluster[2]}"]
     return tuple(features)
 
 
-@lru_cache(maxsize=200_000)
-def _context_features(word: str, offset: int) -> tuple[str, ...]:
-    key = _key(word)
+def _context_features(
+    word: str, key: str, cluster: tuple[int, int, int] | None, offset: int
+) -> tuple[str, ...]:
+    """Features of a word seen from the token ``offset`` places away from it."""
     features = [f"{offset}={key}"]
-    cluster = word_clusters().get(key)
     if cluster:
         features.append(f"{offset}k256={cluster[1]}")
     if offset in (-1, 1):
@@ -153,14 +163,35 @@ def _context_features(word: str, offset: int) -> tuple[str, ...]:
     return tuple(features)
 
 
-_NONE = ("<>",)
+#: word → (key, its own features, its features seen from 2 and 1 tokens after it, from 1 and 2
+#: tokens before it, whether it is a reporting word): computed once per distinct word.
+_WORDS: dict[str, tuple] = {}
+
+
+def _word(word: str) -> tuple:
+    key = _key(word)
+    cluster = word_clusters().get(key)
+    record = (
+        key,
+        _word_features(word, key, cluster),
+        _context_features(word, key, cluster, -2),
+        _context_features(word, key, cluster, -1),
+        _context_features(word, key, cluster, 1),
+        _context_features(word, key, cluster, 2),
+        key in _lexicon(),
+    )
+    if len(_WORDS) > 200_000:
+        _WORDS.clear()
+    _WORDS[word] = record
+    return record
 
 
 def token_features(words: list[str]) -> list[list[str]]:
     """CRF features of each token of one paragraph (shared by training and tagging)."""
     n = len(words)
-    lexicon = _lexicon()
-    keys = [_key(w) for w in words]
+    get = _WORDS.get
+    records = [get(w) or _word(w) for w in words]
+    keys = [r[0] for r in records]
     # Sentence numbers, so that distances to a reporting word stay inside a sentence.
     sentence = [0] * n
     s = 0
@@ -178,22 +209,23 @@ def token_features(words: list[str]) -> list[list[str]]:
     for i in range(n):
         if last >= 0 and sentence[last] == sentence[i]:
             left[i] = min(i - last, 6)
-        if keys[i] in lexicon:
+        if records[i][6]:
             last = i
     right = [0] * n
     last = -1
     for i in range(n - 1, -1, -1):
         if last >= 0 and sentence[last] == sentence[i]:
             right[i] = min(last - i, 6)
-        if keys[i] in lexicon:
+        if records[i][6]:
             last = i
     out = []
     inside = False
     for i, w in enumerate(words):
-        f = list(_word_features(w))
-        for d in (-2, -1, 1, 2):
-            j = i + d
-            f.extend(_context_features(words[j], d) if 0 <= j < n else (f"{d}=<>",))
+        f = list(records[i][1])
+        f += records[i - 2][2] if i >= 2 else ("-2=<>",)
+        f += records[i - 1][3] if i >= 1 else ("-1=<>",)
+        f += records[i + 1][4] if i + 1 < n else ("1=<>",)
+        f += records[i + 2][5] if i + 2 < n else ("2=<>",)
         f.append(f"b-={keys[i - 1] if i else '<>'}|{keys[i]}")
         f.append(f"b+={keys[i]}|{keys[i + 1] if i + 1 < n else '<>'}")
         if w in '"“”':
