@@ -345,9 +345,18 @@ def group(text: str, tokens: list[tuple[int, int]], labels: list[str]) -> list[t
         return []
     sentence = _sentence_of([text[a:b] for a, b in tokens])
 
+    cue_starts = [c[1] for c in cues]
+
     def nearest(seg: tuple[str, int, int]) -> tuple[int, int]:
+        # The cues on either side of the segment (or around it): the one in the segment's
+        # sentence if there is one, else the closer. Looking at two neighbours keeps this
+        # linear in long paragraphs.
+        k = bisect.bisect_left(cue_starts, seg[1])
         best = None
-        for k, cue in enumerate(cues):
+        for j in (k - 1, k):
+            if not 0 <= j < len(cues):
+                continue
+            cue = cues[j]
             if seg[2] <= cue[1]:
                 gap = cue[1] - seg[2]
             elif seg[1] >= cue[2]:
@@ -359,7 +368,7 @@ def group(text: str, tokens: list[tuple[int, int]], labels: list[str]) -> list[t
             )
             rank = (other_sentence, gap)
             if best is None or rank < best[0]:
-                best = (rank, k)
+                best = (rank, j)
         assert best is not None
         return best[1], best[0][1]
 
@@ -620,6 +629,10 @@ def agent_kind(name: str) -> str:
     return "unknown"
 
 
+#: How many named agents back a pronoun or a surname looks for its antecedent.
+_LOOK_BACK = 50
+
+
 def resolve_agents(text: str, attributions: list[Attribution]) -> None:
     """Name the agent of each attribution, in text order.
 
@@ -634,10 +647,11 @@ def resolve_agents(text: str, attributions: list[Attribution]) -> None:
         naming = a.naming or a.mention
         mention = text[naming[0] : naming[1]]
         bare = mention.strip().lower()
+        recent = named[-_LOOK_BACK:]
         if bare in _PRONOUNS:
             personal = bare in _PERSONAL
             a.agent = next(
-                (n for n in reversed(named) if not personal or agent_kind(n) == "person"), None
+                (n for n in reversed(recent) if not personal or agent_kind(n) == "person"), None
             )
             continue
         name = agent_name(mention)
@@ -646,7 +660,7 @@ def resolve_agents(text: str, attributions: list[Attribution]) -> None:
         if _NAME.fullmatch(name) and " " not in name:
             # A surname alone: the fuller name that ends with it, if one was used before.
             fuller = next(
-                (n for n in reversed(named) if n.endswith(" " + name) and _NAME.fullmatch(n)),
+                (n for n in reversed(recent) if n.endswith(" " + name) and _NAME.fullmatch(n)),
                 None,
             )
             name = fuller or name
@@ -684,12 +698,18 @@ def _quote_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-_SINGLE = re.compile(r"(?<![\w’'])[‘'](?=\w)(?P<body>[^‘’\n]*?\w[.,!?]?)[’'](?![\w’])")
+_SINGLE = re.compile(
+    r"(?<![\w’'])‘(?=\w)(?P<curly>[^‘’\n]{0,400}?\w[.,!?]?)’(?![\w’])"
+    r"|(?<![\w’'])'(?=\w)(?P<straight>[^'\n]{0,400}?\w[.,!?]?)'(?![\w’])"
+)
 
 
 def _single_quote_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Single-quoted passages (‘…’ or '…'), not mistaking apostrophes ("Trump’s") for marks."""
-    return [m.span("body") for m in _SINGLE.finditer(text, start, end)]
+    return [
+        m.span("curly") if m.group("curly") is not None else m.span("straight")
+        for m in _SINGLE.finditer(text, start, end)
+    ]
 
 
 def find_quotes(text: str, start: int = 0, end: int | None = None) -> list[Quote]:
@@ -700,12 +720,14 @@ def find_quotes(text: str, start: int = 0, end: int | None = None) -> list[Quote
     """
     quotes = []
     for p_start, p_end in paragraph_spans(text, start, end):
-        doubles = _quote_spans(text, p_start, p_end)
-        singles = [
-            s
-            for s in _single_quote_spans(text, p_start, p_end)
-            if not any(a <= s[0] < b for a, b in doubles)
-        ]
+        doubles = _quote_spans(text, p_start, p_end)  # in order, not overlapping
+        double_starts = [a for a, _ in doubles]
+
+        def nested(offset: int, doubles=doubles, double_starts=double_starts) -> bool:
+            i = bisect.bisect_right(double_starts, offset) - 1
+            return i >= 0 and offset < doubles[i][1]
+
+        singles = [s for s in _single_quote_spans(text, p_start, p_end) if not nested(s[0])]
         for a, b in sorted(doubles + singles):
             a, b = _trim(text, a, b, chars=" ")
             if len(text[a:b].split()) >= 2:
@@ -724,20 +746,23 @@ def attach_speakers(text: str, quotes: list[Quote], attributions: list[Attributi
     def paragraph(offset: int) -> int:
         return bisect.bisect_right(starts, offset) - 1
 
-    cue_paragraph = [paragraph(a.cue[0]) for a in named]
+    by_paragraph: dict[int, list[Attribution]] = {}
+    for a in named:
+        by_paragraph.setdefault(paragraph(a.cue[0]), []).append(a)
     for q in quotes:
         here = paragraph(q.start)
         best = None
-        for a, where in zip(named, cue_paragraph, strict=True):
-            if where != here and where != here - 1 and where != here + 1:
-                continue
-            if any(p0 < q.end and q.start < p1 for p0, p1 in a.content_parts or [a.content]):
-                best = (0, a)
+        for where in (here, here - 1, here + 1):
+            for a in by_paragraph.get(where, ()):
+                if any(p0 < q.end and q.start < p1 for p0, p1 in a.content_parts or [a.content]):
+                    best = (0, a)
+                    break
+                if where == here:
+                    gap = min(abs(a.cue[0] - q.end), abs(q.start - a.cue[1])) + 1
+                    if best is None or gap < best[0]:
+                        best = (gap, a)
+            if best is not None and best[0] == 0:
                 break
-            if where == here:
-                gap = min(abs(a.cue[0] - q.end), abs(q.start - a.cue[1])) + 1
-                if best is None or gap < best[0]:
-                    best = (gap, a)
         if best is not None:
             q.speaker = best[1].mention
             q.agent = best[1].agent
