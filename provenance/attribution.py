@@ -530,6 +530,13 @@ def find_attributions(text: str, start: int = 0, end: int | None = None) -> list
             content = (parts[0][0], parts[-1][1])
             if source is not None:
                 source = _trim(text, *source)
+                marking = _MARKING_AT.match(text, *source)
+                if marking and marking.end() < source[1]:
+                    source = (marking.end(), source[1])
+                if text[cue[0] : cue[1]].lower() == "according to" and source[0] >= cue[1]:
+                    comma = text.find(",", source[0], source[1])
+                    if comma > source[0]:  # "according to the cable, the coast guard …"
+                        source = _trim(text, source[0], comma)
             found.append(Attribution(cue, source, content, parts, naming=naming))
     resolve_agents(text, found)
     return found
@@ -544,59 +551,79 @@ _HONORIFIC = re.compile(
     r"^(?:(?:mr|mrs|ms|dr|sen|rep|gov|gen|lt|col|maj|capt|sgt|adm|rev|prof)\.?|"
     r"president|vice president|senator|sen|representative|rep|governor|gov|congressman|"
     r"congresswoman|secretary of state|secretary|mayor|judge|justice|chancellor|"
-    r"prime minister|minister|ambassador|general|colonel|sir|dame|lord|lady|"
+    r"prime minister|minister|ambassador|general|colonel|captain|commander|lieutenant|"
+    r"sergeant|admiral|sir|dame|lord|lady|"
     r"(?:former|then|current|acting)\s+)\s+",
     re.I,
 )
 _DOCUMENT_BY = re.compile(
-    r"^(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,2}?(?:report|study|statement|analysis|poll|survey|"
-    r"memo|letter|article|cable|paper|review|audit|assessment|investigation|story)\s+"
+    r"\b(?:report|study|statement|analysis|poll|survey|memo|letter|article|cable|paper|"
+    r"review|audit|assessment|investigation|story)\s+"
     r"(?:by|from|of|published by|released by|issued by)\s+(?P<agent>.+)$",
     re.I,
 )
+#: A capitalised title before a name: "Fisheries Minister Adela Brun", "Foreign Secretary
+#: Ann Vale", "Coast Guard Commander Iver Dahl".
+_CAPITAL_TITLE = re.compile(
+    r"^(?:[A-Z][\w'’-]*\s+){0,3}?(?:Minister|Secretary|Spokesman|Spokeswoman|Spokesperson|"
+    r"Director|Commander|Chairman|Chairwoman|Chair|President|Governor|Ambassador|Mayor|"
+    r"Leader|Chief|Captain|General|Attorney General|Adviser|Advisor)\s+"
+    r"(?P<name>(?:[A-Z][\w'’.-]*\s+){0,2}[A-Z][\w'’-]+)$"
+)
+_RELATIVE = frozenset(("which", "who", "whom", "that"))
 _NAME = re.compile(r"^(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]+$")
-
-
+#: A job title before a name: "Council leader Ruth Okafor", "White House spokesman Josh
+#: Earnest" (not "the Institute for Maritime Studies": a preposition is not a title).
 _TITLED_NAME = re.compile(
-    r"^(?:[\w'’.&-]+\s+)*?(?!(?:the|a|an|this|that|its|their|by|of|from)\s)[a-z][\w-]*\s+"
+    r"^(?:[\w'’.&-]+\s+)*?"
+    r"(?!(?:the|a|an|this|that|its|their|by|of|from|for|in|on|at|to|with|and|or)\s)[a-z][\w-]*\s+"
     r"(?P<name>(?:[A-Z][\w'’.-]*\s+){1,2}[A-Z][\w'’-]+)$"
 )
-
-
 _TRAILING_CLAUSE = re.compile(
     r"\s+(?:published|released|issued|sent|dated|obtained|seen|written|filed|posted|"
     r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|last (?:week|month|year)|"
     r"this (?:week|month|year)|earlier|later)\b.*$",
     re.I,
 )
+#: A cable's paragraph marking caught at the start of a mention: "(C)", "C)", "(SBU)".
+_MARKING_AT = re.compile(r"\(?(?:U|C|S|SBU|TS|NF|S/NF|C/NF|S//NF|C//NF)\)\s*")
+_MARKING = re.compile("^" + _MARKING_AT.pattern)
 
 
-def agent_name(mention: str) -> str:
+def _strip_honorifics(name: str) -> str:
+    while True:
+        stripped = _HONORIFIC.sub("", name, count=1)
+        if stripped == name or not stripped:
+            return name
+        name = stripped
+
+
+def agent_name(mention: str, before_cue: bool = True) -> str:
     """The agent a mention names, as displayed.
 
     "a report by the county council" → "the county council"; "Sen. Ted Cruz" → "Ted Cruz";
     "Council leader Ruth Okafor" → "Ruth Okafor"; "the authority's chief engineer, Dov Harlan"
-    → "Dov Harlan"; "West Point's Combating Terrorism Center" stays as it is.
+    → "Dov Harlan"; "West Point's Combating Terrorism Center" stays as it is. Of a mention
+    in parts ("the cable, the embassy"), a part that is a proper name, else the part next to
+    the cue (the last when the mention comes ``before_cue``, else the first).
     """
-    name = re.sub(r"\s*\([^()]*\)", "", " ".join(mention.split()))  # "(D-Wis.)"
+    name = re.sub(r"\s*\([^()]*\)", "", " ".join(_MARKING.sub("", mention.strip()).split()))
     name = name.strip(" ,;:—–-\"“”'’()")
     name = _TRAILING_CLAUSE.sub("", name)
-    match = _DOCUMENT_BY.match(name)
-    if match:
-        name = match.group("agent").strip(" ,;:")
     if "," in name:
         parts = [p.strip() for p in name.split(",") if p.strip()]
-        named = [p for p in (parts[-1], parts[0]) if _NAME.fullmatch(_HONORIFIC.sub("", p))]
-        if named:
-            name = named[0]
-    while True:
-        stripped = _HONORIFIC.sub("", name, count=1)
-        if stripped == name or not stripped:
-            break
-        name = stripped
-    titled = _TITLED_NAME.match(name)
+        named = [p for p in (parts[-1], parts[0]) if _NAME.fullmatch(_strip_honorifics(p))]
+        index = (len(parts) - 1 if before_cue else 0) if not named else parts.index(named[0])
+        if parts[index].lower() in _RELATIVE and index > 0:
+            index -= 1  # "the Meridian Institute, which found": the antecedent
+        name = parts[index]
+    match = _DOCUMENT_BY.search(name)
+    if match:
+        name = match.group("agent").strip(" ,;:")
+    name = _strip_honorifics(name)
+    titled = _TITLED_NAME.match(name) or _CAPITAL_TITLE.match(name)
     if titled:
-        name = titled.group("name")
+        name = _strip_honorifics(titled.group("name"))
     return name.strip()
 
 
@@ -654,7 +681,7 @@ def resolve_agents(text: str, attributions: list[Attribution]) -> None:
                 (n for n in reversed(recent) if not personal or agent_kind(n) == "person"), None
             )
             continue
-        name = agent_name(mention)
+        name = agent_name(mention, before_cue=naming[0] < a.cue[0])
         if not name:
             continue
         if _NAME.fullmatch(name) and " " not in name:

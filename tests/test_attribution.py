@@ -87,10 +87,25 @@ def test_no_attribution_in_plain_statements():
         ("the authority's chief engineer, Dov Harlan", "Dov Harlan"),
         ("West Point's Combating Terrorism Center", "West Point's Combating Terrorism Center"),
         ("the country's foreign minister", "the country's foreign minister"),
+        ("Fisheries Minister Adela Brun", "Adela Brun"),
+        ("C) Coast guard commander Captain Iver Dahl", "Iver Dahl"),
+        (
+            "a report by the Meridian Institute for Maritime Studies released in March",
+            "the Meridian Institute for Maritime Studies",
+        ),
+        (
+            "the Meridian Institute for Maritime Studies, which",
+            "the Meridian Institute for Maritime Studies",
+        ),
     ],
 )
 def test_agent_names(mention, name):
     assert agent_name(mention) == name
+
+
+def test_of_a_mention_in_parts_the_agent_is_the_part_next_to_the_cue():
+    assert agent_name("the cable, the embassy", before_cue=True) == "the embassy"
+    assert agent_name("the cable, the coast guard", before_cue=False) == "the cable"
 
 
 def test_agent_keys_make_the_same_agent_one_key():
