@@ -28,7 +28,7 @@ from typing import Any
 from .text import paragraph_spans
 
 #: Recorded on every attribution and quote row (``attributions.method``): the tagger's version.
-METHOD = "crf-polnear-1"
+METHOD = "crf-polnear-2"
 MODEL_FILE = "attribution.crfsuite"
 CARD_FILE = "attribution.json"
 CLUSTERS_FILE = "word_clusters.json"

@@ -7,7 +7,7 @@ state, distance to a reporting word). Trained on the PolNeAR *train* split only
 (../shared/corpus/attribution/polnear, or $PROVENANCE_CORPUS); dev is for the harness.
 
     .venv/bin/pip install -e '.[train]'
-    .venv/bin/python scripts/train_attribution.py            # about 15 minutes on one core
+    .venv/bin/python scripts/train_attribution.py            # about 10 minutes on one core
     .venv/bin/python scripts/train_attribution.py --out /tmp/model --c1 0.5
 
 Writes the model and its card (attribution.json: data and its SHA-256, parameters, cue
@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "provenance" / "models")
     parser.add_argument("--c1", type=float, default=2.0, help="L1 penalty (sparser model)")
     parser.add_argument("--c2", type=float, default=0.01, help="L2 penalty")
-    parser.add_argument("--iterations", type=int, default=150)
+    parser.add_argument("--iterations", type=int, default=300)
     args = parser.parse_args()
     files = polnear_files("train")
     if not files:
