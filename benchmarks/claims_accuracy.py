@@ -3,7 +3,7 @@ spans, what `provenance claims` carries, and sentences per second.
 
 One command (from the project root, after ``.venv/bin/pip install -e '.[train]'``):
 
-    .venv/bin/python benchmarks/claims_accuracy.py            # everything, about 10 minutes
+    .venv/bin/python benchmarks/claims_accuracy.py            # everything, about 4 minutes
     .venv/bin/python benchmarks/claims_accuracy.py --only attribution,sentences,speed
 
 Reads the real corpus at ``../shared/corpus`` (or ``$PROVENANCE_CORPUS``) and skips a section
