@@ -125,7 +125,11 @@ def _key(text: str) -> str:
 def checkworthiness() -> None:
     if not corpora.claimbuster_path().exists():
         return skip("checkworthiness", corpora.claimbuster_path())
-    from sklearn.model_selection import StratifiedKFold
+    try:
+        from sklearn.model_selection import StratifiedKFold
+    except ImportError:
+        print("[checkworthiness] skipped: needs scikit-learn (pip install -e '.[train]')")
+        return
 
     texts, labels = corpora.read_claimbuster()
     folds = StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels)
@@ -340,7 +344,11 @@ def sentences_section() -> None:
         return skip("sentences", corpora.corpus_dir() / "attribution" / "polnear")
     import bisect
 
-    import pysbd
+    try:
+        import pysbd
+    except ImportError:
+        print("[sentences] skipped: needs pysbd (pip install -e '.[train]')")
+        return
 
     segmenter = pysbd.Segmenter(language="en", clean=False)
     one_sentence = cut = 0
