@@ -37,6 +37,7 @@ class AttributionRecord:
     mention: tuple[int, int] | None
     content: tuple[int, int]
     claim: int | None  # index into Analysis.claims
+    agent: str | None = None  # the agent the mention names, pronouns and surnames resolved
 
 
 @dataclass
@@ -46,6 +47,7 @@ class QuoteRecord:
     text: str
     speaker: tuple[int, int] | None
     claim: int | None
+    agent: str | None = None  # the speaker's agent, resolved like an attribution's
 
 
 @dataclass
@@ -55,7 +57,7 @@ class Analysis:
     quotes: list[QuoteRecord] = field(default_factory=list)
     mentions: list[MentionRecord] = field(default_factory=list)
     sentences: int = 0
-    model_version: str = claims_mod.MODEL_VERSION
+    model_version: str = field(default_factory=lambda: claims_mod.model().version)
     method: str = attribution_mod.METHOD
 
 
@@ -73,8 +75,30 @@ class _Locator:
         return None
 
 
+def keep_as_claim(sentence: str, score: float, threshold: float, reported: bool) -> bool:
+    """Whether a sentence is stored as a claim.
+
+    Check-worthy sentences are (score at or above the threshold); so are sentences that quote
+    someone or attribute a statement to a named source, and sentences that state a figure with
+    its unit, whatever their score: who said what is what this tool is for, and the scorer,
+    trained on debate transcripts, underrates reported speech ("We cannot move," Dahl said) and
+    news-style measurements ("The gauge read 3.2 metres on Sunday"). Their score stays the
+    scorer's, so readers can still filter on it; boilerplate and fragments of fewer than four
+    words are never kept.
+    """
+    if score >= threshold:
+        return True
+    checkable = reported or claims_mod.states_figure(sentence)
+    return checkable and claims_mod.rule_factor(sentence) >= 0.5 and len(sentence.split()) >= 4
+
+
 def analyse(text: str, structure: list[Span]) -> Analysis:
-    """Claims (with scores, kinds, pages, paragraphs), attributions, quotes and mentions."""
+    """Claims (with scores, kinds, pages, paragraphs), attributions, quotes and mentions.
+
+    Every sentence is scored in one batch; attributions and quotes are found paragraph by
+    paragraph (a quotation often runs over several sentences) and belong to the claim that
+    holds their cue (or, failing that, the start of their content).
+    """
     result = Analysis()
     markers = _Locator([m for m in structure if m.kind == "marker"])
     spans = []
@@ -90,13 +114,35 @@ def analyse(text: str, structure: list[Span]) -> Analysis:
     result.sentences = len(spans)
     sentences = [text[a:b] for a, b in spans]
     scores = claims_mod.score_sentences(sentences)
+    threshold = claims_mod.model().threshold
     pages = _Locator([s for s in structure if s.kind == "page"])
     blocks = _Locator([s for s in structure if s.kind in _BLOCK_KINDS])
+    sentence_starts = [a for a, _ in spans]
 
-    attributions_by_sentence = [attribution_mod.find_attributions(text, a, b) for a, b in spans]
+    def sentence_at(offset: int) -> int | None:
+        i = bisect.bisect_right(sentence_starts, offset) - 1
+        return i if i >= 0 and offset < spans[i][1] else None
+
+    attributions = attribution_mod.find_attributions(text)
+    quotes = attribution_mod.find_quotes(text)
+    attribution_mod.attach_speakers(text, quotes, attributions)
+    attributed: set[int] = set()  # sentences holding content attributed to a named source
+    for a in attributions:
+        if a.mention is None:
+            continue
+        for part in a.content_parts or [a.content]:
+            first, last = sentence_at(part[0]), sentence_at(part[1] - 1)
+            if first is not None:
+                attributed.update(range(first, (last if last is not None else first) + 1))
+    quoted: set[int] = set()  # sentences holding (part of) a direct quotation
+    for q in quotes:
+        first, last = sentence_at(q.start), sentence_at(q.end - 1)
+        if first is not None:
+            quoted.update(range(first, (last if last is not None else first) + 1))
+
     claim_index: dict[int, int] = {}
     for i, ((start, end), sentence, score) in enumerate(zip(spans, sentences, scores, strict=True)):
-        if score < claims_mod.THRESHOLD:
+        if not keep_as_claim(sentence, score, threshold, i in attributed or i in quoted):
             continue
         page = pages.find(start)
         block = blocks.find(start)
@@ -109,28 +155,34 @@ def analyse(text: str, structure: list[Span]) -> Analysis:
                 prefix=text[max(0, start - CONTEXT) : start],
                 suffix=text[end : end + CONTEXT],
                 score=round(score, 4),
-                kind=claims_mod.claim_kind(sentence, bool(attributions_by_sentence[i])),
+                kind=claims_mod.claim_kind(sentence, i in attributed, i in quoted),
                 norm_key=normal_key(sentence),
                 page=page[1].number if page else None,
                 paragraph=block[0] + 1 if block else None,
             )
         )
-    for i, found in enumerate(attributions_by_sentence):
-        for a in found:
-            result.attributions.append(
-                AttributionRecord(a.cue, a.mention, a.content, claim_index.get(i))
+
+    def claim_of(*offsets: int) -> int | None:
+        for offset in offsets:
+            i = sentence_at(offset)
+            if i is not None and i in claim_index:
+                return claim_index[i]
+        return None
+
+    for a in attributions:
+        cue_sentence = sentence_at(a.cue[0])
+        holds_content = cue_sentence is not None and any(
+            sentence_at(p[0]) == cue_sentence or sentence_at(p[1] - 1) == cue_sentence
+            for p in a.content_parts or [a.content]
+        )
+        claim = claim_of(a.cue[0]) if holds_content else claim_of(a.content[0])
+        result.attributions.append(AttributionRecord(a.cue, a.mention, a.content, claim, a.agent))
+    for q in quotes:
+        result.quotes.append(
+            QuoteRecord(
+                q.start, q.end, text[q.start : q.end], q.speaker, claim_of(q.start), q.agent
             )
-    sentence_starts = [a for a, _ in spans]
-    for i, (start, end) in enumerate(spans):
-        for q in attribution_mod.find_quotes(text, start, end):
-            speaker = None
-            for a in attributions_by_sentence[i]:
-                if a.mention and not (q.start <= a.mention[0] < q.end):
-                    speaker = a.mention
-                    break
-            result.quotes.append(
-                QuoteRecord(q.start, q.end, text[q.start : q.end], speaker, claim_index.get(i))
-            )
+        )
     for mention in find_mentions(text):
         i = bisect.bisect_right(sentence_starts, mention.start) - 1
         if i >= 0 and mention.start < spans[i][1]:

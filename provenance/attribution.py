@@ -1,86 +1,294 @@
 """Attribution: who a source says said something (cue, source mention, content) and quotations.
 
-This is a pattern-based first level: "according to X", "X said/says/told ...", "..., said X",
-"the report says". Spans are offsets into the text layer.
+A linear-chain CRF (python-crfsuite) tags every token of a paragraph as part of a source
+mention, a cue or a content span, trained on PolNeAR (``scripts/train_attribution.py``; the
+model and its card ship in ``provenance/models``). Tagged segments are then grouped into
+attributions around their cue, and the source mentions are resolved to agents: pronouns to
+the last named source before them, surnames to the full name used earlier in the text, titles
+and determiners dropped, so that the same agent is one row across sources.
+
+Quotations are found by their marks (straight and curly, nested single quotes, quotes left open
+at the end of a paragraph) and take the speaker of the attribution whose content holds them.
+
+All spans are Python code-point offsets into the text layer.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
-METHOD = "patterns-0.1"
+from .text import paragraph_spans
 
-_VERBS = (
-    "said|says|say|told|tells|tell|stated|states|reported|reports|confirmed|confirms|claimed|"
-    "claims|added|adds|noted|notes|announced|announces|wrote|writes|warned|warns|insisted|"
-    "insists|explained|explains|argued|argues|acknowledged|acknowledges|alleged|alleges|"
-    "asserted|asserts|testified|estimated|estimates|concluded|concludes|found|finds|"
-    "described|describes|recalled|denied|denies|believes|believed|suggested|suggests|"
-    "revealed|reveals|admitted|admits|observed|commented|maintained|maintains|contended"
+#: Recorded on every attribution and quote row (``attributions.method``): the tagger's version.
+METHOD = "crf-polnear-2"
+MODEL_FILE = "attribution.crfsuite"
+CARD_FILE = "attribution.json"
+CLUSTERS_FILE = "word_clusters.json"
+
+# --- tokens -------------------------------------------------------------------------------
+
+_TITLES = (
+    "Mr|Mrs|Ms|Dr|Sen|Sens|Rep|Reps|Gov|Gen|Lt|Col|Maj|Capt|Sgt|Adm|Cmdr|Rev|Prof|St|Jr|Sr|"
+    "Ft|Mt|No|Jan|Feb|Mar|Apr|Aug|Sept|Sep|Oct|Nov|Dec|Corp|Inc|Co|Ltd|Bros|vs|etc|Ariz|Calif|"
+    "Fla|Ill|Mass|Mich|Minn|Wis|Tenn|Tex|Va|Ky|Pa|Md|Conn|Colo|Nev|Ore|Okla|Ala|Ga|La|Wash"
 )
-_VERB = re.compile(rf"\b(?:{_VERBS})\b")
-_ACCORDING = re.compile(r"\b[Aa]ccording to\b")
-# Words that end a source mention when walking back from the verb.
-_STOP = {
-    "that",
-    "and",
-    "but",
-    "which",
-    "who",
-    "whom",
-    "when",
-    "while",
-    "as",
-    "because",
-    "if",
-    "where",
-    "so",
-    "then",
-    "also",
-    "he",
-    "she",
-    "they",
-    "it",
-    "we",
-    "i",
-    "you",
-    "has",
-    "have",
-    "had",
-    "is",
-    "was",
-    "were",
-    "are",
-    "will",
-    "would",
-    "could",
-    "later",
-    "previously",
-    "recently",
-    "once",
-    "repeatedly",
-    "publicly",
-    "privately",
-    "reportedly",
-    "not",
-    "never",
-}
-_PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
-_DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "his", "her", "their"}
-_MENTION_END = re.compile(
-    r"[,;:.!?\"“”()\[\]]|\s(?:that|who|which|on|in|at|last|this|when|published|released|"
-    r"issued|sent|dated|obtained|seen)\s"
+#: Tokens: dotted abbreviations, titles with their full stop, words (hyphens inside), clitics
+#: ("’s", "n’t" splits as "n" + "’t"), and any other single character.
+TOKEN = re.compile(
+    rf"(?:[A-Za-z]\.){{2,}}|(?:{_TITLES})\.(?=\s)|\d+(?:[.,:]\d+)+|\w+(?:-\w+)*|"
+    r"['’](?:s|ll|re|ve|d|m|t)\b|\S"
 )
-_TOKEN = re.compile(r"[\w'’.&-]+")
+
+ROLES = {"Source": "S", "Cue": "C", "Content": "Q"}
+_OPEN_QUOTES = frozenset("“«")
+_CLOSE_QUOTES = frozenset("”»")
+_SENTENCE_END = frozenset(".!?")
+
+
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Token spans of ``text[start:end]``."""
+    end = len(text) if end is None else end
+    return [m.span() for m in TOKEN.finditer(text, start, end)]
+
+
+# --- the model ----------------------------------------------------------------------------
+
+
+_model_dir: Path | None = None  # None: the models shipped in the package
+
+
+def use_models(directory: str | Path | None) -> None:
+    """Read the tagger, its card and the word clusters from ``directory`` when they are there
+    (a freshly trained model), else from the package; None goes back to the shipped ones."""
+    global _model_dir
+    _model_dir = None if directory is None else Path(directory)
+    for fn in (
+        word_clusters,
+        model_card,
+        _lexicon,
+        _tagger,
+        _load_tagger,
+    ):
+        fn.cache_clear()
+    _WORDS.clear()
+
+
+def _resource(name: str) -> Any:
+    if _model_dir is not None and (_model_dir / name).exists():
+        return _model_dir / name
+    return resources.files("provenance").joinpath("models", name)
+
+
+@cache
+def word_clusters() -> dict[str, tuple[int, int, int]]:
+    """Word → (64-, 256-, 1024-way cluster), learned by ``scripts/build_word_clusters.py``."""
+    data = json.loads(_resource(CLUSTERS_FILE).read_text(encoding="utf-8"))
+    sizes = data["sizes"]
+    columns = [data["clusters"][str(k)] for k in sizes]
+    return {w: tuple(col[i] for col in columns) for i, w in enumerate(data["vocab"])}  # type: ignore[misc]
+
+
+@cache
+def model_card() -> dict[str, Any]:
+    """What the shipped tagger was trained on and how (data and its SHA-256, parameters)."""
+    return json.loads(_resource(CARD_FILE).read_text(encoding="utf-8"))
+
+
+@cache
+def _lexicon() -> frozenset[str]:
+    return frozenset(model_card()["cue_lexicon"])
+
+
+@cache
+def _tagger():
+    return _load_tagger()[0]
+
+
+@cache
+def _load_tagger() -> tuple[Any, bytes]:
+    import pycrfsuite
+
+    # crfsuite reads the model in place: the bytes must live as long as the tagger.
+    data = _resource(MODEL_FILE).read_bytes()
+    tagger = pycrfsuite.Tagger()
+    tagger.open_inmemory(data)
+    return tagger, data
+
+
+def _shape(word: str) -> str:
+    out = []
+    for ch in word:
+        c = "X" if ch.isupper() else "x" if ch.islower() else "d" if ch.isdigit() else ch
+        if len(out) < 2 or out[-1] != c or out[-2] != c:
+            out.append(c)
+    return "".join(out)[:5]
+
+
+def _key(word: str) -> str:
+    return word.lower().replace("’", "'")
+
+
+def _word_features(word: str, key: str, cluster: tuple[int, int, int] | None) -> tuple[str, ...]:
+    features = ["w=" + key, "s3=" + key[-3:], "sh=" + _shape(word)]
+    if word[:1].isupper():
+        features.append("T")
+    if key in _lexicon():
+        features.append("LEX")
+    if cluster:
+        features += [f"k64={cluster[0]}", f"k256={cluster[1]}", f"k1k={cluster[2]}"]
+    return tuple(features)
+
+
+def _context_features(
+    word: str, key: str, cluster: tuple[int, int, int] | None, offset: int
+) -> tuple[str, ...]:
+    """Features of a word seen from the token ``offset`` places away from it."""
+    features = [f"{offset}={key}"]
+    if cluster:
+        features.append(f"{offset}k256={cluster[1]}")
+    if offset in (-1, 1):
+        features.append(f"{offset}sh={_shape(word)}")
+        if cluster:
+            features.append(f"{offset}k64={cluster[0]}")
+        if key in _lexicon():
+            features.append(f"{offset}LEX")
+    return tuple(features)
+
+
+#: word → (key, its own features, its features seen from 2 and 1 tokens after it, from 1 and 2
+#: tokens before it, whether it is a reporting word): computed once per distinct word.
+_WORDS: dict[str, tuple] = {}
+
+
+def _word(word: str) -> tuple:
+    key = _key(word)
+    cluster = word_clusters().get(key)
+    record = (
+        key,
+        _word_features(word, key, cluster),
+        _context_features(word, key, cluster, -2),
+        _context_features(word, key, cluster, -1),
+        _context_features(word, key, cluster, 1),
+        _context_features(word, key, cluster, 2),
+        key in _lexicon(),
+    )
+    if len(_WORDS) > 200_000:
+        _WORDS.clear()
+    _WORDS[word] = record
+    return record
+
+
+def token_features(words: list[str]) -> list[list[str]]:
+    """CRF features of each token of one paragraph (shared by training and tagging)."""
+    n = len(words)
+    get = _WORDS.get
+    records = [get(w) or _word(w) for w in words]
+    keys = [r[0] for r in records]
+    # Sentence numbers, so that distances to a reporting word stay inside a sentence.
+    sentence = [0] * n
+    s = 0
+    for i, w in enumerate(words):
+        sentence[i] = s
+        if (
+            w in _SENTENCE_END
+            and i + 1 < n
+            and (words[i + 1][:1].isupper() or words[i + 1] in '"“')
+        ):
+            s += 1
+    # Distance to the nearest reporting word on each side, within the sentence.
+    left = [0] * n
+    last = -1
+    for i in range(n):
+        if last >= 0 and sentence[last] == sentence[i]:
+            left[i] = min(i - last, 6)
+        if records[i][6]:
+            last = i
+    right = [0] * n
+    last = -1
+    for i in range(n - 1, -1, -1):
+        if last >= 0 and sentence[last] == sentence[i]:
+            right[i] = min(last - i, 6)
+        if records[i][6]:
+            last = i
+    out = []
+    inside = False
+    for i, w in enumerate(words):
+        f = list(records[i][1])
+        f += records[i - 2][2] if i >= 2 else ("-2=<>",)
+        f += records[i - 1][3] if i >= 1 else ("-1=<>",)
+        f += records[i + 1][4] if i + 1 < n else ("1=<>",)
+        f += records[i + 2][5] if i + 2 < n else ("2=<>",)
+        f.append(f"b-={keys[i - 1] if i else '<>'}|{keys[i]}")
+        f.append(f"b+={keys[i]}|{keys[i + 1] if i + 1 < n else '<>'}")
+        if w in '"“”':
+            f.append("QM")
+        if inside:
+            f.append("INQ")
+        if w in _OPEN_QUOTES or (w == '"' and not inside):
+            inside = True
+        elif w in _CLOSE_QUOTES or (w == '"' and inside):
+            inside = False
+        if left[i]:
+            f.append(f"LL={left[i]}")
+        if right[i]:
+            f.append(f"LR={right[i]}")
+        if i == 0:
+            f.append("PFIRST")
+        if i == 0 or sentence[i - 1] != sentence[i]:
+            f.append("SFIRST")
+        if i == n - 1 or sentence[i + 1] != sentence[i]:
+            f.append("SLAST")
+        out.append(f)
+    return out
+
+
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+
+
+def _words_for_tagging(text: str, tokens: list[tuple[int, int]]) -> list[str]:
+    words = [text[a:b] for a, b in tokens]
+    if tokens:
+        paragraph = text[tokens[0][0] : tokens[-1][1]]
+        upper = len(_UPPER.findall(paragraph))
+        if upper > 20 and upper > 3 * len(_LOWER.findall(paragraph)):
+            # Telegram capitals ("THE MINISTER SAID THAT"): tag as sentence case.
+            words = [w.capitalize() if w.isupper() else w for w in words]
+    return words
+
+
+def tag_paragraph(text: str, tokens: list[tuple[int, int]]) -> list[str]:
+    """BIO labels (``B-S``, ``I-C``, ``O`` …) for the tokens of one paragraph."""
+    if not tokens:
+        return []
+    return _tagger().tag(token_features(_words_for_tagging(text, tokens)))
+
+
+# --- from labels to attributions ----------------------------------------------------------
 
 
 @dataclass
 class Attribution:
+    """One attributed statement: its cue, the source mention (None when unnamed), the content."""
+
     cue: tuple[int, int]
     mention: tuple[int, int] | None
     content: tuple[int, int]
+    #: The content's pieces when the cue and source interrupt it ('"A," he said, "B."').
+    content_parts: list[tuple[int, int]] = field(default_factory=list)
+    #: The agent the mention names, after resolving pronouns and short names (None if unnamed).
+    agent: str | None = None
+    #: Where the agent's name is read from, when not the mention itself ("Amara Quell, the
+    #: port director,": the tagger's mention is the apposition, the name opens the sentence).
+    naming: tuple[int, int] | None = None
 
 
 @dataclass
@@ -88,131 +296,365 @@ class Quote:
     start: int
     end: int
     speaker: tuple[int, int] | None = None
+    agent: str | None = None
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and (text[start].isspace() or text[start] in ",;:—–-"):
+def segments(tokens: list[tuple[int, int]], labels: list[str]) -> list[tuple[str, int, int]]:
+    """``(role, first_token, last_token + 1)`` for each run of one role in a label sequence."""
+    out: list[tuple[str, int, int]] = []
+    current: list | None = None
+    for i, label in enumerate(labels):
+        if label == "O":
+            if current:
+                out.append(tuple(current))  # type: ignore[arg-type]
+                current = None
+            continue
+        prefix, role = label.split("-", 1)
+        if prefix == "B" or current is None or current[0] != role:
+            if current:
+                out.append(tuple(current))  # type: ignore[arg-type]
+            current = [role, i, i + 1]
+        else:
+            current[2] = i + 1
+    if current:
+        out.append(tuple(current))  # type: ignore[arg-type]
+    return out
+
+
+#: Longest source mention (in tokens) kept whole when it runs into its cue.
+_LONGEST_SOURCE = 8
+
+
+def _split_overlong_sources(
+    text: str, tokens: list[tuple[int, int]], segs: list[tuple[str, int, int]]
+) -> list[tuple[str, int, int]]:
+    """Repair a source the tagger ran over the clause before it: "[The council voted to ask
+    the audit office to review the contract, a council spokeswoman] said" is content, a comma,
+    then the source. The words after the last comma stay the source; those before become
+    content."""
+    out: list[tuple[str, int, int]] = []
+    for i, seg in enumerate(segs):
+        role, first, stop = seg
+        cue_next = i + 1 < len(segs) and segs[i + 1][0] == "C" and segs[i + 1][1] == stop
+        if role == "S" and cue_next and stop - first > _LONGEST_SOURCE:
+            commas = [k for k in range(first, stop) if text[tokens[k][0] : tokens[k][1]] == ","]
+            if commas and 1 <= stop - commas[-1] - 1 <= _LONGEST_SOURCE and commas[-1] > first:
+                out.append(("Q", first, commas[-1]))
+                out.append(("S", commas[-1] + 1, stop))
+                continue
+        out.append(seg)
+    return out
+
+
+def _sentence_of(tokens_text: list[str]) -> list[int]:
+    ids = []
+    s = 0
+    for i, w in enumerate(tokens_text):
+        ids.append(s)
+        if w in _SENTENCE_END and i + 1 < len(tokens_text):
+            s += 1
+    return ids
+
+
+def group(text: str, tokens: list[tuple[int, int]], labels: list[str]) -> list[tuple]:
+    """Group tagged segments into ``(cue, source or None, content parts, naming span)``
+    around each cue (the naming span is the source, or the name that opens its sentence when
+    the source is that name's apposition: it is what the agent is read from).
+
+    A source or content segment joins the nearest cue, preferring one in its own sentence;
+    a cue keeps the nearest source only; a cue without content is dropped.
+    """
+    segs = _split_overlong_sources(text, tokens, segments(tokens, labels))
+    cues = [s for s in segs if s[0] == "C"]
+    if not cues:
+        return []
+    sentence = _sentence_of([text[a:b] for a, b in tokens])
+
+    cue_starts = [c[1] for c in cues]
+
+    def nearest(seg: tuple[str, int, int]) -> tuple[int, int]:
+        # The cues on either side of the segment (or around it): the one in the segment's
+        # sentence if there is one, else the closer. Looking at two neighbours keeps this
+        # linear in long paragraphs.
+        k = bisect.bisect_left(cue_starts, seg[1])
+        best = None
+        for j in (k - 1, k):
+            if not 0 <= j < len(cues):
+                continue
+            cue = cues[j]
+            if seg[2] <= cue[1]:
+                gap = cue[1] - seg[2]
+            elif seg[1] >= cue[2]:
+                gap = seg[1] - cue[2]
+            else:
+                gap = 0
+            other_sentence = (
+                sentence[seg[1]] != sentence[cue[1]] and sentence[seg[2] - 1] != sentence[cue[1]]
+            )
+            rank = (other_sentence, gap)
+            if best is None or rank < best[0]:
+                best = (rank, j)
+        assert best is not None
+        return best[1], best[0][1]
+
+    sources: dict[int, tuple[int, tuple[str, int, int]]] = {}
+    contents: dict[int, list[tuple[str, int, int]]] = {}
+    for seg in segs:
+        if seg[0] == "C":
+            continue
+        k, gap = nearest(seg)
+        if seg[0] == "S":
+            if k not in sources or gap < sources[k][0]:
+                sources[k] = (gap, seg)
+        else:
+            contents.setdefault(k, []).append(seg)
+    out = []
+    for k, cue in enumerate(cues):
+        source = sources.get(k)
+        parts = contents.get(k)
+        if source is None:
+            found = _source_by_position(text, tokens, sentence, cue)
+            source = (0, found) if found else None
+        if not parts and source is not None:
+            inferred = _content_by_position(text, tokens, sentence, cue, source[1])
+            parts = [inferred] if inferred else None
+        if not parts:
+            continue
+        cue_span = (tokens[cue[1]][0], tokens[cue[2] - 1][1])
+        source_span = (tokens[source[1][1]][0], tokens[source[1][2] - 1][1]) if source else None
+        content = [(tokens[p[1]][0], tokens[p[2] - 1][1]) for p in parts]
+        naming = _with_leading_name(text, tokens, sentence, source[1]) if source else None
+        naming_span = (tokens[naming[1]][0], tokens[naming[2] - 1][1]) if naming else None
+        out.append((cue_span, source_span, content, naming_span))
+    return out
+
+
+def _with_leading_name(
+    text: str, tokens: list[tuple[int, int]], sentence: list[int], seg: tuple[str, int, int]
+) -> tuple[str, int, int]:
+    """A source the tagger started at an apposition ("Amara Quell, [the port director,] told")
+    extended back over the name that opens the sentence."""
+    start = seg[1]
+    if start < 2 or text[tokens[start - 1][0] : tokens[start - 1][1]] != ",":
+        return seg
+    first = start - 1
+    while first > 0 and sentence[first - 1] == sentence[start] and start - first <= 5:
+        word = text[tokens[first - 1][0] : tokens[first - 1][1]]
+        if not word[:1].isupper():
+            return seg
+        first -= 1
+    if first == start - 1 or (first > 0 and sentence[first - 1] == sentence[start]):
+        return seg  # no name, or the name does not open the sentence
+    return (seg[0], first, seg[2])
+
+
+#: Cues that always report speech: when the tagger finds one alone, the words next to it are
+#: taken as its source ("Quell told reporters that …", "according to the ministry, …").
+SPEECH_CUES = frozenset(
+    "said says say told tells added adds wrote writes stated states announced reported "
+    "confirmed explained noted argued insisted warned according".split()
+)
+_SUBJECT_PRONOUNS = frozenset("he she they we i it".split())
+
+
+def _source_by_position(
+    text: str, tokens: list[tuple[int, int]], sentence: list[int], cue: tuple[str, int, int]
+) -> tuple[str, int, int] | None:
+    words = [text[a:b] for a, b in tokens]
+    if words[cue[1]].lower() not in SPEECH_CUES:
+        return None
+    this = sentence[cue[1]]
+    if words[cue[1]].lower() == "according":
+        start = end = cue[2]
+        while end < len(tokens) and sentence[end] == this and words[end] not in ',.;:!?”"':
+            end += 1
+        return ("S", start, end) if 0 < end - start <= 8 else None
+    end = cue[1]
+    start = end
+    if start > 0 and words[start - 1].lower() in _SUBJECT_PRONOUNS:
+        return ("S", start - 1, end)
+    if start > 0 and words[start - 1] == ",":
+        # "The authority's chief engineer, Dov Harlan, said …": the subject with its apposition.
+        first = start - 1
+        while first > 0 and sentence[first - 1] == this and start - first <= 10:
+            first -= 1
+        if (
+            sentence[first] == this
+            and 2 <= start - 1 - first <= 9
+            and "," in words[first : start - 1]
+        ):
+            if any(w[:1].isupper() for w in words[first + 1 : start - 1]):
+                return ("S", first, start - 1)
+        return None
+    while (
+        start > 0
+        and sentence[start - 1] == this
+        and end - start < 4
+        and (words[start - 1][:1].isupper() or words[start - 1] in ("Mr.", "Mrs.", "Ms.", "Dr."))
+    ):
+        start -= 1
+    if start < end and words[start] not in ("The", "A", "An"):
+        return ("S", start, end)
+    return None
+
+
+_OBJECTS = frozenset("reporters journalists us him her them me the a an of that".split())
+
+
+def _content_by_position(
+    text: str,
+    tokens: list[tuple[int, int]],
+    sentence: list[int],
+    cue: tuple[str, int, int],
+    source: tuple[str, int, int],
+) -> tuple[str, int, int] | None:
+    """The content of a cue the tagger gave a source but no content, from where they stand:
+    the clause before them ("…, according to the report") or after them ("X said that …")."""
+    this = sentence[cue[1]]
+    first = min(cue[1], source[1])
+    last = max(cue[2], source[2])
+    start = first
+    while start > 0 and sentence[start - 1] == this:
+        start -= 1
+    end = last
+    while end < len(tokens) and sentence[end] == this:
+        end += 1
+    words = [text[a:b] for a, b in tokens]
+    if first - start >= 3 and words[first - 1] in (",", "”", '"', "—", "–"):
+        stop = first - 1
+        while stop > start and words[stop - 1] in (",", "”", '"'):
+            stop -= 1
+        return ("Q", start, stop) if stop > start else None
+    after = last
+    while after < end and words[after].lower() in _OBJECTS and after - last < 2:
+        after += 1
+    stop = end
+    while stop > after and words[stop - 1] in (".", "!", "?", '"', "”"):
+        stop -= 1
+    return ("Q", after, stop) if stop - after >= 3 else None
+
+
+def _trim(text: str, start: int, end: int, chars: str = ",;:—–- ") -> tuple[int, int]:
+    while start < end and (text[start].isspace() or text[start] in chars):
         start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:—–-"):
+    while end > start and (text[end - 1].isspace() or text[end - 1] in chars):
         end -= 1
     return start, end
 
 
-def _mention_before(text: str, lo: int, verb_start: int) -> tuple[int, int] | None:
-    """The noun phrase right before a reporting verb, e.g. "a ministry spokesman"."""
-    tokens = list(_TOKEN.finditer(text, lo, verb_start))
-    chosen = []
-    for token in reversed(tokens):
-        between = text[token.end() : (chosen[0].start() if chosen else verb_start)]
-        if re.search(r"[,;:\"“”()]", between):
-            break
-        word = token.group(0).lower()
-        if word.endswith(".") and len(word) > 2 and word.count(".") == 1:
-            break  # the end of the previous sentence
-        if word in _STOP:
-            if word in _PRONOUNS and not chosen:
-                chosen.insert(0, token)
-            break
-        chosen.insert(0, token)
-        if len(chosen) >= 8:
-            break
-    if not chosen:
-        return None
-    if len(chosen) == 1 and chosen[0].group(0).lower() in _DETERMINERS:
-        return None
-    start, end = chosen[0].start(), chosen[-1].end()
-    phrase = text[start:end]
-    if not (
-        re.search(r"\b[A-Z]|\bx{4,}", phrase)
-        or re.search(
-            r"\b(?:officials?|sources?|spokes(?:man|woman|person)|report|cable|study|police|"
-            r"diplomats?|ministry|government|analysts?|experts?|residents?|witnesses|he|she|they)\b",
-            phrase,
-            re.I,
-        )
-    ):
-        return None
-    return start, end
-
-
-def _mention_after(text: str, start: int, hi: int) -> tuple[int, int] | None:
-    match = _MENTION_END.search(text, start, hi)
-    end = match.start() if match else hi
-    start, end = _trim(text, start, end)
-    if end <= start or len(text[start:end].split()) > 10:
-        return None
-    return start, end
-
-
-def find_attributions(text: str, start: int, end: int) -> list[Attribution]:
-    """Attributions inside the sentence ``text[start:end]``."""
-    found: list[Attribution] = []
-    for match in _ACCORDING.finditer(text, start, end):
-        mention = _mention_after(text, match.end(), end)
-        if mention is None:
-            continue
-        before = _trim(text, start, match.start())
-        after = _trim(text, mention[1], end)
-        content = before if before[1] - before[0] >= after[1] - after[0] else after
-        content = (content[0], content[1] - (1 if text[content[1] - 1 : content[1]] == "." else 0))
-        found.append(Attribution((match.start(), match.end()), mention, _trim(text, *content)))
-    for match in _VERB.finditer(text, start, end):
-        if any(a.cue[0] <= match.start() < a.content[1] and a.cue != (0, 0) for a in found):
-            continue
-        mention = _mention_before(text, start, match.start())
-        if mention is not None:
-            rest = match.end()
-            told = re.match(
-                r"\s+(?:reporters|journalists|the \w+|us|him|her|them)\b", text[rest:end]
-            )
-            if told and match.group(0).startswith("told"):
-                rest += told.end()
-            that = re.match(r"\s*,?\s*(?:that\b)?", text[rest:end])
-            rest += that.end() if that else 0
-            after = _trim(text, rest, end)
-            before = _trim(text, start, mention[0])
-            content = after if after[1] - after[0] >= before[1] - before[0] else before
-        else:
-            # Inverted: '"...," said the minister.' The verb follows a comma (or a closing
-            # quote) and the mention runs to the end of the sentence or the next comma.
-            if not re.search(r"[,—–][\"”’]?\s*$|[\"”]\s*$", text[start : match.start()]):
+def find_attributions(text: str, start: int = 0, end: int | None = None) -> list[Attribution]:
+    """Attributions in ``text[start:end]``, paragraph by paragraph, agents resolved."""
+    found = []
+    for p_start, p_end in paragraph_spans(text, start, end):
+        tokens = tokenize(text, p_start, p_end)
+        for cue, source, parts, naming in group(text, tokens, tag_paragraph(text, tokens)):
+            parts = [_trim(text, a, b) for a, b in parts]
+            parts = [p for p in parts if p[1] > p[0]]
+            if not parts:
                 continue
-            inv = _mention_after(text, match.end(), end)
-            before = _trim(text, start, match.start())
-            if inv is None or before[1] - before[0] < 10:
-                continue
-            tail = text[inv[1] : end].strip()
-            if tail and not re.match(r"^[,.;:!?]", tail):
-                continue
-            mention, content = inv, before
-        if content[1] - content[0] < 8:
-            continue
-        found.append(Attribution((match.start(), match.end()), mention, content))
-        break  # one attribution per sentence at this level
+            content = (parts[0][0], parts[-1][1])
+            if source is not None:
+                source = _trim(text, *source)
+                marking = _MARKING_AT.match(text, *source)
+                if marking and marking.end() < source[1]:
+                    source = (marking.end(), source[1])
+                if text[cue[0] : cue[1]].lower() == "according to" and source[0] >= cue[1]:
+                    comma = text.find(",", source[0], source[1])
+                    if comma > source[0]:  # "according to the cable, the coast guard …"
+                        source = _trim(text, source[0], comma)
+            found.append(Attribution(cue, source, content, parts, naming=naming))
+    resolve_agents(text, found)
     return found
 
 
-_QUOTE = re.compile(r"“[^”]{3,}?”|\"[^\"\n]{3,}?\"|‘[^’]{12,}?’(?!\w)")
+# --- agents -------------------------------------------------------------------------------
+
+_PRONOUNS = frozenset("he she they it we i you who which that his her their its".split())
+_PERSONAL = frozenset("he she his her who".split())
+_DETERMINER = re.compile(r"^(?:the|a|an|this|that|these|those)\s+", re.I)
+_HONORIFIC = re.compile(
+    r"^(?:(?:mr|mrs|ms|dr|sen|rep|gov|gen|lt|col|maj|capt|sgt|adm|rev|prof)\.?|"
+    r"president|vice president|senator|sen|representative|rep|governor|gov|congressman|"
+    r"congresswoman|secretary of state|secretary|mayor|judge|justice|chancellor|"
+    r"prime minister|minister|ambassador|general|colonel|captain|commander|lieutenant|"
+    r"sergeant|admiral|sir|dame|lord|lady|"
+    r"(?:former|then|current|acting)\s+)\s+",
+    re.I,
+)
+_DOCUMENT_BY = re.compile(
+    r"\b(?:report|study|statement|analysis|poll|survey|memo|letter|article|cable|paper|"
+    r"review|audit|assessment|investigation|story)\s+"
+    r"(?:by|from|of|published by|released by|issued by)\s+(?P<agent>.+)$",
+    re.I,
+)
+#: A capitalised title before a name: "Fisheries Minister Adela Brun", "Foreign Secretary
+#: Ann Vale", "Coast Guard Commander Iver Dahl".
+_CAPITAL_TITLE = re.compile(
+    r"^(?:[A-Z][\w'’-]*\s+){0,3}?(?:Minister|Secretary|Spokesman|Spokeswoman|Spokesperson|"
+    r"Director|Commander|Chairman|Chairwoman|Chair|President|Governor|Ambassador|Mayor|"
+    r"Leader|Chief|Captain|General|Attorney General|Adviser|Advisor)\s+"
+    r"(?P<name>(?:[A-Z][\w'’.-]*\s+){0,2}[A-Z][\w'’-]+)$"
+)
+_RELATIVE = frozenset(("which", "who", "whom", "that"))
+_NAME = re.compile(r"^(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]+$")
+#: A job title before a name: "Council leader Ruth Okafor", "White House spokesman Josh
+#: Earnest" (not "the Institute for Maritime Studies": a preposition is not a title).
+_TITLED_NAME = re.compile(
+    r"^(?:[\w'’.&-]+\s+)*?"
+    r"(?!(?:the|a|an|this|that|its|their|by|of|from|for|in|on|at|to|with|and|or)\s)[a-z][\w-]*\s+"
+    r"(?P<name>(?:[A-Z][\w'’.-]*\s+){1,2}[A-Z][\w'’-]+)$"
+)
+_TRAILING_CLAUSE = re.compile(
+    r"\s+(?:published|released|issued|sent|dated|obtained|seen|written|filed|posted|"
+    r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|last (?:week|month|year)|"
+    r"this (?:week|month|year)|earlier|later)\b.*$",
+    re.I,
+)
+#: A cable's paragraph marking caught at the start of a mention: "(C)", "C)", "(SBU)".
+_MARKING_AT = re.compile(r"\(?(?:U|C|S|SBU|TS|NF|S/NF|C/NF|S//NF|C//NF)\)\s*")
+_MARKING = re.compile("^" + _MARKING_AT.pattern)
 
 
-def find_quotes(text: str, start: int, end: int) -> list[Quote]:
-    """Direct quotations in ``text[start:end]``: spans inside the quote marks."""
-    quotes = []
-    for match in _QUOTE.finditer(text, start, end):
-        inner = (match.start() + 1, match.end() - 1)
-        inner = _trim(text, *inner)
-        if len(text[inner[0] : inner[1]].split()) < 2:
-            continue
-        quotes.append(Quote(*inner))
-    return quotes
+def _strip_honorifics(name: str) -> str:
+    while True:
+        stripped = _HONORIFIC.sub("", name, count=1)
+        if stripped == name or not stripped:
+            return name
+        name = stripped
 
 
-_DETERMINER = re.compile(r"^(?:the|a|an|this|that|its|his|her|their)\s+", re.I)
+def agent_name(mention: str, before_cue: bool = True) -> str:
+    """The agent a mention names, as displayed.
+
+    "a report by the county council" → "the county council"; "Sen. Ted Cruz" → "Ted Cruz";
+    "Council leader Ruth Okafor" → "Ruth Okafor"; "the authority's chief engineer, Dov Harlan"
+    → "Dov Harlan"; "West Point's Combating Terrorism Center" stays as it is. Of a mention
+    in parts ("the cable, the embassy"), a part that is a proper name, else the part next to
+    the cue (the last when the mention comes ``before_cue``, else the first).
+    """
+    name = re.sub(r"\s*\([^()]*\)", "", " ".join(_MARKING.sub("", mention.strip()).split()))
+    name = name.strip(" ,;:—–-\"“”'’()")
+    name = _TRAILING_CLAUSE.sub("", name)
+    if "," in name:
+        parts = [p.strip() for p in name.split(",") if p.strip()]
+        named = [p for p in (parts[-1], parts[0]) if _NAME.fullmatch(_strip_honorifics(p))]
+        index = (len(parts) - 1 if before_cue else 0) if not named else parts.index(named[0])
+        if parts[index].lower() in _RELATIVE and index > 0:
+            index -= 1  # "the Meridian Institute, which found": the antecedent
+        name = parts[index]
+    match = _DOCUMENT_BY.search(name)
+    if match:
+        name = match.group("agent").strip(" ,;:")
+    name = _strip_honorifics(name)
+    titled = _TITLED_NAME.match(name) or _CAPITAL_TITLE.match(name)
+    if titled:
+        name = _strip_honorifics(titled.group("name"))
+    return name.strip()
 
 
 def agent_key(name: str) -> str:
     """The key that makes the same agent one row across sources."""
-    name = unicodedata.normalize("NFKC", name).casefold().replace("’", "'")
+    name = unicodedata.normalize("NFKC", agent_name(name)).casefold().replace("’", "'")
     name = _DETERMINER.sub("", name.strip())
     name = re.sub(r"'s\b", "", name)
     return " ".join(re.sub(r"[^\w\s]", " ", name).split())
@@ -227,12 +669,152 @@ def agent_kind(name: str) -> str:
     if re.search(
         r"\b(?:ministry|department|agency|police|government|institute|center|centre|office|"
         r"embassy|council|committee|university|company|group|officials?|army|forces|court|"
-        r"commission|association|party|bank|union|organisation|organization)\b",
+        r"commission|association|party|bank|union|organisation|organization|campaign|"
+        r"administration|house|senate|congress|times|post|news|press|network)\b",
         lowered,
     ):
         return "organisation"
     if lowered in _PRONOUNS:
         return "pronoun"
-    if re.fullmatch(r"(?:[A-Z][\w'’.-]+\s+){0,3}[A-Z][\w'’-]+", name.strip()):
+    if _NAME.fullmatch(name.strip()):
         return "person"
     return "unknown"
+
+
+#: How many named agents back a pronoun or a surname looks for its antecedent.
+_LOOK_BACK = 50
+
+
+def resolve_agents(text: str, attributions: list[Attribution]) -> None:
+    """Name the agent of each attribution, in text order.
+
+    A pronoun ("he", "who", "they") takes the agent of the last named source before it (a
+    personal pronoun only a person's); a bare surname or "Mr. Trump" takes the full name used
+    earlier in the same text ("Donald Trump"). Unresolved pronouns name no agent.
+    """
+    named: list[str] = []  # agents named so far, most recent last
+    for a in sorted(attributions, key=lambda a: a.cue[0]):
+        if a.mention is None:
+            continue
+        naming = a.naming or a.mention
+        mention = text[naming[0] : naming[1]]
+        bare = mention.strip().lower()
+        recent = named[-_LOOK_BACK:]
+        if bare in _PRONOUNS:
+            personal = bare in _PERSONAL
+            a.agent = next(
+                (n for n in reversed(recent) if not personal or agent_kind(n) == "person"), None
+            )
+            continue
+        name = agent_name(mention, before_cue=naming[0] < a.cue[0])
+        if not name:
+            continue
+        if _NAME.fullmatch(name) and " " not in name:
+            # A surname alone: the fuller name that ends with it, if one was used before.
+            fuller = next(
+                (n for n in reversed(recent) if n.endswith(" " + name) and _NAME.fullmatch(n)),
+                None,
+            )
+            name = fuller or name
+        a.agent = name
+        named.append(name)
+
+
+# --- quotations ---------------------------------------------------------------------------
+
+_DOUBLE = re.compile(r"[\"“”«»]")
+
+
+def _quote_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans (marks excluded) of the double-quoted passages of one paragraph.
+
+    Curly marks pair by direction, straight marks by alternation; a quote left open at the end
+    of a paragraph runs to its end (the convention for quotes that go on into the next one).
+    """
+    spans = []
+    open_at = None
+    for match in _DOUBLE.finditer(text, start, end):
+        mark = match.group()
+        pos = match.start()
+        if open_at is None:
+            if mark in "”»":
+                continue  # a stray closing mark
+            open_at = pos
+        elif mark in "“«":
+            open_at = pos  # an opening mark while open: the previous one was stray
+        else:
+            spans.append((open_at + 1, pos))
+            open_at = None
+    if open_at is not None and end - open_at > 20:
+        spans.append((open_at + 1, end))
+    return spans
+
+
+_SINGLE = re.compile(
+    r"(?<![\w’'])‘(?=\w)(?P<curly>[^‘’\n]{0,400}?\w[.,!?]?)’(?![\w’])"
+    r"|(?<![\w’'])'(?=\w)(?P<straight>[^'\n]{0,400}?\w[.,!?]?)'(?![\w’])"
+)
+
+
+def _single_quote_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Single-quoted passages (‘…’ or '…'), not mistaking apostrophes ("Trump’s") for marks."""
+    return [
+        m.span("curly") if m.group("curly") is not None else m.span("straight")
+        for m in _SINGLE.finditer(text, start, end)
+    ]
+
+
+def find_quotes(text: str, start: int = 0, end: int | None = None) -> list[Quote]:
+    """Direct quotations of ``text[start:end]``: spans inside the quote marks.
+
+    Single-quoted passages count only outside double quotes (inside they are nested quotes,
+    part of the outer one). Passages of fewer than two words ("scare quotes") are left out.
+    """
+    quotes = []
+    for p_start, p_end in paragraph_spans(text, start, end):
+        doubles = _quote_spans(text, p_start, p_end)  # in order, not overlapping
+        double_starts = [a for a, _ in doubles]
+
+        def nested(offset: int, doubles=doubles, double_starts=double_starts) -> bool:
+            i = bisect.bisect_right(double_starts, offset) - 1
+            return i >= 0 and offset < doubles[i][1]
+
+        singles = [s for s in _single_quote_spans(text, p_start, p_end) if not nested(s[0])]
+        for a, b in sorted(doubles + singles):
+            a, b = _trim(text, a, b, chars=" ,;:")  # the comma of "…,” she said" is not quoted
+            if len(text[a:b].split()) >= 2:
+                quotes.append(Quote(a, b))
+    return quotes
+
+
+def attach_speakers(text: str, quotes: list[Quote], attributions: list[Attribution]) -> None:
+    """Give each quote the source of the attribution whose content holds it; failing that,
+    of the attribution whose cue is closest in the same paragraph."""
+    named = [a for a in attributions if a.mention is not None]
+    if not named or not quotes:
+        return
+    starts = [a for a, _ in paragraph_spans(text)]
+
+    def paragraph(offset: int) -> int:
+        return bisect.bisect_right(starts, offset) - 1
+
+    by_paragraph: dict[int, list[Attribution]] = {}
+    for a in named:
+        by_paragraph.setdefault(paragraph(a.cue[0]), []).append(a)
+    for q in quotes:
+        here = paragraph(q.start)
+        best = None
+        for where in (here, here - 1, here + 1):
+            for a in by_paragraph.get(where, ()):
+                if any(p0 < q.end and q.start < p1 for p0, p1 in a.content_parts or [a.content]):
+                    best = (0, a)
+                    break
+                if where == here:
+                    gap = min(abs(a.cue[0] - q.end), abs(q.start - a.cue[1])) + 1
+                    if best is None or gap < best[0]:
+                        best = (gap, a)
+            if best is not None and best[0] == 0:
+                break
+        if best is not None:
+            q.speaker = best[1].mention
+            q.agent = best[1].agent

@@ -1,34 +1,253 @@
 """Check-worthy claim detection: score sentences as factual claims, and name their kind.
 
-The scorer works on a batch of sentences at once so that a trained model can replace it
-without changing callers. This first scorer is a transparent weighted sum of cues that
-fact-checkers look for (numbers, named sources, reporting verbs, past events) against cues of
-opinion, questions and page boilerplate.
+The scorer is a logistic regression over word (1–2) and character (2–5, inside word bounds)
+n-gram TF-IDF features, trained on ClaimBuster by ``scripts/train_claims.py``. Its weights ship
+as plain arrays (``provenance/models/claims.npz``, vocabulary + idf + coefficients) with a card
+(``claims.json``: data, version, measured accuracy), and inference is numpy over a whole batch
+of sentences, so no pickled scikit-learn object is ever loaded.
+
+A few documented rules then lower what the debate-trained model has never seen: page
+boilerplate ("Subscribe to our newsletter"), questions (headings such as "What happens next?")
+and text too short to assert anything.
 """
 
 from __future__ import annotations
 
-import math
+import json
 import re
+from array import array
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
-MODEL_VERSION = "heuristic-0.1"
-THRESHOLD = 0.5
+import numpy as np
 
-_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"forty|fifty|hundred|thousand|million|billion|trillion|dozen|half|percent|per cent)\b",
+from .text import sentence_spans
+
+MODEL_FILE = "claims.npz"
+CARD_FILE = "claims.json"
+
+# --- the model ----------------------------------------------------------------------------
+
+_WORD = re.compile(r"(?u)\b\w+\b|[?!%$]")
+
+
+def word_ngrams(sentence: str) -> list[str]:
+    """Lower-cased word unigrams and bigrams (the model's word features)."""
+    tokens = _WORD.findall(sentence.lower())
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+def char_ngrams(word: str, low: int = 2, high: int = 5) -> list[str]:
+    """Character n-grams of one word padded with spaces, as scikit-learn's ``char_wb``."""
+    padded = f" {word} "
+    grams = []
+    for n in range(low, high + 1):
+        offset = 0
+        grams.append(padded[offset : offset + n])
+        while offset + n < len(padded):
+            offset += 1
+            grams.append(padded[offset : offset + n])
+        if offset == 0:  # the word is shorter than n: no longer n-grams either
+            break
+    return grams
+
+
+class ClaimModel:
+    """The exported logistic regression, scoring batches of sentences with numpy."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], card: dict[str, Any]) -> None:
+        self.card = card
+        self.version: str = card["version"]
+        self.threshold: float = float(card["threshold"])
+        self._words = {w: i for i, w in enumerate(arrays["word_vocab"].tolist())}
+        self._chars = {c: i for i, c in enumerate(arrays["char_vocab"].tolist())}
+        self._word_idf = arrays["word_idf"].astype(np.float64)
+        self._char_idf = arrays["char_idf"].astype(np.float64)
+        self._word_coef = arrays["word_coef"].astype(np.float64)
+        self._char_coef = arrays["char_coef"].astype(np.float64)
+        self._intercept = float(arrays["intercept"])
+        self._char_cache: dict[str, array] = {}
+
+    @classmethod
+    def load(cls, directory: str | Path | None = None) -> ClaimModel:
+        """The shipped model, or the one in ``directory``."""
+        base = Path(directory) if directory else resources.files("provenance") / "models"
+        with (base / MODEL_FILE).open("rb") as fh:
+            arrays = dict(np.load(fh, allow_pickle=False))
+        card = json.loads((base / CARD_FILE).read_text(encoding="utf-8"))
+        return cls(arrays, card)
+
+    def _char_ids(self, word: str) -> array:
+        get = self._chars.get
+        ids = array("i", [k for k in map(get, char_ngrams(word)) if k is not None])
+        if len(self._char_cache) > 200_000:
+            self._char_cache.clear()
+        self._char_cache[word] = ids
+        return ids
+
+    @staticmethod
+    def _tfidf_dot(
+        ends: array, cols: array, n: int, idf: np.ndarray, coef: np.ndarray
+    ) -> np.ndarray:
+        """Per row: (L2-normalised sublinear TF-IDF vector) · coef.
+
+        ``cols`` holds the feature ids of every row in turn; ``ends[i]`` is where row i's end.
+        """
+        if not cols:
+            return np.zeros(n)
+        size = len(idf)
+        dtype = np.int32 if n * size < 2**31 else np.int64
+        lengths = np.diff(np.frombuffer(ends, dtype=np.int32), prepend=0)
+        keys = np.repeat(np.arange(n, dtype=dtype) * size, lengths)
+        keys += np.frombuffer(cols, dtype=np.int32)
+        keys.sort()
+        # Runs of equal keys: the count of one feature in one sentence.
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        counts = np.diff(np.append(starts, len(keys)))
+        row, col = np.divmod(keys[starts], size)
+        value = (np.log(counts) + 1.0) * idf[col]
+        norm = np.sqrt(np.bincount(row, weights=value * value, minlength=n))
+        dot = np.bincount(row, weights=value * coef[col], minlength=n)
+        return np.divide(dot, norm, out=np.zeros(n), where=norm > 0)
+
+    def decision(self, sentences: Sequence[str]) -> np.ndarray:
+        """The model's log-odds for each sentence."""
+        get_word = self._words.get
+        char_cache = self._char_cache
+        w_cols, w_ends = array("i"), array("i")
+        c_cols, c_ends = array("i"), array("i")
+        for sentence in sentences:
+            w_cols.extend([k for k in map(get_word, word_ngrams(sentence)) if k is not None])
+            w_ends.append(len(w_cols))
+            for word in sentence.lower().split():
+                ids = char_cache.get(word)
+                c_cols.extend(ids if ids is not None else self._char_ids(word))
+            c_ends.append(len(c_cols))
+        n = len(sentences)
+        return (
+            self._tfidf_dot(w_ends, w_cols, n, self._word_idf, self._word_coef)
+            + self._tfidf_dot(c_ends, c_cols, n, self._char_idf, self._char_coef)
+            + self._intercept
+        )
+
+    def probabilities(self, sentences: Sequence[str]) -> np.ndarray:
+        """The model's probability that each sentence is a check-worthy claim."""
+        return 1.0 / (1.0 + np.exp(-self.decision(sentences)))
+
+
+@cache
+def model() -> ClaimModel:
+    """The shipped model, loaded once per process."""
+    return ClaimModel.load()
+
+
+def __getattr__(name: str) -> Any:
+    # MODEL_VERSION and THRESHOLD come from the shipped model's card, read on first use.
+    if name == "MODEL_VERSION":
+        return model().version
+    if name == "THRESHOLD":
+        return model().threshold
+    raise AttributeError(name)
+
+
+# --- rules for what the debates never showed the model -------------------------------------
+
+_BOILERPLATE = re.compile(
+    r"\b(?:cookies?|subscribe|newsletter|sign up|log ?in|click here|share (?:this|on)|"
+    r"follow us|all rights reserved|read more|advertisement|terms of (?:use|service)|"
+    r"privacy policy|related articles?|comments? \(\d+\)|\d+ comments|copyright)\b|©",
     re.I,
 )
+_QUESTION = re.compile(r"\?[\"'’”»)\]]*$")
+_WORDS = re.compile(r"\w+")
+
+
+def rule_factor(sentence: str) -> float:
+    """How much the rules lower a sentence's score (1.0: not at all)."""
+    factor = 1.0
+    if _BOILERPLATE.search(sentence):
+        factor *= 0.1
+    if _QUESTION.search(sentence.rstrip()):
+        factor *= 0.5
+    words = len(_WORDS.findall(sentence))
+    if words < 4:
+        factor *= 0.3
+    return factor
+
+
+def score_sentences(sentences: Sequence[str], scorer: ClaimModel | None = None) -> list[float]:
+    """Check-worthiness of each sentence, between 0 and 1, scored as one batch."""
+    if not sentences:
+        return []
+    probabilities = (scorer or model()).probabilities(sentences)
+    return [float(p) * rule_factor(s) for p, s in zip(probabilities, sentences, strict=True)]
+
+
+def is_claim(score: float, scorer: ClaimModel | None = None) -> bool:
+    return score >= (scorer or model()).threshold
+
+
+# --- scoring text that is not stored ------------------------------------------------------
+
+
+@dataclass
+class ScoredSentence:
+    """One sentence of a scored text: the contract of ``provenance score --json``."""
+
+    text: str
+    start: int
+    end: int
+    score: float
+    is_claim: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_LINE = re.compile(r"[^\n]+")
+
+
+def sentence_spans_of(text: str, lines: bool = False) -> list[tuple[int, int]]:
+    """The sentences of a text (or, with ``lines``, its non-blank lines, stripped)."""
+    if not lines:
+        return sentence_spans(text)
+    spans = []
+    for match in _LINE.finditer(text):
+        start, end = match.span()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def score_text(
+    text: str, lines: bool = False, scorer: ClaimModel | None = None
+) -> list[ScoredSentence]:
+    """Cut a text into sentences (or lines) and score each; offsets index ``text`` as given."""
+    scorer = scorer or model()
+    spans = sentence_spans_of(text, lines)
+    sentences = [text[a:b] for a, b in spans]
+    scores = score_sentences(sentences, scorer)
+    return [
+        ScoredSentence(s, a, b, round(p, 4), p >= scorer.threshold)
+        for (a, b), s, p in zip(spans, sentences, scores, strict=True)
+    ]
+
+
+# --- kinds --------------------------------------------------------------------------------
+
 _STATISTIC = re.compile(
     r"\d[\d,.]*\s*(?:%|percent|per cent|million|billion|trillion|thousand)|"
-    r"[$£€¥]\s?\d|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s*(?:km|kilometres|miles|tons|tonnes|"
-    r"dinar|dollars|euros|pounds|people|deaths|cases|officers|troops)\b",
-    re.I,
-)
-_REPORTING = re.compile(
-    r"\b(?:said|says|told|stated|reported|reports|confirmed|announced|according to|estimated|"
-    r"found|showed|revealed|wrote|testified|acknowledged|admitted|alleged|claimed)\b",
+    r"[$£€¥]\s?\d|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)?\s*(?:km|kilometres|kilometers|miles|"
+    r"metres|meters|feet|kg|kilograms|tons|tonnes|litres|liters|barrels|hectares|acres|degrees|"
+    r"dinar|dollars|euros|pounds|crowns|people|deaths|cases|officers|troops|farms|votes|jobs)\b",
     re.I,
 )
 _PAST = re.compile(r"\b\w{3,}ed\b|\b(?:was|were|had|did|began|took|went|met|made|sent|held)\b")
@@ -36,68 +255,32 @@ _DATE = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|(?:19|20)\d\d)\b"
 )
-_OPINION = re.compile(
-    r"\b(?:I|we|you) (?:think|believe|feel|hope|guess|love|hate)\b|\bin my (?:view|opinion)\b|"
-    r"\b(?:should|must|ought to|would be better)\b|\b(?:amazing|awesome|terrible|wonderful|"
-    r"beautiful|best|worst)\b",
-    re.I,
-)
-_BOILERPLATE = re.compile(
-    r"\b(?:cookies?|subscribe|newsletter|sign up|log in|click here|share this|follow us|"
-    r"all rights reserved|read more|advertisement|terms of (?:use|service)|privacy policy|"
-    r"related articles?|comments?)\b|©",
-    re.I,
-)
-_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 _QUOTED = re.compile(r"[\"“][^\"”]{12,}[\"”]")
 
-
-def _features(sentence: str) -> float:
-    words = sentence.split()
-    n = len(words)
-    z = -0.6
-    if n < 4:
-        z -= 2.5
-    elif n < 7:
-        z -= 0.6
-    elif n > 80:
-        z -= 0.8
-    if _NUMBER.search(sentence):
-        z += 1.0
-    if _STATISTIC.search(sentence):
-        z += 0.6
-    if _REPORTING.search(sentence):
-        z += 0.8
-    if _DATE.search(sentence):
-        z += 0.4
-    if _PAST.search(sentence):
-        z += 0.4
-    z += 0.25 * min(3, len(_CAPITALISED.findall(sentence)))
-    stripped = sentence.rstrip("\"'”’) ")
-    if stripped.endswith("?"):
-        z -= 2.2
-    elif stripped.endswith("!"):
-        z -= 0.8
-    if _OPINION.search(sentence):
-        z -= 0.8
-    if _BOILERPLATE.search(sentence):
-        z -= 2.5
-    letters = [c for c in sentence if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.7 and n < 15:
-        z -= 1.5  # a heading in capitals
-    return z
+#: The kinds a reader can filter claims on.
+KINDS = ("statistic", "quotation", "attributed", "event", "statement")
 
 
-def score_sentences(sentences: Sequence[str]) -> list[float]:
-    """Check-worthiness of each sentence, between 0 and 1."""
-    return [1.0 / (1.0 + math.exp(-_features(s))) for s in sentences]
+#: A count of something: a number (not a year) followed by the lowercase noun it counts
+#: ("150 residents", "3.2 metres", "12 officers").
+_COUNT = re.compile(
+    r"\b(?!(?:1[6-9]|20)\d\d\b)\d[\d,.]*\s+"
+    r"(?!(?:and|or|to|the|a|an|in|on|at|of|by|for|from|with|is|was|were|are)\b)[a-z]{3,}"
+)
 
 
-def claim_kind(sentence: str, attributed: bool) -> str:
-    """A kind a reader can filter on: statistic, quotation, attributed, event or statement."""
+def states_figure(sentence: str) -> bool:
+    """Whether a sentence states a figure: an amount with its unit ("3.2 metres", "40
+    percent", "$5") or a count ("150 residents")."""
+    return _STATISTIC.search(sentence) is not None or _COUNT.search(sentence) is not None
+
+
+def claim_kind(sentence: str, attributed: bool, quoted: bool | None = None) -> str:
+    """statistic (numbers with units), quotation (holds a direct quote), attributed (a
+    statement the source attributes to someone), event (dated or in the past), statement."""
     if _STATISTIC.search(sentence):
         return "statistic"
-    if _QUOTED.search(sentence):
+    if quoted if quoted is not None else _QUOTED.search(sentence):
         return "quotation"
     if attributed:
         return "attributed"

@@ -256,11 +256,38 @@ def show(source_id: int, db_path: str | None, as_json: bool) -> None:
     if as_json:
         _print_json(source)
         return
+    listed = ("claims", "attributions", "quotes")
     for key, value in source.items():
-        if key not in ("text", "claims", "metadata") and value not in (None, "", []):
+        if key not in ("text", "metadata", *listed) and value not in (None, "", []):
             click.echo(f"{key}: {value}")
-    click.echo(f"claims: {len(source['claims'])}\n")
+    click.echo(", ".join(f"{key}: {len(source.get(key, []))}" for key in listed) + "\n")
     click.echo(source["text"])
+
+
+@cli.command()
+@click.argument("file", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
+@click.option("--lines", is_flag=True, help="Each line of the input is one sentence.")
+@json_option
+def score(file: Any, lines: bool, as_json: bool) -> None:
+    """Score the sentences of a text as check-worthy claims, without storing anything.
+
+    Reads FILE, or standard input when FILE is - or absent. Offsets (start, end) are
+    code-point offsets into the text as read. With --json: one object per sentence with
+    text, start, end, score and is_claim.
+
+    \b
+    Example:
+        provenance score transcript.txt --json
+        pbpaste | provenance score --lines
+    """
+    from .claims import score_text
+
+    scored = score_text(file.read(), lines=lines)
+    if as_json:
+        _print_json([s.as_dict() for s in scored])
+        return
+    for s in scored:
+        click.echo(f"{s.score:.3f}  {'claim' if s.is_claim else '     '}  {s.text}")
 
 
 @cli.command()

@@ -316,7 +316,8 @@ def _insert_analysis(
     rows = []
     for a in analysis.attributions:
         mention = text[a.mention[0] : a.mention[1]] if a.mention else None
-        agent_id = ensure_agent(conn, mention) if mention else None
+        agent = getattr(a, "agent", None)
+        agent_id = ensure_agent(conn, agent) if agent else None
         rows.append(
             (
                 source_id,
@@ -329,6 +330,7 @@ def _insert_analysis(
                 mention,
                 a.content[0],
                 a.content[1],
+                text[a.content[0] : a.content[1]],
                 agent_id,
                 analysis.method,
                 __version__,
@@ -336,13 +338,14 @@ def _insert_analysis(
         )
     conn.executemany(
         "INSERT INTO attributions (source_id, claim_id, cue_start, cue_end, cue, mention_start,"
-        " mention_end, mention, content_start, content_end, agent_id, method, tool_version)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " mention_end, mention, content_start, content_end, content, agent_id, method,"
+        " tool_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     quote_rows = []
     for q in analysis.quotes:
         speaker = text[q.speaker[0] : q.speaker[1]] if q.speaker else None
+        agent = getattr(q, "agent", None)
         quote_rows.append(
             (
                 source_id,
@@ -351,14 +354,17 @@ def _insert_analysis(
                 q.end,
                 q.text,
                 speaker,
-                ensure_agent(conn, speaker) if speaker else None,
+                q.speaker[0] if q.speaker else None,
+                q.speaker[1] if q.speaker else None,
+                ensure_agent(conn, agent) if agent else None,
                 analysis.method,
                 __version__,
             )
         )
     conn.executemany(
-        "INSERT INTO quotes (source_id, claim_id, start, end, text, speaker, speaker_agent_id,"
-        " method, tool_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO quotes (source_id, claim_id, start, end, text, speaker, speaker_start,"
+        " speaker_end, speaker_agent_id, method, tool_version)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         quote_rows,
     )
     conn.executemany(
@@ -560,6 +566,8 @@ def get_source(db: sqlite_utils.Database, source_id: int) -> dict[str, Any]:
     source = rows[0]
     source["metadata"] = json.loads(source["metadata"]) if source["metadata"] else {}
     source["claims"] = list_claims(db, source_id)
+    source["attributions"] = list_attributions(db, source_id)
+    source["quotes"] = list_quotes(db, source_id)
     source["children"] = [
         r["id"]
         for r in db.query(
@@ -567,3 +575,58 @@ def get_source(db: sqlite_utils.Database, source_id: int) -> dict[str, Any]:
         )
     ]
     return source
+
+
+def _span(start: int | None, end: int | None, text: str | None) -> dict[str, Any] | None:
+    return None if start is None else {"start": start, "end": end, "text": text}
+
+
+def list_attributions(db: sqlite_utils.Database, source_id: int) -> list[dict[str, Any]]:
+    """A source's attributions: cue, source mention and content as spans of its text layer."""
+    rows = db.query(
+        "SELECT a.id, a.claim_id, a.cue_start, a.cue_end, a.cue, a.mention_start,"
+        " a.mention_end, a.mention, a.content_start, a.content_end, a.content, s.text AS layer,"
+        " g.name AS agent, a.method FROM attributions a JOIN sources s ON s.id = a.source_id"
+        " LEFT JOIN agents g ON g.id = a.agent_id WHERE a.source_id = ? ORDER BY a.cue_start",
+        [source_id],
+    )
+    out = []
+    for r in rows:
+        content = r["content"]
+        if content is None and r["content_start"] is not None:  # rows stored before the column
+            content = r["layer"][r["content_start"] : r["content_end"]]
+        out.append(
+            {
+                "id": r["id"],
+                "claim_id": r["claim_id"],
+                "cue": _span(r["cue_start"], r["cue_end"], r["cue"]),
+                "source": _span(r["mention_start"], r["mention_end"], r["mention"]),
+                "content": _span(r["content_start"], r["content_end"], content),
+                "agent": r["agent"],
+                "method": r["method"],
+            }
+        )
+    return out
+
+
+def list_quotes(db: sqlite_utils.Database, source_id: int) -> list[dict[str, Any]]:
+    """A source's direct quotations and who the source says spoke them."""
+    return [
+        {
+            "id": r["id"],
+            "claim_id": r["claim_id"],
+            "start": r["start"],
+            "end": r["end"],
+            "text": r["text"],
+            "speaker": r["agent"] or r["speaker"],
+            "speaker_span": _span(r["speaker_start"], r["speaker_end"], r["speaker"]),
+            "traced_source_id": r["traced_source_id"],
+        }
+        for r in db.query(
+            "SELECT q.id, q.claim_id, q.start, q.end, q.text, q.speaker, q.speaker_start,"
+            " q.speaker_end, g.name AS agent, q.traced_source_id FROM quotes q"
+            " LEFT JOIN agents g ON g.id = q.speaker_agent_id WHERE q.source_id = ?"
+            " ORDER BY q.start",
+            [source_id],
+        )
+    ]

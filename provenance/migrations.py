@@ -411,6 +411,30 @@ JOIN sources ts ON ts.id = q.traced_source_id
     )
 
 
+@migration
+def m006_attribution_content_and_quote_speaker_spans(conn: sqlite3.Connection) -> None:
+    """The content text of each attribution, the span of each quote's speaker, and a view of
+    attributions with their claim, spans and agent for browsing."""
+    _run(
+        conn,
+        """
+ALTER TABLE attributions ADD COLUMN content TEXT;
+ALTER TABLE quotes ADD COLUMN speaker_start INTEGER;
+ALTER TABLE quotes ADD COLUMN speaker_end INTEGER;
+CREATE VIEW attribution_spans AS
+SELECT a.id, a.source_id, a.claim_id, c.text AS claim,
+       a.cue, a.cue_start, a.cue_end,
+       a.mention AS source_mention, a.mention_start, a.mention_end,
+       g.name AS agent, g.kind AS agent_kind,
+       a.content, a.content_start, a.content_end,
+       a.method, a.tool_version
+FROM attributions a
+LEFT JOIN claims c ON c.id = a.claim_id
+LEFT JOIN agents g ON g.id = a.agent_id
+""",
+    )
+
+
 def schema_sql(conn: sqlite3.Connection) -> str:
     """The schema of a database as SQL, in a stable order (what ``schema/schema.sql`` holds)."""
     rows = conn.execute(

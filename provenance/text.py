@@ -121,15 +121,39 @@ ABBREVIATIONS = frozenset(
     """.split()
 )
 
+#: Abbreviations that can also close a sentence ("... of Acme Corp. The company said"): after
+#: these, and after dotted abbreviations ("U.S.", "p.m."), a word that usually opens a sentence
+#: starts a new one. Titles ("Mr.", "Gen.", "Sen.") are always followed by a name instead.
+SENTENCE_FINAL_ABBREVIATIONS = frozenset("inc ltd co corp bros etc jr sr al est approx".split())
+
+#: Words that usually open a sentence, for telling "in the U.S. The talks" (two sentences)
+#: from "the U.S. Senate" (one).
+SENTENCE_STARTERS = frozenset(
+    """
+    The A An He She It They We I You His Her Its Their Our My Your This That These Those There
+    Here But And Or So Yet Still Then Now However Meanwhile Also Instead Although Though While
+    When Where Why How What Who Which If As After Before Since Because Until Unless In On At
+    For From With By Of To Some Many Most Much All Both Each Every Few Several No Not One Two
+    Three Mr Mrs Ms Dr Asked Despite During Over Under
+    """.split()
+)
+
 _BOUNDARY = re.compile(
     r"""
     (?P<end>[.!?…]+[\"'’”»)\]]*)      # terminal punctuation, then closing quotes or brackets
     (?P<space>\s+)
     (?=[\"'“‘«(\[]?[A-Z0-9À-ÖØ-Þ¶])   # next sentence starts with a capital, digit or quote
+    |
+    (?P<line>[ \t]*\n\s*)             # a line break before a list item, or after a colon
+    (?=(?:[-•*–—▪◦‣]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s)
+    |
+    (?<=:)(?P<colon>[ \t]*\n\s*)(?=\S)
     """,
     re.VERBOSE,
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_WORD_AFTER = re.compile(r"[\"'“‘«(\[]?([A-Za-z]+)")
+_LIST_NUMBER = re.compile(r"(?:^|\n)[ \t]*\(?(?:\d{1,3}|[A-Za-z])$")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
@@ -144,6 +168,21 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if "." in word:
         return True  # "U.S." "e.g." "Ph.D": dotted abbreviations
     return word.lower() in ABBREVIATIONS
+
+
+def _abbreviation_ends_sentence(text: str, dot: int, next_start: int) -> bool:
+    """After an abbreviation that may close a sentence, whether the next word opens one."""
+    word = _WORD_BEFORE.search(text, max(0, dot - 20), dot).group(1)  # type: ignore[union-attr]
+    initial = len(word) == 1
+    if not ("." in word or initial or word.lower() in SENTENCE_FINAL_ABBREVIATIONS):
+        return False
+    following = _WORD_AFTER.match(text, next_start)
+    if not following:
+        return False
+    starter = following.group(1)
+    if initial and starter in ("A", "I"):
+        return False  # "John A. Smith", "Henry I. Adams"
+    return starter in SENTENCE_STARTERS
 
 
 def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -169,19 +208,31 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Sentence spans of ``text[start:end]`` as offsets into ``text``.
 
-    Paragraph breaks always end a sentence, so headings without final punctuation stand alone.
-    Inside a paragraph a sentence ends at ``.``, ``!``, ``?`` (with any closing quotes) followed
-    by whitespace and a capital, unless the full stop closes an abbreviation or an initial.
+    Paragraph breaks always end a sentence, so headings without final punctuation stand alone;
+    so do line breaks before a list item (``-``, ``•``, ``1.``, ``a)``) and after a colon.
+    Inside a paragraph a sentence ends at ``.``, ``!``, ``?`` or ``…`` (with any closing quotes
+    or brackets) followed by whitespace and a capital, a digit or an opening quote, unless the
+    full stop closes an abbreviation or an initial ("Gen.", "U.S.", "John F. Kennedy"). After
+    an abbreviation that can also close a sentence ("U.S.", "p.m.", "Corp."), a word that
+    usually opens one ("The", "He", "But") starts a new sentence. Dashes never split.
     """
     spans = []
     for p_start, p_end in paragraph_spans(text, start, end):
         pos = p_start
         for match in _BOUNDARY.finditer(text, p_start, p_end):
             end_punct = match.group("end")
-            if end_punct.startswith(".") and len(end_punct.rstrip("\"'’”»)]")) == 1:
-                if _is_abbreviation(text, match.start("end")):
-                    continue
-            boundary = match.end("end")
+            if end_punct is None:  # a line break before a list item or after a colon
+                boundary = match.start()
+            else:
+                if end_punct.startswith(".") and len(end_punct.rstrip("\"'’”»)]")) == 1:
+                    dot = match.start("end")
+                    if _LIST_NUMBER.search(text[max(p_start, dot - 8) : dot]):
+                        continue  # "1. Build the wall": a list item's number
+                    if _is_abbreviation(text, dot) and not _abbreviation_ends_sentence(
+                        text, dot, match.end()
+                    ):
+                        continue
+                boundary = match.end("end")
             if boundary > pos:
                 spans.append(_strip(text, pos, boundary))
             pos = match.end()

@@ -21,7 +21,7 @@ CREATE TABLE attributions (
     cited_source_id INTEGER REFERENCES sources(id),
     method TEXT NOT NULL,
     tool_version TEXT NOT NULL
-);
+, content TEXT);
 CREATE TABLE blobs (
     sha256 TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -141,7 +141,7 @@ CREATE TABLE quotes (
     trace_score REAL,
     method TEXT NOT NULL,
     tool_version TEXT NOT NULL
-, trace_method TEXT, trace_tool_version TEXT);
+, trace_method TEXT, trace_tool_version TEXT, speaker_start INTEGER, speaker_end INTEGER);
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -189,6 +189,16 @@ CREATE TABLE structure (
     start INTEGER NOT NULL,
     end INTEGER NOT NULL
 );
+CREATE VIEW attribution_spans AS
+SELECT a.id, a.source_id, a.claim_id, c.text AS claim,
+       a.cue, a.cue_start, a.cue_end,
+       a.mention AS source_mention, a.mention_start, a.mention_end,
+       g.name AS agent, g.kind AS agent_kind,
+       a.content, a.content_start, a.content_end,
+       a.method, a.tool_version
+FROM attributions a
+LEFT JOIN claims c ON c.id = a.claim_id
+LEFT JOIN agents g ON g.id = a.agent_id;
 CREATE TRIGGER blobs_are_immutable BEFORE UPDATE ON blobs BEGIN SELECT RAISE(ABORT, 'archived bytes are immutable'); END;
 CREATE VIEW claim_reports AS
 SELECT mine.claim_id AS claim_id,

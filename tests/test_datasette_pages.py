@@ -158,7 +158,7 @@ async def test_claim_page_shows_attribution_cue_mention_and_agent(ds, demo):
     agent = one(demo, "SELECT agent_id FROM attributions WHERE claim_id = ?", (cid,))
     assert '<span class="cue">told</span>' in html
     assert '<span class="mention">Council leader Ruth Okafor</span>' in html
-    assert f'<a href="/demo/agents/{agent}">Council leader Ruth Okafor</a>' in html
+    assert f'<a href="/demo/agents/{agent}">Ruth Okafor</a>' in html
 
 
 async def test_claim_page_shows_where_its_quote_was_traced(ds, demo):
@@ -265,15 +265,21 @@ async def test_search_finds_claims_and_sources_with_hits_marked(ds, demo):
 
 
 async def test_search_results_are_ranked_and_complete(ds, demo):
-    found = (await get(ds, "/demo/-/search.json?q=coast+guard")).json()
-    ranks = [c["rank"] for c in found["claims"]]
-    assert ranks == sorted(ranks)  # bm25: lower is better
+    pages = []
+    while not pages or pages[-1]["more_claims"]:
+        url = f"/demo/-/search.json?q=coast+guard&page={len(pages) + 1}"
+        pages.append((await get(ds, url)).json())
+    ranks = [c["rank"] for found in pages for c in found["claims"]]
+    assert ranks == sorted(ranks)  # bm25: lower is better, across pages too
     expected = {
         cid
         for cid, text in query(demo, "SELECT id, text FROM claims")
-        if "coast" in text.lower() and "guard" in text.lower()
+        if re.search(r"\bcoast\b", text, re.I) and re.search(r"\bguard", text, re.I)
     }
-    assert {c["id"] for c in found["claims"]} == expected
+    assert len(expected) > len(pages[0]["claims"]) or len(pages) == 1
+    ids = [c["id"] for found in pages for c in found["claims"]]
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+    assert pages[0]["claims_total"] == len(expected)
 
 
 async def test_a_common_word_is_ranked_among_the_matches_added_last(ds, demo, monkeypatch):

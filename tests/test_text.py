@@ -91,3 +91,59 @@ def test_normal_key_ignores_case_punctuation_and_quote_style():
     assert normal_key("The minister’s “plan”, he said.") == normal_key(
         "the minister's plan he said"
     )
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "The talks moved to the U.S. The ministry said nothing.",
+            ["The talks moved to the U.S.", "The ministry said nothing."],
+        ),
+        (
+            "They met at 3 p.m. on Friday with U.S. Army officers.",
+            ["They met at 3 p.m. on Friday with U.S. Army officers."],
+        ),
+        (
+            "The deal went to Acme Corp. But the board objected.",
+            ["The deal went to Acme Corp.", "But the board objected."],
+        ),
+        (
+            "Col. Ines Varga and Lt. Gen. Oskar Brandt (R-Fla.) arrived.",
+            ["Col. Ines Varga and Lt. Gen. Oskar Brandt (R-Fla.) arrived."],
+        ),
+        ("See No. 5 in the annex. It is short.", ["See No. 5 in the annex.", "It is short."]),
+        ("He waited... Then he left.", ["He waited...", "Then he left."]),
+    ],
+)
+def test_sentences_after_abbreviations(text, expected):
+    assert _sentences(text) == expected
+
+
+def test_dashes_do_not_split_and_questions_in_quotes_do_not_end_a_sentence():
+    text = "The port closed — but only for a week. “Why now?” the mayor asked. It reopened."
+    assert _sentences(text) == [
+        "The port closed — but only for a week.",
+        "“Why now?” the mayor asked.",
+        "It reopened.",
+    ]
+
+
+def test_list_items_and_lines_after_a_colon_stand_alone():
+    text = (
+        "The plan has three steps:\n1. Dredge the channel.\n2. Rebuild the quay\n- Reopen the port"
+    )
+    assert _sentences(text) == [
+        "The plan has three steps:",
+        "1. Dredge the channel.",
+        "2. Rebuild the quay",
+        "- Reopen the port",
+    ]
+
+
+def test_a_quotation_of_several_sentences_is_cut_at_each():
+    text = "“We were told it would take three months. It took eight,” said the baker."
+    assert _sentences(text) == [
+        "“We were told it would take three months.",
+        "It took eight,” said the baker.",
+    ]

@@ -209,8 +209,20 @@ def tables() -> dict[str, dict[str, Any]]:
                 "cue": "The attribution cue (said, according to, told …)",
                 "mention": "How the source names who said it",
                 "agent_id": "The agent that mention was resolved to",
+                "content": "What the source says was stated (the content span's text)",
                 "cited_source_id": "The stored document the statement is attributed to, if any",
                 "method": "Method and version that found the attribution",
+            },
+        },
+        "attribution_spans": {
+            "title": "Attribution spans",
+            "description": "Every attribution with its claim, cue, source mention, agent and "
+            "content, each with its offsets into the source's text layer.",
+            "facets": ["agent_kind"],
+            "columns": {
+                "source_mention": "How the source names who said it",
+                "agent": "The agent that mention was resolved to",
+                "content": "What the source says was stated",
             },
         },
         "agents": {
@@ -225,6 +237,8 @@ def tables() -> dict[str, dict[str, Any]]:
             "label_column": "text",
             "facets": ["speaker_agent_id"],
             "columns": {
+                "speaker": "Who the text says spoke the quotation",
+                "speaker_start": "Offset of the speaker's mention in the text layer",
                 "traced_source_id": "The stored source the quotation was found in",
                 "traced_start": "Offset of the quoted passage in that source's text layer",
                 "traced_end": "Offset after the quoted passage",

@@ -1,0 +1,561 @@
+"""Accuracy and speed of claims and attribution: check-worthiness, attribution spans, sentence
+spans, what `provenance claims` carries, and sentences per second.
+
+One command (from the project root, after ``.venv/bin/pip install -e '.[train]'``):
+
+    .venv/bin/python benchmarks/claims_accuracy.py            # everything, about 4 minutes
+    .venv/bin/python benchmarks/claims_accuracy.py --only attribution,sentences,speed
+
+Reads the real corpus at ``../shared/corpus`` (or ``$PROVENANCE_CORPUS``) and skips a section
+with a message when its data is absent.
+
+1. Check-worthiness. F1 of the positive class, 5-fold stratified cross-validation (shuffled,
+   seed 0) on ClaimBuster ``train.json``: the shipped recipe (``scripts/train_claims.py``,
+   retrained on each fold's training part, scored with the shipped rules) beside the baseline
+   of the issue (word 1–2-gram + character 2–5-gram TF-IDF, logistic regression, C=1,
+   class-balanced) in the same folds. MAP over the 19 debates of CheckThat! 2019 task 1
+   training data, leave-one-debate-out: each debate is ranked by a model that never saw its
+   lines (ours: trained on ClaimBuster without any sentence that occurs in a CheckThat! debate;
+   baseline: trained on the other 18 debates).
+2. Attribution on PolNeAR dev with the shipped tagger (trained on PolNeAR train only). Matching
+   rules: every span is trimmed of surrounding whitespace and ``, ; : — – -`` (a span that is
+   only such marks, like the cue ":" of a transcript, keeps them); a discontinuous
+   cue or source counts as the span from its first to its last character. *Cue exact*: a
+   predicted cue equals a gold cue (each gold cue matched at most once). *Source exact*: a
+   predicted attribution's source equals the source of a gold attribution whose cue overlaps the
+   predicted cue (attributions without a source on either side do not count). *Content
+   overlap*: word tokens (``\\w+``) inside predicted content spans against word tokens inside
+   gold content spans, P = shared / predicted, R = shared / gold (BBC Citron's overlap measure).
+   Exact content and overlap cue/source figures are printed beside them for context.
+3. Sentence spans. Of the PolNeAR dev gold content spans that lie inside one sentence (judged
+   by pysbd on the span's own text with its double quote marks blanked out, so that a quoted
+   passage of several sentences counts as several), the share that our sentence spans cut.
+4. What ``provenance claims --json`` carries: the PolNeAR dev texts added to a scratch
+   database with the library, then the share of claims with ``attributed_to`` and ``cue``.
+5. Speed: sentences per second (CPU time of this process, one core) for segmentation, scoring,
+   attribution and quotations on the PolNeAR train and dev texts; medians of ``--runs`` rounds,
+   interleaved with the same stages of the foundation (heuristic scorer, pattern attribution,
+   read from git history) as the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import types
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from provenance import attribution, claims, corpora  # noqa: E402
+from provenance.text import sentence_spans  # noqa: E402
+
+SECTIONS = ("checkworthiness", "attribution", "sentences", "claims", "speed")
+#: The foundation commit whose scorer and attribution patterns are the speed baseline.
+FOUNDATION = "550fbb1"
+_TRIM = ",;:—–- \t\n"
+
+
+def skip(section: str, path: Path) -> None:
+    print(f"[{section}] skipped: {path} not found (set PROVENANCE_CORPUS)")
+
+
+# --- 1. check-worthiness ------------------------------------------------------------------
+
+
+def baseline_model(texts: list[str], labels: list[int]):
+    """The issue's baseline: word + character n-gram TF-IDF, logistic regression."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    pipe = make_pipeline(
+        make_union(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+        ),
+        LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000),
+    )
+    pipe.fit(texts, labels)
+    return lambda batch: pipe.predict_proba(batch)[:, 1]
+
+
+def ours_model(texts: list[str], labels: list[int]):
+    from train_claims import fit
+
+    model = fit(texts, labels)
+    return lambda batch: claims.score_sentences(batch, model), model.threshold
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def positive_f1(labels: list[int], scores: list[float], threshold: float):
+    tp = sum(1 for y, s in zip(labels, scores, strict=True) if y and s >= threshold)
+    fp = sum(1 for y, s in zip(labels, scores, strict=True) if not y and s >= threshold)
+    fn = sum(1 for y, s in zip(labels, scores, strict=True) if y and s < threshold)
+    return prf(tp, fp, fn)
+
+
+def average_precision(labels: list[int], scores: list[float]) -> float:
+    ranked = sorted(zip(scores, labels, strict=True), key=lambda t: -t[0])
+    hits, total = 0, 0.0
+    for k, (_, y) in enumerate(ranked, 1):
+        if y:
+            hits += 1
+            total += hits / k
+    return total / hits if hits else 0.0
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def checkworthiness() -> None:
+    if not corpora.claimbuster_path().exists():
+        return skip("checkworthiness", corpora.claimbuster_path())
+    try:
+        from sklearn.model_selection import StratifiedKFold
+    except ImportError:
+        print("[checkworthiness] skipped: needs scikit-learn (pip install -e '.[train]')")
+        return
+
+    texts, labels = corpora.read_claimbuster()
+    folds = StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels)
+    ours = [0.0] * len(texts)
+    base = [0.0] * len(texts)
+    threshold = 0.5
+    started = time.time()
+    for train, test in folds:
+        tr_x = [texts[i] for i in train]
+        tr_y = [labels[i] for i in train]
+        te_x = [texts[i] for i in test]
+        score, threshold = ours_model(tr_x, tr_y)
+        for i, s in zip(test, score(te_x), strict=True):
+            ours[i] = s
+        for i, s in zip(test, baseline_model(tr_x, tr_y)(te_x), strict=True):
+            base[i] = s
+    p, r, f = positive_f1(labels, ours, threshold)
+    bp, br, bf = positive_f1(labels, base, 0.5)
+    print(f"\n1. Check-worthiness ({time.time() - started:.0f} s)")
+    print(f"   ClaimBuster train.json, {len(texts)} sentences, 5-fold CV, positive class:")
+    print(f"   ours      P {p:.3f}  R {r:.3f}  F1 {f:.3f}   (target >= 0.80)")
+    print(f"   baseline  P {bp:.3f}  R {br:.3f}  F1 {bf:.3f}   ours/baseline {f / bf:.3f}")
+
+    if not corpora.checkthat2019_path().exists():
+        return skip("checkworthiness", corpora.checkthat2019_path())
+    lines = corpora.read_checkthat2019()
+    debates = list(corpora.by_debate(lines))
+    in_debates = {_key(line.text) for line in lines}
+    keep = [i for i, t in enumerate(texts) if _key(t) not in in_debates]
+    score, _ = ours_model([texts[i] for i in keep], [labels[i] for i in keep])
+    ours_ap, base_ap = [], []
+    for name, held_out in debates:
+        batch = [line.text for line in held_out]
+        gold = [line.label for line in held_out]
+        ours_ap.append(average_precision(gold, score(batch)))
+        others = [line for other, ls in debates if other != name for line in ls]
+        base_score = baseline_model([x.text for x in others], [x.label for x in others])
+        base_ap.append(average_precision(gold, list(base_score(batch))))
+    m, bm = statistics.mean(ours_ap), statistics.mean(base_ap)
+    print(f"   CheckThat! 2019 task 1 training data, {len(debates)} debates, leave-one-debate-out:")
+    print(
+        f"   ours      MAP {m:.3f}   (target >= 0.28; ClaimBuster minus {len(texts) - len(keep)}"
+        " sentences that occur in the debates)"
+    )
+    print(f"   baseline  MAP {bm:.3f}   ours/baseline {m / bm:.3f}")
+
+
+# --- 2. attribution -----------------------------------------------------------------------
+
+
+def _hull(text: str, parts: list[tuple[int, int]]) -> tuple[int, int]:
+    """First to last character of a span, trimmed of whitespace and edge punctuation (a cue
+    that is only punctuation, "TRUMP: …", keeps its mark)."""
+    start, end = parts[0][0], parts[-1][1]
+    a, b = start, end
+    while a < b and text[a] in _TRIM:
+        a += 1
+    while b > a and text[b - 1] in _TRIM:
+        b -= 1
+    if a == b:
+        a, b = start, end
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+    return a, b
+
+
+def _words(text: str, parts: list[tuple[int, int]]) -> set[int]:
+    """Start offsets of the word tokens inside some spans."""
+    return {m.start() for a, b in parts for m in re.compile(r"\w+").finditer(text, a, b)}
+
+
+def _overlaps(x: tuple[int, int], y: tuple[int, int]) -> bool:
+    return x[0] < y[1] and y[0] < x[1]
+
+
+def attribution_scores(articles: list[corpora.Article]) -> dict[str, tuple[float, float, float]]:
+    counts = {k: [0, 0, 0] for k in ("cue", "source", "content_exact")}
+    overlap = {k: [0, 0, 0] for k in ("cue", "source", "content")}  # shared, predicted, gold
+    for art in articles:
+        text = art.text
+        gold = [g for g in art.attributions if g.cue is not None]
+        predicted = attribution.find_attributions(text)
+        gold_cues = [_hull(text, g.cue.parts) for g in gold]  # type: ignore[union-attr]
+        pred_cues = [_hull(text, [p.cue]) for p in predicted]
+        # cue exact
+        unmatched = list(gold_cues)
+        for c in pred_cues:
+            if c in unmatched:
+                unmatched.remove(c)
+                counts["cue"][0] += 1
+            else:
+                counts["cue"][1] += 1
+        counts["cue"][2] += len(unmatched)
+        # source exact (paired by overlapping cue)
+        gold_src = [
+            (gc, _hull(text, g.source.parts))
+            for g, gc in zip(gold, gold_cues, strict=True)
+            if g.source is not None
+        ]
+        pred_src = [
+            (pc, _hull(text, [p.mention]))
+            for p, pc in zip(predicted, pred_cues, strict=True)
+            if p.mention
+        ]
+        used: set[int] = set()
+        for pc, ps in pred_src:
+            hit = next(
+                (
+                    k
+                    for k, (gc, gs) in enumerate(gold_src)
+                    if k not in used and gs == ps and _overlaps(gc, pc)
+                ),
+                None,
+            )
+            if hit is None:
+                counts["source"][1] += 1
+            else:
+                used.add(hit)
+                counts["source"][0] += 1
+        counts["source"][2] += len(gold_src) - len(used)
+        # content exact (each part, paired by overlapping cue) for context
+        gold_parts = [
+            (gc, _hull(text, [p]))
+            for g, gc in zip(gold, gold_cues, strict=True)
+            if g.content
+            for p in g.content.parts
+        ]
+        pred_parts = [
+            (pc, _hull(text, [p]))
+            for a, pc in zip(predicted, pred_cues, strict=True)
+            for p in a.content_parts
+        ]
+        used = set()
+        for pc, pp in pred_parts:
+            hit = next(
+                (
+                    k
+                    for k, (gc, gp) in enumerate(gold_parts)
+                    if k not in used and gp == pp and _overlaps(gc, pc)
+                ),
+                None,
+            )
+            if hit is None:
+                counts["content_exact"][1] += 1
+            else:
+                used.add(hit)
+                counts["content_exact"][0] += 1
+        counts["content_exact"][2] += len(gold_parts) - len(used)
+        # word overlap per role
+        roles = {
+            "cue": ([s.parts for s in art.spans if s.role == "Cue"], [[p.cue] for p in predicted]),
+            "source": (
+                [s.parts for s in art.spans if s.role == "Source"],
+                [[p.mention] for p in predicted if p.mention],
+            ),
+            "content": (
+                [s.parts for s in art.spans if s.role == "Content"],
+                [p.content_parts for p in predicted],
+            ),
+        }
+        for role, (gold_spans, pred_spans) in roles.items():
+            g_words = (
+                set().union(*[_words(text, parts) for parts in gold_spans]) if gold_spans else set()
+            )
+            p_words = (
+                set().union(*[_words(text, parts) for parts in pred_spans]) if pred_spans else set()
+            )
+            overlap[role][0] += len(g_words & p_words)
+            overlap[role][1] += len(p_words)
+            overlap[role][2] += len(g_words)
+    out = {k: prf(tp, fp, fn) for k, (tp, fp, fn) in counts.items()}
+    for role, (shared, pred, gold_n) in overlap.items():
+        p = shared / pred if pred else 0.0
+        r = shared / gold_n if gold_n else 0.0
+        out[f"{role}_overlap"] = (p, r, 2 * p * r / (p + r) if p + r else 0.0)
+    return out
+
+
+def attribution_section() -> None:
+    if not corpora.polnear_files("dev"):
+        return skip("attribution", corpora.corpus_dir() / "attribution" / "polnear")
+    started = time.time()
+    dev = corpora.read_polnear("dev")
+    scores = attribution_scores(dev)
+    card = attribution.model_card()
+    print(
+        f"\n2. Attribution, PolNeAR dev ({len(dev)} annotated articles; tagger {card['method']},"
+        f" trained on PolNeAR train only; {time.time() - started:.0f} s)"
+    )
+    rows = [
+        ("source exact", "source", ">= 0.80"),
+        ("cue exact", "cue", ">= 0.80"),
+        ("content overlap", "content_overlap", ">= 0.80"),
+        ("source overlap", "source_overlap", ""),
+        ("cue overlap", "cue_overlap", ""),
+        ("content exact", "content_exact", ""),
+    ]
+    for label, key, target in rows:
+        p, r, f = scores[key]
+        print(
+            f"   {label:<16} P {p:.3f}  R {r:.3f}  F1 {f:.3f}   {('target ' + target) if target else ''}"
+        )
+
+
+# --- 3. sentence spans --------------------------------------------------------------------
+
+
+def sentences_section() -> None:
+    if not corpora.polnear_files("dev"):
+        return skip("sentences", corpora.corpus_dir() / "attribution" / "polnear")
+    import bisect
+
+    try:
+        import pysbd
+    except ImportError:
+        print("[sentences] skipped: needs pysbd (pip install -e '.[train]')")
+        return
+
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+    one_sentence = cut = 0
+    in_paragraph = cut_any = 0
+    examples = []
+    for art in corpora.read_polnear("dev"):
+        text = art.text
+        spans = sentence_spans(text)
+        starts = [a for a, _ in spans]
+
+        def inside(a: int, b: int, spans=spans, starts=starts) -> bool:
+            i = bisect.bisect_right(starts, a) - 1
+            return i >= 0 and spans[i][0] <= a and b <= spans[i][1]
+
+        for span in art.spans:
+            if span.role != "Content":
+                continue
+            for a, b in span.parts:
+                while a < b and text[a].isspace():
+                    a += 1
+                while b > a and text[b - 1].isspace():
+                    b -= 1
+                if b <= a or "\n" in text[a:b]:
+                    continue
+                in_paragraph += 1
+                cut_any += not inside(a, b)
+                plain = re.sub(r"[\"“”«»]", " ", text[a:b])
+                if len(segmenter.segment(plain)) == 1:
+                    one_sentence += 1
+                    if not inside(a, b):
+                        cut += 1
+                        examples.append(text[a:b])
+    print("\n3. Sentence spans, PolNeAR dev gold content spans")
+    print(
+        f"   inside one sentence: {one_sentence}, cut by our sentence spans: {cut}"
+        f" ({100 * cut / one_sentence:.2f} %)   target <= 3 %"
+    )
+    print(
+        f"   (all content spans within a paragraph, several sentences included: {in_paragraph},"
+        f" not inside one of our sentences: {cut_any} = {100 * cut_any / in_paragraph:.1f} %)"
+    )
+    for example in examples[:3]:
+        print(f"   cut: {example[:110]!r}")
+
+
+# --- 4. what `provenance claims --json` carries ---------------------------------------------
+
+
+def claims_section() -> None:
+    if not corpora.polnear_files("dev"):
+        return skip("claims", corpora.corpus_dir() / "attribution" / "polnear")
+    from provenance import pipeline
+    from provenance.db import list_claims, open_db
+
+    base = corpora.corpus_dir() / "attribution" / "polnear" / "data" / "dev" / "text"
+    with tempfile.TemporaryDirectory() as folder:
+        db = open_db(Path(folder) / "claims.db")
+        list(pipeline.add(db, [str(base)]))
+        rows = list_claims(db)
+        attributed = [r for r in rows if r["attributed_to"] and r["cue"]]
+        conn = db.conn
+        count = conn.execute("SELECT count(*) FROM attribution_spans").fetchone()[0]
+        quotes = conn.execute("SELECT count(*), count(speaker_agent_id) FROM quotes").fetchone()
+        agents = conn.execute("SELECT count(*) FROM agents").fetchone()[0]
+        sample = next(
+            (
+                r
+                for r in attributed
+                if len(r["text"]) < 140 and r["cue"].split()[0].lower() in attribution.SPEECH_CUES
+            ),
+            None,
+        )
+    print(
+        f"\n4. `provenance claims --json` on the {len(list(base.glob('*.txt')))} PolNeAR dev texts"
+    )
+    print(
+        f"   {len(rows)} claims, {len(attributed)} with attributed_to and cue"
+        f" ({100 * len(attributed) / max(1, len(rows)):.0f} %); {count} rows in the"
+        f" attribution_spans view, {quotes[0]} quotes ({quotes[1]} with a speaker), {agents} agents"
+    )
+    if sample:
+        print(f"   e.g. {sample['attributed_to']!r} / {sample['cue']!r}: {sample['text']!r}")
+
+
+# --- 5. speed -----------------------------------------------------------------------------
+
+
+def foundation_modules() -> types.SimpleNamespace | None:
+    """The foundation's text, claims and attribution modules, read from git history."""
+    modules = {}
+    for name in ("text", "claims", "attribution"):
+        try:
+            source = subprocess.run(
+                ["git", "show", f"{FOUNDATION}:provenance/{name}.py"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        module = types.ModuleType(f"foundation_{name}")
+        module.__dict__["__name__"] = f"foundation_{name}"
+        sys.modules[module.__name__] = module
+        exec(compile(source, f"{FOUNDATION}:provenance/{name}.py", "exec"), module.__dict__)
+        modules[name] = module
+    return types.SimpleNamespace(**modules)
+
+
+def run_ours(texts: list[str]) -> int:
+    n = 0
+    for text in texts:
+        spans = sentence_spans(text)
+        claims.score_sentences([text[a:b] for a, b in spans])
+        found = attribution.find_attributions(text)
+        quotes = attribution.find_quotes(text)
+        attribution.attach_speakers(text, quotes, found)
+        n += len(spans)
+    return n
+
+
+def stage_runner(stage: str) -> Callable[[list[str]], int]:
+    def run(texts: list[str]) -> int:
+        n = 0
+        for text in texts:
+            spans = sentence_spans(text)
+            n += len(spans)
+            if stage == "scoring":
+                claims.score_sentences([text[a:b] for a, b in spans])
+            elif stage == "attribution":
+                attribution.find_attributions(text)
+                attribution.find_quotes(text)
+        return n
+
+    return run
+
+
+def baseline_runner(old: types.SimpleNamespace) -> Callable[[list[str]], int]:
+    def run(texts: list[str]) -> int:
+        n = 0
+        for text in texts:
+            spans = old.text.sentence_spans(text)
+            old.claims.score_sentences([text[a:b] for a, b in spans])
+            for a, b in spans:
+                old.attribution.find_attributions(text, a, b)
+                old.attribution.find_quotes(text, a, b)
+            n += len(spans)
+        return n
+
+    return run
+
+
+def speed_section(runs: int) -> None:
+    files = corpora.polnear_files("train")
+    if not files:
+        return skip("speed", corpora.corpus_dir() / "attribution" / "polnear")
+    base = corpora.corpus_dir() / "attribution" / "polnear" / "data"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(base.glob("*/text/*.txt"))]
+    old = foundation_modules()
+    runners: dict[str, Callable[[list[str]], int]] = {
+        "segmentation + scoring + attribution": run_ours,
+        "  segmentation only": stage_runner("segmentation"),
+        "  segmentation + scoring": stage_runner("scoring"),
+        "  segmentation + attribution": stage_runner("attribution"),
+    }
+    if old is not None:
+        runners["foundation (heuristics), same stages"] = baseline_runner(old)
+    run_ours(texts[:20])  # load the models before timing
+    rates: dict[str, list[float]] = {k: [] for k in runners}
+    for _ in range(runs):
+        for name, runner in runners.items():
+            started = time.process_time()
+            n = runner(texts)
+            rates[name].append(n / (time.process_time() - started))
+    print(
+        f"\n5. Speed, {len(texts)} PolNeAR texts, {n} sentences, CPU time of one process,"
+        f" median of {runs} rounds"
+    )
+    ours = statistics.median(rates["segmentation + scoring + attribution"])
+    for name, values in rates.items():
+        print(f"   {name:<38} {statistics.median(values):>8.0f} sentences/s")
+    print("   target >= 2,000 sentences/s for segmentation + scoring + attribution")
+    if old is not None:
+        foundation = statistics.median(rates["foundation (heuristics), same stages"])
+        print(f"   ours / foundation: {ours / foundation:.2f}")
+    else:
+        print(f"   (foundation baseline skipped: commit {FOUNDATION} not in this repository)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {SECTIONS}")
+    parser.add_argument("--runs", type=int, default=5, help="speed rounds (median reported)")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    print(f"corpus: {corpora.corpus_dir()}")
+    if "checkworthiness" in only:
+        checkworthiness()
+    if "attribution" in only:
+        attribution_section()
+    if "sentences" in only:
+        sentences_section()
+    if "claims" in only:
+        claims_section()
+    if "speed" in only:
+        speed_section(args.runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Check-worthiness: the shipped model, its rules, claim kinds and `provenance score`."""
+
+import json
+
+import numpy as np
+import pytest
+
+from provenance import claims
+from provenance.claims import ClaimModel, char_ngrams, score_sentences, score_text
+
+STATEMENTS = [
+    "Unemployment in the valley fell to 4.1 percent in 2019, the lowest rate since 1969.",
+    "The council spent 2.4 million pounds on the bridge repairs last year.",
+    "Farm exports to the north doubled between 2010 and 2015.",
+]
+NOT_CLAIMS = [
+    "Subscribe to our newsletter for daily harbour news.",
+    "What happens to the trawler fleet now?",
+    "I think this is a wonderful town and we should be proud of it.",
+    "Thank you all for coming tonight.",
+]
+
+
+def test_the_shipped_model_loads_from_plain_arrays_and_names_its_version():
+    model = claims.model()
+    assert model.version == claims.MODEL_VERSION and model.version
+    assert 0 < model.threshold < 1
+    assert "ClaimBuster" in model.card["data"] and model.card["script"]
+
+
+def test_factual_statements_score_above_boilerplate_questions_and_opinion():
+    scores = score_sentences(STATEMENTS + NOT_CLAIMS)
+    statements, others = scores[: len(STATEMENTS)], scores[len(STATEMENTS) :]
+    assert min(statements) > max(others)
+    assert all(claims.is_claim(s) for s in statements)
+    assert not any(claims.is_claim(s) for s in others)
+
+
+def test_a_batch_scores_each_sentence_as_alone():
+    batch = score_sentences(STATEMENTS + NOT_CLAIMS)
+    one_by_one = [score_sentences([s])[0] for s in STATEMENTS + NOT_CLAIMS]
+    assert np.allclose(batch, one_by_one)
+
+
+def test_repeated_words_count_once_each_but_still_count():
+    model = claims.model()
+    once, twice = model.decision(["The port closed.", "The port closed. The port closed."])
+    assert once != twice
+
+
+def test_char_ngrams_pad_the_word_and_stop_at_its_length():
+    assert char_ngrams("ab") == [" a", "ab", "b ", " ab", "ab ", " ab "]
+
+
+def test_an_empty_batch_scores_nothing():
+    assert score_sentences([]) == []
+
+
+def test_a_model_from_other_arrays_gives_other_scores(tmp_path):
+    # Flipping every coefficient must flip every decision: inference reads the arrays.
+    model = claims.model()
+    arrays = {
+        "word_vocab": np.array(list(model._words)),
+        "word_idf": model._word_idf,
+        "word_coef": -model._word_coef,
+        "char_vocab": np.array(list(model._chars)),
+        "char_idf": model._char_idf,
+        "char_coef": -model._char_coef,
+        "intercept": np.array(-model._intercept),
+    }
+    np.savez(tmp_path / claims.MODEL_FILE, **arrays)
+    (tmp_path / claims.CARD_FILE).write_text(json.dumps({"version": "flipped", "threshold": 0.5}))
+    flipped = ClaimModel.load(tmp_path)
+    assert flipped.version == "flipped"
+    assert np.allclose(flipped.decision(STATEMENTS), -model.decision(STATEMENTS))
+
+
+@pytest.mark.parametrize(
+    "sentence, kind",
+    [
+        ("Exports rose by 12 percent in March.", "statistic"),
+        ("The mayor said “we will rebuild the quay before winter” at the meeting.", "quotation"),
+        ("The quay collapsed in 2008.", "event"),
+        ("The quay is the heart of the town.", "statement"),
+    ],
+)
+def test_claim_kinds(sentence, kind):
+    assert claims.claim_kind(sentence, attributed=False) == kind
+
+
+def test_attributed_kind_needs_an_attribution():
+    assert claims.claim_kind("The quay is old, the mayor says.", attributed=True) == "attributed"
+
+
+# --- `provenance score` -------------------------------------------------------------------
+
+TRANSCRIPT = (
+    "Thank you all for coming tonight. Unemployment in the valley fell to 4.1 percent in "
+    "2019, the lowest rate since 1969.\n\nWhat happens to the trawler fleet now?"
+)
+
+
+def test_score_json_contract_and_offsets(run, tmp_path):
+    path = tmp_path / "transcript.txt"
+    path.write_text(TRANSCRIPT, encoding="utf-8")
+    result = run("score", path, "--json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [set(r) for r in rows] == [{"text", "start", "end", "score", "is_claim"}] * 3
+    for row in rows:
+        assert TRANSCRIPT[row["start"] : row["end"]] == row["text"]
+    assert [r["is_claim"] for r in rows] == [False, True, False]
+
+
+def test_score_reads_standard_input_and_lines(tmp_path):
+    from click.testing import CliRunner
+
+    from provenance.cli import cli
+
+    text = "The quay collapsed in 2008 after a storm. Two boats sank\nThank you.\n\n"
+    result = CliRunner().invoke(cli, ["score", "-", "--lines", "--json"], input=text)
+    rows = json.loads(result.stdout)
+    assert [r["text"] for r in rows] == [
+        "The quay collapsed in 2008 after a storm. Two boats sank",
+        "Thank you.",
+    ]
+    assert [text[r["start"] : r["end"]] for r in rows] == [r["text"] for r in rows]
+
+
+def test_score_stores_nothing(run, tmp_path, db_path):
+    path = tmp_path / "t.txt"
+    path.write_text(TRANSCRIPT, encoding="utf-8")
+    result = run("score", path)
+    assert result.exit_code == 0 and "claim" in result.stdout
+    assert not db_path.exists()
+
+
+def test_score_of_a_missing_file_is_one_line(run, tmp_path):
+    result = run("score", tmp_path / "missing.txt")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output + result.stderr
+    assert "does not exist" in result.stderr or "No such file" in result.stderr
+
+
+def test_score_text_library_call_matches_the_cli_offsets():
+    scored = score_text(TRANSCRIPT)
+    assert [s.text for s in scored] == [TRANSCRIPT[s.start : s.end] for s in scored]
+
+
+def test_a_measurement_or_reported_statement_is_kept_whatever_its_score():
+    from provenance.analysis import keep_as_claim
+
+    gauge = "The gauge at Pell Lock read 3.2 metres on Sunday, half a metre above the average."
+    assert claims.states_figure(gauge)
+    assert claims.states_figure("About 150 residents attended the meeting.")
+    assert not claims.states_figure("The meeting was held on 28 April 2012 in the hall.")
+    assert keep_as_claim(gauge, 0.0, 0.5, reported=False)
+    assert keep_as_claim("The mayor went to the fair, she said.", 0.0, 0.5, reported=True)
+    for sentence in NOT_CLAIMS:
+        assert not keep_as_claim(sentence, 0.0, 0.5, reported=False)
+    assert not keep_as_claim("Read more: 3 metres", 0.0, 0.5, reported=False)
