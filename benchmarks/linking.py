@@ -242,11 +242,14 @@ def citations_section(corpus: Path, cables_db: Path) -> dict:
     conn = sqlite3.connect(db_path)
     predicted: dict[str, set[str]] = {}
     by_method: dict[str, set[tuple[str, str]]] = {}
+    # A cable is scored by the file the harness wrote it to ({reference id}.txt or .html): a
+    # partial extract whose text states no year has no reference id of its own.
     for page, reference_id, method in conn.execute(
-        "SELECT s.input, t.reference_id, c.method FROM citations c"
+        "SELECT s.input, coalesce(t.reference_id, t.input), c.method FROM citations c"
         " JOIN sources s ON s.id = c.citing_source_id JOIN sources t ON t.id = c.cited_source_id"
-        " WHERE s.kind IN ('html', 'post') AND t.reference_id IS NOT NULL"
+        " WHERE s.kind IN ('html', 'post') AND t.kind = 'cable'"
     ):
+        reference_id = Path(reference_id).stem if "/" in reference_id else reference_id
         name = Path(page).name
         predicted.setdefault(name, set()).add(reference_id)
         by_method.setdefault(method, set()).add((name, reference_id))
@@ -260,8 +263,8 @@ def citations_section(corpus: Path, cables_db: Path) -> dict:
         row = conn.execute(
             "SELECT c.mention, c.method, c.confidence, c.evidence FROM citations c"
             " JOIN sources s ON s.id = c.citing_source_id JOIN sources t ON t.id = c.cited_source_id"
-            " WHERE s.input LIKE ? AND t.reference_id = ? LIMIT 1",
-            (f"%{page}", ref),
+            " WHERE s.input LIKE ? AND (t.reference_id = ? OR t.input LIKE ?) LIMIT 1",
+            (f"%{page}", ref, f"%/{ref}.%"),
         ).fetchone()
         extra_evidence.append({"page": page, "cable": ref, "mention": row[0], "method": row[1],
                                "confidence": row[2], "evidence": json.loads(row[3] or "null")})  # fmt: skip

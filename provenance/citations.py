@@ -483,7 +483,10 @@ def _lookup(
             "SELECT id FROM sources WHERE reference_id = ? AND id != ? ORDER BY id LIMIT 1",
             (identifier, citing),
         ).fetchone()
-        return (row[0], 1.0) if row else None
+        if row:
+            return row[0], 1.0
+        found = _cable_by_serial(conn, identifier, citing)
+        return (found, SERIAL_CONFIDENCE) if found is not None else None
     if kind in ("url", "link", "doi"):
         candidates = [identifier]
         if kind == "doi":
@@ -508,6 +511,51 @@ def _lookup(
                 if found:
                     return found[0], 0.9
     return None
+
+
+#: Confidence of a cable found by its post and serial number alone (its text states no year).
+SERIAL_CONFIDENCE = 0.8
+_CABLE_PARTS = re.compile(r"^(\d{2})([A-Z]+?)0*(\d{1,6})$")
+#: Years a cable's two-digit prefix may stand for (the archive runs from 1966 to 2010).
+_CABLE_YEARS = [f"{y % 100:02d}" for y in range(1966, 2011)]
+
+
+def _post_key(post: str | None) -> str:
+    return re.sub(r"[^A-Z]", "", (post or "").upper())
+
+
+def _cable_by_serial(conn: sqlite3.Connection, identifier: str, citing: int) -> int | None:
+    """The one stored cable without a reference id whose text names the post and serial number
+    of ``identifier`` ("05CAIRO4534": CAIRO, 4534) and whose year, if stated, agrees."""
+    m = _CABLE_PARTS.match(identifier)
+    if not m:
+        return None
+    year, post, serial = m.group(1), m.group(2), int(m.group(3))
+    found = [
+        source_id
+        for source_id, their_post, published in conn.execute(
+            "SELECT id, json_extract(metadata, '$.post'), published FROM sources"
+            " WHERE reference_id IS NULL AND kind = 'cable'"
+            " AND json_extract(metadata, '$.serial') = ? AND id != ?",
+            (serial, citing),
+        )
+        if _post_key(their_post) == post and (not published or published[2:4] == year)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _serial_identifiers(metadata: str | None, published: str | None) -> list[str]:
+    """The reference ids a cable without one may be cited by: its post and serial number with
+    each year it can be from."""
+    try:
+        fields = json.loads(metadata or "{}")
+    except ValueError:
+        return []
+    post, serial = _post_key(fields.get("post")), fields.get("serial")
+    if not post or not isinstance(serial, int):
+        return []
+    years = [published[2:4]] if published else _CABLE_YEARS
+    return [f"{year}{post}{serial}" for year in years]
 
 
 def _id_in_url(url: str) -> str | None:
@@ -536,7 +584,10 @@ def _resolve_identifiers(conn: sqlite3.Connection, source_ids: list[int]) -> int
     for citation_id, kind, identifier, citing in rows:
         found = _lookup(conn, kind, identifier, citing)
         if found is not None:
-            _set(conn, citation_id, found[0], found[1], _method(kind), {"identifier": identifier})
+            evidence = {"identifier": identifier}
+            if kind in ("cable", "cable-ref") and found[1] == SERIAL_CONFIDENCE:
+                evidence["matched"] = "post and serial number"
+            _set(conn, citation_id, found[0], found[1], _method(kind), evidence)
             resolved += 1
         elif kind in ("link", "url"):
             # Remember the id a URL carries, so the document can claim it when it arrives.
@@ -546,12 +597,28 @@ def _resolve_identifiers(conn: sqlite3.Connection, source_ids: list[int]) -> int
                     "UPDATE citations SET target_identifier = ? WHERE id = ?", (inner, citation_id)
                 )
     # Stored citations of the documents just added.
-    for source_id, reference_id, url, canonical in conn.execute(
-        f"SELECT id, reference_id, url, canonical_url FROM sources WHERE id IN ({marks})",
+    for source_id, reference_id, url, canonical, kind, metadata, published in conn.execute(
+        "SELECT id, reference_id, url, canonical_url, kind, metadata, published FROM sources"
+        f" WHERE id IN ({marks})",
         source_ids,
     ).fetchall():
         identifiers = {i for i in (reference_id, url, canonical) if i}
         identifiers |= {i for i in (_id_in_url(url or ""), _id_in_url(canonical or "")) if i}
+        if kind == "cable" and not reference_id:
+            # Cited by a reference id its text cannot state: the one cable of that post and
+            # serial number (checked as the forward lookup checks it).
+            for identifier in _serial_identifiers(metadata, published):
+                for citation_id, citing in conn.execute(
+                    "SELECT id, citing_source_id FROM citations WHERE identifier = ?"
+                    " AND cited_source_id IS NULL AND citing_source_id != ?",
+                    (identifier, source_id),
+                ).fetchall():
+                    if _cable_by_serial(conn, identifier, citing) == source_id:
+                        _set(
+                            conn, citation_id, source_id, SERIAL_CONFIDENCE, IDENTIFIER_METHOD,
+                            {"identifier": identifier, "matched": "post and serial number"},
+                        )  # fmt: skip
+                        resolved += 1
         for identifier in sorted(identifiers):
             for citation_id, kind, cited_as, exact in conn.execute(
                 "SELECT id, kind, identifier, 1 FROM citations WHERE identifier = ?"

@@ -435,6 +435,20 @@ LEFT JOIN agents g ON g.id = a.agent_id
     )
 
 
+@migration
+def m007_cable_serial_index(conn: sqlite3.Connection) -> None:
+    """Cables whose text states their post and serial number but no year (partial extracts)
+    have no reference id; this index finds them by serial number when a citation names them
+    ("05CAIRO4534" → the cable from CAIRO numbered 4534)."""
+    _run(
+        conn,
+        """
+CREATE INDEX sources_cable_serial ON sources (json_extract(metadata, '$.serial'))
+    WHERE reference_id IS NULL AND kind = 'cable';
+""",
+    )
+
+
 def schema_sql(conn: sqlite3.Connection) -> str:
     """The schema of a database as SQL, in a stable order (what ``schema/schema.sql`` holds)."""
     rows = conn.execute(

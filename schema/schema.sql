@@ -289,3 +289,5 @@ SELECT q.id AS quote_id,
        q.differences AS differences
 FROM quotes q
 JOIN sources ts ON ts.id = q.traced_source_id;
+CREATE INDEX sources_cable_serial ON sources (json_extract(metadata, '$.serial'))
+    WHERE reference_id IS NULL AND kind = 'cable';

@@ -232,3 +232,45 @@ def test_a_report_title_resolves(run_json, tmp_path, db_path):
     }
     [(mention, cited)] = found.items()
     assert "Smuggling through the Port of Varno" in mention and cited == 1
+
+
+PARTIAL_CABLE = """This record is a partial extract of the original cable. The full text of the
+original cable is not available.
+
+C O N F I D E N T I A L VARNO 000231
+
+SIPDIS
+
+E.O. 12958: DECL: 06/02/2019
+TAGS: PGOV OV
+SUBJECT: ORSOVA: AN INVENTED CABLE FOR THE TEST SUITE
+
+1. (C) The harbour master of Varno resigned on May 30 after a dispute over scanner contracts.
+"""
+
+
+@pytest.mark.parametrize("order", ["cable first", "story first"])
+def test_a_cable_that_states_no_year_resolves_by_post_and_serial(
+    run_json, tmp_path, db_path, order
+):
+    cable = tmp_path / "partial.txt"
+    cable.write_text(PARTIAL_CABLE, encoding="utf-8")
+    story = _page(
+        tmp_path,
+        "story",
+        "<p>A cable, 09VARNO231, said the harbour master resigned after a dispute. Another,"
+        " 09VARNO232, is not stored.</p>",
+    )
+    stored = run_json("add", *([cable, story] if order == "cable first" else [story, cable]))
+    [cable_row] = [r for r in stored if r["input"].endswith("partial.txt")]
+    conn = sqlite3.connect(db_path)
+    assert conn.execute(
+        "SELECT reference_id FROM sources WHERE id = ?", (cable_row["source_id"],)
+    ).fetchone() == (None,)  # the text states no year, so no reference id is made up
+    found = dict(conn.execute("SELECT identifier, cited_source_id FROM citations"))
+    assert found["09VARNO231"] == cable_row["source_id"]
+    assert found["09VARNO232"] is None
+    [(confidence, evidence)] = conn.execute(
+        "SELECT confidence, evidence FROM citations WHERE identifier = '09VARNO231'"
+    )
+    assert confidence < 1 and json.loads(evidence)["matched"] == "post and serial number"
