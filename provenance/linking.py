@@ -117,7 +117,9 @@ def _marks(values) -> str:
 
 
 def _family(conn: sqlite3.Connection, source_ids: list[int]) -> set[int]:
-    """The documents of the captures these sources belong to."""
+    """The documents of the captures these sources belong to, every capture of the same path
+    or URL included: a page captured again is the same source, not another outlet repeating
+    it (what became of its claims is ``claim_anchors``' business)."""
     family = set(source_ids)
     marks = _marks(source_ids)
     parents = {
@@ -128,6 +130,24 @@ def _family(conn: sqlite3.Connection, source_ids: list[int]) -> set[int]:
         )
     }
     family |= parents
+    members = list(family)
+    locators = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT DISTINCT locator FROM sources WHERE id IN ({_marks(members)})"
+            " AND locator IS NOT NULL",
+            members,
+        )
+    ]
+    if locators:
+        captures = {
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM sources WHERE locator IN ({_marks(locators)})", locators
+            )
+        }
+        family |= captures
+        parents |= captures
     if parents:
         family |= {
             r[0]

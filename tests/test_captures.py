@@ -182,3 +182,27 @@ def test_an_archive_page_recaptured_re_anchors_each_post(run_json, tmp_path):
     assert by_source[old_posts["Winter levels"]["source_id"]] == {"orphaned"}
     assert "edited" in by_source[old_posts["The flood meeting"]["source_id"]]
     assert any("Otters" in c["text"] for c in result["new_claims"])
+
+
+def test_captures_of_one_source_are_not_other_outlets_reporting_it(
+    recaptured, run_json, tmp_path, db_path
+):
+    first, second = recaptured
+    conn = sqlite3.connect(db_path)
+
+    def links_between(a, b):
+        return conn.execute(
+            "SELECT count(*) FROM claim_links l JOIN claims x ON x.id = l.claim_id"
+            " JOIN claims y ON y.id = l.other_claim_id"
+            " WHERE (x.source_id = ? AND y.source_id = ?) OR (x.source_id = ? AND y.source_id = ?)",
+            (a, b, b, a),
+        ).fetchone()[0]
+
+    assert links_between(first["source_id"], second["source_id"]) == 0
+    # another outlet's copy of the story (other bytes, another place) is linked to it
+    copy = tmp_path / "elsewhere" / "copy.html"
+    copy.parent.mkdir()
+    copy.write_bytes(V2.replace(b"</body>", b"<!-- syndicated --></body>"))
+    [third] = run_json("add", copy)
+    assert third["status"] == "added"
+    assert links_between(third["source_id"], second["source_id"]) > 0
