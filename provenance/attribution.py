@@ -189,6 +189,8 @@ def _word(word: str) -> tuple:
 def token_features(words: list[str]) -> list[list[str]]:
     """CRF features of each token of one paragraph (shared by training and tagging)."""
     n = len(words)
+    if not n:
+        return []
     get = _WORDS.get
     records = [get(w) or _word(w) for w in words]
     keys = [r[0] for r in records]
@@ -218,28 +220,43 @@ def token_features(words: list[str]) -> list[list[str]]:
             right[i] = min(last - i, 6)
         if records[i][6]:
             last = i
+    # Quote state, position and distance features, then each token's features as one
+    # concatenation of the tuples its word and its neighbours' words carry.
+    pad_l2, pad_l1, pad_r1, pad_r2 = ("-2=<>",), ("-1=<>",), ("1=<>",), ("2=<>",)
+    own = [r[1] for r in records]
+    from_after2 = [pad_l2, pad_l2] + [r[2] for r in records[:-2]]
+    from_after1 = [pad_l1] + [r[3] for r in records[:-1]]
+    from_before1 = [r[4] for r in records[1:]] + [pad_r1]
+    from_before2 = [r[5] for r in records[2:]] + [pad_r2, pad_r2]
+    pairs = ["<>|" + keys[0]] + [f"{x}|{y}" for x, y in zip(keys, keys[1:], strict=False)]
+    pairs.append(keys[-1] + "|<>")
     out = []
     inside = False
     for i, w in enumerate(words):
-        f = list(records[i][1])
-        f += records[i - 2][2] if i >= 2 else ("-2=<>",)
-        f += records[i - 1][3] if i >= 1 else ("-1=<>",)
-        f += records[i + 1][4] if i + 1 < n else ("1=<>",)
-        f += records[i + 2][5] if i + 2 < n else ("2=<>",)
-        f.append(f"b-={keys[i - 1] if i else '<>'}|{keys[i]}")
-        f.append(f"b+={keys[i]}|{keys[i + 1] if i + 1 < n else '<>'}")
-        if w in '"“”':
-            f.append("QM")
-        if inside:
+        f = [
+            *own[i],
+            *from_after2[i],
+            *from_after1[i],
+            *from_before1[i],
+            *from_before2[i],
+            "b-=" + pairs[i],
+            "b+=" + pairs[i + 1],
+        ]
+        if w in _QUOTE_MARKS:
+            if w in _QM:
+                f.append("QM")
+            if inside:
+                f.append("INQ")
+            if w in _OPEN_QUOTES or (w == '"' and not inside):
+                inside = True
+            elif w in _CLOSE_QUOTES or w == '"':
+                inside = False
+        elif inside:
             f.append("INQ")
-        if w in _OPEN_QUOTES or (w == '"' and not inside):
-            inside = True
-        elif w in _CLOSE_QUOTES or (w == '"' and inside):
-            inside = False
         if left[i]:
-            f.append(f"LL={left[i]}")
+            f.append(_LL[left[i]])
         if right[i]:
-            f.append(f"LR={right[i]}")
+            f.append(_LR[right[i]])
         if i == 0:
             f.append("PFIRST")
         if i == 0 or sentence[i - 1] != sentence[i]:
@@ -248,6 +265,12 @@ def token_features(words: list[str]) -> list[list[str]]:
             f.append("SLAST")
         out.append(f)
     return out
+
+
+_QUOTE_MARKS = frozenset('"“”«»')
+_QM = frozenset('"“”')
+_LL = [f"LL={k}" for k in range(7)]
+_LR = [f"LR={k}" for k in range(7)]
 
 
 _UPPER = re.compile(r"[A-Z]")
