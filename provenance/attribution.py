@@ -74,11 +74,13 @@ def use_models(directory: str | Path | None) -> None:
         word_clusters,
         model_card,
         _lexicon,
+        _known_attributes,
         _tagger,
         _load_tagger,
     ):
         fn.cache_clear()
     _WORDS.clear()
+    _TAGGING_WORDS.clear()
 
 
 def _resource(name: str) -> Any:
@@ -166,6 +168,8 @@ def _context_features(
 #: word → (key, its own features, its features seen from 2 and 1 tokens after it, from 1 and 2
 #: tokens before it, whether it is a reporting word): computed once per distinct word.
 _WORDS: dict[str, tuple] = {}
+#: The same records for tagging, holding only the features the shipped model has weights for.
+_TAGGING_WORDS: dict[str, tuple] = {}
 
 
 def _word(word: str) -> tuple:
@@ -186,13 +190,36 @@ def _word(word: str) -> tuple:
     return record
 
 
-def token_features(words: list[str]) -> list[list[str]]:
-    """CRF features of each token of one paragraph (shared by training and tagging)."""
+def _tagging_word(word: str) -> tuple:
+    known = _known_attributes()
+    full = _WORDS.get(word) or _word(word)
+    record = (full[0], *(tuple(f for f in part if f in known) for part in full[1:6]), full[6])
+    if len(_TAGGING_WORDS) > 200_000:
+        _TAGGING_WORDS.clear()
+    _TAGGING_WORDS[word] = record
+    return record
+
+
+@cache
+def _known_attributes() -> frozenset[str]:
+    """The features the shipped model has a weight for; the tagger ignores any other, so
+    leaving them out gives the same labels for less work."""
+    return frozenset(attribute for attribute, _ in _tagger().info().state_features)
+
+
+def token_features(words: list[str], tagging: bool = False) -> list[list[str]]:
+    """CRF features of each token of one paragraph (shared by training and tagging).
+
+    With ``tagging``, only the features the shipped model knows (the labels are the same).
+    """
     n = len(words)
     if not n:
         return []
-    get = _WORDS.get
-    records = [get(w) or _word(w) for w in words]
+    if tagging:
+        get, make = _TAGGING_WORDS.get, _tagging_word
+    else:
+        get, make = _WORDS.get, _word
+    records = [get(w) or make(w) for w in words]
     keys = [r[0] for r in records]
     # Sentence numbers, so that distances to a reporting word stay inside a sentence.
     sentence = [0] * n
@@ -230,6 +257,12 @@ def token_features(words: list[str]) -> list[list[str]]:
     from_before2 = [r[5] for r in records[2:]] + [pad_r2, pad_r2]
     pairs = ["<>|" + keys[0]] + [f"{x}|{y}" for x, y in zip(keys, keys[1:], strict=False)]
     pairs.append(keys[-1] + "|<>")
+    before = ["b-=" + p for p in pairs[:-1]]
+    after = ["b+=" + p for p in pairs[1:]]
+    if tagging:
+        known = _known_attributes()
+        before = [f if f in known else "" for f in before]
+        after = [f if f in known else "" for f in after]
     out = []
     inside = False
     for i, w in enumerate(words):
@@ -239,9 +272,11 @@ def token_features(words: list[str]) -> list[list[str]]:
             *from_after1[i],
             *from_before1[i],
             *from_before2[i],
-            "b-=" + pairs[i],
-            "b+=" + pairs[i + 1],
         ]
+        if before[i]:
+            f.append(before[i])
+        if after[i]:
+            f.append(after[i])
         if w in _QUOTE_MARKS:
             if w in _QM:
                 f.append("QM")
@@ -292,7 +327,7 @@ def tag_paragraph(text: str, tokens: list[tuple[int, int]]) -> list[str]:
     """BIO labels (``B-S``, ``I-C``, ``O`` …) for the tokens of one paragraph."""
     if not tokens:
         return []
-    return _tagger().tag(token_features(_words_for_tagging(text, tokens)))
+    return _tagger().tag(token_features(_words_for_tagging(text, tokens), tagging=True))
 
 
 # --- from labels to attributions ----------------------------------------------------------
