@@ -272,7 +272,8 @@ def test_tagging_features_leave_out_only_what_the_model_ignores():
         words = attribution._words_for_tagging(text, attribution.tokenize(text, start, end))
         full = attribution.token_features(words)
         pruned = attribution.token_features(words, tagging=True)
-        assert all(set(p) == {f for f in f_all if f in known} for p, f_all in zip(pruned, full))
+        for p, f_all in zip(pruned, full, strict=True):
+            assert set(p) == {f for f in f_all if f in known}
         assert tagger.tag(pruned) == tagger.tag(full)
         dropped += sum(len(f) for f in full) - sum(len(p) for p in pruned)
     assert dropped > 0
