@@ -74,11 +74,13 @@ def use_models(directory: str | Path | None) -> None:
         word_clusters,
         model_card,
         _lexicon,
+        _known_attributes,
         _tagger,
         _load_tagger,
     ):
         fn.cache_clear()
     _WORDS.clear()
+    _TAGGING_WORDS.clear()
 
 
 def _resource(name: str) -> Any:
@@ -166,6 +168,8 @@ def _context_features(
 #: word → (key, its own features, its features seen from 2 and 1 tokens after it, from 1 and 2
 #: tokens before it, whether it is a reporting word): computed once per distinct word.
 _WORDS: dict[str, tuple] = {}
+#: The same records for tagging, holding only the features the shipped model has weights for.
+_TAGGING_WORDS: dict[str, tuple] = {}
 
 
 def _word(word: str) -> tuple:
@@ -186,11 +190,36 @@ def _word(word: str) -> tuple:
     return record
 
 
-def token_features(words: list[str]) -> list[list[str]]:
-    """CRF features of each token of one paragraph (shared by training and tagging)."""
+def _tagging_word(word: str) -> tuple:
+    known = _known_attributes()
+    full = _WORDS.get(word) or _word(word)
+    record = (full[0], *(tuple(f for f in part if f in known) for part in full[1:6]), full[6])
+    if len(_TAGGING_WORDS) > 200_000:
+        _TAGGING_WORDS.clear()
+    _TAGGING_WORDS[word] = record
+    return record
+
+
+@cache
+def _known_attributes() -> frozenset[str]:
+    """The features the shipped model has a weight for; the tagger ignores any other, so
+    leaving them out gives the same labels for less work."""
+    return frozenset(attribute for attribute, _ in _tagger().info().state_features)
+
+
+def token_features(words: list[str], tagging: bool = False) -> list[list[str]]:
+    """CRF features of each token of one paragraph (shared by training and tagging).
+
+    With ``tagging``, only the features the shipped model knows (the labels are the same).
+    """
     n = len(words)
-    get = _WORDS.get
-    records = [get(w) or _word(w) for w in words]
+    if not n:
+        return []
+    if tagging:
+        get, make = _TAGGING_WORDS.get, _tagging_word
+    else:
+        get, make = _WORDS.get, _word
+    records = [get(w) or make(w) for w in words]
     keys = [r[0] for r in records]
     # Sentence numbers, so that distances to a reporting word stay inside a sentence.
     sentence = [0] * n
@@ -218,28 +247,51 @@ def token_features(words: list[str]) -> list[list[str]]:
             right[i] = min(last - i, 6)
         if records[i][6]:
             last = i
+    # Quote state, position and distance features, then each token's features as one
+    # concatenation of the tuples its word and its neighbours' words carry.
+    pad_l2, pad_l1, pad_r1, pad_r2 = ("-2=<>",), ("-1=<>",), ("1=<>",), ("2=<>",)
+    own = [r[1] for r in records]
+    from_after2 = [pad_l2, pad_l2] + [r[2] for r in records[:-2]]
+    from_after1 = [pad_l1] + [r[3] for r in records[:-1]]
+    from_before1 = [r[4] for r in records[1:]] + [pad_r1]
+    from_before2 = [r[5] for r in records[2:]] + [pad_r2, pad_r2]
+    pairs = ["<>|" + keys[0]] + [f"{x}|{y}" for x, y in zip(keys, keys[1:], strict=False)]
+    pairs.append(keys[-1] + "|<>")
+    before = ["b-=" + p for p in pairs[:-1]]
+    after = ["b+=" + p for p in pairs[1:]]
+    if tagging:
+        known = _known_attributes()
+        before = [f if f in known else "" for f in before]
+        after = [f if f in known else "" for f in after]
     out = []
     inside = False
     for i, w in enumerate(words):
-        f = list(records[i][1])
-        f += records[i - 2][2] if i >= 2 else ("-2=<>",)
-        f += records[i - 1][3] if i >= 1 else ("-1=<>",)
-        f += records[i + 1][4] if i + 1 < n else ("1=<>",)
-        f += records[i + 2][5] if i + 2 < n else ("2=<>",)
-        f.append(f"b-={keys[i - 1] if i else '<>'}|{keys[i]}")
-        f.append(f"b+={keys[i]}|{keys[i + 1] if i + 1 < n else '<>'}")
-        if w in '"“”':
-            f.append("QM")
-        if inside:
+        f = [
+            *own[i],
+            *from_after2[i],
+            *from_after1[i],
+            *from_before1[i],
+            *from_before2[i],
+        ]
+        if before[i]:
+            f.append(before[i])
+        if after[i]:
+            f.append(after[i])
+        if w in _QUOTE_MARKS:
+            if w in _QM:
+                f.append("QM")
+            if inside:
+                f.append("INQ")
+            if w in _OPEN_QUOTES or (w == '"' and not inside):
+                inside = True
+            elif w in _CLOSE_QUOTES or w == '"':
+                inside = False
+        elif inside:
             f.append("INQ")
-        if w in _OPEN_QUOTES or (w == '"' and not inside):
-            inside = True
-        elif w in _CLOSE_QUOTES or (w == '"' and inside):
-            inside = False
         if left[i]:
-            f.append(f"LL={left[i]}")
+            f.append(_LL[left[i]])
         if right[i]:
-            f.append(f"LR={right[i]}")
+            f.append(_LR[right[i]])
         if i == 0:
             f.append("PFIRST")
         if i == 0 or sentence[i - 1] != sentence[i]:
@@ -248,6 +300,12 @@ def token_features(words: list[str]) -> list[list[str]]:
             f.append("SLAST")
         out.append(f)
     return out
+
+
+_QUOTE_MARKS = frozenset('"“”«»')
+_QM = frozenset('"“”')
+_LL = [f"LL={k}" for k in range(7)]
+_LR = [f"LR={k}" for k in range(7)]
 
 
 _UPPER = re.compile(r"[A-Z]")
@@ -269,7 +327,7 @@ def tag_paragraph(text: str, tokens: list[tuple[int, int]]) -> list[str]:
     """BIO labels (``B-S``, ``I-C``, ``O`` …) for the tokens of one paragraph."""
     if not tokens:
         return []
-    return _tagger().tag(token_features(_words_for_tagging(text, tokens)))
+    return _tagger().tag(token_features(_words_for_tagging(text, tokens), tagging=True))
 
 
 # --- from labels to attributions ----------------------------------------------------------

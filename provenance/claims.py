@@ -44,15 +44,13 @@ def word_ngrams(sentence: str) -> list[str]:
 def char_ngrams(word: str, low: int = 2, high: int = 5) -> list[str]:
     """Character n-grams of one word padded with spaces, as scikit-learn's ``char_wb``."""
     padded = f" {word} "
-    grams = []
+    size = len(padded)
+    grams: list[str] = []
     for n in range(low, high + 1):
-        offset = 0
-        grams.append(padded[offset : offset + n])
-        while offset + n < len(padded):
-            offset += 1
-            grams.append(padded[offset : offset + n])
-        if offset == 0:  # the word is shorter than n: no longer n-grams either
+        if size <= n:  # the word is shorter than n: itself once, no longer n-grams either
+            grams.append(padded)
             break
+        grams += [padded[i : i + n] for i in range(size - n + 1)]
     return grams
 
 
@@ -118,14 +116,19 @@ class ClaimModel:
         """The model's log-odds for each sentence."""
         get_word = self._words.get
         char_cache = self._char_cache
+        char_ids = self._char_ids
+        findall = _WORD.findall
         w_cols, w_ends = array("i"), array("i")
         c_cols, c_ends = array("i"), array("i")
         for sentence in sentences:
-            w_cols.extend([k for k in map(get_word, word_ngrams(sentence)) if k is not None])
+            lowered = sentence.lower()
+            tokens = findall(lowered)
+            grams = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+            w_cols.extend([k for k in map(get_word, grams) if k is not None])
             w_ends.append(len(w_cols))
-            for word in sentence.lower().split():
+            for word in lowered.split():
                 ids = char_cache.get(word)
-                c_cols.extend(ids if ids is not None else self._char_ids(word))
+                c_cols.extend(ids if ids is not None else char_ids(word))
             c_ends.append(len(c_cols))
         n = len(sentences)
         return (

@@ -259,3 +259,21 @@ async def test_attribution_spans_are_browsable_in_datasette(run_json, db_path):
     assert page.status_code == 200 and "content_start" in page.text
     quotes = await ds.client.get(f"/{db_path.stem}/quotes.json?_shape=array")
     assert {"speaker", "speaker_start", "speaker_end"} <= set(quotes.json()[0])
+
+
+def test_tagging_features_leave_out_only_what_the_model_ignores():
+    """Tagging builds only the features the model has weights for: fewer features, the same
+    labels as the full set the tagger was trained on."""
+    text = STORY.read_text(encoding="utf-8") + "\n\n" + CABLE.read_text(encoding="utf-8")
+    tagger = attribution._tagger()
+    known = attribution._known_attributes()
+    dropped = 0
+    for start, end in attribution.paragraph_spans(text):
+        words = attribution._words_for_tagging(text, attribution.tokenize(text, start, end))
+        full = attribution.token_features(words)
+        pruned = attribution.token_features(words, tagging=True)
+        for p, f_all in zip(pruned, full, strict=True):
+            assert set(p) == {f for f in f_all if f in known}
+        assert tagger.tag(pruned) == tagger.tag(full)
+        dropped += sum(len(f) for f in full) - sum(len(p) for p in pruned)
+    assert dropped > 0
