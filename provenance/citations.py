@@ -807,7 +807,8 @@ def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict
         info = meta.get(source_id)
         if info is None or not _fits(target, info):
             scores.pop(source_id)
-        elif target.origin and _origin_matches(target.origin, info):
+            continue  # no bonus for a source the description rules out
+        if target.origin and _origin_matches(target.origin, info):
             scores[source_id] += 1.0
             signals[source_id].append("origin")
         if target.author and _author_matches(target.author, info):
