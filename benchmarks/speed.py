@@ -136,8 +136,11 @@ def parse_only(kind: str, paths: list[Path]) -> float:
             tree.text_content()
     elif kind == "pdf":
         import io
+        import logging
 
         import pypdf
+
+        logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings, one per page
 
         for path in paths:
             reader = pypdf.PdfReader(io.BytesIO(path.read_bytes()))

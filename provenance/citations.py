@@ -681,8 +681,9 @@ def _descriptions_with_new_evidence(conn: sqlite3.Connection, source_ids: list[i
     return {
         r[0]
         for r in conn.execute(
+            # "+": look up by the citing source, not by the index of every unresolved citation
             f"SELECT id FROM citations WHERE citing_source_id IN ({_marks(citing)})"
-            f" AND kind = 'description' AND cited_source_id IS NULL",
+            f" AND kind = 'description' AND +cited_source_id IS NULL",
             list(citing),
         )
     }
@@ -988,7 +989,7 @@ def _resolve_attributions(conn: sqlite3.Connection, source_ids: list[int]) -> No
             continue
         for attribution_id, mention, mention_start in conn.execute(
             "SELECT id, mention, mention_start FROM attributions WHERE source_id = ?"
-            " AND mention IS NOT NULL AND cited_source_id IS NULL",
+            " AND mention IS NOT NULL AND +cited_source_id IS NULL",  # by source, see above
             (citing,),
         ).fetchall():
             m = _DOCUMENT_MENTION.match(mention.strip())
