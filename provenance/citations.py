@@ -748,8 +748,9 @@ def _descriptions_with_new_evidence(conn: sqlite3.Connection, source_ids: list[i
     return {
         r[0]
         for r in conn.execute(
+            # "+": look up by the citing source, not by the index of every unresolved citation
             f"SELECT id FROM citations WHERE citing_source_id IN ({_marks(citing)})"
-            f" AND kind = 'description' AND cited_source_id IS NULL",
+            f" AND kind = 'description' AND +cited_source_id IS NULL",
             list(citing),
         )
     }
@@ -874,7 +875,8 @@ def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict
         info = meta.get(source_id)
         if info is None or not _fits(target, info):
             scores.pop(source_id)
-        elif target.origin and _origin_matches(target.origin, info):
+            continue  # no bonus for a source the description rules out
+        if target.origin and _origin_matches(target.origin, info):
             scores[source_id] += 1.0
             signals[source_id].append("origin")
         if target.author and _author_matches(target.author, info):
@@ -1054,7 +1056,7 @@ def _resolve_attributions(conn: sqlite3.Connection, source_ids: list[int]) -> No
             continue
         for attribution_id, mention, mention_start in conn.execute(
             "SELECT id, mention, mention_start FROM attributions WHERE source_id = ?"
-            " AND mention IS NOT NULL AND cited_source_id IS NULL",
+            " AND mention IS NOT NULL AND +cited_source_id IS NULL",  # by source, see above
             (citing,),
         ).fetchall():
             m = _DOCUMENT_MENTION.match(mention.strip())

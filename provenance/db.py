@@ -52,7 +52,20 @@ def open_db(path: str | Path | None = None, *, migrate: bool = True) -> sqlite_u
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception.
+
+    Inside a transaction the caller already holds (a bulk add groups many sources in one),
+    a savepoint instead: the block is still kept whole or undone whole."""
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT block")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO block")
+            conn.execute("RELEASE block")
+            raise
+        conn.execute("RELEASE block")
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
@@ -155,6 +168,7 @@ class Prepared:
     record: Extracted
     analyses: list[Analysis | None] = field(default_factory=list)  # in flatten() order
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for profiles
+    link_hints: Any = None  # linking.LinkHints: linking work that needs no database
 
     def flatten(self) -> list[Extracted]:
         """The record then its children: the order sources are stored in."""
@@ -436,7 +450,9 @@ def store_prepared(conn: sqlite3.Connection, prepared: Prepared) -> tuple[str, l
                 parent_id = source_id
             stored.append(item)
         with profile.stage("link"):
-            link_counts = linking.link_sources(conn, [s.source_id for s in stored])
+            ids = [s.source_id for s in stored]
+            with linking.prepared_hints(ids, prepared.link_hints):
+                link_counts = linking.link_sources(conn, ids)
         payload: dict[str, Any] = {
             "input": prepared.fetched.input,
             "locator": prepared.fetched.locator,

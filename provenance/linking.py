@@ -54,7 +54,9 @@ import logging
 import re
 import sqlite3
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -78,6 +80,99 @@ CLUSTER_RELATIONS = ("same", "near", "paraphrase")
 _RELATION_RANK = {"same": 0, "near": 1, "paraphrase": 2}
 
 
+@dataclass
+class SourceHints:
+    """The per-text work of quote tracing for one new document, done before it is stored."""
+
+    words: list[tuple[str, int]]  # alignment.text_keys(text)
+    trigram_keys: set[int]  # _text_trigram_keys(words)
+    furniture: list[tuple[int, int]]  # alignment.furniture_lines(text, page breaks)
+
+
+@dataclass
+class LinkHints:
+    """What linking a capture needs that depends on its own documents only.
+
+    :func:`prepare_links` computes it where the text is analysed (a worker process, in
+    parallel with other inputs); :func:`link_sources` then uses it instead of computing the
+    same values again in the single writing process. Values are exactly those the writer
+    would compute, so links do not depend on where they were prepared."""
+
+    features: dict[str, similarity.Features] = field(default_factory=dict)  # by text
+    band_keys: dict[str, list[int]] = field(default_factory=dict)  # by text
+    sources: list[SourceHints | None] = field(default_factory=list)  # in flatten() order
+
+
+def _claim_texts(text: str, analysis: Any) -> list[str]:
+    """The texts :func:`link_claims` compares for each linkable claim of one analysis: the
+    claim and the attributed contents inside it (as :func:`_contents` reads them back)."""
+    contents: dict[int, list[str]] = defaultdict(list)
+    for a in analysis.attributions:
+        if a.claim is None or not a.content:
+            continue
+        claim = analysis.claims[a.claim]
+        start, end = a.content
+        if claim.start <= start < end <= claim.end:
+            content = text[start:end]
+            if len(content.split()) >= 4 and content != claim.text:
+                if content not in contents[a.claim]:
+                    contents[a.claim].append(content)
+    out = []
+    for index, claim in enumerate(analysis.claims):
+        if claim.norm_key and len(claim.norm_key.split()) >= MIN_LINK_WORDS:
+            out += [claim.text, *contents.get(index, ())]
+    return out
+
+
+def prepare_links(documents: list, analyses: list) -> LinkHints:
+    """The linking work of one capture that needs no database (see :class:`LinkHints`)."""
+    hints = LinkHints()
+    for document, analysis in zip(documents, analyses, strict=True):
+        if analysis is not None:
+            for text in _claim_texts(document.text, analysis):
+                if text not in hints.features:
+                    hints.features[text] = similarity.features(text)
+        if not document.text:
+            hints.sources.append(None)
+            continue
+        words = alignment.text_keys(document.text)
+        breaks = [s.start for s in document.structure or () if s.kind == "page"]
+        hints.sources.append(
+            SourceHints(
+                words=words,
+                trigram_keys=_text_trigram_keys(words),
+                furniture=alignment.furniture_lines(document.text, breaks),
+            )
+        )
+    texts = list(hints.features)
+    for text, keys in zip(
+        texts, similarity.band_keys([hints.features[t].terms for t in texts]), strict=True
+    ):
+        hints.band_keys[text] = keys
+    return hints
+
+
+# Hints of the capture being linked (set by prepared_hints for the length of one link).
+_hints = LinkHints()
+_source_hints: dict[int, SourceHints] = {}
+
+
+@contextmanager
+def prepared_hints(source_ids: list[int], hints: LinkHints | None) -> Iterator[None]:
+    """Let :func:`link_sources` use what :func:`prepare_links` computed for these documents
+    (``source_ids`` in flatten() order) instead of computing it again."""
+    global _hints, _source_hints
+    if hints is not None:
+        _hints = hints
+        _source_hints = {
+            sid: h for sid, h in zip(source_ids, hints.sources, strict=False) if h is not None
+        }
+    try:
+        yield
+    finally:
+        _hints, _source_hints = LinkHints(), {}
+
+
 def link_sources(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, Any]:
     """All linking for the documents of one capture; returns counts by kind of link.
 
@@ -85,6 +180,10 @@ def link_sources(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, A
     under ``errors`` (the event log keeps it), and the source is still stored with the links
     the other stages made. Links are derived data; the capture itself must not be lost."""
     _record_index_versions(conn)
+    return _link_stages(conn, source_ids)
+
+
+def _link_stages(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, Any]:
     counts: dict[str, Any] = {}
     for name, stage in (
         ("claims_linked", link_claims),
@@ -158,9 +257,26 @@ def _family(conn: sqlite3.Connection, source_ids: list[int]) -> set[int]:
     return family
 
 
-@lru_cache(maxsize=100_000)
 def _features(text: str) -> similarity.Features:
+    found = _hints.features.get(text)
+    return found if found is not None else _cached_features(text)
+
+
+@lru_cache(maxsize=100_000)
+def _cached_features(text: str) -> similarity.Features:
     return similarity.features(text)
+
+
+def _band_keys(texts: list[str], features: list[similarity.Features]) -> list[list[int]]:
+    """MinHash band keys of each text's terms: prepared ones, the rest computed in one batch."""
+    out: list[list[int] | None] = [_hints.band_keys.get(t) for t in texts]
+    missing = [i for i, k in enumerate(out) if k is None]
+    if missing:
+        for i, keys in zip(
+            missing, similarity.band_keys([features[i].terms for i in missing]), strict=True
+        ):
+            out[i] = keys
+    return out  # type: ignore[return-value]
 
 
 # --- claims ------------------------------------------------------------------------------
@@ -213,11 +329,13 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     mine = {r[0] for r in rows}
     usable = [r for r in rows if r[2] and len(r[2].split()) >= MIN_LINK_WORDS]
     contents = _contents(conn, {cid: (start, text) for cid, text, _, start in usable})
-    reps = {
-        cid: [_features(t) for t in (text, *contents.get(cid, ()))] for cid, text, _, _ in usable
-    }
+    rep_texts = {cid: [text, *contents.get(cid, ())] for cid, text, _, _ in usable}
+    reps = {cid: [_features(t) for t in texts] for cid, texts in rep_texts.items()}
     owners = [cid for cid, *_ in usable for _ in reps[cid]]
-    keys = similarity.band_keys([f.terms for cid, *_ in usable for f in reps[cid]])
+    keys = _band_keys(
+        [t for cid, *_ in usable for t in rep_texts[cid]],
+        [f for cid, *_ in usable for f in reps[cid]],
+    )
     key_rows = list(
         dict.fromkeys((k, cid) for cid, ks in zip(owners, keys, strict=True) for k in ks)
     )
@@ -427,12 +545,19 @@ class _Source:
     family: int
     furniture: list[tuple[int, int]]
     _words: list[tuple[str, int]] | None = None
+    _trigram_keys: set[int] | None = None
 
     @property
     def words(self) -> list[tuple[str, int]]:
         if self._words is None:
             self._words = alignment.text_keys(self.text)
         return self._words
+
+    @property
+    def trigram_keys(self) -> set[int]:
+        if self._trigram_keys is None:
+            self._trigram_keys = _text_trigram_keys(self.words)
+        return self._trigram_keys
 
 
 class _Sources:
@@ -449,6 +574,13 @@ class _Sources:
             ).fetchone()
             if row is None:
                 return None
+            prepared = _source_hints.get(source_id)
+            if prepared is not None:
+                self.cache[source_id] = _Source(
+                    source_id, row[0], row[1], row[2] or source_id,
+                    prepared.furniture, prepared.words, prepared.trigram_keys,
+                )  # fmt: skip
+                return self.cache[source_id]
             breaks = [
                 r[0]
                 for r in self.conn.execute(
@@ -579,7 +711,7 @@ def _trace_into_new(conn, source_ids: list[int], family: set[int], sources: _Sou
         source = sources.get(source_id)
         if source is None or not source.text:
             continue
-        keys = list(_text_trigram_keys(source.words))
+        keys = list(source.trigram_keys)
         hits: dict[int, int] = defaultdict(int)
         for chunk in range(0, len(keys), 900):
             part = keys[chunk : chunk + 900]

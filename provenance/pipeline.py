@@ -26,6 +26,7 @@ from .citations import claim_of, page_link_mentions
 from .db import Prepared, capture_plan, record_failure, store_prepared
 from .errors import ProvenanceError
 from .ingest.base import Extracted, Hint
+from .linking import prepare_links
 from .inputs import Fetched, Item, Limits, fetch_url, iter_inputs, read_item, unwrap
 from .worker import Worker
 
@@ -90,9 +91,12 @@ def prepare(
             claim_of(links[position], [(c.start, c.end) for c in analysis.claims])
             analysis.mentions.extend(links[position])
         prepared.analyses.append(analysis)
+    analysed = time.perf_counter()
+    prepared.link_hints = prepare_links(prepared.flatten(), prepared.analyses)
     prepared.timings = {
         "extract": extracted - started,
-        "analyse": time.perf_counter() - extracted,
+        "analyse": analysed - extracted,
+        "link-prepare": time.perf_counter() - analysed,
     }
     return prepared
 
@@ -163,16 +167,35 @@ class _Job:
         return self.prepared is not None or self.results is not None or self.error is not None
 
 
+#: A bulk add commits after this many results or this many seconds, whichever comes first.
+#: Each source is still stored whole or not at all (a savepoint each); one commit for many
+#: sources saves the per-commit cost (WAL frames, a new full-text index segment each time).
+COMMIT_EVERY = 200
+COMMIT_SECONDS = 0.5
+
+
 class _Batch:
-    """Schedules jobs on the workers and stores finished ones in input order."""
+    """Schedules jobs on the workers and stores finished ones in input order.
+
+    Stored sources are committed in groups (see :data:`COMMIT_EVERY`); their results are
+    yielded once committed, so whatever was reported is in the database."""
 
     def __init__(self, db: sqlite_utils.Database, limits: Limits, pool: list[Worker]) -> None:
         self.db, self.limits, self.pool = db, limits, pool
         self.idle = list(pool)
         self.busy: dict[Any, tuple[Worker, _Job]] = {}
         self.window: deque[_Job] = deque()
+        self.pending: list[Result] = []  # stored, not yet committed
+        self.began: float | None = None  # when the open transaction began
 
     def run(self, items: Iterator[Item]) -> Iterator[Result]:
+        try:
+            yield from self._run(items)
+        finally:
+            self._commit()
+        yield from self._flush()
+
+    def _run(self, items: Iterator[Item]) -> Iterator[Result]:
         exhausted = False
         most = 2 * len(self.pool) + 2  # bytes in flight stay bounded
         while True:
@@ -187,11 +210,34 @@ class _Batch:
                     self._read(job)
             self._dispatch()
             while self.window and self.window[0].done:
-                yield from self._finish(self.window.popleft())
+                if self.began is None:
+                    self.db.conn.execute("BEGIN IMMEDIATE")
+                    self.began = time.monotonic()
+                self.pending.extend(self._finish(self.window.popleft()))
+                if len(self.pending) >= COMMIT_EVERY:
+                    break
+            if self.began is not None and (
+                len(self.pending) >= COMMIT_EVERY
+                or time.monotonic() - self.began >= COMMIT_SECONDS
+                or not self.busy
+            ):
+                self._commit()
+                yield from self._flush()
             if exhausted and not self.window:
                 return
             if self.busy:
                 self._wait()
+
+    def _commit(self) -> None:
+        if self.began is not None:
+            self.began = None
+            if self.db.conn.in_transaction:
+                with profile.stage("commit"):
+                    self.db.conn.execute("COMMIT")
+
+    def _flush(self) -> Iterator[Result]:
+        pending, self.pending = self.pending, []
+        yield from pending
 
     def _read(self, job: _Job) -> None:
         with profile.stage("read"):
@@ -227,6 +273,8 @@ class _Batch:
 
     def _wait(self) -> None:
         soonest = min(job.deadline for _, job in self.busy.values() if job.deadline is not None)
+        if self.began is not None:  # wake up in time to commit what is stored
+            soonest = min(soonest, self.began + COMMIT_SECONDS)
         ready = wait(list(self.busy), timeout=max(0.0, soonest - time.monotonic()))
         for connection in ready:
             worker, job = self.busy.pop(connection)

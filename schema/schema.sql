@@ -249,11 +249,14 @@ CREATE INDEX idx_claim_anchors_from_source_id ON claim_anchors (from_source_id);
 CREATE INDEX idx_claim_anchors_new_claim_id ON claim_anchors (new_claim_id);
 CREATE INDEX idx_claim_anchors_to_source_id ON claim_anchors (to_source_id);
 CREATE INDEX idx_claim_clusters_cluster_id ON claim_clusters (cluster_id);
+CREATE INDEX idx_claim_keys_claim_id ON claim_keys (claim_id);
 CREATE INDEX idx_claim_links_other_claim_id ON claim_links (other_claim_id);
 CREATE INDEX idx_claims_norm_key ON claims (norm_key);
 CREATE INDEX idx_claims_score ON claims (score);
 CREATE INDEX idx_claims_source_id ON claims (source_id);
 CREATE INDEX idx_failures_input ON failures (input);
+CREATE INDEX idx_failures_raw_sha256 ON failures (raw_sha256);
+CREATE INDEX idx_quote_keys_quote_id ON quote_keys (quote_id);
 CREATE INDEX idx_quotes_claim_id ON quotes (claim_id);
 CREATE INDEX idx_quotes_source_id ON quotes (source_id);
 CREATE INDEX idx_quotes_speaker_agent_id ON quotes (speaker_agent_id);
@@ -261,6 +264,8 @@ CREATE INDEX idx_quotes_traced_source_id ON quotes (traced_source_id);
 CREATE INDEX idx_sources_canonical_url ON sources (canonical_url);
 CREATE INDEX idx_sources_classification ON sources (classification);
 CREATE INDEX idx_sources_kind ON sources (kind);
+CREATE INDEX idx_sources_kind_published ON sources (kind, published)
+;
 CREATE INDEX idx_sources_locator ON sources (locator);
 CREATE INDEX idx_sources_origin ON sources (origin)
 ;

@@ -6,6 +6,7 @@ the plugin hooks, :mod:`.pages` the source, claim and search pages.
 
 from .config import datasette_kwargs, metadata, serve_arguments
 from .hooks import (
+    asgi_wrapper,
     extra_css_urls,
     menu_links,
     register_facet_classes,
@@ -14,6 +15,7 @@ from .hooks import (
 )
 
 __all__ = [
+    "asgi_wrapper",
     "datasette_kwargs",
     "extra_css_urls",
     "menu_links",

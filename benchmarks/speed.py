@@ -1,0 +1,479 @@
+"""Bulk-ingest speed and scale on real material, with the machine's floor and a parse-only baseline.
+
+One command (from the project root; medians of --rounds runs):
+
+    .venv/bin/python benchmarks/speed.py                       # everything, about an hour
+    .venv/bin/python benchmarks/speed.py --only cables --limit 1000 --rounds 3
+    .venv/bin/python benchmarks/speed.py --only scale          # the million-claim checks
+
+Reads ../shared/corpus (or $PROVENANCE_CORPUS; skips with a message when it is absent) and
+prepares, under benchmarks/out/ (not in git):
+  cables/      the 6,712 cables of cables/cables.jsonl.gz written out as telegram text files;
+  html-10000/  the real pages of html/ replicated to --html-files files with varied bytes;
+  pdf/         the PDF reports of pdf/reports.
+Sections (--only, comma-separated):
+  cables, html, pdf   for each round, in the same run: the floor (read + sha256 of the same
+                      files), a parse-only baseline (lxml parse of HTML; pypdf text of PDFs;
+                      decode + split of text), and `provenance add DIR --workers N --quiet` into a
+                      fresh database, end to end (claims, attribution, linking and full-text
+                      index included), with its peak memory (the sum over the process and its
+                      workers, sampled) and the per-stage seconds the pipeline reports
+                      ($PROVENANCE_PROFILE). --limit N takes the first N files of each corpus.
+  memory              peak memory of adds of 1,000 and of all --html-files pages (with the
+                      largest --workers count).
+  scale               a database of a million claims (built once by benchmarks/pages.py's
+                      builder): a full-text search of a common word (the plugin's search page and
+                      Datasette's claims table), a claim page and a source page, each the median
+                      of 20 requests through Datasette as `provenance serve` publishes it; and
+                      100 cables added to a copy of it against the same 100 added to an empty
+                      database (seconds per source, and the ratio).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+PROVENANCE = [sys.executable, "-c", "from provenance.cli import cli; cli()"]
+
+
+def corpus_dir() -> Path | None:
+    path = Path(os.environ.get("PROVENANCE_CORPUS") or ROOT.parent / "shared" / "corpus")
+    return path if path.is_dir() else None
+
+
+# --- preparing the inputs -----------------------------------------------------------------
+
+
+def prepare_cables(corpus: Path) -> Path:
+    target = OUT / "cables"
+    marker = target / ".complete"
+    if marker.exists():
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    with gzip.open(corpus / "cables" / "cables.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            cable = json.loads(line)
+            text = cable["routing_header"].rstrip() + "\n\n" + cable["body"]
+            (target / f"{cable['reference_id']}.txt").write_text(text, encoding="utf-8")
+    marker.touch()
+    return target
+
+
+def prepare_html(corpus: Path, files: int) -> Path:
+    """Real pages replicated to ``files`` files, each copy with its own bytes.
+
+    A copy differs in a comment and in its <title> (a copy number), so every file is a new
+    capture; the article text of copies of one page is the same, as with mirrored or syndicated
+    pages in a real crawl.
+    """
+    target = OUT / f"html-{files}"
+    marker = target / ".complete"
+    if marker.exists():
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    pages = sorted((corpus / "html" / "trafilatura" / "pages").glob("*.html"))
+    pages += sorted((corpus / "html" / "readability" / "pages").glob("*/source.html"))
+    originals = [p.read_bytes() for p in pages]
+    for i in range(files):
+        data = originals[i % len(originals)]
+        copy = i // len(originals)
+        if copy:
+            tag = f" [{copy}]".encode()
+            data = data.replace(b"</title>", tag + b"</title>", 1)
+            data += f"\n<!-- mirror copy {copy} -->\n".encode()
+        (target / f"page-{i:05d}.html").write_bytes(data)
+    marker.touch()
+    return target
+
+
+def prepare_pdf(corpus: Path) -> Path:
+    target = OUT / "pdf"
+    target.mkdir(parents=True, exist_ok=True)
+    for pdf in sorted((corpus / "pdf" / "reports").glob("*.pdf")):
+        dest = target / pdf.name
+        if not dest.exists():
+            shutil.copyfile(pdf, dest)
+    return target
+
+
+def files_of(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+# --- measurements -------------------------------------------------------------------------
+
+
+def floor(paths: list[Path]) -> float:
+    start = time.perf_counter()
+    for path in paths:
+        hashlib.sha256(path.read_bytes()).hexdigest()
+    return time.perf_counter() - start
+
+
+def parse_only(kind: str, paths: list[Path]) -> float:
+    start = time.perf_counter()
+    if kind == "html":
+        import lxml.html
+
+        for path in paths:
+            tree = lxml.html.document_fromstring(path.read_bytes())
+            tree.text_content()
+    elif kind == "pdf":
+        import io
+        import logging
+
+        import pypdf
+
+        logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings, one per page
+
+        for path in paths:
+            reader = pypdf.PdfReader(io.BytesIO(path.read_bytes()))
+            for page in reader.pages:
+                page.extract_text()
+    else:
+        for path in paths:
+            path.read_bytes().decode("utf-8", "replace").split("\n\n")
+    return time.perf_counter() - start
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of a process and its descendants (from /proc)."""
+    parents: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        parents.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += parents.get(pid, [])
+    return total
+
+
+def ingest(target: Path | list[Path], workers: int, db: Path | None = None) -> dict:
+    """Run `provenance add` in a child process (on a fresh database unless ``db`` is given):
+    wall time, peak memory of the process tree, counts, stage times."""
+    with tempfile.TemporaryDirectory(prefix="provenance-speed-") as tmp:
+        db = db or Path(tmp) / "speed.db"
+        profile = Path(tmp) / "profile.json"
+        env = dict(os.environ, PROVENANCE_PROFILE=str(profile))
+        inputs = [str(p) for p in target] if isinstance(target, list) else [str(target)]
+        cmd = [*PROVENANCE, "add", *inputs, "--db", str(db), "--quiet", "--workers", str(workers)]
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        peak = [0]
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.wait(0.2):
+                peak[0] = max(peak[0], _tree_rss(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        stop.set()
+        sampler.join()
+        code = os.waitstatus_to_exitcode(status)
+        import sqlite3
+
+        conn = sqlite3.connect(db)
+        sources = conn.execute("SELECT count(*) FROM sources").fetchone()[0]
+        claims = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+        failures = conn.execute("SELECT count(*) FROM failures").fetchone()[0]
+        conn.close()
+        stages = json.loads(profile.read_text()) if profile.exists() else {}
+        return {
+            "seconds": seconds,
+            "peak_mb": max(peak[0], usage.ru_maxrss * 1024) / 1e6,
+            "sources": sources,
+            "claims": claims,
+            "failures": failures,
+            "exit": code,
+            "stderr_tail": stderr.strip().splitlines()[-1:] if stderr.strip() else [],
+            "stages": stages,
+        }
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def workers_of(args: argparse.Namespace) -> list[int]:
+    return [int(w) for w in args.workers.split(",")]
+
+
+def run_corpora(folders: dict[str, Path], args: argparse.Namespace) -> list[dict]:
+    workers = workers_of(args)
+    results = []
+    for name, folder in folders.items():
+        paths = files_of(folder)
+        target: Path | list[Path] = folder
+        if args.limit and args.limit < len(paths):
+            paths = paths[: args.limit]
+            target = paths
+        size = sum(p.stat().st_size for p in paths)
+        rounds: dict[str, list] = {"floor": [], "parse": []}
+        runs: dict[int, list[dict]] = {w: [] for w in workers}
+        for _ in range(args.rounds):
+            # interleave baseline and candidate in each round: the machine is noisy
+            rounds["floor"].append(floor(paths))
+            rounds["parse"].append(parse_only(name, paths))
+            for w in workers:
+                runs[w].append(ingest(target, w))
+                print(f"  {name} workers={w}: {runs[w][-1]['seconds']:.1f} s", file=sys.stderr)
+        floor_s, parse_s = median(rounds["floor"]), median(rounds["parse"])
+        for w in workers:
+            seconds = median([r["seconds"] for r in runs[w]])
+            last = runs[w][-1]
+            stage_names = sorted({k for r in runs[w] for k in r["stages"]})
+            results.append({
+                "corpus": name,
+                "workers": w,
+                "files": len(paths),
+                "mb": size / 1e6,
+                "seconds": seconds,
+                "docs_per_s": len(paths) / seconds,
+                "mb_per_s": size / 1e6 / seconds,
+                "claims_per_s": last["claims"] / seconds,
+                "claims": last["claims"],
+                "sources": last["sources"],
+                "failures": last["failures"],
+                "peak_mb": max(r["peak_mb"] for r in runs[w]),
+                "floor_s": floor_s,
+                "parse_s": parse_s,
+                "x_floor": seconds / floor_s,
+                "x_parse": seconds / parse_s,
+                "stages": {s: median([r["stages"].get(s, 0.0) for r in runs[w]])
+                           for s in stage_names},
+                "runs": [r["seconds"] for r in runs[w]],
+            })  # fmt: skip
+        one = [r for r in results if r["corpus"] == name and r["workers"] == 1]
+        for r in results:
+            if r["corpus"] == name and one:
+                r["speedup"] = one[0]["seconds"] / r["seconds"]
+    return results
+
+
+def print_corpora(results: list[dict], rounds: int) -> None:
+    header = (f"{'corpus':<7}{'wk':>3}{'files':>7}{'MB':>7}{'s':>8}{'docs/s':>8}{'MB/s':>7}"
+              f"{'claims/s':>9}{'peak MB':>8}{'floor s':>8}{'parse s':>8}{'x floor':>8}"
+              f"{'x parse':>8}{'speedup':>8}")  # fmt: skip
+    print(
+        f"\ningest: medians of {rounds} rounds (x floor, x parse: ingest time over the floor's"
+        " and the parse-only baseline's time on the same files, same round)"
+    )
+    print(header)
+    for r in results:
+        print(f"{r['corpus']:<7}{r['workers']:>3}{r['files']:>7}{r['mb']:>7.1f}{r['seconds']:>8.1f}"
+              f"{r['docs_per_s']:>8.1f}{r['mb_per_s']:>7.2f}{r['claims_per_s']:>9.0f}"
+              f"{r['peak_mb']:>8.0f}{r['floor_s']:>8.3f}{r['parse_s']:>8.2f}{r['x_floor']:>8.0f}"
+              f"{r['x_parse']:>8.1f}{r.get('speedup', 1.0):>8.2f}")  # fmt: skip
+    print(
+        "\nper-stage seconds (median; extract, analyse and link-prepare run in the workers,"
+        " read, hash, store, link and commit in the writer; link is part of store):"
+    )
+    for r in results:
+        stages = "  ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()) or "(not reported)"
+        print(f"  {r['corpus']:<7}{r['workers']:>2}  {stages}")
+
+
+def run_memory(folder: Path, workers: int) -> dict:
+    """Peak memory of adds of 1,000 pages and of all of them (``workers`` workers)."""
+    paths = files_of(folder)
+    small = ingest(paths[:1000], workers)
+    full = ingest(folder, workers)
+    return {"files_small": 1000, "peak_small_mb": small["peak_mb"], "seconds_small":
+            small["seconds"], "files_full": len(paths), "peak_full_mb": full["peak_mb"],
+            "seconds_full": full["seconds"]}  # fmt: skip
+
+
+def run_scale(corpus: Path, args: argparse.Namespace) -> dict:
+    """The million-claim checks (see the module docstring)."""
+    import asyncio
+
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import pages  # benchmarks/pages.py: the builder of the million-claim database
+
+    from provenance import __version__
+    from provenance.datasette.serving import checkpoint, write_inspect_file
+    from provenance.db import open_db
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"pages{args.claims}v{__version__.replace('.', '_')}.db"
+    if not path.exists():
+        pages.build(path, corpus, args.claims)
+    open_db(path).conn.close()  # migrate, as `provenance serve` does
+    assert checkpoint(path)
+    inspect_file = path.with_suffix(".inspect.json")
+    inspect_file.unlink(missing_ok=True)
+    write_inspect_file(path, inspect_file)
+    page_times = asyncio.run(_time_pages(path, inspect_file, args.word, args.requests))
+
+    cables = files_of(prepare_cables(corpus))
+    step = max(1, len(cables) // 100)
+    hundred = cables[::step][:100]
+    empty, big = [], []
+    for _ in range(args.rounds):
+        empty.append(ingest(hundred, 1))
+        with tempfile.TemporaryDirectory(prefix="provenance-scale-", dir=OUT) as tmp:
+            copy = Path(tmp) / "million.db"
+            shutil.copyfile(path, copy)
+            big.append(ingest(hundred, 1, db=copy))
+        print(f"  100 sources: empty {empty[-1]['seconds']:.1f} s, million {big[-1]['seconds']:.1f} s",
+              file=sys.stderr)  # fmt: skip
+    claims = sqlite3_count(path, "claims")
+    per_empty = median([r["seconds"] for r in empty]) / len(hundred)
+    per_big = median([r["seconds"] for r in big]) / len(hundred)
+    store_empty = median([r["stages"].get("store", 0) for r in empty]) / len(hundred)
+    store_big = median([r["stages"].get("store", 0) for r in big]) / len(hundred)
+    return {"claims": claims, "pages": page_times, "added": len(hundred),
+            "per_source_empty_s": per_empty, "per_source_million_s": per_big,
+            "ratio": per_big / per_empty, "store_per_source_empty_s": store_empty,
+            "store_per_source_million_s": store_big,
+            "store_ratio": store_big / store_empty if store_empty else float("nan")}  # fmt: skip
+
+
+def sqlite3_count(path: Path, table: str) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+async def _time_pages(path: Path, inspect_file: Path, word: str, requests: int) -> dict:
+    import sqlite3
+
+    from datasette.app import Datasette
+
+    from provenance.datasette import datasette_kwargs
+
+    name = path.stem
+    ds = Datasette(
+        immutables=[str(path)],
+        inspect_data=json.loads(inspect_file.read_text()),
+        **datasette_kwargs(name),
+    )
+    conn = sqlite3.connect(path)
+    claim_id, source_id = (
+        conn.execute(
+            "SELECT c.id, c.source_id FROM claims c JOIN quotes q ON q.claim_id = c.id"
+            " WHERE q.traced_source_id IS NOT NULL ORDER BY c.id DESC LIMIT 1"
+        ).fetchone()
+        or conn.execute("SELECT id, source_id FROM claims ORDER BY id DESC LIMIT 1").fetchone()
+    )
+    matches = conn.execute(
+        "SELECT count(*) FROM claims_fts WHERE claims_fts MATCH ?", (f'"{word}"',)
+    ).fetchone()[0]
+    conn.close()
+    listing = {
+        f"search page (/-/search?q={word})": f"/{name}/-/search?q={word}",
+        f"claims table search (?_search={word})": f"/{name}/claims?_search={word}",
+        "claim page (/-/claim/ID)": f"/{name}/-/claim/{claim_id}",
+        "source page (/-/source/ID)": f"/{name}/-/source/{source_id}",
+    }
+    times: dict[str, list[float]] = {label: [] for label in listing}
+    for round_number in range(requests + 1):  # round 0 warms caches and is not counted
+        for label, page in listing.items():
+            started = time.perf_counter()
+            response = await ds.client.get(page)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                raise RuntimeError(f"{page}: HTTP {response.status_code}")
+            if round_number:
+                times[label].append(elapsed)
+    return {"word": word, "matches": matches,
+            "ms": {label: median(values) for label, values in times.items()}}  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", default="cables,html,pdf,memory,scale",
+                        help="sections: cables, html, pdf, memory, scale")  # fmt: skip
+    parser.add_argument("--workers", default="1,2", help="worker counts to measure")
+    parser.add_argument("--limit", type=int, default=0, help="first N files of each corpus")
+    parser.add_argument("--html-files", type=int, default=10_000)
+    parser.add_argument("--claims", type=int, default=1_000_000, help="scale: claims")
+    parser.add_argument("--word", default="said", help="scale: the common word searched")
+    parser.add_argument("--requests", type=int, default=20, help="scale: requests per page")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    args = parser.parse_args()
+
+    corpus = corpus_dir()
+    if corpus is None:
+        print("skipped: ../shared/corpus not found (set PROVENANCE_CORPUS)", file=sys.stderr)
+        return 0
+    sections = args.only.split(",")
+    folders = {}
+    for name in sections:
+        if name == "cables":
+            folders[name] = prepare_cables(corpus)
+        elif name == "html":
+            folders[name] = prepare_html(corpus, args.html_files)
+        elif name == "pdf":
+            folders[name] = prepare_pdf(corpus)
+    report: dict = {}
+    if folders:
+        report["ingest"] = run_corpora(folders, args)
+        print_corpora(report["ingest"], args.rounds)
+    if "memory" in sections:
+        report["memory"] = memory = run_memory(
+            prepare_html(corpus, args.html_files), max(workers_of(args))
+        )
+        print(f"\nmemory ({max(workers_of(args))} workers; writer and workers summed): "
+              f"{memory['files_small']:,} pages {memory['peak_small_mb']:.0f} MB "
+              f"({memory['seconds_small']:.0f} s), {memory['files_full']:,} pages "
+              f"{memory['peak_full_mb']:.0f} MB ({memory['seconds_full']:.0f} s)")  # fmt: skip
+    if "scale" in sections:
+        report["scale"] = scale = run_scale(corpus, args)
+        print(
+            f"\nscale: {scale['claims']:,} claims; medians of {args.requests} requests (ms);"
+            f" '{scale['pages']['word']}' matches {scale['pages']['matches']:,} claims"
+        )
+        for label, ms in scale["pages"]["ms"].items():
+            print(f"  {label:<44}{ms:8.1f}")
+        print(
+            f"  adding {scale['added']} cables, one worker, median of {args.rounds}: "
+            f"{scale['per_source_empty_s'] * 1000:.0f} ms a source to an empty database, "
+            f"{scale['per_source_million_s'] * 1000:.0f} ms to the million-claim one "
+            f"(x{scale['ratio']:.2f}); store stage {scale['store_per_source_empty_s'] * 1000:.0f}"
+            f" / {scale['store_per_source_million_s'] * 1000:.0f} ms (x{scale['store_ratio']:.2f})"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
