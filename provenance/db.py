@@ -270,9 +270,12 @@ def _insert_source(
     )
     if record.structure:
         conn.executemany(
-            "INSERT INTO structure (source_id, kind, number, label, start, end)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [(source_id, s.kind, s.number, s.label, s.start, s.end) for s in record.structure],
+            "INSERT INTO structure (source_id, kind, number, label, start, end, tool_version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (source_id, s.kind, s.number, s.label, s.start, s.end, __version__)
+                for s in record.structure
+            ],
         )
     return source_id
 
@@ -283,8 +286,9 @@ def ensure_agent(conn: sqlite3.Connection, name: str) -> int | None:
     if not key:
         return None
     conn.execute(
-        "INSERT INTO agents (name, key, kind) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING",
-        (name.strip(), key, agent_kind(name)),
+        "INSERT INTO agents (name, key, kind, tool_version) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(key) DO NOTHING",
+        (name.strip(), key, agent_kind(name), __version__),
     )
     return conn.execute("SELECT id FROM agents WHERE key = ?", (key,)).fetchone()[0]
 

@@ -466,6 +466,19 @@ CREATE INDEX IF NOT EXISTS idx_sources_kind_published ON sources (kind, publishe
     )
 
 
+@migration
+def m009_tool_version_of_structure_and_agents(conn: sqlite3.Connection) -> None:
+    """Structure spans and agents are derived rows too: they record the tool version that
+    made them (rows stored before this migration leave it empty)."""
+    _run(
+        conn,
+        """
+ALTER TABLE structure ADD COLUMN tool_version TEXT;
+ALTER TABLE agents ADD COLUMN tool_version TEXT
+""",
+    )
+
+
 def schema_sql(conn: sqlite3.Connection) -> str:
     """The schema of a database as SQL, in a stable order (what ``schema/schema.sql`` holds)."""
     rows = conn.execute(

@@ -4,7 +4,7 @@ CREATE TABLE agents (
     name TEXT NOT NULL,
     key TEXT NOT NULL UNIQUE,
     kind TEXT
-);
+, tool_version TEXT);
 CREATE TABLE attributions (
     id INTEGER PRIMARY KEY,
     source_id INTEGER NOT NULL REFERENCES sources(id),
@@ -188,7 +188,7 @@ CREATE TABLE structure (
     label TEXT,
     start INTEGER NOT NULL,
     end INTEGER NOT NULL
-);
+, tool_version TEXT);
 CREATE VIEW attribution_spans AS
 SELECT a.id, a.source_id, a.claim_id, c.text AS claim,
        a.cue, a.cue_start, a.cue_end,
