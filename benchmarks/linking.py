@@ -165,9 +165,12 @@ def build(corpus: Path, form: str, with_linking: bool = True) -> tuple[Path, dic
     """A database of all the cables, built in a fresh process (so that its peak memory is its
     own); returns the database's path and the build's timings."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(_build, (corpus, form, with_linking, OUT))
+    # Not a multiprocessing.Pool: its daemonic process may not start add's worker processes.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(_build, corpus, form, with_linking, OUT).result()
 
 
 def _build(corpus: Path, form: str, with_linking: bool, out: Path) -> tuple[Path, dict]:
