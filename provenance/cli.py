@@ -55,7 +55,17 @@ def _table(rows: list[dict[str, Any]], columns: list[str], widths: dict[str, int
         click.echo("  ".join(cells).rstrip())
 
 
-@click.group()
+class _Commands(click.Group):
+    """Every command's expected failures (the library's ProvenanceError) end as one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ProvenanceError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="provenance")
 @click.option("-v", "--verbose", is_flag=True, help="Show the parsers' warnings and details.")
 def cli(verbose: bool) -> None:
@@ -249,10 +259,7 @@ def show(source_id: int, db_path: str | None, as_json: bool) -> None:
     Example:
         provenance show 3 --json
     """
-    try:
-        source = get_source(_open(db_path), source_id)
-    except ProvenanceError as exc:
-        raise click.ClickException(str(exc)) from None
+    source = get_source(_open(db_path), source_id)
     if as_json:
         _print_json(source)
         return
@@ -402,10 +409,7 @@ def trace(claim_id: int, db_path: str | None, as_json: bool) -> None:
     """
     from .linking import trace as trace_claim
 
-    try:
-        steps = trace_claim(_open(db_path).conn, claim_id)
-    except ProvenanceError as exc:
-        raise click.ClickException(str(exc)) from None
+    steps = trace_claim(_open(db_path).conn, claim_id)
     if as_json:
         _print_json(steps)
         return
@@ -505,10 +509,7 @@ def diff(source_id: int, db_path: str | None, as_json: bool) -> None:
     """
     from .captures import diff as capture_diff
 
-    try:
-        result = capture_diff(_open(db_path).conn, source_id)
-    except ProvenanceError as exc:
-        raise click.ClickException(str(exc)) from None
+    result = capture_diff(_open(db_path).conn, source_id)
     if as_json:
         _print_json(result)
         return
@@ -613,10 +614,7 @@ def export(
 
     path = Path(db_path or default_path())
     db = _open(str(path))
-    try:
-        count = run_export(
-            db.conn, fmt, output, source_id=source_id, base_url=base_url, database=path.stem
-        )
-    except ProvenanceError as exc:
-        raise click.ClickException(str(exc)) from None
+    count = run_export(
+        db.conn, fmt, output, source_id=source_id, base_url=base_url, database=path.stem
+    )
     click.echo(f"{count} claims exported as {fmt}", err=True)
