@@ -231,45 +231,19 @@ def _is_modifier(word: str) -> bool:
 
 # --- hyperlinks of HTML pages -------------------------------------------------------------
 
-_SKIP_ANCESTORS = {"nav", "footer", "header", "aside", "form", "script", "style"}
-_BOILERPLATE = re.compile(
-    r"\b(?:nav|navigation|menu|breadcrumb|footer|header|sidebar|share|social|comment|related|"
-    r"pagination|pager|subscribe|newsletter|cookie)\b",
-    re.I,
-)
-
-
-def link_mentions(markup: bytes, text: str, base_url: str | None) -> list[MentionRecord]:
-    """Hyperlinks of an HTML page whose anchor text is in the text layer: each one a mention
-    (``kind='link'``) of the document its URL names, spanning the anchor text."""
-    import lxml.etree
-    import lxml.html
-
-    from .ingest.decode import declared_charset, decode
-
-    try:
-        decoded, _ = decode(markup, declared_charset(markup))
-        decoded = re.sub(r"^\s*<\?xml[^>]*\?>", "", decoded)
-        tree = lxml.html.document_fromstring(decoded)
-    except (lxml.etree.LxmlError, ValueError):
-        return []
+def link_mentions(
+    anchors: list[tuple[str, str]], text: str, base_url: str | None
+) -> list[MentionRecord]:
+    """Hyperlinks of an HTML page (``Extracted.anchors``) whose anchor text is in the text
+    layer: each one a mention (``kind='link'``) of the document its URL names, spanning the
+    anchor text."""
     found: list[MentionRecord] = []
     cursor = 0
-    for anchor in tree.iter("a"):
-        href = (anchor.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
-            continue
-        if any(
-            a.tag in _SKIP_ANCESTORS
-            or _BOILERPLATE.search(f"{a.get('class', '')} {a.get('id', '')}")
-            for a in (anchor, *anchor.iterancestors())
-            if isinstance(a.tag, str)
-        ):
-            continue
+    for href, anchor_text in anchors:
         url = urljoin(base_url, href) if base_url else href
         if urlsplit(url).scheme not in ("http", "https") and not _id_in_url(url):
             continue  # a relative link of a page without an address, naming no document
-        words = re.findall(r"\w+(?:['’]\w+)*|[^\w\s]", anchor.text_content() or "")
+        words = re.findall(r"\w+(?:['’]\w+)*|[^\w\s]", anchor_text)
         if not words:
             continue
         pattern = re.compile(r"\s*".join(re.escape(w) for w in words))
@@ -281,13 +255,11 @@ def link_mentions(markup: bytes, text: str, base_url: str | None) -> list[Mentio
     return found
 
 
-def page_link_mentions(
-    markup: bytes, documents: list, base_url: str | None
-) -> list[list[MentionRecord]]:
+def page_link_mentions(documents: list, base_url: str | None) -> list[list[MentionRecord]]:
     """Link mentions of an HTML capture, one list per document (the page, then its posts),
     with offsets into each document's own text layer."""
     page = documents[0]
-    found = link_mentions(markup, page.text, base_url)
+    found = link_mentions(page.anchors, page.text, base_url)
     per_document: list[list[MentionRecord]] = [[] for _ in documents]
     children = documents[1:]
     for mention in found:

@@ -26,8 +26,8 @@ from .citations import claim_of, page_link_mentions
 from .db import Prepared, capture_plan, record_failure, store_prepared
 from .errors import ProvenanceError
 from .ingest.base import Extracted, Hint
-from .linking import prepare_links
 from .inputs import Fetched, Item, Limits, fetch_url, iter_inputs, read_item, unwrap
+from .linking import prepare_links
 from .worker import Worker
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def _links(fetched: Fetched, documents: list) -> list[list[MentionRecord]]:
     if documents[0].kind != "html":
         return [[] for _ in documents]
     base = documents[0].canonical_url or documents[0].url or fetched.url
-    return page_link_mentions(fetched.data, documents, base)
+    return page_link_mentions(documents, base)
 
 
 def _failed(

@@ -67,6 +67,9 @@ class Extracted:
     #: this document's own bytes, if not its input's (a WARC record's payload): archived under
     #: their own SHA-256
     raw: bytes | None = field(default=None, repr=False)
+    #: an HTML page's hyperlinks outside navigation and page furniture, as (href, anchor
+    #: text), read from the same parse as its text (not stored: citations are made of them)
+    anchors: list[tuple[str, str]] = field(default_factory=list, repr=False)
 
     #: Columns of ``sources`` filled from the fields of this record.
     COLUMNS: ClassVar[tuple[str, ...]] = (

@@ -49,6 +49,34 @@ def parse_html(markup: str) -> HtmlElement:
     return tree
 
 
+_LINK_SKIP_ANCESTORS = {"nav", "footer", "header", "aside", "form", "script", "style"}
+_LINK_BOILERPLATE = re.compile(
+    r"\b(?:nav|navigation|menu|breadcrumb|footer|header|sidebar|share|social|comment|related|"
+    r"pagination|pager|subscribe|newsletter|cookie)\b",
+    re.I,
+)
+
+
+def page_anchors(tree: HtmlElement) -> list[tuple[str, str]]:
+    """``(href, anchor text)`` of the page's links, in order, leaving out in-page, script,
+    mail and phone links and links inside navigation, headers, footers, sidebars, forms and
+    share, comment or related-link boxes."""
+    found = []
+    for anchor in tree.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        if any(
+            a.tag in _LINK_SKIP_ANCESTORS
+            or _LINK_BOILERPLATE.search(f"{a.get('class', '')} {a.get('id', '')}")
+            for a in (anchor, *anchor.iterancestors())
+            if isinstance(a.tag, str)
+        ):
+            continue
+        found.append((href, anchor.text_content() or ""))
+    return found
+
+
 def text_of(el: HtmlElement) -> str:
     """The visible text of an element, with <br> as a line break and skipped tags left out."""
     parts: list[str] = []
@@ -137,6 +165,7 @@ class HtmlIngester(Ingester):
     def extract(self, data: bytes, hint: Hint) -> Extracted:
         markup, encoding = decode(data, declared_charset(data))
         tree = parse_html(markup)
+        anchors = page_anchors(tree)  # before the main-text pass prunes the tree
         meta = page_metadata(tree, hint.url)
         base_url = meta.values.get("canonical_url") or hint.url
         posts = find_posts(tree, base_url)
@@ -161,6 +190,7 @@ class HtmlIngester(Ingester):
         if len(meta.titles) > 1:
             record.metadata["titles"] = meta.titles
         record.metadata["encoding"] = encoding
+        record.anchors = anchors
         for child in record.children:
             child.publisher = child.publisher or record.publisher
             child.language = child.language or record.language
