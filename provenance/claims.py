@@ -165,6 +165,14 @@ _BOILERPLATE = re.compile(
     r"privacy policy|related articles?|comments? \(\d+\)|\d+ comments|copyright)\b|©",
     re.I,
 )
+#: Telegram furniture that a cable's header detection can leave in the text layer: routing
+#: codes ("LOG-00 NP-00 AID-00"), E.O. and TAGS lines, classification authority, a date-time
+#: group, the embassy's "Visit ... Classified Website" line. True sentences, never claims.
+_TELEGRAM_FURNITURE = re.compile(
+    r"(?:\b[A-Z]{2,6}-0\d\b[\s,]+){3}|\bE\.\s?O\.\s?1[23]\d{3}\b|\bTAGS:|"
+    r"\b\d{6}Z\s+[A-Z]{3}\s+\d{2}\b|"
+    r"(?i:\bClassified\s+by\b.{0,160}?\breasons?\s+1\.\d|\bClassified\s+Website\b)"
+)
 _QUESTION = re.compile(r"\?[\"'’”»)\]]*$")
 _WORDS = re.compile(r"\w+")
 
@@ -172,7 +180,7 @@ _WORDS = re.compile(r"\w+")
 def rule_factor(sentence: str) -> float:
     """How much the rules lower a sentence's score (1.0: not at all)."""
     factor = 1.0
-    if _BOILERPLATE.search(sentence):
+    if _BOILERPLATE.search(sentence) or _TELEGRAM_FURNITURE.search(sentence):
         factor *= 0.1
     if _QUESTION.search(sentence.rstrip()):
         factor *= 0.5

@@ -159,3 +159,29 @@ def test_a_measurement_or_reported_statement_is_kept_whatever_its_score():
     for sentence in NOT_CLAIMS:
         assert not keep_as_claim(sentence, 0.0, 0.5, reported=False)
     assert not keep_as_claim("Read more: 3 metres", 0.0, 0.5, reported=False)
+
+
+# Lines of telegram furniture as they reach the text layer of invented cables when the header
+# is not where the ingester looks for it.
+TELEGRAM_FURNITURE = [
+    "INFO LOG-00 NP-00 AID-00 ACQ-00 CIAE-00 INL-00 DS-00 EAP-00 EB-00 FAAE-00",
+    "EMBASSY NORTHPORT MESSAGE NO. 12/04 E.O. 12958: DECL: 07/02/14 TAGS: PREL PHUM XX",
+    "CLASSIFIED BY CDA HAROLD QUILL FOR REASONS 1.5 (B) AND (D).",
+    "O 161036Z DEC 04 FM AMEMBASSY NORTHPORT TO SECSTATE WASHDC IMMEDIATE 0037",
+    "Visit Embassy Northport's Classified Website: http://www.example.invalid/northport",
+]
+
+
+@pytest.mark.parametrize("line", TELEGRAM_FURNITURE)
+def test_telegram_furniture_left_in_a_text_layer_is_never_a_claim(line):
+    from provenance.analysis import keep_as_claim
+
+    (score,) = score_sentences([line])
+    assert claims.rule_factor(line) < 0.5
+    assert not keep_as_claim(line, score, claims.model().threshold, reported=False)
+
+
+def test_aircraft_and_statistics_are_not_mistaken_for_routing_codes():
+    sentence = "The squadron flew B-52, F-16, F-15 and A-10 aircraft over the port in 2004."
+    assert claims.rule_factor(sentence) == 1.0
+    assert claims.rule_factor(STATEMENTS[0]) == 1.0
