@@ -173,6 +173,15 @@ _TELEGRAM_FURNITURE = re.compile(
     r"\b\d{6}Z\s+[A-Z]{3}\s+\d{2}\b|"
     r"(?i:\bClassified\s+by\b.{0,160}?\breasons?\s+1\.\d|\bClassified\s+Website\b)"
 )
+#: Page furniture of news sites and blogs that states a date and nothing else: a post's
+#: dateline ("Posted on April 29, 2022") or the signature line of an embedded tweet.
+_DATELINE = re.compile(
+    r"^\W*(?:(?:posted|published|updated|last updated|first published)(?:\s+(?:on|at))?\s+"
+    r"\S+(?:\s+\S+){0,6}|.{0,60}\(@\w{1,15}\)\s+\S+(?:\s+\S+){0,2})\W*$",
+    re.I | re.S,
+)
+#: A word of two letters or more (numbers and symbols alone are chart axes, tables, counters).
+_LETTERS = re.compile(r"[^\W\d_]{2}")
 _QUESTION = re.compile(r"\?[\"'’”»)\]]*$")
 _WORDS = re.compile(r"\w+")
 
@@ -180,7 +189,12 @@ _WORDS = re.compile(r"\w+")
 def rule_factor(sentence: str) -> float:
     """How much the rules lower a sentence's score (1.0: not at all)."""
     factor = 1.0
-    if _BOILERPLATE.search(sentence) or _TELEGRAM_FURNITURE.search(sentence):
+    if (
+        _BOILERPLATE.search(sentence)
+        or _TELEGRAM_FURNITURE.search(sentence)
+        or _DATELINE.match(sentence)
+        or not _LETTERS.search(sentence)
+    ):
         factor *= 0.1
     if _QUESTION.search(sentence.rstrip()):
         factor *= 0.5

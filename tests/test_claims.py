@@ -185,3 +185,27 @@ def test_aircraft_and_statistics_are_not_mistaken_for_routing_codes():
     sentence = "The squadron flew B-52, F-16, F-15 and A-10 aircraft over the port in 2004."
     assert claims.rule_factor(sentence) == 1.0
     assert claims.rule_factor(STATEMENTS[0]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "Posted on April 29, 2022",
+        "Updated at 10:42 a.m. ET on March 3, 2021",
+        "— Harbour Watch (@harbourwatch) January 24, 2020",
+        "0\n2\n4\n6",
+        "12 | 14.5 | 19",
+    ],
+)
+def test_datelines_tweet_signatures_and_bare_numbers_are_never_claims(fragment):
+    from provenance.analysis import keep_as_claim
+
+    (score,) = score_sentences([fragment])
+    assert not keep_as_claim(fragment, score, claims.model().threshold, reported=False)
+
+
+def test_a_sentence_that_opens_like_a_dateline_but_states_a_fact_stays_a_claim():
+    sentence = (
+        "Published on the city's website on May 2, the audit found 40 percent of bridges unsafe."
+    )
+    assert claims.rule_factor(sentence) == 1.0
