@@ -479,6 +479,27 @@ ALTER TABLE agents ADD COLUMN tool_version TEXT
     )
 
 
+@migration
+def m010_latest_captures_view(conn: sqlite3.Connection) -> None:
+    """``latest_captures``: each source as it stands now, its latest capture only (a post of an
+    archive page counts as latest when its page's capture is), with how many captures there
+    are of its path or URL, so that a reader browsing sources sees each story once."""
+    _run(
+        conn,
+        """
+CREATE VIEW latest_captures AS
+SELECT s.id, s.kind, s.title, s.author, s.publisher, s.published, s.url, s.input,
+       s.retrieved, s.capture, s.parent_id, s.reference_id,
+       CASE WHEN s.locator IS NULL THEN 1
+            ELSE (SELECT count(*) FROM sources c WHERE c.locator = s.locator) END AS captures
+FROM sources s
+WHERE NOT EXISTS (SELECT 1 FROM sources n WHERE n.previous_capture_id = s.id)
+  AND (s.parent_id IS NULL
+       OR NOT EXISTS (SELECT 1 FROM sources n WHERE n.previous_capture_id = s.parent_id))
+""",
+    )
+
+
 def schema_sql(conn: sqlite3.Connection) -> str:
     """The schema of a database as SQL, in a stable order (what ``schema/schema.sql`` holds)."""
     rows = conn.execute(

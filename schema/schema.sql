@@ -277,6 +277,15 @@ CREATE INDEX idx_sources_raw_sha256 ON sources (raw_sha256);
 CREATE INDEX idx_sources_reference_id ON sources (reference_id);
 CREATE INDEX idx_sources_url ON sources (url);
 CREATE INDEX idx_structure_source_id ON structure (source_id);
+CREATE VIEW latest_captures AS
+SELECT s.id, s.kind, s.title, s.author, s.publisher, s.published, s.url, s.input,
+       s.retrieved, s.capture, s.parent_id, s.reference_id,
+       CASE WHEN s.locator IS NULL THEN 1
+            ELSE (SELECT count(*) FROM sources c WHERE c.locator = s.locator) END AS captures
+FROM sources s
+WHERE NOT EXISTS (SELECT 1 FROM sources n WHERE n.previous_capture_id = s.id)
+  AND (s.parent_id IS NULL
+       OR NOT EXISTS (SELECT 1 FROM sources n WHERE n.previous_capture_id = s.parent_id));
 CREATE VIEW quote_origins AS
 SELECT q.id AS quote_id,
        q.claim_id AS claim_id,

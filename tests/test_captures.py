@@ -48,6 +48,14 @@ def test_a_changed_file_is_a_new_capture_of_the_same_source(recaptured, db_path)
     ]
 
 
+def test_latest_captures_lists_each_source_once_as_it_stands_now(recaptured, run_json, db_path):
+    first, second = recaptured
+    conn = sqlite3.connect(db_path)
+    rows = conn.execute("SELECT id, capture, captures FROM latest_captures").fetchall()
+    assert rows == [(second["source_id"], 2, 2)]
+    assert conn.execute("SELECT count(*) FROM sources").fetchone() == (2,)
+
+
 def test_diff_shows_each_claim_of_the_earlier_capture(recaptured, run_json):
     first, second = recaptured
     result = run_json("diff", second["source_id"])
@@ -151,7 +159,7 @@ def test_a_changed_url_is_recaptured(web, run_json, db_path):
     assert statuses == {"unchanged", "moved", "edited", "orphaned"}
 
 
-def test_an_archive_page_recaptured_re_anchors_each_post(run_json, tmp_path):
+def test_an_archive_page_recaptured_re_anchors_each_post(run_json, tmp_path, db_path):
     page = tmp_path / "rivers.html"
     shutil.copy(FIXTURES / "archive-hentry.html", page)
     first = run_json("add", page)
@@ -182,6 +190,12 @@ def test_an_archive_page_recaptured_re_anchors_each_post(run_json, tmp_path):
     assert by_source[old_posts["Winter levels"]["source_id"]] == {"orphaned"}
     assert "edited" in by_source[old_posts["The flood meeting"]["source_id"]]
     assert any("Otters" in c["text"] for c in result["new_claims"])
+    # Sources as they stand now: the new capture of the page and its posts, none of the old.
+    conn = sqlite3.connect(db_path)
+    latest = {r[0]: r[1:] for r in conn.execute("SELECT id, title, capture FROM latest_captures")}
+    now = {second[0]["source_id"]} | {r["source_id"] for r in second[1:]}
+    assert set(latest) == now
+    assert "Winter levels" not in {title for title, _ in latest.values()}
 
 
 def test_captures_of_one_source_are_not_other_outlets_reporting_it(

@@ -49,3 +49,17 @@ async def test_tables_carry_titles_and_facets(datasette, db_path):
     results = results.get("results", results)  # Datasette 1.0 nests them
     values = {f["value"] for f in results["kind"]["results"]}
     assert {"cable", "pdf", "html", "post"} <= values
+
+
+@pytest.mark.asyncio
+async def test_latest_captures_are_published_with_their_title(datasette, db_path):
+    response = await datasette.client.get(f"/{db_path.stem}/latest_captures")
+    assert response.status_code == 200
+    assert "Sources as they stand now" in response.text
+    rows = await datasette.client.get(f"/{db_path.stem}/latest_captures.json?_shape=array")
+    everything = await datasette.client.get(
+        f"/{db_path.stem}/sources.json?_shape=array&_size=max&_col=id"
+    )
+    # Each fixture is captured once: every source stands as it is.
+    assert {r["id"] for r in rows.json()} == {r["id"] for r in everything.json()}
+    assert {r["captures"] for r in rows.json()} == {1}

@@ -281,6 +281,16 @@ def tables() -> dict[str, dict[str, Any]]:
         "claim_keys": {"hidden": True},
         "quote_keys": {"hidden": True},
         "link_indexes": {"hidden": True},
+        "latest_captures": {
+            "title": "Sources as they stand now",
+            "description": "Each source once: the latest capture of every path or URL (and the "
+            "posts of the latest capture of an archive page), with how many captures there are.",
+            "facets": ["kind", "publisher"],
+            "columns": {
+                "capture": "Which capture of its path or URL this is (1 = first)",
+                "captures": "How many captures of this path or URL are stored",
+            },
+        },
         "claim_anchors": {
             "title": "Claims across captures",
             "description": "When a source is captured again, where each claim of the earlier "
