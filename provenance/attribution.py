@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import math
 import re
 import struct
 import unicodedata
@@ -580,47 +579,25 @@ class _FastTagger:
             return [[] for _ in paragraphs]
         scores = self.emissions(paragraphs)
         size = len(self.labels)
-        transition = self.transition
-        # The rows the recursion runs on: (first token in ``scores``, tokens, the label
-        # before the row or -1). A paragraph is one row; a long one is cut in pieces of
-        # ``piece`` tokens, and each piece after the first runs once per label the piece
-        # before may end with, so that all pieces run side by side; the pieces are then
-        # joined in order (max-plus, exact up to the order of additions).
-        longest = max(lengths)
-        piece = max(48, 3 * math.isqrt(longest))
-        rows: list[tuple[int, int, int]] = []
-        plans: list[list[int]] = []  # per non-empty paragraph: the first row of each piece
-        at = 0
-        for n in lengths:
-            if not n:
-                continue
-            plan = [len(rows)]
-            rows.append((at, min(n, piece), -1))
-            for start in range(at + piece, at + n, piece):
-                plan.append(len(rows))
-                rows += [(start, min(piece, at + n - start), y) for y in range(size)]
-            plans.append(plan)
-            at += n
-        count = len(rows)
-        order = sorted(range(count), key=lambda r: -rows[r][1])
-        steps = rows[order[0]][1]
-        # state[t, i]: the state scores of token t of the i-th row in ``order`` (longest
-        # first, so that the rows still running at step t are the first ``running[t]``).
+        # The paragraphs run side by side, longest first, so that those still running at
+        # step t are the first running[t]; state[t, i]: the state scores of token t of the
+        # i-th paragraph in that order.
+        kept = [i for i, n in enumerate(lengths) if n]
+        order = sorted(range(len(kept)), key=lambda i: -lengths[kept[i]])
+        count = len(order)
+        sizes = np.array([lengths[i] for i in kept])
+        steps = int(sizes.max())
+        rank = np.empty(count, dtype=np.intp)
+        rank[order] = np.arange(count)
+        step = np.arange(len(scores)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         state = np.zeros((steps, count, size))
-        row_lengths = np.array([rows[r][1] for r in order])
-        first = np.array([rows[r][0] for r in order])
-        which = np.repeat(np.arange(count), row_lengths)
-        step = np.arange(len(which)) - np.repeat(np.cumsum(row_lengths) - row_lengths, row_lengths)
-        state[step, which] = scores[np.repeat(first, row_lengths) + step]
-        before = np.array([rows[r][2] for r in order])
-        following = before >= 0
-        state[0, following] += transition[before[following]]
-        running = np.searchsorted(-row_lengths, -np.arange(steps + 1), "left").tolist()
+        state[step, np.repeat(rank, sizes)] = scores
+        running = np.searchsorted(-sizes[order], -np.arange(steps + 1), "left").tolist()
         # crfsuite's recursion (crf1dc_viterbi): the best previous label x of each label y
         # maximises score[x] + transition[x, y], the first one on a tie; then y's state
         # score is added. paths[i, y, x] holds those sums, so that argmax runs on the last
         # axis, and the maximum is read at the argmax (a max along an axis of 7 is slow).
-        incoming = transition.T.copy()
+        incoming = self.transition.T.copy()
         back = np.zeros((steps, count * size), dtype=np.intp)
         score = state[0].copy()
         paths = np.empty((count, size, size))
@@ -633,44 +610,16 @@ class _FastTagger:
             add(score[:k, None, :], incoming, out=paths[:k])
             best = argmax(paths[:k].reshape(cells, size), axis=1, out=back[t, :cells])
             add(take(flat, offsets[:cells] + best).reshape(k, size), state[t, :k], out=score[:k])
-        position = np.empty(count, dtype=np.intp)
-        position[order] = np.arange(count)
-        final = score[position].tolist()  # per row (in ``rows`` order), its last scores
+        last = score.argmax(axis=1).tolist()
         names = self.labels
-        out: list[list[str]] = []
-        plan_of = iter(plans)
-        for n in lengths:
-            if not n:
-                out.append([])
-                continue
-            plan = next(plan_of)
-            # Join the pieces: the best score of each label at the end of each piece, and
-            # for each, the label the piece before ended with.
-            total = final[plan[0]]
-            joins = []
-            for row in plan[1:]:
-                candidates = [[total[x] + value for value in final[row + x]] for x in range(size)]
-                choice = []
-                total = []
-                for y in range(size):
-                    column = [candidates[x][y] for x in range(size)]
-                    best_total = max(column)
-                    choice.append(column.index(best_total))
-                    total.append(best_total)
-                joins.append(choice)
-            y = total.index(max(total))
-            labels: list[int] = []
-            for j in range(len(plan) - 1, -1, -1):
-                x = joins[j - 1][y] if j else -1
-                row = plan[j] + max(x, 0)
-                i = position[row]
-                pieces = back[1 : rows[row][1], i * size : (i + 1) * size].tolist()
+        out: list[list[str]] = [[] for _ in paragraphs]
+        for i, n, r in zip(kept, sizes.tolist(), rank.tolist(), strict=True):
+            y = last[r]
+            labels = [y]
+            for links in back[n - 1 : 0 : -1, r * size : (r + 1) * size].tolist():
+                y = links[y]
                 labels.append(y)
-                for links in reversed(pieces):
-                    y = links[y]
-                    labels.append(y)
-                y = x
-            out.append([names[y] for y in reversed(labels)])
+            out[i] = [names[y] for y in reversed(labels)]
         return out
 
 
@@ -952,9 +901,9 @@ def _trim(text: str, start: int, end: int, chars: str = ",;:—–- ") -> tuple[
 def find_attributions(text: str, start: int = 0, end: int | None = None) -> list[Attribution]:
     """Attributions in ``text[start:end]``, paragraph by paragraph, agents resolved."""
     found = []
-    for p_start, p_end in paragraph_spans(text, start, end):
-        tokens = tokenize(text, p_start, p_end)
-        for cue, source, parts, naming in group(text, tokens, tag_paragraph(text, tokens)):
+    paragraphs = [tokenize(text, a, b) for a, b in paragraph_spans(text, start, end)]
+    for tokens, labels in zip(paragraphs, tag_paragraphs(text, paragraphs), strict=True):
+        for cue, source, parts, naming in group(text, tokens, labels):
             parts = [_trim(text, a, b) for a, b in parts]
             parts = [p for p in parts if p[1] > p[0]]
             if not parts:

@@ -57,10 +57,10 @@ def test_empty_paragraphs_have_no_labels():
 
 
 def test_paragraphs_tagged_together_get_the_labels_they_get_alone():
-    """A whole text at once (short, long and empty paragraphs side by side, the long ones
-    cut in pieces) gives each paragraph the labels crfsuite gives it alone."""
+    """A whole text at once (short, long and empty paragraphs side by side) gives each
+    paragraph the labels crfsuite gives it alone."""
     text = "\n\n".join(PARAGRAPHS[name] for name in sorted(PARAGRAPHS))
-    text += "\n\n" + NEWS * 40  # longer than any piece the tagger cuts
+    text += "\n\n" + NEWS * 40
     spans = attribution.paragraph_spans(text)
     paragraphs = [attribution.tokenize(text, a, b) for a, b in spans]
     paragraphs.insert(3, [])
