@@ -26,6 +26,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .text import paragraph_spans
 
 #: Recorded on every attribution and quote row (``attributions.method``): the tagger's version.
@@ -239,8 +241,6 @@ def _position_codes(words: list[str], reporting: Any, lengths: list[int]) -> Any
     """The position code of each token (``_position_features`` spells a code out as
     features) of paragraphs laid end to end: ``words`` of them all, ``reporting`` whether
     each is a reporting word (a boolean array), ``lengths`` the paragraphs' token counts."""
-    import numpy as np
-
     n = len(words)
     token = np.arange(n)
     paragraph_starts = np.cumsum([0] + lengths[:-1])
@@ -425,8 +425,6 @@ def _read_weights(model: bytes, num_labels: int, num_attributes: int):
     features, then per feature its type, source and destination as uint32 and its weight as a
     float64, little-endian), because ``Tagger.info()`` prints weights to six decimals only.
     """
-    import numpy as np
-
     if model[:4] != b"lCRF" or model[8:12] != b"FOMC":
         raise ValueError("not a crfsuite CRF1d model")
     (offset,) = struct.unpack_from("<I", model, 28)
@@ -466,12 +464,11 @@ class _FastTagger:
     """
 
     #: Distinct words whose vectors are kept; the cache starts afresh when a text begins
-    #: with more (a vector row is 5 × labels float64: 280 bytes for 7 labels).
+    #: with more (a row is 5 × labels float64: 280 bytes for 7 labels, 28 MB in all). 2,000
+    #: cables hold about 66,000 distinct words.
     MAX_WORDS = 100_000
 
     def __init__(self, tagger: Any, model: bytes) -> None:
-        import numpy as np
-
         self.labels: list[str] = list(tagger.labels())
         info = tagger.info()
         self.attributes: dict[str, int] = {a: int(i) for a, i in info.attributes.items()}
@@ -509,15 +506,18 @@ class _FastTagger:
         return self.state[rows].sum(axis=0)  # adds row after row, as crfsuite does
 
     def _add_word(self, word: str) -> int:
-        import numpy as np
-
         record = _word_record(word)
         index = len(self.keys)
         if index == len(self.vectors):
-            grown = np.zeros((2 * index, *self.vectors.shape[1:]))
+            # Double up to the bound, then a quarter at a time (only a text that brings more
+            # new words than the bound leaves room for gets there).
+            capacity = min(2 * index, self.MAX_WORDS + 1)
+            if capacity <= index:
+                capacity = index + index // 4
+            grown = np.zeros((capacity, *self.vectors.shape[1:]))
             grown[:index] = self.vectors
             self.vectors = grown
-            self.reporting = np.concatenate((self.reporting, np.zeros(index, dtype=bool)))
+            self.reporting = np.concatenate((self.reporting, np.zeros(capacity - index, bool)))
         self.vectors[index] = [self._sum(part) for part in record[1:6]]
         self.reporting[index] = record[6]
         self.keys.append(record[0])
@@ -527,8 +527,6 @@ class _FastTagger:
     def emissions(self, paragraphs: list[list[str]]):
         """The state scores of the tokens of the non-empty paragraphs, one after another:
         an array of (tokens, labels)."""
-        import numpy as np
-
         if len(self.word_ids) > self.MAX_WORDS:
             self.word_ids.clear()
             del self.keys[1:]
@@ -572,8 +570,6 @@ class _FastTagger:
 
     def tag(self, paragraphs: list[list[str]]) -> list[list[str]]:
         """The labels of the words of each paragraph."""
-        import numpy as np
-
         lengths = [len(words) for words in paragraphs]
         if not any(lengths):
             return [[] for _ in paragraphs]
