@@ -12,6 +12,19 @@ of this process, median of ``--rounds`` rounds. Printed beside it, measured in t
 sentence splitting alone (``text.sentence_spans``, the floor any analysis pays) and the stages
 of analyse (scoring, attribution tagging, quotations) one by one. MB are of the text layers
 (UTF-8), the input of analyse.
+
+The attribution tagger: ``--tagger crfsuite`` runs everything with python-crfsuite tagging
+feature strings (the path before the array tagger) instead of the array tagger; the tagging
+stage alone is printed for both in the same rounds. Two checks:
+
+    .venv/bin/python benchmarks/analysis_speed.py --compare --cables 6712   # identical labels?
+    .venv/bin/python benchmarks/analysis_speed.py --memory --cables 2000    # RSS, each tagger
+
+``--compare`` tags every PolNeAR dev paragraph and every paragraph of the cables with both
+taggers and counts the paragraphs whose labels differ (it must be 0), and prints the largest
+difference between the array tagger's state scores and crfsuite's sum of feature weights.
+``--memory`` analyses the cables in a fresh process per tagger and prints its RSS before and
+after (the per-word caches are what differs).
 """
 
 from __future__ import annotations
@@ -20,6 +33,7 @@ import argparse
 import gzip
 import json
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -53,17 +67,126 @@ def load(limit: int) -> list[tuple[str, list]]:
     return layers
 
 
+def crfsuite_paragraphs(text: str, paragraphs: list[list[tuple[int, int]]]) -> list[list[str]]:
+    """``attribution.tag_paragraphs`` by python-crfsuite, one paragraph at a time."""
+    return [attribution.tag_paragraph_crfsuite(text, tokens) for tokens in paragraphs]
+
+
+ARRAY_TAGGER = attribution.tag_paragraphs
+
+
+def use_tagger(name: str) -> None:
+    attribution.tag_paragraphs = crfsuite_paragraphs if name == "crfsuite" else ARRAY_TAGGER
+
+
+def paragraphs_of(text: str) -> list[list[tuple[int, int]]]:
+    return [attribution.tokenize(text, a, b) for a, b in attribution.paragraph_spans(text)]
+
+
+def compare(layers: list[tuple[str, list]]) -> None:
+    """Labels of both taggers on PolNeAR dev and the cables; largest state-score gap."""
+    import numpy as np
+
+    # One text per article (an article annotated twice is read twice).
+    texts = {"PolNeAR dev": list(dict.fromkeys(a.text for a in corpora.read_polnear("dev")))}
+    if not texts["PolNeAR dev"]:
+        print(f"[analysis_speed] PolNeAR dev not found under {corpora.corpus_dir()}")
+    texts["cables"] = [text for text, _ in layers]
+    tagger = attribution._fast_tagger()
+    for name, corpus in texts.items():
+        paragraphs = tokens = differ = 0
+        gap = 0.0
+        for i, text in enumerate(corpus):
+            spans = paragraphs_of(text)
+            fast = ARRAY_TAGGER(text, spans)
+            for p, labels in zip(spans, fast, strict=True):
+                paragraphs += 1
+                tokens += len(p)
+                differ += labels != attribution.tag_paragraph_crfsuite(text, p)
+            words = [attribution._words_for_tagging(text, p) for p in spans if p]
+            if i < 200 and words:
+                scores = tagger.emissions(words)
+                reference = [
+                    crfsuite_state_score(tagger, features)
+                    for w in words
+                    for features in attribution.token_features(w)
+                ]
+                gap = max(gap, float(np.abs(scores - np.array(reference)).max()))
+        print(
+            f"   {name}: {len(corpus)} texts, {paragraphs} paragraphs, {tokens} tokens;"
+            f" paragraphs whose labels differ: {differ}; largest state-score difference"
+            f" (first 200 texts): {gap:.2e}"
+        )
+
+
+def crfsuite_state_score(tagger, features: list[str]) -> list[float]:
+    """A token's state scores as crfsuite adds them: feature by feature, in order."""
+    total = [0.0] * len(tagger.labels)
+    for feature in features:
+        index = tagger.attributes.get(feature)
+        if index is None:
+            continue
+        for y, weight in enumerate(tagger.state[index].tolist()):
+            total[y] += weight
+    return total
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def memory(args: argparse.Namespace) -> None:
+    """RSS of a fresh process analysing the cables, once per tagger."""
+    if args.tagger_process:
+        use_tagger(args.tagger_process)
+        layers = load(args.cables)
+        loaded = rss_mb()
+        for text, structure in layers:
+            analyse(text, structure)
+        caches = (
+            f"{len(attribution._WORDS)} + {len(attribution._TAGGING_WORDS)} word records"
+            if args.tagger_process == "crfsuite"
+            else f"{len(attribution._fast_tagger().word_ids)} word vectors"
+        )
+        print(
+            f"   {args.tagger_process:<9} {len(layers)} cables: RSS {loaded:.0f} MB after"
+            f" loading, {rss_mb():.0f} MB after analyse() (+{rss_mb() - loaded:.0f} MB);"
+            f" caches: {caches}"
+        )
+        return
+    print(f"RSS of one process analysing {args.cables} cables (fresh process per tagger)")
+    for tagger in ("crfsuite", "array"):
+        command = [sys.executable, __file__, "--memory", "--cables", str(args.cables)]
+        subprocess.run([*command, "--tagger-process", tagger], check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cables", type=int, default=1000, help="how many cables to analyse")
     parser.add_argument("--rounds", type=int, default=3, help="rounds (median reported)")
+    parser.add_argument(
+        "--tagger", choices=("array", "crfsuite"), default="array", help="attribution tagger"
+    )
+    parser.add_argument("--compare", action="store_true", help="labels of both taggers")
+    parser.add_argument("--memory", action="store_true", help="RSS with each tagger")
+    parser.add_argument("--tagger-process", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory:
+        return memory(args)
     layers = load(args.cables)
     if not layers:
         print(
             f"[analysis_speed] skipped: no cables under {corpora.corpus_dir()} (set PROVENANCE_CORPUS)"
         )
         return
+    if args.compare:
+        print(f"Labels of the array tagger against python-crfsuite ({attribution.METHOD})")
+        return compare(layers)
+    use_tagger(args.tagger)
+    paragraphs = [(text, paragraphs_of(text)) for text, _ in layers]
     mb = sum(len(t.encode("utf-8")) for t, _ in layers) / 1e6
 
     def run_analyse() -> None:
@@ -86,15 +209,26 @@ def main() -> None:
         for text, _ in layers:
             attribution.find_quotes(text)
 
+    def run_array_tagging() -> None:
+        for text, spans in paragraphs:
+            ARRAY_TAGGER(text, spans)
+
+    def run_crfsuite_tagging() -> None:
+        for text, spans in paragraphs:
+            crfsuite_paragraphs(text, spans)
+
     stages: dict[str, Callable[[], None]] = {
         "analyse()": run_analyse,
         "sentence_spans only (baseline)": run_split,
         "  sentences + scoring": run_scoring,
         "  attribution (find_attributions)": run_attribution,
+        "    tagging only, array tagger": run_array_tagging,
+        "    tagging only, python-crfsuite": run_crfsuite_tagging,
         "  quotations (find_quotes)": run_quotes,
     }
     for text, structure in layers[:20]:  # load the models before timing
         analyse(text, structure)
+        ARRAY_TAGGER(text, paragraphs_of(text))
     seconds: dict[str, list[float]] = {k: [] for k in stages}
     for _ in range(args.rounds):
         for name, run in stages.items():
@@ -103,7 +237,8 @@ def main() -> None:
             seconds[name].append(time.process_time() - started)
     print(
         f"analyse() on {len(layers)} cable text layers ({mb:.1f} MB), CPU time of one process,"
-        f" median of {args.rounds} rounds; methods {claims.model().version} / {attribution.METHOD}"
+        f" median of {args.rounds} rounds; methods {claims.model().version} / {attribution.METHOD};"
+        f" analyse() tags with the {args.tagger} tagger"
     )
     split = statistics.median(seconds["sentence_spans only (baseline)"])
     for name, values in seconds.items():

@@ -18,12 +18,15 @@ from __future__ import annotations
 import bisect
 import json
 import re
+import struct
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .text import paragraph_spans
 
@@ -77,6 +80,7 @@ def use_models(directory: str | Path | None) -> None:
         _known_attributes,
         _tagger,
         _load_tagger,
+        _fast_tagger,
     ):
         fn.cache_clear()
     _WORDS.clear()
@@ -170,12 +174,18 @@ def _context_features(
 _WORDS: dict[str, tuple] = {}
 #: The same records for tagging, holding only the features the shipped model has weights for.
 _TAGGING_WORDS: dict[str, tuple] = {}
+#: What a token at the edge of a paragraph sees where a neighbour would be (the "word" two
+#: before, one before, one after, two after the paragraph): one feature each.
+_EDGES = ("-2=<>", "-1=<>", "1=<>", "2=<>")
+#: Prefixes of the features of the word pair before a token and the pair after it.
+_PAIR_BEFORE, _PAIR_AFTER = "b-=", "b+="
 
 
-def _word(word: str) -> tuple:
+def _word_record(word: str) -> tuple:
+    """The record ``_WORDS`` holds for ``word`` (see there), not cached."""
     key = _key(word)
     cluster = word_clusters().get(key)
-    record = (
+    return (
         key,
         _word_features(word, key, cluster),
         _context_features(word, key, cluster, -2),
@@ -184,6 +194,10 @@ def _word(word: str) -> tuple:
         _context_features(word, key, cluster, 2),
         key in _lexicon(),
     )
+
+
+def _word(word: str) -> tuple:
+    record = _word_record(word)
     if len(_WORDS) > 200_000:
         _WORDS.clear()
     _WORDS[word] = record
@@ -207,6 +221,113 @@ def _known_attributes() -> frozenset[str]:
     return frozenset(attribute for attribute, _ in _tagger().info().state_features)
 
 
+def _pairs(keys: list[str]) -> list[str]:
+    """The word pairs around the tokens of a paragraph: token ``i`` has the pair ``i`` before
+    it and the pair ``i + 1`` after it (``<>`` stands beyond the paragraph's edges)."""
+    pairs = ["<>|" + keys[0]] + [f"{x}|{y}" for x, y in zip(keys, keys[1:], strict=False)]
+    pairs.append(keys[-1] + "|<>")
+    return pairs
+
+
+# A token's position features (quote state, distances to a reporting word, first and last
+# token of the paragraph and sentence), packed into one small integer per token.
+_AT_QM, _AT_INQ, _AT_PFIRST, _AT_SFIRST, _AT_SLAST = 1, 2, 4, 8, 16
+_LEFT_SHIFT, _RIGHT_SHIFT = 5, 8
+#: How many position codes there are (distances run from 0 to 6: three bits each).
+POSITION_CODES = 1 << 11
+
+
+def _position_codes(words: list[str], reporting: Any, lengths: list[int]) -> Any:
+    """The position code of each token (``_position_features`` spells a code out as
+    features) of paragraphs laid end to end: ``words`` of them all, ``reporting`` whether
+    each is a reporting word (a boolean array), ``lengths`` the paragraphs' token counts."""
+    n = len(words)
+    token = np.arange(n)
+    paragraph_starts = np.cumsum([0] + lengths[:-1])
+    paragraph = np.zeros(n, dtype=np.intp)
+    paragraph[paragraph_starts[1:]] = 1
+    paragraph = np.cumsum(paragraph)
+    last_token = np.cumsum(lengths) - 1
+    # A sentence starts with a paragraph, and after a sentence end followed (in the same
+    # paragraph) by a capital or an opening quote.
+    opens = np.zeros(n + 1, dtype=bool)
+    opens[paragraph_starts] = True
+    for i in [i for i, w in enumerate(words) if w in _SENTENCE_END]:
+        if i + 1 < n and not opens[i + 1]:
+            following = words[i + 1]
+            opens[i + 1] = following[:1].isupper() or following in '"“'
+    opens[n] = True
+    sentence = np.cumsum(opens[:n])  # numbers that differ between paragraphs too
+    # Distance to the nearest reporting word on each side, within the sentence, at most 6.
+    before = np.maximum.accumulate(np.where(reporting, token, -1))
+    before = np.concatenate(([-1], before[:-1]))
+    left = np.where(
+        (before >= 0) & (sentence[before] == sentence), np.minimum(token - before, 6), 0
+    )
+    after = np.minimum.accumulate(np.where(reporting, token, n)[::-1])[::-1]
+    after = np.concatenate((after[1:], [n]))
+    seen = np.minimum(after, n - 1)
+    right = np.where((after < n) & (sentence[seen] == sentence), np.minimum(after - token, 6), 0)
+    codes = left << _LEFT_SHIFT | right << _RIGHT_SHIFT
+    codes[opens[:n]] |= _AT_SFIRST
+    codes[opens[1:]] |= _AT_SLAST
+    codes[paragraph_starts] |= _AT_PFIRST
+    codes[last_token] |= _AT_SLAST
+    # Quote state: a straight mark opens or closes by alternation, curly ones by direction;
+    # a paragraph starts outside quotes. A mark is inside if the quote was open before it.
+    marks = [i for i, w in enumerate(words) if w in _QUOTE_MARKS]
+    if marks:
+        inside_after = []
+        current, inside = -1, False
+        for i, where in zip(marks, paragraph[marks].tolist(), strict=True):
+            if where != current:
+                current, inside = where, False
+            w = words[i]
+            code = 0
+            if w in _QM:
+                code |= _AT_QM
+            if inside:
+                code |= _AT_INQ
+            if w in _OPEN_QUOTES or (w == '"' and not inside):
+                inside = True
+            elif w in _CLOSE_QUOTES or w == '"':
+                inside = False
+            inside_after.append(inside)
+            codes[i] |= code
+        mark_at = np.array(marks)
+        last_mark = np.searchsorted(mark_at, token, "right") - 1
+        open_after = np.array(inside_after)[last_mark] & (last_mark >= 0)
+        is_mark = np.zeros(n, dtype=bool)
+        is_mark[mark_at] = True
+        within = paragraph[mark_at[last_mark]] == paragraph
+        codes[open_after & within & ~is_mark] |= _AT_INQ
+    return codes
+
+
+def _position_features(code: int) -> tuple[str, ...]:
+    """The features a position code stands for, in the order tokens carry them."""
+    features = []
+    if code & _AT_QM:
+        features.append("QM")
+    if code & _AT_INQ:
+        features.append("INQ")
+    left, right = code >> _LEFT_SHIFT & 7, code >> _RIGHT_SHIFT & 7
+    if left:
+        features.append(f"LL={left}")
+    if right:
+        features.append(f"LR={right}")
+    if code & _AT_PFIRST:
+        features.append("PFIRST")
+    if code & _AT_SFIRST:
+        features.append("SFIRST")
+    if code & _AT_SLAST:
+        features.append("SLAST")
+    return tuple(features)
+
+
+_POSITION_FEATURES = [_position_features(code) for code in range(POSITION_CODES)]
+
+
 def token_features(words: list[str], tagging: bool = False) -> list[list[str]]:
     """CRF features of each token of one paragraph (shared by training and tagging).
 
@@ -220,52 +341,24 @@ def token_features(words: list[str], tagging: bool = False) -> list[list[str]]:
     else:
         get, make = _WORDS.get, _word
     records = [get(w) or make(w) for w in words]
-    keys = [r[0] for r in records]
-    # Sentence numbers, so that distances to a reporting word stay inside a sentence.
-    sentence = [0] * n
-    s = 0
-    for i, w in enumerate(words):
-        sentence[i] = s
-        if (
-            w in _SENTENCE_END
-            and i + 1 < n
-            and (words[i + 1][:1].isupper() or words[i + 1] in '"“')
-        ):
-            s += 1
-    # Distance to the nearest reporting word on each side, within the sentence.
-    left = [0] * n
-    last = -1
-    for i in range(n):
-        if last >= 0 and sentence[last] == sentence[i]:
-            left[i] = min(i - last, 6)
-        if records[i][6]:
-            last = i
-    right = [0] * n
-    last = -1
-    for i in range(n - 1, -1, -1):
-        if last >= 0 and sentence[last] == sentence[i]:
-            right[i] = min(last - i, 6)
-        if records[i][6]:
-            last = i
-    # Quote state, position and distance features, then each token's features as one
-    # concatenation of the tuples its word and its neighbours' words carry.
-    pad_l2, pad_l1, pad_r1, pad_r2 = ("-2=<>",), ("-1=<>",), ("1=<>",), ("2=<>",)
+    codes = _position_codes(words, [r[6] for r in records], [n]).tolist()
+    # Each token's features as one concatenation of the tuples its word and its neighbours'
+    # words carry, then the pairs around it and its position features.
+    pad_l2, pad_l1, pad_r1, pad_r2 = ((edge,) for edge in _EDGES)
     own = [r[1] for r in records]
     from_after2 = [pad_l2, pad_l2] + [r[2] for r in records[:-2]]
     from_after1 = [pad_l1] + [r[3] for r in records[:-1]]
     from_before1 = [r[4] for r in records[1:]] + [pad_r1]
     from_before2 = [r[5] for r in records[2:]] + [pad_r2, pad_r2]
-    pairs = ["<>|" + keys[0]] + [f"{x}|{y}" for x, y in zip(keys, keys[1:], strict=False)]
-    pairs.append(keys[-1] + "|<>")
-    before = ["b-=" + p for p in pairs[:-1]]
-    after = ["b+=" + p for p in pairs[1:]]
+    pairs = _pairs([r[0] for r in records])
+    before = [_PAIR_BEFORE + p for p in pairs[:-1]]
+    after = [_PAIR_AFTER + p for p in pairs[1:]]
     if tagging:
         known = _known_attributes()
         before = [f if f in known else "" for f in before]
         after = [f if f in known else "" for f in after]
     out = []
-    inside = False
-    for i, w in enumerate(words):
+    for i in range(n):
         f = [
             *own[i],
             *from_after2[i],
@@ -277,35 +370,13 @@ def token_features(words: list[str], tagging: bool = False) -> list[list[str]]:
             f.append(before[i])
         if after[i]:
             f.append(after[i])
-        if w in _QUOTE_MARKS:
-            if w in _QM:
-                f.append("QM")
-            if inside:
-                f.append("INQ")
-            if w in _OPEN_QUOTES or (w == '"' and not inside):
-                inside = True
-            elif w in _CLOSE_QUOTES or w == '"':
-                inside = False
-        elif inside:
-            f.append("INQ")
-        if left[i]:
-            f.append(_LL[left[i]])
-        if right[i]:
-            f.append(_LR[right[i]])
-        if i == 0:
-            f.append("PFIRST")
-        if i == 0 or sentence[i - 1] != sentence[i]:
-            f.append("SFIRST")
-        if i == n - 1 or sentence[i + 1] != sentence[i]:
-            f.append("SLAST")
+        f.extend(_POSITION_FEATURES[codes[i]])
         out.append(f)
     return out
 
 
 _QUOTE_MARKS = frozenset('"“”«»')
 _QM = frozenset('"“”')
-_LL = [f"LL={k}" for k in range(7)]
-_LR = [f"LR={k}" for k in range(7)]
 
 
 _UPPER = re.compile(r"[A-Z]")
@@ -325,9 +396,232 @@ def _words_for_tagging(text: str, tokens: list[tuple[int, int]]) -> list[str]:
 
 def tag_paragraph(text: str, tokens: list[tuple[int, int]]) -> list[str]:
     """BIO labels (``B-S``, ``I-C``, ``O`` …) for the tokens of one paragraph."""
+    return tag_paragraphs(text, [tokens])[0]
+
+
+def tag_paragraphs(text: str, paragraphs: list[list[tuple[int, int]]]) -> list[list[str]]:
+    """BIO labels for the tokens of each paragraph: the labels python-crfsuite gives for
+    ``token_features``, computed from the model's weights in a few array operations for all
+    the paragraphs at once (see ``_FastTagger``)."""
+    return _fast_tagger().tag(
+        [_words_for_tagging(text, tokens) if tokens else [] for tokens in paragraphs]
+    )
+
+
+def tag_paragraph_crfsuite(text: str, tokens: list[tuple[int, int]]) -> list[str]:
+    """The labels of ``tag_paragraph`` from python-crfsuite itself, for feature strings: the
+    reference the fast path is measured and tested against."""
     if not tokens:
         return []
     return _tagger().tag(token_features(_words_for_tagging(text, tokens), tagging=True))
+
+
+def _read_weights(model: bytes, num_labels: int, num_attributes: int):
+    """The exact weights of a crfsuite model: ``(state, transition)`` arrays, ``state[a, y]``
+    for attribute id ``a`` and label id ``y``, ``transition[x, y]`` from label ``x`` to ``y``.
+
+    Read from the model's feature chunk (crfsuite's ``crf1d_model.c``: a 48-byte header whose
+    eighth field is the chunk's offset; the chunk is ``FEAT``, its size, the number of
+    features, then per feature its type, source and destination as uint32 and its weight as a
+    float64, little-endian), because ``Tagger.info()`` prints weights to six decimals only.
+    """
+    if model[:4] != b"lCRF" or model[8:12] != b"FOMC":
+        raise ValueError("not a crfsuite CRF1d model")
+    (offset,) = struct.unpack_from("<I", model, 28)
+    if model[offset : offset + 4] != b"FEAT":
+        raise ValueError("crfsuite model without a feature chunk")
+    (count,) = struct.unpack_from("<I", model, offset + 8)
+    features = np.frombuffer(
+        model,
+        dtype=np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")]),
+        count=count,
+        offset=offset + 12,
+    )
+    state = np.zeros((num_attributes, num_labels))
+    transition = np.zeros((num_labels, num_labels))
+    is_state = features["type"] == 0
+    sf, tf = features[is_state], features[~is_state]
+    state[sf["src"], sf["dst"]] = sf["weight"]
+    transition[tf["src"], tf["dst"]] = tf["weight"]
+    return state, transition
+
+
+class _FastTagger:
+    """Viterbi decoding of the shipped linear-chain CRF without building feature strings.
+
+    Every feature of ``token_features`` is a property of one word seen from a fixed offset
+    (its own features, and what the tokens 2 and 1 after and 1 and 2 before it see of it), a
+    pair of neighbouring words, or a position feature (quote state, distance to a reporting
+    word, first or last token). A token's state score for each label is the sum of the weights
+    of its features, so it is the sum of: five per-word vectors (one per offset, computed once
+    per distinct word from the same feature functions and cached), the vectors of the pairs
+    before and after it, and the vector of its position code. The Viterbi recursion is
+    crfsuite's (``crf1dc_viterbi``: the first label of the highest score wins), run on all the
+    paragraphs of a text at once, longest first.
+
+    Scores equal crfsuite's up to the order of floating-point additions (a few units in the
+    last place); ``benchmarks/analysis_speed.py --compare`` checks the labels on real text.
+    """
+
+    #: Distinct words whose vectors are kept; the cache starts afresh when a text begins
+    #: with more (a row is 5 × labels float64: 280 bytes for 7 labels, 28 MB in all). 2,000
+    #: cables hold about 66,000 distinct words.
+    MAX_WORDS = 100_000
+
+    def __init__(self, tagger: Any, model: bytes) -> None:
+        self.labels: list[str] = list(tagger.labels())
+        info = tagger.info()
+        self.attributes: dict[str, int] = {a: int(i) for a, i in info.attributes.items()}
+        size = len(self.labels)
+        state, self.transition = _read_weights(model, size, len(self.attributes))
+        # One zero row at the end: the weights of a feature the model does not know.
+        self.state = np.vstack([state, np.zeros((1, size))])
+        self.unknown = len(self.attributes)
+        # Word pairs the model has weights for: pair → row of ``pair_before``/``pair_after``
+        # (row 0: no weight).
+        pairs: dict[str, int] = {}
+        for name in self.attributes:
+            if name.startswith((_PAIR_BEFORE, _PAIR_AFTER)):
+                pairs.setdefault(name[len(_PAIR_BEFORE) :], len(pairs) + 1)
+        self.pairs = pairs
+        self.pair_before = np.zeros((len(pairs) + 1, size))
+        self.pair_after = np.zeros((len(pairs) + 1, size))
+        for pair, row in pairs.items():
+            self.pair_before[row] = self._weight(_PAIR_BEFORE + pair)
+            self.pair_after[row] = self._weight(_PAIR_AFTER + pair)
+        self.positions = np.array([self._sum(_POSITION_FEATURES[c]) for c in range(POSITION_CODES)])
+        # Per-word vectors: row 0 is the edge of a paragraph (it has no features of its own).
+        self.vectors = np.zeros((1024, 5, size))
+        self.vectors[0, 1:] = [self._weight(edge) for edge in _EDGES]
+        self.word_ids: dict[str, int] = {}
+        self.keys: list[str] = [""]
+        self.reporting = np.zeros(len(self.vectors), dtype=bool)
+
+    def _weight(self, feature: str):
+        return self.state[self.attributes.get(feature, self.unknown)]
+
+    def _sum(self, features: tuple[str, ...]):
+        get, unknown = self.attributes.get, self.unknown
+        rows = [get(f, unknown) for f in features]
+        return self.state[rows].sum(axis=0)  # adds row after row, as crfsuite does
+
+    def _add_word(self, word: str) -> int:
+        record = _word_record(word)
+        index = len(self.keys)
+        if index == len(self.vectors):
+            # Double up to the bound, then a quarter at a time (only a text that brings more
+            # new words than the bound leaves room for gets there).
+            capacity = min(2 * index, self.MAX_WORDS + 1)
+            if capacity <= index:
+                capacity = index + index // 4
+            grown = np.zeros((capacity, *self.vectors.shape[1:]))
+            grown[:index] = self.vectors
+            self.vectors = grown
+            self.reporting = np.concatenate((self.reporting, np.zeros(capacity - index, bool)))
+        self.vectors[index] = [self._sum(part) for part in record[1:6]]
+        self.reporting[index] = record[6]
+        self.keys.append(record[0])
+        self.word_ids[word] = index
+        return index
+
+    def emissions(self, paragraphs: list[list[str]]):
+        """The state scores of the tokens of the non-empty paragraphs, one after another:
+        an array of (tokens, labels)."""
+        if len(self.word_ids) > self.MAX_WORDS:
+            self.word_ids.clear()
+            del self.keys[1:]
+        word_ids, add = self.word_ids, self._add_word
+        keys, pair_get = self.keys, self.pairs.get
+        words: list[str] = []
+        padded: list[int] = [0, 0]  # word ids, two edge rows around each paragraph
+        pair_ids: list[int] = []  # per paragraph, its n + 1 pairs
+        lengths: list[int] = []
+        for paragraph in paragraphs:
+            if not paragraph:
+                continue
+            ids = [word_ids.get(w) or add(w) for w in paragraph]
+            pair_ids += [pair_get(p, 0) for p in _pairs([keys[i] for i in ids])]
+            padded += ids
+            padded += (0, 0, 0, 0)
+            words += paragraph
+            lengths.append(len(paragraph))
+        ids = np.array(padded[:-2])
+        vectors = self.vectors
+        own = ids[2:-2]
+        real = own > 0
+        scores = (
+            vectors[own, 0]
+            + vectors[ids[:-4], 1]
+            + vectors[ids[1:-3], 2]
+            + vectors[ids[3:-1], 3]
+            + vectors[ids[4:], 4]
+        )[real]
+        # A paragraph of n tokens has n + 1 pairs: token i has pair i before it, i + 1 after.
+        pair_at = np.array(pair_ids)
+        last_pair = np.cumsum(np.array(lengths) + 1) - 1
+        has_after = np.ones(len(pair_at), dtype=bool)
+        has_after[last_pair] = False
+        scores += self.pair_before[pair_at[has_after]]
+        has_before = np.ones(len(pair_at), dtype=bool)
+        has_before[last_pair - np.array(lengths)] = False
+        scores += self.pair_after[pair_at[has_before]]
+        scores += self.positions[_position_codes(words, self.reporting[own[real]], lengths)]
+        return scores
+
+    def tag(self, paragraphs: list[list[str]]) -> list[list[str]]:
+        """The labels of the words of each paragraph."""
+        lengths = [len(words) for words in paragraphs]
+        if not any(lengths):
+            return [[] for _ in paragraphs]
+        scores = self.emissions(paragraphs)
+        size = len(self.labels)
+        # The paragraphs run side by side, longest first, so that those still running at
+        # step t are the first running[t]; state[t, i]: the state scores of token t of the
+        # i-th paragraph in that order.
+        kept = [i for i, n in enumerate(lengths) if n]
+        order = sorted(range(len(kept)), key=lambda i: -lengths[kept[i]])
+        count = len(order)
+        sizes = np.array([lengths[i] for i in kept])
+        steps = int(sizes.max())
+        rank = np.empty(count, dtype=np.intp)
+        rank[order] = np.arange(count)
+        step = np.arange(len(scores)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        state = np.zeros((steps, count, size))
+        state[step, np.repeat(rank, sizes)] = scores
+        running = np.searchsorted(-sizes[order], -np.arange(steps + 1), "left").tolist()
+        # crfsuite's recursion (crf1dc_viterbi): the best previous label x of each label y
+        # maximises score[x] + transition[x, y], the first one on a tie; then y's state
+        # score is added. paths[i, y, x] holds those sums, so that argmax runs on the last
+        # axis, and the maximum is read at the argmax (a max along an axis of 7 is slow).
+        incoming = self.transition.T.copy()
+        back = np.zeros((steps, count * size), dtype=np.intp)
+        score = state[0].copy()
+        paths = np.empty((count, size, size))
+        flat = paths.reshape(-1)
+        offsets = np.arange(count * size) * size
+        add, argmax, take = np.add, np.argmax, np.take
+        for t in range(1, steps):
+            k = running[t]
+            cells = k * size
+            add(score[:k, None, :], incoming, out=paths[:k])
+            best = argmax(paths[:k].reshape(cells, size), axis=1, out=back[t, :cells])
+            add(take(flat, offsets[:cells] + best).reshape(k, size), state[t, :k], out=score[:k])
+        last = score.argmax(axis=1).tolist()
+        names = self.labels
+        out: list[list[str]] = [[] for _ in paragraphs]
+        for i, n, r in zip(kept, sizes.tolist(), rank.tolist(), strict=True):
+            y = last[r]
+            labels = [y]
+            for links in back[n - 1 : 0 : -1, r * size : (r + 1) * size].tolist():
+                y = links[y]
+                labels.append(y)
+            out[i] = [names[y] for y in reversed(labels)]
+        return out
+
+
+@cache
+def _fast_tagger() -> _FastTagger:
+    return _FastTagger(*_load_tagger())
 
 
 # --- from labels to attributions ----------------------------------------------------------
@@ -603,9 +897,9 @@ def _trim(text: str, start: int, end: int, chars: str = ",;:—–- ") -> tuple[
 def find_attributions(text: str, start: int = 0, end: int | None = None) -> list[Attribution]:
     """Attributions in ``text[start:end]``, paragraph by paragraph, agents resolved."""
     found = []
-    for p_start, p_end in paragraph_spans(text, start, end):
-        tokens = tokenize(text, p_start, p_end)
-        for cue, source, parts, naming in group(text, tokens, tag_paragraph(text, tokens)):
+    paragraphs = [tokenize(text, a, b) for a, b in paragraph_spans(text, start, end)]
+    for tokens, labels in zip(paragraphs, tag_paragraphs(text, paragraphs), strict=True):
+        for cue, source, parts, naming in group(text, tokens, labels):
             parts = [_trim(text, a, b) for a, b in parts]
             parts = [p for p in parts if p[1] > p[0]]
             if not parts:
