@@ -51,6 +51,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import pickle
 import re
 import sqlite3
 from collections import defaultdict
@@ -156,6 +157,18 @@ def prepare_links(documents: list, analyses: list) -> LinkHints:
 _hints = LinkHints()
 _source_hints: dict[int, SourceHints] = {}
 
+#: Prepared features of the claims of recently linked captures, pickled (a tenth of the
+#: memory of the objects): a new claim's candidates are mostly claims stored shortly before,
+#: whose features the workers already computed. Keyed by text, so always right.
+RECENT_FEATURES = 20_000
+_recent_features: dict[str, bytes] = {}
+
+#: Furniture lines of stored sources, by id, with the text_sha256 they were computed from:
+#: a source is a candidate original of many later quotations. Forgotten when a store is
+#: rolled back (see :func:`forget_uncommitted`), since its ids are then given out again.
+RECENT_FURNITURE = 20_000
+_furniture: dict[int, tuple[str, list[tuple[int, int]]]] = {}
+
 
 @contextmanager
 def prepared_hints(source_ids: list[int], hints: LinkHints | None) -> Iterator[None]:
@@ -170,7 +183,22 @@ def prepared_hints(source_ids: list[int], hints: LinkHints | None) -> Iterator[N
     try:
         yield
     finally:
+        if hints is not None:
+            _remember_features(hints.features)
         _hints, _source_hints = LinkHints(), {}
+
+
+def _remember_features(features: dict[str, similarity.Features]) -> None:
+    for text, found in features.items():
+        if text not in _recent_features:
+            _recent_features[text] = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+    while len(_recent_features) > RECENT_FEATURES:
+        del _recent_features[next(iter(_recent_features))]
+
+
+def forget_uncommitted() -> None:
+    """Drop what is remembered of stored sources by id (after a rollback)."""
+    _furniture.clear()
 
 
 def link_sources(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, Any]:
@@ -259,7 +287,10 @@ def _family(conn: sqlite3.Connection, source_ids: list[int]) -> set[int]:
 
 def _features(text: str) -> similarity.Features:
     found = _hints.features.get(text)
-    return found if found is not None else _cached_features(text)
+    if found is not None:
+        return found
+    recent = _recent_features.get(text)
+    return pickle.loads(recent) if recent is not None else _cached_features(text)
 
 
 @lru_cache(maxsize=100_000)
@@ -291,9 +322,19 @@ class _Candidate:
     family: int  # the capture it belongs to (its parent, or itself)
     start: int = 0
     contents: tuple[str, ...] = ()  # what its attributions say was said, inside the claim
+    # Computed once per linking pass, however many new claims it is compared with.
+    feature_list: list[similarity.Features] | None = field(default=None, repr=False)
+    shingle_list: list[set] | None = field(default=None, repr=False)
 
     def features(self) -> list[similarity.Features]:
-        return [_features(t) for t in (self.text, *self.contents)]
+        if self.feature_list is None:
+            self.feature_list = [_features(t) for t in (self.text, *self.contents)]
+        return self.feature_list
+
+    def shingles(self) -> list[set]:
+        if self.shingle_list is None:
+            self.shingle_list = [f.shingles for f in self.features()]
+        return self.shingle_list
 
 
 def _contents(conn: sqlite3.Connection, claims: dict[int, tuple[int, str]]) -> dict[int, list[str]]:
@@ -331,6 +372,7 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     contents = _contents(conn, {cid: (start, text) for cid, text, _, start in usable})
     rep_texts = {cid: [text, *contents.get(cid, ())] for cid, text, _, _ in usable}
     reps = {cid: [_features(t) for t in texts] for cid, texts in rep_texts.items()}
+    rep_shingles: dict[int, list[set]] = {}
     owners = [cid for cid, *_ in usable for _ in reps[cid]]
     keys = _band_keys(
         [t for cid, *_ in usable for t in rep_texts[cid]],
@@ -370,7 +412,11 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
             candidate = candidates.get(other)
             if candidate is None or candidate.source_id in family or candidate.family in family:
                 continue
-            match = _best_match(reps[cid], candidate.features())
+            if cid not in rep_shingles:
+                rep_shingles[cid] = [f.shingles for f in reps[cid]]
+            match = _best_match(
+                reps[cid], candidate.features(), rep_shingles[cid], candidate.shingles()
+            )
             if match is not None:
                 matches.append((match, candidate))
         matches.sort(
@@ -422,13 +468,20 @@ def _worth_verifying(counts: dict[int, int]) -> list[tuple[int, int]]:
 
 
 def _best_match(
-    mine: list[similarity.Features], theirs: list[similarity.Features]
+    mine: list[similarity.Features],
+    theirs: list[similarity.Features],
+    mine_shingles: list[set] | None = None,
+    their_shingles: list[set] | None = None,
 ) -> similarity.Match | None:
-    """The closest relation between any representation of one claim and of another."""
+    """The closest relation between any representation of one claim and of another (the
+    shingles of each, when given, save computing them again for every pair)."""
     best = None
-    for a in mine:
-        for b in theirs:
-            match = similarity.compare(a, b)
+    for i, a in enumerate(mine):
+        for j, b in enumerate(theirs):
+            given = None
+            if mine_shingles is not None and their_shingles is not None:
+                given = (mine_shingles[i], their_shingles[j])
+            match = similarity.compare(a, b, given)
             if match is None:
                 continue
             if best is None or (_RELATION_RANK[match.relation], -match.score) < (
@@ -570,7 +623,8 @@ class _Sources:
     def get(self, source_id: int) -> _Source | None:
         if source_id not in self.cache:
             row = self.conn.execute(
-                "SELECT text, published, parent_id FROM sources WHERE id = ?", (source_id,)
+                "SELECT text, published, parent_id, text_sha256 FROM sources WHERE id = ?",
+                (source_id,),
             ).fetchone()
             if row is None:
                 return None
@@ -580,19 +634,35 @@ class _Sources:
                     source_id, row[0], row[1], row[2] or source_id,
                     prepared.furniture, prepared.words, prepared.trigram_keys,
                 )  # fmt: skip
+                _remember_furniture(source_id, row[3], prepared.furniture)
                 return self.cache[source_id]
-            breaks = [
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT start FROM structure WHERE source_id = ? AND kind = 'page'",
-                    (source_id,),
-                )
-            ]
+            known = _furniture.get(source_id)
+            if known is not None and known[0] == row[3]:
+                furniture = known[1]
+            else:
+                breaks = [
+                    r[0]
+                    for r in self.conn.execute(
+                        "SELECT start FROM structure WHERE source_id = ? AND kind = 'page'",
+                        (source_id,),
+                    )
+                ]
+                furniture = alignment.furniture_lines(row[0], breaks)
+                _remember_furniture(source_id, row[3], furniture)
             self.cache[source_id] = _Source(
-                source_id, row[0], row[1], row[2] or source_id,
-                alignment.furniture_lines(row[0], breaks),
-            )  # fmt: skip
+                source_id, row[0], row[1], row[2] or source_id, furniture
+            )
         return self.cache[source_id]
+
+
+def _remember_furniture(
+    source_id: int, text_sha256: str | None, furniture: list[tuple[int, int]]
+) -> None:
+    if text_sha256 is None:
+        return
+    _furniture[source_id] = (text_sha256, furniture)
+    while len(_furniture) > RECENT_FURNITURE:
+        del _furniture[next(iter(_furniture))]
 
 
 def _fts_query(quote: str) -> str | None:
