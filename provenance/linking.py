@@ -51,13 +51,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import pickle
+import marshal
 import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
@@ -102,11 +102,13 @@ class LinkHints:
     features: dict[str, similarity.Features] = field(default_factory=dict)  # by text
     band_keys: dict[str, list[int]] = field(default_factory=dict)  # by text
     sources: list[SourceHints | None] = field(default_factory=list)  # in flatten() order
+    # Per document (flatten() order), the attributed contents of its claims by claim index.
+    contents: list[dict[int, list[str]] | None] = field(default_factory=list)
 
 
-def _claim_texts(text: str, analysis: Any) -> list[str]:
-    """The texts :func:`link_claims` compares for each linkable claim of one analysis: the
-    claim and the attributed contents inside it (as :func:`_contents` reads them back)."""
+def _claim_contents(text: str, analysis: Any) -> dict[int, list[str]]:
+    """The attributed contents inside each claim of one analysis, by claim index (what
+    :func:`_contents` reads back once they are stored)."""
     contents: dict[int, list[str]] = defaultdict(list)
     for a in analysis.attributions:
         if a.claim is None or not a.content:
@@ -118,6 +120,12 @@ def _claim_texts(text: str, analysis: Any) -> list[str]:
             if len(content.split()) >= 4 and content != claim.text:
                 if content not in contents[a.claim]:
                     contents[a.claim].append(content)
+    return dict(contents)
+
+
+def _claim_texts(text: str, analysis: Any, contents: dict[int, list[str]]) -> list[str]:
+    """The texts :func:`link_claims` compares for each linkable claim of one analysis: the
+    claim and the attributed contents inside it."""
     out = []
     for index, claim in enumerate(analysis.claims):
         if claim.norm_key and len(claim.norm_key.split()) >= MIN_LINK_WORDS:
@@ -129,10 +137,13 @@ def prepare_links(documents: list, analyses: list) -> LinkHints:
     """The linking work of one capture that needs no database (see :class:`LinkHints`)."""
     hints = LinkHints()
     for document, analysis in zip(documents, analyses, strict=True):
+        contents = None
         if analysis is not None:
-            for text in _claim_texts(document.text, analysis):
+            contents = _claim_contents(document.text, analysis)
+            for text in _claim_texts(document.text, analysis, contents):
                 if text not in hints.features:
                     hints.features[text] = similarity.features(text)
+        hints.contents.append(contents)
         if not document.text:
             hints.sources.append(None)
             continue
@@ -157,11 +168,13 @@ def prepare_links(documents: list, analyses: list) -> LinkHints:
 _hints = LinkHints()
 _source_hints: dict[int, SourceHints] = {}
 
-#: Prepared features of the claims of recently linked captures, pickled (a tenth of the
-#: memory of the objects): a new claim's candidates are mostly claims stored shortly before,
-#: whose features the workers already computed. Keyed by text, so always right.
+#: Prepared features of the claims of recently linked captures, marshalled (an eighth of
+#: the memory of the objects, and read back in a tenth of the time computing them takes): a
+#: new claim's candidates are mostly claims stored shortly before, whose features the workers
+#: already computed. Keyed by text, so always right.
 RECENT_FEATURES = 20_000
 _recent_features: dict[str, bytes] = {}
+_FEATURE_FIELDS = [f.name for f in fields(similarity.Features)]
 
 #: Furniture lines of stored sources, by id, with the text_sha256 they were computed from:
 #: a source is a candidate original of many later quotations. Forgotten when a store is
@@ -191,7 +204,9 @@ def prepared_hints(source_ids: list[int], hints: LinkHints | None) -> Iterator[N
 def _remember_features(features: dict[str, similarity.Features]) -> None:
     for text, found in features.items():
         if text not in _recent_features:
-            _recent_features[text] = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+            _recent_features[text] = marshal.dumps(
+                tuple(getattr(found, name) for name in _FEATURE_FIELDS)
+            )
     while len(_recent_features) > RECENT_FEATURES:
         del _recent_features[next(iter(_recent_features))]
 
@@ -290,7 +305,9 @@ def _features(text: str) -> similarity.Features:
     if found is not None:
         return found
     recent = _recent_features.get(text)
-    return pickle.loads(recent) if recent is not None else _cached_features(text)
+    if recent is not None:
+        return similarity.Features(*marshal.loads(recent))
+    return _cached_features(text)
 
 
 @lru_cache(maxsize=100_000)
@@ -359,17 +376,41 @@ def _contents(conn: sqlite3.Connection, claims: dict[int, tuple[int, str]]) -> d
     return found
 
 
+def _prepared_contents(source_ids: list[int], rows: list) -> dict[int, list[str]] | None:
+    """:func:`_contents` of the new claims from the prepared hints, or None without them.
+
+    A document's claims have consecutive ids in the order of its analysis, so a claim's
+    index is its id less the first id of its document."""
+    if not source_ids or len(_hints.contents) != len(source_ids):
+        return None
+    position = {sid: i for i, sid in enumerate(source_ids)}
+    first: dict[int, int] = {}
+    found: dict[int, list[str]] = {}
+    for cid, _, _, _, sid in rows:  # in id order
+        first.setdefault(sid, cid)
+        prepared = _hints.contents[position[sid]]
+        if prepared is None:
+            return None
+        texts = prepared.get(cid - first[sid])
+        if texts:
+            found[cid] = texts
+    return found
+
+
 def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     """Link each new claim to stored claims of other captures that state the same thing."""
     family = _family(conn, source_ids)
     marks = _marks(source_ids)
     rows = conn.execute(
-        f"SELECT id, text, norm_key, start FROM claims WHERE source_id IN ({marks}) ORDER BY id",
+        f"SELECT id, text, norm_key, start, source_id FROM claims WHERE source_id IN ({marks})"
+        " ORDER BY id",
         source_ids,
     ).fetchall()
     mine = {r[0] for r in rows}
-    usable = [r for r in rows if r[2] and len(r[2].split()) >= MIN_LINK_WORDS]
-    contents = _contents(conn, {cid: (start, text) for cid, text, _, start in usable})
+    usable = [r[:4] for r in rows if r[2] and len(r[2].split()) >= MIN_LINK_WORDS]
+    contents = _prepared_contents(source_ids, rows)
+    if contents is None:
+        contents = _contents(conn, {cid: (start, text) for cid, text, _, start in usable})
     rep_texts = {cid: [text, *contents.get(cid, ())] for cid, text, _, _ in usable}
     reps = {cid: [_features(t) for t in texts] for cid, texts in rep_texts.items()}
     rep_shingles: dict[int, list[set]] = {}
