@@ -104,6 +104,8 @@ class LinkHints:
     sources: list[SourceHints | None] = field(default_factory=list)  # in flatten() order
     # Per document (flatten() order), the attributed contents of its claims by claim index.
     contents: list[dict[int, list[str]] | None] = field(default_factory=list)
+    # By quotation text: its trigram keys and full-text query (see _quote_plan).
+    quotes: dict[str, tuple[list[int], str | None] | None] = field(default_factory=dict)
 
 
 def _claim_contents(text: str, analysis: Any) -> dict[int, list[str]]:
@@ -144,6 +146,9 @@ def prepare_links(documents: list, analyses: list) -> LinkHints:
                 if text not in hints.features:
                     hints.features[text] = similarity.features(text)
         hints.contents.append(contents)
+        for quote in analysis.quotes if analysis is not None else ():
+            if quote.text not in hints.quotes:
+                hints.quotes[quote.text] = _quote_plan(quote.text)
         if not document.text:
             hints.sources.append(None)
             continue
@@ -768,6 +773,14 @@ def _align_in(quote: str, source: _Source, quoting_published: str | None, conn) 
     return _Trace(source, found, bool(quoted))
 
 
+def _quote_plan(quote: str) -> tuple[list[int], str | None] | None:
+    """A quotation's trigram keys and full-text query, or None when it is too short to trace
+    (the part of tracing it that needs no database, done in the workers)."""
+    if len(re.findall(r"\w+", quote)) < MIN_QUOTE_WORDS:
+        return None
+    return quote_keys(quote), _fts_query(quote)
+
+
 def trace_quotes(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     """Trace the new quotations to the sources they quote, and stored quotations to the new
     sources when those are their originals."""
@@ -782,10 +795,11 @@ def trace_quotes(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     ).fetchall()
     key_rows = []
     for quote_id, text, claim_id, published in quotes:
-        if len(re.findall(r"\w+", text)) < MIN_QUOTE_WORDS:
+        plan = _hints.quotes[text] if text in _hints.quotes else _quote_plan(text)
+        if plan is None:
             continue
-        key_rows += [(k, quote_id) for k in quote_keys(text)]
-        query = _fts_query(text)
+        keys, query = plan
+        key_rows += [(k, quote_id) for k in keys]
         if query is None:
             continue
         try:
