@@ -183,9 +183,11 @@ _FEATURE_FIELDS = [f.name for f in fields(similarity.Features)]
 
 #: Furniture lines of stored sources, by id, with the text_sha256 they were computed from:
 #: a source is a candidate original of many later quotations. Forgotten when a store is
-#: rolled back (see :func:`forget_uncommitted`), since its ids are then given out again.
+#: rolled back (see :func:`forget_uncommitted`), since its ids are then given out again, and
+#: when linking moves to another connection (ids are per database).
 RECENT_FURNITURE = 20_000
 _furniture: dict[int, tuple[str, list[tuple[int, int]]]] = {}
+_furniture_connection: int | None = None
 
 
 @contextmanager
@@ -663,8 +665,12 @@ class _Sources:
     """Source texts and furniture lines, loaded once per linking pass."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
+        global _furniture_connection
         self.conn = conn
         self.cache: dict[int, _Source] = {}
+        if _furniture_connection != id(conn):
+            _furniture.clear()
+            _furniture_connection = id(conn)
 
     def get(self, source_id: int) -> _Source | None:
         if source_id not in self.cache:
