@@ -51,7 +51,9 @@ def prepared_inputs(corpus: str, limit: int) -> list[bytes]:
     folder = OUT / FOLDERS[corpus]
     if not folder.is_dir():
         raise SystemExit(f"{folder} not found: run benchmarks/speed.py --only {corpus} once")
-    files = sorted(str(p) for p in folder.iterdir() if p.is_file())[:limit]
+    # the files benchmarks/speed.py takes
+    files = sorted(str(p) for p in folder.iterdir() if p.is_file() and p.name[0] != ".")
+    files = files[:limit]
     limits = Limits()
     records = [
         pickle.dumps(prepare(read_item(item, limits), None, limits)) for item in iter_inputs(files)
