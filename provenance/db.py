@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,11 @@ def claims_digest(conn: sqlite3.Connection, source_id: int) -> str:
     rows = conn.execute(
         "SELECT id, start, end, text FROM claims WHERE source_id = ? ORDER BY id", (source_id,)
     ).fetchall()
+    return _digest_of_claims(rows)
+
+
+def _digest_of_claims(rows: list) -> str:
+    """:func:`claims_digest` of rows (id, start, end, text) in id order."""
     return hashlib.sha256(canonical_json([list(r) for r in rows]).encode("utf-8")).hexdigest()
 
 
@@ -282,20 +288,48 @@ def _insert_source(
 
 def ensure_agent(conn: sqlite3.Connection, name: str) -> int | None:
     """The id of the agent a mention names (created on first sight), or None for no name."""
+    return ensure_agents(conn, [name]).get(name)
+
+
+@lru_cache(maxsize=50_000)
+def _agent_row(name: str) -> tuple[str, str, str] | None:
+    """(name, key, kind) of the agent a name stands for, or None when it has no key."""
     key = agent_key(name)
-    if not key:
-        return None
-    conn.execute(
+    return (name.strip(), key, agent_kind(name)) if key else None
+
+
+def ensure_agents(conn: sqlite3.Connection, names: list[str]) -> dict[str, int]:
+    """The ids of the agents these names stand for, created in order on first sight (names
+    without a key are left out): two statements for a source, not two per name."""
+    rows = {name: _agent_row(name) for name in dict.fromkeys(names)}
+    keyed: dict[str, tuple[str, str, str]] = {}
+    for row in rows.values():
+        if row is not None:
+            keyed.setdefault(row[1], row)  # the name first seen, as one insert at a time kept
+    if not keyed:
+        return {}
+    conn.executemany(
         "INSERT INTO agents (name, key, kind, tool_version) VALUES (?, ?, ?, ?)"
         " ON CONFLICT(key) DO NOTHING",
-        (name.strip(), key, agent_kind(name), __version__),
+        [(*row, __version__) for row in keyed.values()],
     )
-    return conn.execute("SELECT id FROM agents WHERE key = ?", (key,)).fetchone()[0]
+    keys = list(keyed)
+    ids: dict[str, int] = {}
+    for chunk in range(0, len(keys), 900):
+        part = keys[chunk : chunk + 900]
+        ids.update(
+            conn.execute(
+                f"SELECT key, id FROM agents WHERE key IN ({', '.join('?' for _ in part)})",
+                part,
+            ).fetchall()
+        )
+    return {name: ids[row[1]] for name, row in rows.items() if row is not None}
 
 
 def _insert_analysis(
     conn: sqlite3.Connection, source_id: int, text: str, analysis: Analysis
 ) -> list[int]:
+    """Store a document's claims and what was found in them; returns the new claim ids."""
     first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM claims").fetchone()[0]
     claim_ids = list(range(first, first + len(analysis.claims)))
     conn.executemany(
@@ -331,11 +365,20 @@ def _insert_analysis(
     def claim_id(index: int | None) -> int | None:
         return None if index is None else claim_ids[index]
 
+    agents = ensure_agents(
+        conn,
+        [
+            agent
+            for found in (analysis.attributions, analysis.quotes)
+            for item in found
+            if (agent := getattr(item, "agent", None))
+        ],
+    )
     rows = []
     for a in analysis.attributions:
         mention = text[a.mention[0] : a.mention[1]] if a.mention else None
         agent = getattr(a, "agent", None)
-        agent_id = ensure_agent(conn, agent) if agent else None
+        agent_id = agents.get(agent) if agent else None
         rows.append(
             (
                 source_id,
@@ -374,7 +417,7 @@ def _insert_analysis(
                 speaker,
                 q.speaker[0] if q.speaker else None,
                 q.speaker[1] if q.speaker else None,
-                ensure_agent(conn, agent) if agent else None,
+                agents.get(agent) if agent else None,
                 analysis.method,
                 __version__,
             )
@@ -416,75 +459,88 @@ def store_prepared(conn: sqlite3.Connection, prepared: Prepared) -> tuple[str, l
     """
     from . import captures, linking
 
-    with transaction(conn):
-        existing, previous = capture_plan(conn, prepared.fetched.locator, prepared.raw_sha256)
-        if existing:
-            return "unchanged", existing
-        store_blob(conn, prepared.fetched.data, prepared.raw_sha256)
-        number = previous[2] + 1 if previous else 1
-        records = prepared.flatten()
-        before = [None] * len(records)
-        if previous:
-            before = [previous[0], *captures.match_children(conn, previous[0], records[1:])]
-        stored: list[Stored] = []
-        raws: list[str] = []
-        parent_id = None
-        for position, (record, analysis, previous_id) in enumerate(
-            zip(records, prepared.analyses, before, strict=True)
-        ):
-            raw_sha256 = prepared.raw_sha256
-            if record.raw is not None:  # a document with bytes of its own (a WARC record)
-                raw_sha256 = store_blob(conn, record.raw)
-            raws.append(raw_sha256)
-            source_id = _insert_source(
-                conn,
-                record,
-                prepared.fetched,
-                raw_sha256,
-                parent_id,
-                None if parent_id is None else position,
-                number,
-                previous_id,
+    try:
+        with transaction(conn):
+            existing, previous = capture_plan(conn, prepared.fetched.locator, prepared.raw_sha256)
+            if existing:
+                return "unchanged", existing
+            store_blob(conn, prepared.fetched.data, prepared.raw_sha256)
+            number = previous[2] + 1 if previous else 1
+            records = prepared.flatten()
+            before = [None] * len(records)
+            if previous:
+                before = [previous[0], *captures.match_children(conn, previous[0], records[1:])]
+            stored: list[Stored] = []
+            raws: list[str] = []
+            digests: list[str] = []
+            parent_id = None
+            for position, (record, analysis, previous_id) in enumerate(
+                zip(records, prepared.analyses, before, strict=True)
+            ):
+                raw_sha256 = prepared.raw_sha256
+                if record.raw is not None:  # a document with bytes of its own (a WARC record)
+                    raw_sha256 = store_blob(conn, record.raw)
+                raws.append(raw_sha256)
+                source_id = _insert_source(
+                    conn,
+                    record,
+                    prepared.fetched,
+                    raw_sha256,
+                    parent_id,
+                    None if parent_id is None else position,
+                    number,
+                    previous_id,
+                )
+                item = Stored(
+                    source_id, record.kind, record.title, parent_id, 0, number, previous_id
+                )
+                claim_rows: list[tuple] = []
+                if analysis is not None:
+                    claim_ids = _insert_analysis(conn, source_id, record.text, analysis)
+                    item.claims = len(claim_ids)
+                    claim_rows = [
+                        (cid, c.start, c.end, c.text)
+                        for cid, c in zip(claim_ids, analysis.claims, strict=True)
+                    ]
+                digests.append(_digest_of_claims(claim_rows))  # as claims_digest reads them back
+                if parent_id is None:
+                    parent_id = source_id
+                stored.append(item)
+            with profile.stage("link"):
+                ids = [s.source_id for s in stored]
+                with linking.prepared_hints(ids, prepared.link_hints):
+                    link_counts = linking.link_sources(conn, ids)
+            payload: dict[str, Any] = {
+                "input": prepared.fetched.input,
+                "locator": prepared.fetched.locator,
+                "raw_sha256": prepared.raw_sha256,
+                "retrieved": prepared.fetched.retrieved,
+                "capture": number,
+                "sources": [
+                    {
+                        "id": s.source_id,
+                        "kind": s.kind,
+                        "raw_sha256": raw,
+                        "text_sha256": text_sha256(r.text),
+                        "claims": s.claims,
+                        "claims_sha256": digest,
+                    }
+                    for s, r, raw, digest in zip(stored, records, raws, digests, strict=True)
+                ],
+                "links": link_counts,
+            }
+            if previous:
+                by_status = captures.reanchor_capture(conn, previous[0], stored)
+                stored[0].anchors = by_status
+                payload["previous_id"] = previous[0]
+                payload["anchors"] = by_status
+                payload["anchors_sha256"] = captures.anchors_digest(conn, stored[0].source_id)
+            append_event(
+                conn, "recapture" if previous else "add", payload, source_id=stored[0].source_id
             )
-            item = Stored(source_id, record.kind, record.title, parent_id, 0, number, previous_id)
-            if analysis is not None:
-                claim_ids = _insert_analysis(conn, source_id, record.text, analysis)
-                item.claims = len(claim_ids)
-            if parent_id is None:
-                parent_id = source_id
-            stored.append(item)
-        with profile.stage("link"):
-            ids = [s.source_id for s in stored]
-            with linking.prepared_hints(ids, prepared.link_hints):
-                link_counts = linking.link_sources(conn, ids)
-        payload: dict[str, Any] = {
-            "input": prepared.fetched.input,
-            "locator": prepared.fetched.locator,
-            "raw_sha256": prepared.raw_sha256,
-            "retrieved": prepared.fetched.retrieved,
-            "capture": number,
-            "sources": [
-                {
-                    "id": s.source_id,
-                    "kind": s.kind,
-                    "raw_sha256": raw,
-                    "text_sha256": text_sha256(r.text),
-                    "claims": s.claims,
-                    "claims_sha256": claims_digest(conn, s.source_id),
-                }
-                for s, r, raw in zip(stored, records, raws, strict=True)
-            ],
-            "links": link_counts,
-        }
-        if previous:
-            by_status = captures.reanchor_capture(conn, previous[0], stored)
-            stored[0].anchors = by_status
-            payload["previous_id"] = previous[0]
-            payload["anchors"] = by_status
-            payload["anchors_sha256"] = captures.anchors_digest(conn, stored[0].source_id)
-        append_event(
-            conn, "recapture" if previous else "add", payload, source_id=stored[0].source_id
-        )
+    except BaseException:
+        linking.forget_uncommitted()  # the ids it was given are given out again
+        raise
     return ("recaptured" if previous else "added"), stored
 
 

@@ -51,12 +51,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import marshal
 import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
@@ -101,11 +102,15 @@ class LinkHints:
     features: dict[str, similarity.Features] = field(default_factory=dict)  # by text
     band_keys: dict[str, list[int]] = field(default_factory=dict)  # by text
     sources: list[SourceHints | None] = field(default_factory=list)  # in flatten() order
+    # Per document (flatten() order), the attributed contents of its claims by claim index.
+    contents: list[dict[int, list[str]] | None] = field(default_factory=list)
+    # By quotation text: its trigram keys and full-text query (see _quote_plan).
+    quotes: dict[str, tuple[list[int], str | None] | None] = field(default_factory=dict)
 
 
-def _claim_texts(text: str, analysis: Any) -> list[str]:
-    """The texts :func:`link_claims` compares for each linkable claim of one analysis: the
-    claim and the attributed contents inside it (as :func:`_contents` reads them back)."""
+def _claim_contents(text: str, analysis: Any) -> dict[int, list[str]]:
+    """The attributed contents inside each claim of one analysis, by claim index (what
+    :func:`_contents` reads back once they are stored)."""
     contents: dict[int, list[str]] = defaultdict(list)
     for a in analysis.attributions:
         if a.claim is None or not a.content:
@@ -117,6 +122,12 @@ def _claim_texts(text: str, analysis: Any) -> list[str]:
             if len(content.split()) >= 4 and content != claim.text:
                 if content not in contents[a.claim]:
                     contents[a.claim].append(content)
+    return dict(contents)
+
+
+def _claim_texts(text: str, analysis: Any, contents: dict[int, list[str]]) -> list[str]:
+    """The texts :func:`link_claims` compares for each linkable claim of one analysis: the
+    claim and the attributed contents inside it."""
     out = []
     for index, claim in enumerate(analysis.claims):
         if claim.norm_key and len(claim.norm_key.split()) >= MIN_LINK_WORDS:
@@ -128,10 +139,16 @@ def prepare_links(documents: list, analyses: list) -> LinkHints:
     """The linking work of one capture that needs no database (see :class:`LinkHints`)."""
     hints = LinkHints()
     for document, analysis in zip(documents, analyses, strict=True):
+        contents = None
         if analysis is not None:
-            for text in _claim_texts(document.text, analysis):
+            contents = _claim_contents(document.text, analysis)
+            for text in _claim_texts(document.text, analysis, contents):
                 if text not in hints.features:
                     hints.features[text] = similarity.features(text)
+        hints.contents.append(contents)
+        for quote in analysis.quotes if analysis is not None else ():
+            if quote.text not in hints.quotes:
+                hints.quotes[quote.text] = _quote_plan(quote.text)
         if not document.text:
             hints.sources.append(None)
             continue
@@ -156,6 +173,22 @@ def prepare_links(documents: list, analyses: list) -> LinkHints:
 _hints = LinkHints()
 _source_hints: dict[int, SourceHints] = {}
 
+#: Prepared features of the claims of recently linked captures, marshalled (an eighth of
+#: the memory of the objects, and read back in a tenth of the time computing them takes): a
+#: new claim's candidates are mostly claims stored shortly before, whose features the workers
+#: already computed. Keyed by text, so always right.
+RECENT_FEATURES = 20_000
+_recent_features: dict[str, bytes] = {}
+_FEATURE_FIELDS = [f.name for f in fields(similarity.Features)]
+
+#: Furniture lines of stored sources, by id, with the text_sha256 they were computed from:
+#: a source is a candidate original of many later quotations. Forgotten when a store is
+#: rolled back (see :func:`forget_uncommitted`), since its ids are then given out again, and
+#: when linking moves to another connection (ids are per database).
+RECENT_FURNITURE = 20_000
+_furniture: dict[int, tuple[str, list[tuple[int, int]]]] = {}
+_furniture_connection: int | None = None
+
 
 @contextmanager
 def prepared_hints(source_ids: list[int], hints: LinkHints | None) -> Iterator[None]:
@@ -170,7 +203,24 @@ def prepared_hints(source_ids: list[int], hints: LinkHints | None) -> Iterator[N
     try:
         yield
     finally:
+        if hints is not None:
+            _remember_features(hints.features)
         _hints, _source_hints = LinkHints(), {}
+
+
+def _remember_features(features: dict[str, similarity.Features]) -> None:
+    for text, found in features.items():
+        if text not in _recent_features:
+            _recent_features[text] = marshal.dumps(
+                tuple(getattr(found, name) for name in _FEATURE_FIELDS)
+            )
+    while len(_recent_features) > RECENT_FEATURES:
+        del _recent_features[next(iter(_recent_features))]
+
+
+def forget_uncommitted() -> None:
+    """Drop what is remembered of stored sources by id (after a rollback)."""
+    _furniture.clear()
 
 
 def link_sources(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, Any]:
@@ -259,7 +309,12 @@ def _family(conn: sqlite3.Connection, source_ids: list[int]) -> set[int]:
 
 def _features(text: str) -> similarity.Features:
     found = _hints.features.get(text)
-    return found if found is not None else _cached_features(text)
+    if found is not None:
+        return found
+    recent = _recent_features.get(text)
+    if recent is not None:
+        return similarity.Features(*marshal.loads(recent))
+    return _cached_features(text)
 
 
 @lru_cache(maxsize=100_000)
@@ -291,9 +346,19 @@ class _Candidate:
     family: int  # the capture it belongs to (its parent, or itself)
     start: int = 0
     contents: tuple[str, ...] = ()  # what its attributions say was said, inside the claim
+    # Computed once per linking pass, however many new claims it is compared with.
+    feature_list: list[similarity.Features] | None = field(default=None, repr=False)
+    shingle_list: list[set] | None = field(default=None, repr=False)
 
     def features(self) -> list[similarity.Features]:
-        return [_features(t) for t in (self.text, *self.contents)]
+        if self.feature_list is None:
+            self.feature_list = [_features(t) for t in (self.text, *self.contents)]
+        return self.feature_list
+
+    def shingles(self) -> list[set]:
+        if self.shingle_list is None:
+            self.shingle_list = [f.shingles for f in self.features()]
+        return self.shingle_list
 
 
 def _contents(conn: sqlite3.Connection, claims: dict[int, tuple[int, str]]) -> dict[int, list[str]]:
@@ -318,19 +383,44 @@ def _contents(conn: sqlite3.Connection, claims: dict[int, tuple[int, str]]) -> d
     return found
 
 
+def _prepared_contents(source_ids: list[int], rows: list) -> dict[int, list[str]] | None:
+    """:func:`_contents` of the new claims from the prepared hints, or None without them.
+
+    A document's claims have consecutive ids in the order of its analysis, so a claim's
+    index is its id less the first id of its document."""
+    if not source_ids or len(_hints.contents) != len(source_ids):
+        return None
+    position = {sid: i for i, sid in enumerate(source_ids)}
+    first: dict[int, int] = {}
+    found: dict[int, list[str]] = {}
+    for cid, _, _, _, sid in rows:  # in id order
+        first.setdefault(sid, cid)
+        prepared = _hints.contents[position[sid]]
+        if prepared is None:
+            return None
+        texts = prepared.get(cid - first[sid])
+        if texts:
+            found[cid] = texts
+    return found
+
+
 def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     """Link each new claim to stored claims of other captures that state the same thing."""
     family = _family(conn, source_ids)
     marks = _marks(source_ids)
     rows = conn.execute(
-        f"SELECT id, text, norm_key, start FROM claims WHERE source_id IN ({marks}) ORDER BY id",
+        f"SELECT id, text, norm_key, start, source_id FROM claims WHERE source_id IN ({marks})"
+        " ORDER BY id",
         source_ids,
     ).fetchall()
     mine = {r[0] for r in rows}
-    usable = [r for r in rows if r[2] and len(r[2].split()) >= MIN_LINK_WORDS]
-    contents = _contents(conn, {cid: (start, text) for cid, text, _, start in usable})
+    usable = [r[:4] for r in rows if r[2] and len(r[2].split()) >= MIN_LINK_WORDS]
+    contents = _prepared_contents(source_ids, rows)
+    if contents is None:
+        contents = _contents(conn, {cid: (start, text) for cid, text, _, start in usable})
     rep_texts = {cid: [text, *contents.get(cid, ())] for cid, text, _, _ in usable}
     reps = {cid: [_features(t) for t in texts] for cid, texts in rep_texts.items()}
+    rep_shingles: dict[int, list[set]] = {}
     owners = [cid for cid, *_ in usable for _ in reps[cid]]
     keys = _band_keys(
         [t for cid, *_ in usable for t in rep_texts[cid]],
@@ -370,7 +460,11 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
             candidate = candidates.get(other)
             if candidate is None or candidate.source_id in family or candidate.family in family:
                 continue
-            match = _best_match(reps[cid], candidate.features())
+            if cid not in rep_shingles:
+                rep_shingles[cid] = [f.shingles for f in reps[cid]]
+            match = _best_match(
+                reps[cid], candidate.features(), rep_shingles[cid], candidate.shingles()
+            )
             if match is not None:
                 matches.append((match, candidate))
         matches.sort(
@@ -422,13 +516,20 @@ def _worth_verifying(counts: dict[int, int]) -> list[tuple[int, int]]:
 
 
 def _best_match(
-    mine: list[similarity.Features], theirs: list[similarity.Features]
+    mine: list[similarity.Features],
+    theirs: list[similarity.Features],
+    mine_shingles: list[set] | None = None,
+    their_shingles: list[set] | None = None,
 ) -> similarity.Match | None:
-    """The closest relation between any representation of one claim and of another."""
+    """The closest relation between any representation of one claim and of another (the
+    shingles of each, when given, save computing them again for every pair)."""
     best = None
-    for a in mine:
-        for b in theirs:
-            match = similarity.compare(a, b)
+    for i, a in enumerate(mine):
+        for j, b in enumerate(theirs):
+            given = None
+            if mine_shingles is not None and their_shingles is not None:
+                given = (mine_shingles[i], their_shingles[j])
+            match = similarity.compare(a, b, given)
             if match is None:
                 continue
             if best is None or (_RELATION_RANK[match.relation], -match.score) < (
@@ -564,13 +665,18 @@ class _Sources:
     """Source texts and furniture lines, loaded once per linking pass."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
+        global _furniture_connection
         self.conn = conn
         self.cache: dict[int, _Source] = {}
+        if _furniture_connection != id(conn):
+            _furniture.clear()
+            _furniture_connection = id(conn)
 
     def get(self, source_id: int) -> _Source | None:
         if source_id not in self.cache:
             row = self.conn.execute(
-                "SELECT text, published, parent_id FROM sources WHERE id = ?", (source_id,)
+                "SELECT text, published, parent_id, text_sha256 FROM sources WHERE id = ?",
+                (source_id,),
             ).fetchone()
             if row is None:
                 return None
@@ -580,19 +686,35 @@ class _Sources:
                     source_id, row[0], row[1], row[2] or source_id,
                     prepared.furniture, prepared.words, prepared.trigram_keys,
                 )  # fmt: skip
+                _remember_furniture(source_id, row[3], prepared.furniture)
                 return self.cache[source_id]
-            breaks = [
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT start FROM structure WHERE source_id = ? AND kind = 'page'",
-                    (source_id,),
-                )
-            ]
+            known = _furniture.get(source_id)
+            if known is not None and known[0] == row[3]:
+                furniture = known[1]
+            else:
+                breaks = [
+                    r[0]
+                    for r in self.conn.execute(
+                        "SELECT start FROM structure WHERE source_id = ? AND kind = 'page'",
+                        (source_id,),
+                    )
+                ]
+                furniture = alignment.furniture_lines(row[0], breaks)
+                _remember_furniture(source_id, row[3], furniture)
             self.cache[source_id] = _Source(
-                source_id, row[0], row[1], row[2] or source_id,
-                alignment.furniture_lines(row[0], breaks),
-            )  # fmt: skip
+                source_id, row[0], row[1], row[2] or source_id, furniture
+            )
         return self.cache[source_id]
+
+
+def _remember_furniture(
+    source_id: int, text_sha256: str | None, furniture: list[tuple[int, int]]
+) -> None:
+    if text_sha256 is None:
+        return
+    _furniture[source_id] = (text_sha256, furniture)
+    while len(_furniture) > RECENT_FURNITURE:
+        del _furniture[next(iter(_furniture))]
 
 
 def _fts_query(quote: str) -> str | None:
@@ -657,6 +779,14 @@ def _align_in(quote: str, source: _Source, quoting_published: str | None, conn) 
     return _Trace(source, found, bool(quoted))
 
 
+def _quote_plan(quote: str) -> tuple[list[int], str | None] | None:
+    """A quotation's trigram keys and full-text query, or None when it is too short to trace
+    (the part of tracing it that needs no database, done in the workers)."""
+    if len(re.findall(r"\w+", quote)) < MIN_QUOTE_WORDS:
+        return None
+    return quote_keys(quote), _fts_query(quote)
+
+
 def trace_quotes(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     """Trace the new quotations to the sources they quote, and stored quotations to the new
     sources when those are their originals."""
@@ -671,10 +801,11 @@ def trace_quotes(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     ).fetchall()
     key_rows = []
     for quote_id, text, claim_id, published in quotes:
-        if len(re.findall(r"\w+", text)) < MIN_QUOTE_WORDS:
+        plan = _hints.quotes[text] if text in _hints.quotes else _quote_plan(text)
+        if plan is None:
             continue
-        key_rows += [(k, quote_id) for k in quote_keys(text)]
-        query = _fts_query(text)
+        keys, query = plan
+        key_rows += [(k, quote_id) for k in keys]
         if query is None:
             continue
         try:

@@ -315,7 +315,7 @@ class Match:
     details: dict
 
 
-def compare(a: Features, b: Features) -> Match | None:
+def compare(a: Features, b: Features, shingles: tuple[set, set] | None = None) -> Match | None:
     """Whether two texts state the same claim, and how closely.
 
     - ``same``: the same normalised text (score 1).
@@ -331,7 +331,8 @@ def compare(a: Features, b: Features) -> Match | None:
 
     ``details`` names the words found on only one side, so a changed figure shows; a near-
     duplicate whose figures contradict the other's ("12 officers" / "15 officers") carries
-    ``conflict``: it is the same sentence, but not the same claim.
+    ``conflict``: it is the same sentence, but not the same claim. ``shingles``: the two
+    texts' shingles, when the caller already has them.
     """
     if a.key and a.key == b.key:
         return Match("same", 1.0, {})
@@ -342,7 +343,7 @@ def compare(a: Features, b: Features) -> Match | None:
             "here": sorted(a.numbers - b.numbers),
             "there": sorted(b.numbers - a.numbers),
         }
-    a_shingles, b_shingles = a.shingles, b.shingles
+    a_shingles, b_shingles = shingles if shingles is not None else (a.shingles, b.shingles)
     shared = len(a_shingles & b_shingles)
     if shared:
         union = len(a_shingles | b_shingles)

@@ -116,3 +116,47 @@ async def test_a_table_search_is_shown_without_a_full_count(run_json, fixtures, 
     assert searched.json()["rows"]
     assert searched.json()["filtered_table_rows_count"] is None
     assert plain.json()["filtered_table_rows_count"] > 0
+
+
+def test_what_the_writer_remembers_between_sources_does_not_change_links(tmp_path, monkeypatch):
+    warm, cold = tmp_path / "warm.db", tmp_path / "cold.db"
+    linking.forget_uncommitted()
+    list(pipeline.add(open_db(warm), inputs()))
+    assert linking._recent_features and linking._furniture  # remembered across sources
+    monkeypatch.setattr(linking, "RECENT_FEATURES", 0)
+    monkeypatch.setattr(linking, "RECENT_FURNITURE", 0)
+    linking.forget_uncommitted()
+    linking._recent_features.clear()
+    list(pipeline.add(open_db(cold), inputs()))
+    assert not linking._recent_features and not linking._furniture
+    assert linked(warm) == linked(cold)
+    assert content(warm) == content(cold)
+
+
+def test_a_rolled_back_source_is_forgotten_by_the_writer(tmp_path, monkeypatch):
+    from provenance import db as db_module
+
+    real = db_module._insert_analysis
+    calls = {"n": 0}
+
+    def fail_on_fourth(conn, source_id, text, analysis):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise RuntimeError("disk on fire")
+        return real(conn, source_id, text, analysis)
+
+    monkeypatch.setattr(db_module, "_insert_analysis", fail_on_fourth)
+    with pytest.raises(RuntimeError):
+        list(pipeline.add(open_db(tmp_path / "bulk.db"), inputs()))
+    assert linking._furniture == {}  # its id is given to the next source
+
+
+def test_agents_made_together_are_the_agents_made_one_at_a_time(tmp_path):
+    from provenance.db import ensure_agent, ensure_agents
+
+    names = ["the Ministry of Water", "Ruth Okafor", "the ministry of water", "", "Dov Harlan"]
+    one, together = open_db(tmp_path / "one.db").conn, open_db(tmp_path / "together.db").conn
+    singly = {name: ensure_agent(one, name) for name in names}
+    assert ensure_agents(together, names) == {n: i for n, i in singly.items() if i is not None}
+    rows = "SELECT id, name, key, kind FROM agents ORDER BY id"
+    assert one.execute(rows).fetchall() == together.execute(rows).fetchall()

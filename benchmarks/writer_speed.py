@@ -1,0 +1,144 @@
+"""CPU time of the single writer of a bulk add: storing and linking prepared inputs.
+
+`provenance add --workers N` extracts and analyses in workers and stores in one process; with
+two workers the three compete for two cores, so every CPU-second of the writer counts. This
+prepares the first --limit files of a corpus once (in this process, as a worker would: the
+prepared records are cached in the temporary directory, one file per version of the code and
+corpus),
+then stores them into a fresh database per round, committing every 200 inputs as a bulk add
+does, and prints the writer's CPU seconds (process time, less disturbed by other jobs than
+wall time), wall seconds and the link stage's seconds, medians of --rounds.
+
+    .venv/bin/python benchmarks/writer_speed.py --only cables,html --limit 300 --rounds 3
+    .venv/bin/python benchmarks/writer_speed.py --baseline ../main   # old and new, interleaved
+
+With --baseline DIR each round runs the baseline tree's code (DIR on PYTHONPATH) and this
+tree's code alternately, in fresh processes, and prints both and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import pickle
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+FOLDERS = {"cables": "cables", "html": "html-10000"}
+
+
+def prepared_inputs(corpus: str, limit: int) -> list[bytes]:
+    """The prepared records (pickled) of the first ``limit`` files, cached per code tree."""
+    import provenance
+    from provenance.inputs import Limits, iter_inputs, read_item
+    from provenance.pipeline import prepare
+
+    code = hashlib.sha256()
+    for path in sorted(Path(provenance.__file__).resolve().parent.rglob("*.py")):
+        code.update(path.read_bytes())
+    cache = Path(tempfile.gettempdir()) / "provenance-writer-speed"
+    cache = cache / f"{corpus}-{limit}-{code.hexdigest()[:16]}.pickle"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    folder = OUT / FOLDERS[corpus]
+    if not folder.is_dir():
+        raise SystemExit(f"{folder} not found: run benchmarks/speed.py --only {corpus} once")
+    # the files benchmarks/speed.py takes
+    files = sorted(str(p) for p in folder.iterdir() if p.is_file() and p.name[0] != ".")
+    files = files[:limit]
+    limits = Limits()
+    records = [
+        pickle.dumps(prepare(read_item(item, limits), None, limits)) for item in iter_inputs(files)
+    ]
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(records))
+    return records
+
+
+def store_round(records: list[bytes]) -> dict:
+    """Store the prepared inputs into a fresh database as a bulk add's writer does."""
+    from provenance import pipeline, profile
+    from provenance.db import open_db, store_prepared
+
+    items = [pickle.loads(r) for r in records]
+    with tempfile.TemporaryDirectory(prefix="provenance-writer-") as tmp:
+        conn = open_db(Path(tmp) / "writer.db").conn
+        cache = getattr(pipeline, "WRITER_CACHE_KIB", None)
+        if cache:  # as pipeline.add sets it, where the tree has it
+            conn.execute(f"PRAGMA cache_size = -{cache}")
+        profile.TIMES.clear()
+        cpu, wall = time.process_time(), time.perf_counter()
+        for i, prepared in enumerate(items):
+            if i % pipeline.COMMIT_EVERY == 0:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+            store_prepared(conn, prepared)
+        conn.execute("COMMIT")
+        result = {
+            "cpu": time.process_time() - cpu,
+            "wall": time.perf_counter() - wall,
+            "link": profile.TIMES.get("link", 0.0),
+        }
+        conn.close()
+    return result
+
+
+def one_round(corpus: str, limit: int, python_path: str | None) -> dict:
+    """One round in a fresh process (with ``python_path`` first on the path, if given)."""
+    env = dict(os.environ)
+    if python_path:
+        env["PYTHONPATH"] = python_path
+    cmd = [sys.executable, __file__, "--round", corpus, "--limit", str(limit)]
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default="cables,html")
+    parser.add_argument("--limit", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline", help="another tree of the project, run alternately")
+    parser.add_argument("--round", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.round:
+        print(json.dumps(store_round(prepared_inputs(args.round, args.limit))))
+        return 0
+    trees = {"this": None}
+    if args.baseline:
+        trees = {"baseline": str(Path(args.baseline).resolve()), "this": str(ROOT)}
+    print(f"writer: {args.limit} inputs a corpus, medians of {args.rounds} rounds (seconds)")
+    for corpus in args.only.split(","):
+        runs: dict[str, list[dict]] = {name: [] for name in trees}
+        for _ in range(args.rounds):
+            for name, path in trees.items():  # interleaved: the machine is shared
+                runs[name].append(one_round(corpus, args.limit, path))
+        medians = {}
+        for name, rounds in runs.items():
+            medians[name] = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
+            cpu = ", ".join(f"{r['cpu']:.2f}" for r in rounds)
+            m = medians[name]
+            print(
+                f"  {corpus:<7}{name:<9} cpu {m['cpu']:6.2f}  wall {m['wall']:6.2f}"
+                f"  link {m['link']:6.2f}   (cpu of each round: {cpu})"
+            )
+        if "baseline" in medians:
+            b, t = medians["baseline"], medians["this"]
+            print(
+                f"  {corpus:<7}this/baseline: cpu x{t['cpu'] / b['cpu']:.2f}, wall"
+                f" x{t['wall'] / b['wall']:.2f}, link x{t['link'] / b['link']:.2f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
