@@ -231,6 +231,7 @@ def _is_modifier(word: str) -> bool:
 
 # --- hyperlinks of HTML pages -------------------------------------------------------------
 
+
 def link_mentions(
     anchors: list[tuple[str, str]], text: str, base_url: str | None
 ) -> list[MentionRecord]:

@@ -317,7 +317,10 @@ def _features(text: str) -> similarity.Features:
     return _cached_features(text)
 
 
-@lru_cache(maxsize=100_000)
+#: Features of older stored claims computed here (what the workers did not prepare and the
+#: marshalled recent ones do not hold): 2.5–4 KB each, so kept to a few thousand, lest the
+#: writer's memory grow with the archive.
+@lru_cache(maxsize=5_000)
 def _cached_features(text: str) -> similarity.Features:
     return similarity.features(text)
 
