@@ -465,14 +465,14 @@ def _lookup(
         if kind == "doi":
             candidates += [f"https://doi.org/{identifier}", f"http://dx.doi.org/{identifier}"]
         for url in candidates:
-            row = conn.execute(
-                "SELECT id FROM sources WHERE url = ? AND id != ?"
-                " UNION SELECT id FROM sources WHERE canonical_url = ? AND id != ?"
-                " ORDER BY id LIMIT 1",
+            rows = conn.execute(
+                "SELECT id, retrieved FROM sources WHERE url = ? AND id != ?"
+                " UNION SELECT id, retrieved FROM sources WHERE canonical_url = ? AND id != ?"
+                " ORDER BY id LIMIT 50",
                 (url, citing, url, citing),
-            ).fetchone()
-            if row:
-                return row[0], 1.0
+            ).fetchall()
+            if rows:
+                return _capture_seen_by(conn, rows, citing), 1.0
         if kind != "doi":
             path = urlsplit(identifier).path
             if m := _URL_CABLE.search(path.rsplit("/", 1)[-1]):
@@ -484,6 +484,23 @@ def _lookup(
                 if found:
                     return found[0], 0.9
     return None
+
+
+def _capture_seen_by(conn: sqlite3.Connection, rows: list, citing: int) -> int:
+    """Of the captures of a cited URL (``(id, retrieved)`` in id order), the one the citing
+    source linked to as far as the archive can tell: the latest captured at or before the
+    citing source was published (or, undated, retrieved); the earliest when all are later."""
+    if len(rows) == 1:
+        return rows[0][0]
+    moment = conn.execute(
+        "SELECT coalesce(published, retrieved, added) FROM sources WHERE id = ?", (citing,)
+    ).fetchone()
+    before = [
+        (retrieved, source_id)
+        for source_id, retrieved in rows
+        if moment and moment[0] and retrieved and retrieved <= moment[0]
+    ]
+    return max(before)[1] if before else rows[0][0]
 
 
 #: Confidence of a cable found by its post and serial number alone (its text states no year).

@@ -274,3 +274,50 @@ def test_a_cable_that_states_no_year_resolves_by_post_and_serial(
         "SELECT confidence, evidence FROM citations WHERE identifier = '09VARNO231'"
     )
     assert confidence < 1 and json.loads(evidence)["matched"] == "post and serial number"
+
+
+def _harbour_notes(version: str) -> bytes:
+    """An invented harbour authority notice; its figure changes between versions."""
+    figure = {"v1": "forty", "v2": "sixty"}[version]
+    return f"""<!doctype html><html><head><title>Invented notice: Quay works</title></head>
+<body><article><h1>Quay works</h1>
+<p>The fictional Orsova harbour authority closed the north quay on 3 March for repairs to
+the sea wall, which storms damaged in February.</p>
+<p>Repairs will take {figure} days, the authority said, and ferries will use the south quay
+until the works are finished.</p>
+<p>Fishing boats may still land their catch at the north quay before seven in the morning.</p>
+</article></body></html>""".encode()
+
+
+def _story_citing(url: str, published: str | None) -> bytes:
+    date = f'<meta property="article:published_time" content="{published}">' if published else ""
+    return f"""<!doctype html><html><head><title>Invented story: Ferries move</title>{date}</head>
+<body><article><h1>Ferries move to the south quay</h1>
+<p>Ferries to the islands now leave from the south quay of the fictional port of Orsova,
+according to <a href="{url}">the harbour authority's notice</a>.</p>
+<p>The north quay is closed while storm damage to the sea wall is repaired, the notice says,
+and the ferry company has added a bus from the station to the south quay.</p>
+<p>Passengers said the new boarding point was further from the town centre.</p>
+</article></body></html>""".encode()
+
+
+@pytest.mark.parametrize("published, capture", [(None, 2), ("2001-05-01", 1)])
+def test_a_link_resolves_to_the_capture_the_citing_source_could_have_seen(
+    run_json, web, db_path, published, capture
+):
+    notice = web.url("/notices/quay-works.html")
+    web.file("/notices/quay-works.html", _harbour_notes("v1"))
+    [first] = run_json("add", notice)
+    web.file("/notices/quay-works.html", _harbour_notes("v2"))
+    [second] = run_json("add", notice)
+    assert (first["capture"], second["capture"]) == (1, 2)
+    web.file("/stories/ferries.html", _story_citing(notice, published))
+    run_json("add", web.url("/stories/ferries.html"))
+    conn = sqlite3.connect(db_path)
+    (cited,) = conn.execute(
+        "SELECT s.capture FROM citations c JOIN sources s ON s.id = c.cited_source_id"
+        " WHERE c.mention = 'the harbour authority''s notice'"
+    ).fetchone()
+    # Undated, the story was retrieved after both captures: it saw the latest. Dated before
+    # any capture, the earliest is the closest the archive holds.
+    assert cited == capture
