@@ -11,6 +11,7 @@ URL) and returns plain data, and the batch's own process does all the writing.
 from __future__ import annotations
 
 import faulthandler
+import gc
 import logging
 import multiprocessing
 import os
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # fork is cheap and keeps whatever the parent imported; elsewhere fork is unsafe or missing.
 _START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
+#: Whether workers start as copies of the batch's process, sharing the pages it has loaded.
+FORKS = _START_METHOD == "fork"
 
 
 class WorkerCrashed(ProvenanceError):
@@ -65,6 +68,18 @@ def _cap_memory(max_memory: int | None) -> None:
         pass  # not Linux: the time limit still bounds the work
 
 
+def _release_memory() -> Callable[[], object]:
+    """A function that hands the C allocator's free pages back to the system (glibc's
+    ``malloc_trim``), or one that does nothing where there is none."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return lambda: None
+    return lambda: trim(0)
+
+
 def _serve(conn: Connection, parent_end: Connection | None, max_memory: int | None) -> None:
     """The worker's loop: run each (function, args) it is sent and send back the outcome."""
     if parent_end is not None:
@@ -73,6 +88,7 @@ def _serve(conn: Connection, parent_end: Connection | None, max_memory: int | No
     faulthandler.disable()  # a crash here is reported by the batch, in one line
     _die_with_parent()
     _cap_memory(max_memory)
+    release = _release_memory()
     while True:
         try:
             message = conn.recv()
@@ -107,6 +123,9 @@ def _serve(conn: Connection, parent_end: Connection | None, max_memory: int | No
             return
         if restart:
             return
+        # A large input leaves the heap at its high-water mark; what it freed goes back now,
+        # or each worker keeps the largest input's worth of memory to the end of the batch.
+        release()
 
 
 def _rebuild(name: str, message: str, details: str | None) -> ProvenanceError:
@@ -122,11 +141,15 @@ class Worker:
     """One child process that runs functions for the batch, each under a time limit.
 
     Use as a context manager. The process starts on first use and again after a time-out or
-    a crash, so one bad input costs one restart.
+    a crash, so one bad input costs one restart; with ``max_jobs``, also after that many
+    jobs, so that what a process accumulates (caches, a heap left fragmented by large
+    inputs) stays bounded however long the batch.
     """
 
-    def __init__(self, max_memory: int | None = None) -> None:
+    def __init__(self, max_memory: int | None = None, max_jobs: int | None = None) -> None:
         self.max_memory = max_memory
+        self.max_jobs = max_jobs
+        self._jobs = 0
         self._process: Any = None
         self._conn: Connection | None = None
 
@@ -146,9 +169,16 @@ class Worker:
             daemon=True,
             name="provenance-worker",
         )
+        if FORKS:
+            # The child's collector would scan every object it inherits, writing into each
+            # and so copying the page it sits on; frozen objects are never scanned. (Here
+            # they stay frozen too: freed by reference counting, not by the collector.)
+            gc.collect(1)
+            gc.freeze()
         process.start()
         child_end.close()
         self._process, self._conn = process, parent_end
+        self._jobs = 0
 
     def _stop(self, kill: bool) -> int | None:
         process, conn = self._process, self._conn
@@ -201,7 +231,8 @@ class Worker:
         except Exception as exc:  # a result that cannot be unpickled here
             self._stop(kill=True)
             raise ProvenanceError(f"internal error ({type(exc).__name__}): {exc}") from None
-        if restart:
+        self._jobs += 1
+        if restart or (self.max_jobs and self._jobs >= self.max_jobs):
             self._stop(kill=False)
         if kind == "ok":
             return value
