@@ -165,8 +165,12 @@ def _sample(
     proc: subprocess.Popen, db: Path, interval: float, samples: list[dict], echo: bool
 ) -> None:
     started = time.perf_counter()
-    while proc.poll() is None:
-        time.sleep(interval)
+    while True:
+        try:
+            proc.wait(timeout=interval)  # returns at once when the add ends: its time is exact
+            return
+        except subprocess.TimeoutExpired:
+            pass
         tree = [(pid, process_memory(pid)) for pid in process_tree(proc.pid)]
         tree = [(pid, m) for pid, m in tree if m is not None]
         if not tree or tree[0][0] != proc.pid:

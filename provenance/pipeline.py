@@ -172,10 +172,10 @@ def add(
     killed. At most a few inputs per worker are held in memory at once.
     """
     limits = limits or Limits()
-    # Forked workers start again from this process after RESTART_EVERY inputs: a fresh copy
-    # shares the models loaded here (see preload), and its memory does not grow with the batch.
-    max_jobs = RESTART_EVERY if FORKS else None
-    pool = [Worker(limits.max_memory, max_jobs) for _ in range(max(1, workers))]
+    # A forked worker past RESTART_ABOVE starts again from this process: a fresh copy shares
+    # the models loaded here (see preload), and its memory does not grow with the batch.
+    max_private = RESTART_ABOVE if FORKS else None
+    pool = [Worker(limits.max_memory, max_private) for _ in range(max(1, workers))]
     try:
         yield from _Batch(db, limits, pool).run(iter_inputs(list(args)))
     finally:
@@ -208,11 +208,11 @@ COMMIT_SECONDS = 0.5
 #: A batch of at least this many inputs loads the models before its workers start
 #: (:func:`preload`); a smaller one leaves it to the workers, on first use.
 PRELOAD_FROM = 100
-#: A forked worker is replaced by a fresh one after this many inputs. What a worker adds to
-#: the pages it shares with the writer (its caches, copies of the pages it writes to, a heap
-#: left at the high-water mark of its largest input) grows fastest over its first inputs; a
-#: fork costs milliseconds and refilling the caches well under a second.
-RESTART_EVERY = 50
+#: A forked worker that holds more than this many bytes of its own (its caches, the pages it
+#: copied from this process, a heap left at the high-water mark of a large input) is replaced
+#: by a fresh fork after its input. HTML pages reach it after about 50 inputs; a fork costs
+#: milliseconds, refilling the caches under a second.
+RESTART_ABOVE = 80 * 1024 * 1024
 
 
 class _Batch:

@@ -80,7 +80,25 @@ def _release_memory() -> Callable[[], object]:
     return lambda: trim(0)
 
 
-def _serve(conn: Connection, parent_end: Connection | None, max_memory: int | None) -> None:
+def private_bytes() -> int:
+    """Memory this process holds that no other does (0 where /proc cannot tell)."""
+    total = 0
+    try:
+        with open("/proc/self/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    total += int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+    return total
+
+
+def _serve(
+    conn: Connection,
+    parent_end: Connection | None,
+    max_memory: int | None,
+    max_private: int | None = None,
+) -> None:
     """The worker's loop: run each (function, args) it is sent and send back the outcome."""
     if parent_end is not None:
         parent_end.close()  # a forked child holds a copy: without this it never sees EOF
@@ -113,6 +131,13 @@ def _serve(conn: Connection, parent_end: Connection | None, max_memory: int | No
             reply = ("error", (type(exc).__name__, str(exc), traceback.format_exc()), False)
         del fn, args
         restart = reply[2]
+        if max_private and not restart:
+            release()
+            if private_bytes() > max_private:
+                # What this copy accumulated (caches, pages copied from the batch's process,
+                # a heap left fragmented) is past its share: a fresh copy takes the next input.
+                restart = True
+                reply = (reply[0], reply[1], True)
         try:
             conn.send(reply)
         except (MemoryError, ValueError, TypeError, AttributeError, RecursionError) as exc:
@@ -141,15 +166,15 @@ class Worker:
     """One child process that runs functions for the batch, each under a time limit.
 
     Use as a context manager. The process starts on first use and again after a time-out or
-    a crash, so one bad input costs one restart; with ``max_jobs``, also after that many
-    jobs, so that what a process accumulates (caches, a heap left fragmented by large
-    inputs) stays bounded however long the batch.
+    a crash, so one bad input costs one restart; with ``max_private``, also once the process
+    holds more than that many bytes of its own, so that what it accumulates (caches, pages
+    copied from this process, a heap left fragmented by large inputs) stays bounded however
+    long the batch.
     """
 
-    def __init__(self, max_memory: int | None = None, max_jobs: int | None = None) -> None:
+    def __init__(self, max_memory: int | None = None, max_private: int | None = None) -> None:
         self.max_memory = max_memory
-        self.max_jobs = max_jobs
-        self._jobs = 0
+        self.max_private = max_private
         self._process: Any = None
         self._conn: Connection | None = None
 
@@ -165,7 +190,7 @@ class Worker:
         inherited = parent_end if _START_METHOD == "fork" else None
         process = context.Process(
             target=_serve,
-            args=(child_end, inherited, self.max_memory),
+            args=(child_end, inherited, self.max_memory, self.max_private),
             daemon=True,
             name="provenance-worker",
         )
@@ -178,7 +203,6 @@ class Worker:
         process.start()
         child_end.close()
         self._process, self._conn = process, parent_end
-        self._jobs = 0
 
     def _stop(self, kill: bool) -> int | None:
         process, conn = self._process, self._conn
@@ -231,8 +255,7 @@ class Worker:
         except Exception as exc:  # a result that cannot be unpickled here
             self._stop(kill=True)
             raise ProvenanceError(f"internal error ({type(exc).__name__}): {exc}") from None
-        self._jobs += 1
-        if restart or (self.max_jobs and self._jobs >= self.max_jobs):
+        if restart:
             self._stop(kill=False)
         if kind == "ok":
             return value

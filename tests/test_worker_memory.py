@@ -14,13 +14,13 @@ from .conftest import FIXTURES, ROOT
 needs_fork = pytest.mark.skipif(not FORKS, reason="workers share memory only when forked")
 
 
-def test_a_worker_is_replaced_after_its_max_jobs():
-    with Worker(max_jobs=2) as worker:
-        pids = [worker.run(os.getpid, timeout=30) for _ in range(5)]
-    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
+def test_a_worker_past_its_memory_share_is_replaced():
+    with Worker(max_private=1) as worker:
+        pids = [worker.run(os.getpid, timeout=30) for _ in range(3)]
+    assert len(set(pids)) == 3
 
 
-def test_without_max_jobs_a_worker_stays():
+def test_without_a_memory_share_a_worker_stays():
     with Worker() as worker:
         pids = {worker.run(os.getpid, timeout=30) for _ in range(4)}
     assert len(pids) == 1
@@ -49,7 +49,7 @@ def test_preloading_and_replacing_workers_store_the_same(run, tmp_path, monkeypa
     plain, bulk = tmp_path / "plain.db", tmp_path / "bulk.db"
     run("add", *inputs, "--db", plain, "--workers", "1", "--quiet")
     monkeypatch.setattr(pipeline, "PRELOAD_FROM", 3)
-    monkeypatch.setattr(pipeline, "RESTART_EVERY", 2)
+    monkeypatch.setattr(pipeline, "RESTART_ABOVE", 1)  # a fresh worker for every input
     loaded, preload = [], pipeline.preload
 
     def models_only(kinds=()):
