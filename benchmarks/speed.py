@@ -19,8 +19,9 @@ Sections (--only, comma-separated):
                       index included), with its peak memory (the sum over the process and its
                       workers, sampled) and the per-stage seconds the pipeline reports
                       ($PROVENANCE_PROFILE). --limit N takes the first N files of each corpus.
-  memory              peak memory of adds of 1,000 and of all --html-files pages (with the
-                      largest --workers count).
+  memory              peak memory (PSS, sampled by benchmarks/memory.py) of adds of 1,000 and
+                      of all --html-files pages (with the largest --workers count), and its
+                      slope over the second half of the full run.
   scale               a database of a million claims (built once by benchmarks/pages.py's
                       builder): a full-text search of a common word (the plugin's search page and
                       Datasette's claims table), a claim page and a source page, each the median
@@ -305,13 +306,17 @@ def print_corpora(results: list[dict], rounds: int) -> None:
 
 
 def run_memory(folder: Path, workers: int) -> dict:
-    """Peak memory of adds of 1,000 pages and of all of them (``workers`` workers)."""
+    """Peak memory (PSS, sampled by benchmarks/memory.py) of adds of 1,000 pages and of all of
+    them (``workers`` workers), and its slope over the second half of the full run."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import memory  # benchmarks/memory.py
+
     paths = files_of(folder)
-    small = ingest(paths[:1000], workers)
-    full = ingest(folder, workers)
+    small = memory.measure(paths[:1000], workers, interval=5, echo=False)
+    full = memory.measure(paths, workers, interval=30, echo=False)
     return {"files_small": 1000, "peak_small_mb": small["peak_mb"], "seconds_small":
             small["seconds"], "files_full": len(paths), "peak_full_mb": full["peak_mb"],
-            "seconds_full": full["seconds"]}  # fmt: skip
+            "seconds_full": full["seconds"], "slope_full": full["slope_mb_per_1000"]}  # fmt: skip
 
 
 def run_scale(corpus: Path, args: argparse.Namespace) -> dict:
@@ -451,10 +456,13 @@ def main() -> int:
         report["memory"] = memory = run_memory(
             prepare_html(corpus, args.html_files), max(workers_of(args))
         )
-        print(f"\nmemory ({max(workers_of(args))} workers; writer and workers summed): "
+        slope = memory["slope_full"]
+        trend = "n/a" if slope is None else f"{slope:+.1f} MB per 1,000 pages"
+        print(f"\nmemory ({max(workers_of(args))} workers; PSS of writer and workers summed): "
               f"{memory['files_small']:,} pages {memory['peak_small_mb']:.0f} MB "
               f"({memory['seconds_small']:.0f} s), {memory['files_full']:,} pages "
-              f"{memory['peak_full_mb']:.0f} MB ({memory['seconds_full']:.0f} s)")  # fmt: skip
+              f"{memory['peak_full_mb']:.0f} MB ({memory['seconds_full']:.0f} s), second-half "
+              f"slope {trend} (benchmarks/memory.py prints every sample)")  # fmt: skip
     if "scale" in sections:
         report["scale"] = scale = run_scale(corpus, args)
         print(

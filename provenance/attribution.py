@@ -129,6 +129,13 @@ def _load_tagger() -> tuple[Any, bytes]:
     return tagger, data
 
 
+def load_models() -> None:
+    """Load the tagger, the features it knows and the word clusters now, not on first use
+    (a batch does it before its workers start, so that they share one copy)."""
+    word_clusters()
+    _known_attributes()
+
+
 def _shape(word: str) -> str:
     out = []
     for ch in word:

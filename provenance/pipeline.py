@@ -9,17 +9,19 @@ capture per transaction. A failing input becomes a ``failures`` row and a result
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
+from itertools import chain, islice
 from multiprocessing.connection import wait
 from typing import Any
 
 import sqlite_utils
 
-from . import ingest, profile
+from . import attribution, claims, ingest, profile
 from .analysis import MentionRecord, analyse
 from .archive import sha256_hex
 from .citations import claim_of, page_link_mentions
@@ -28,7 +30,7 @@ from .errors import ProvenanceError
 from .ingest.base import Extracted, Hint
 from .inputs import Fetched, Item, Limits, fetch_url, iter_inputs, read_item, unwrap
 from .linking import prepare_links
-from .worker import Worker
+from .worker import FORKS, Worker
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,34 @@ def _links(fetched: Fetched, documents: list) -> list[list[MentionRecord]]:
     return page_link_mentions(documents, base)
 
 
+#: Kinds of input whose extraction goes through trafilatura and htmldate.
+_HTML_KINDS = frozenset({"html", "warc"})
+
+
+def preload(kinds: Iterable[str] = ()) -> None:
+    """Load now, in this process, what each worker would otherwise load for itself on first
+    use: the claim and attribution models, and when ``kinds`` holds HTML the tables that
+    trafilatura and htmldate build lazily (justext's stoplists of every language, about
+    25 MB; dateparser's locales, about 40 MB and 4 s, the first time a page's date string
+    reaches it). Workers forked afterwards share these pages with this process instead of
+    each holding a copy.
+    """
+    claims.model()
+    attribution.load_models()
+    if _HTML_KINDS.intersection(kinds):
+        try:
+            from htmldate.extractors import get_external_parser
+            from justext.core import define_stoplist
+            from trafilatura import external
+
+            define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())
+            # A string no locale reads makes dateparser load every locale.
+            get_external_parser().get_date_data("provenance preload")
+        except Exception as exc:  # another version of the libraries: workers load their own
+            log.debug("could not preload the HTML libraries' tables: %s", exc)
+    gc.collect()  # what loading left behind, before workers inherit it (see worker.Worker)
+
+
 def _failed(
     db: sqlite_utils.Database,
     input_name: str,
@@ -143,7 +173,10 @@ def add(
     """
     limits = limits or Limits()
     db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
-    pool = [Worker(limits.max_memory) for _ in range(max(1, workers))]
+    # A forked worker past RESTART_ABOVE starts again from this process: a fresh copy shares
+    # the models loaded here (see preload), and its memory does not grow with the batch.
+    max_private = RESTART_ABOVE if FORKS else None
+    pool = [Worker(limits.max_memory, max_private) for _ in range(max(1, workers))]
     try:
         yield from _Batch(db, limits, pool).run(iter_inputs(list(args)))
     finally:
@@ -179,6 +212,14 @@ WRITER_CACHE_KIB = 32_768
 #: sources saves the per-commit cost (WAL frames, a new full-text index segment each time).
 COMMIT_EVERY = 200
 COMMIT_SECONDS = 0.5
+#: A batch of at least this many inputs loads the models before its workers start
+#: (:func:`preload`); a smaller one leaves it to the workers, on first use.
+PRELOAD_FROM = 100
+#: A forked worker that holds more than this many bytes of its own (its caches, the pages it
+#: copied from this process, a heap left at the high-water mark of a large input) is replaced
+#: by a fresh fork after its input. HTML pages reach it after about 50 inputs; a fork costs
+#: milliseconds, refilling the caches under a second.
+RESTART_ABOVE = 80 * 1024 * 1024
 
 
 class _Batch:
@@ -194,8 +235,12 @@ class _Batch:
         self.window: deque[_Job] = deque()
         self.pending: list[Result] = []  # stored, not yet committed
         self.began: float | None = None  # when the open transaction began
+        self.bulk = self.preloaded = False
 
     def run(self, items: Iterator[Item]) -> Iterator[Result]:
+        ahead = list(islice(items, PRELOAD_FROM))
+        self.bulk = FORKS and len(ahead) >= PRELOAD_FROM
+        items = chain(ahead, items)
         try:
             yield from self._run(items)
         finally:
@@ -215,6 +260,9 @@ class _Batch:
                 self.window.append(job)
                 if item.url is None:
                     self._read(job)
+            if self.bulk and not self.preloaded:
+                self.preloaded = True
+                preload(self._kinds())
             self._dispatch()
             while self.window and self.window[0].done:
                 if self.began is None:
@@ -234,6 +282,17 @@ class _Batch:
                 return
             if self.busy:
                 self._wait()
+
+    def _kinds(self) -> set[str]:
+        """The kinds of the inputs read so far (the first ones of the batch)."""
+        kinds = set()
+        for job in self.window:
+            if job.fetched is not None:
+                try:
+                    kinds.add(ingest.detect(job.fetched.data, job.fetched.hint).name)
+                except ProvenanceError:
+                    pass
+        return kinds
 
     def _commit(self) -> None:
         if self.began is not None:

@@ -11,6 +11,7 @@ URL) and returns plain data, and the batch's own process does all the writing.
 from __future__ import annotations
 
 import faulthandler
+import gc
 import logging
 import multiprocessing
 import os
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # fork is cheap and keeps whatever the parent imported; elsewhere fork is unsafe or missing.
 _START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
+#: Whether workers start as copies of the batch's process, sharing the pages it has loaded.
+FORKS = _START_METHOD == "fork"
 
 
 class WorkerCrashed(ProvenanceError):
@@ -65,7 +68,37 @@ def _cap_memory(max_memory: int | None) -> None:
         pass  # not Linux: the time limit still bounds the work
 
 
-def _serve(conn: Connection, parent_end: Connection | None, max_memory: int | None) -> None:
+def _release_memory() -> Callable[[], object]:
+    """A function that hands the C allocator's free pages back to the system (glibc's
+    ``malloc_trim``), or one that does nothing where there is none."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return lambda: None
+    return lambda: trim(0)
+
+
+def private_bytes() -> int:
+    """Memory this process holds that no other does (0 where /proc cannot tell)."""
+    total = 0
+    try:
+        with open("/proc/self/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    total += int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+    return total
+
+
+def _serve(
+    conn: Connection,
+    parent_end: Connection | None,
+    max_memory: int | None,
+    max_private: int | None = None,
+) -> None:
     """The worker's loop: run each (function, args) it is sent and send back the outcome."""
     if parent_end is not None:
         parent_end.close()  # a forked child holds a copy: without this it never sees EOF
@@ -73,6 +106,7 @@ def _serve(conn: Connection, parent_end: Connection | None, max_memory: int | No
     faulthandler.disable()  # a crash here is reported by the batch, in one line
     _die_with_parent()
     _cap_memory(max_memory)
+    release = _release_memory()
     while True:
         try:
             message = conn.recv()
@@ -97,6 +131,13 @@ def _serve(conn: Connection, parent_end: Connection | None, max_memory: int | No
             reply = ("error", (type(exc).__name__, str(exc), traceback.format_exc()), False)
         del fn, args
         restart = reply[2]
+        if max_private and not restart:
+            release()
+            if private_bytes() > max_private:
+                # What this copy accumulated (caches, pages copied from the batch's process,
+                # a heap left fragmented) is past its share: a fresh copy takes the next input.
+                restart = True
+                reply = (reply[0], reply[1], True)
         try:
             conn.send(reply)
         except (MemoryError, ValueError, TypeError, AttributeError, RecursionError) as exc:
@@ -107,6 +148,9 @@ def _serve(conn: Connection, parent_end: Connection | None, max_memory: int | No
             return
         if restart:
             return
+        # A large input leaves the heap at its high-water mark; what it freed goes back now,
+        # or each worker keeps the largest input's worth of memory to the end of the batch.
+        release()
 
 
 def _rebuild(name: str, message: str, details: str | None) -> ProvenanceError:
@@ -122,11 +166,15 @@ class Worker:
     """One child process that runs functions for the batch, each under a time limit.
 
     Use as a context manager. The process starts on first use and again after a time-out or
-    a crash, so one bad input costs one restart.
+    a crash, so one bad input costs one restart; with ``max_private``, also once the process
+    holds more than that many bytes of its own, so that what it accumulates (caches, pages
+    copied from this process, a heap left fragmented by large inputs) stays bounded however
+    long the batch.
     """
 
-    def __init__(self, max_memory: int | None = None) -> None:
+    def __init__(self, max_memory: int | None = None, max_private: int | None = None) -> None:
         self.max_memory = max_memory
+        self.max_private = max_private
         self._process: Any = None
         self._conn: Connection | None = None
 
@@ -142,11 +190,22 @@ class Worker:
         inherited = parent_end if _START_METHOD == "fork" else None
         process = context.Process(
             target=_serve,
-            args=(child_end, inherited, self.max_memory),
+            args=(child_end, inherited, self.max_memory, self.max_private),
             daemon=True,
             name="provenance-worker",
         )
-        process.start()
+        if FORKS:
+            # The child's collector would scan every object it inherits, writing into each
+            # and so copying the page it sits on; frozen objects are never scanned. This
+            # process unfreezes them once the child is started, so that its own cyclic
+            # garbage is still collected however many workers a long batch starts.
+            gc.collect(1)
+            gc.freeze()
+        try:
+            process.start()
+        finally:
+            if FORKS:
+                gc.unfreeze()
         child_end.close()
         self._process, self._conn = process, parent_end
 

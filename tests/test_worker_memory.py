@@ -1,0 +1,63 @@
+"""Bulk adds load the models once before forking their workers and replace each worker after
+a number of inputs; neither may change what is stored."""
+
+import os
+import sqlite3
+
+import pytest
+
+from provenance import pipeline
+from provenance.worker import FORKS, Worker
+
+from .conftest import FIXTURES, ROOT
+
+needs_fork = pytest.mark.skipif(not FORKS, reason="workers share memory only when forked")
+
+
+def test_a_worker_past_its_memory_share_is_replaced():
+    with Worker(max_private=1) as worker:
+        pids = [worker.run(os.getpid, timeout=30) for _ in range(3)]
+    assert len(set(pids)) == 3
+
+
+def test_without_a_memory_share_a_worker_stays():
+    with Worker() as worker:
+        pids = {worker.run(os.getpid, timeout=30) for _ in range(4)}
+    assert len(pids) == 1
+
+
+TABLES = {
+    "sources": "SELECT id, kind, title, parent_id, raw_sha256, text_sha256 FROM sources",
+    "claims": "SELECT id, source_id, start, end, text, score, kind FROM claims",
+    "attributions": "SELECT id, claim_id, cue, mention, agent_id, method FROM attributions",
+    "quotes": "SELECT id, claim_id, start, end, speaker_agent_id FROM quotes",
+    "claim_links": "SELECT id, claim_id, other_claim_id, relation FROM claim_links",
+}
+
+
+def stored(path):
+    conn = sqlite3.connect(path)
+    try:
+        return {name: conn.execute(sql + " ORDER BY id").fetchall() for name, sql in TABLES.items()}
+    finally:
+        conn.close()
+
+
+@needs_fork
+def test_preloading_and_replacing_workers_store_the_same(run, tmp_path, monkeypatch):
+    inputs = [ROOT / "sources", *sorted(p for p in FIXTURES.iterdir() if p.is_file())]
+    plain, bulk = tmp_path / "plain.db", tmp_path / "bulk.db"
+    run("add", *inputs, "--db", plain, "--workers", "1", "--quiet")
+    monkeypatch.setattr(pipeline, "PRELOAD_FROM", 3)
+    monkeypatch.setattr(pipeline, "RESTART_ABOVE", 1)  # a fresh worker for every input
+    loaded, preload = [], pipeline.preload
+
+    def models_only(kinds=()):
+        loaded.append(set(kinds))
+        preload(())  # the models; the HTML libraries' tables take seconds to build
+
+    monkeypatch.setattr(pipeline, "preload", models_only)
+    run("add", *inputs, "--db", bulk, "--workers", "2", "--quiet")
+    assert loaded and "html" in loaded[0]
+    assert stored(bulk) == stored(plain)
+    assert stored(plain)["claims"]
