@@ -134,6 +134,7 @@ def load_models() -> None:
     (a batch does it before its workers start, so that they share one copy)."""
     word_clusters()
     _known_attributes()
+    _fast_tagger()  # its weight tables: a worker replaced mid-batch need not build them again
 
 
 def _shape(word: str) -> str:

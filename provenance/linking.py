@@ -177,7 +177,7 @@ _source_hints: dict[int, SourceHints] = {}
 #: the memory of the objects, and read back in a tenth of the time computing them takes): a
 #: new claim's candidates are mostly claims stored shortly before, whose features the workers
 #: already computed. Keyed by text, so always right.
-RECENT_FEATURES = 20_000
+RECENT_FEATURES = 10_000
 _recent_features: dict[str, bytes] = {}
 _FEATURE_FIELDS = [f.name for f in fields(similarity.Features)]
 

@@ -204,8 +204,9 @@ class _Job:
 #: The writer's page cache (KiB; SQLite's default is 2 MiB). Linking inserts and looks up
 #: random keys in ``claim_keys`` and ``quote_keys`` for every source; with the default cache
 #: those B-tree pages are read again and spilled to the WAL within one commit group, which
-#: took about a tenth of the writer's CPU time on 300 cables or pages.
-WRITER_CACHE_KIB = 32_768
+#: took about a tenth of the writer's CPU time on 300 cables or pages. 8 MiB keeps most of
+#: that gain; 32 MiB took a little more and added its size to the peak memory of a bulk add.
+WRITER_CACHE_KIB = 8_192
 
 #: A bulk add commits after this many results or this many seconds, whichever comes first.
 #: Each source is still stored whole or not at all (a savepoint each); one commit for many
