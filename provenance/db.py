@@ -27,6 +27,7 @@ from .errors import SourceNotFound
 from .ingest.base import Extracted
 from .inputs import Fetched, now_iso
 from .migrations import apply_migrations
+from .queries import rows_in
 
 DEFAULT_DB = "provenance.db"
 
@@ -313,16 +314,7 @@ def ensure_agents(conn: sqlite3.Connection, names: list[str]) -> dict[str, int]:
         " ON CONFLICT(key) DO NOTHING",
         [(*row, __version__) for row in keyed.values()],
     )
-    keys = list(keyed)
-    ids: dict[str, int] = {}
-    for chunk in range(0, len(keys), 900):
-        part = keys[chunk : chunk + 900]
-        ids.update(
-            conn.execute(
-                f"SELECT key, id FROM agents WHERE key IN ({', '.join('?' for _ in part)})",
-                part,
-            ).fetchall()
-        )
+    ids = dict(rows_in(conn, "SELECT key, id FROM agents WHERE key IN ({marks})", keyed))
     return {name: ids[row[1]] for name, row in rows.items() if row is not None}
 
 

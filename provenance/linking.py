@@ -63,6 +63,7 @@ from typing import Any
 
 from . import __version__, alignment, citations, similarity
 from .errors import ClaimNotFound
+from .queries import rows_in
 from .text import normal_key
 
 log = logging.getLogger(__name__)
@@ -370,19 +371,17 @@ def _contents(conn: sqlite3.Connection, claims: dict[int, tuple[int, str]]) -> d
     Comparing contents as well as whole sentences links "A report by X found that smugglers
     moved 300 tonnes" with "Smugglers moved 300 tonnes, X estimates"."""
     found: dict[int, list[str]] = defaultdict(list)
-    ids = list(claims)
-    for chunk in range(0, len(ids), 900):
-        part = ids[chunk : chunk + 900]
-        for cid, a, b in conn.execute(
-            f"SELECT claim_id, content_start, content_end FROM attributions"
-            f" WHERE claim_id IN ({_marks(part)}) AND content_start IS NOT NULL",
-            part,
-        ):
-            start, text = claims[cid]
-            if start <= a < b <= start + len(text):
-                content = text[a - start : b - start]
-                if len(content.split()) >= 4 and content != text and content not in found[cid]:
-                    found[cid].append(content)
+    for cid, a, b in rows_in(
+        conn,
+        "SELECT claim_id, content_start, content_end FROM attributions"
+        " WHERE claim_id IN ({marks}) AND content_start IS NOT NULL",
+        claims,
+    ):
+        start, text = claims[cid]
+        if start <= a < b <= start + len(text):
+            content = text[a - start : b - start]
+            if len(content.split()) >= 4 and content != text and content not in found[cid]:
+                found[cid].append(content)
     return found
 
 
@@ -436,16 +435,13 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     by_key: dict[int, list[int]] = defaultdict(list)
     for k, cid in key_rows:
         by_key[k].append(cid)
-    all_keys = list(by_key)
-    for chunk in range(0, len(all_keys), 900):
-        part = all_keys[chunk : chunk + 900]
-        for k, other in conn.execute(
-            f"SELECT key, claim_id FROM claim_keys WHERE key IN ({_marks(part)})", part
-        ):
-            if other in mine:
-                continue
-            for cid in by_key[k]:
-                hits[cid][other] += 1
+    for k, other in rows_in(
+        conn, "SELECT key, claim_id FROM claim_keys WHERE key IN ({marks})", by_key
+    ):
+        if other in mine:
+            continue
+        for cid in by_key[k]:
+            hits[cid][other] += 1
     for cid, _, key, _ in usable:
         for (other,) in conn.execute(
             "SELECT id FROM claims WHERE norm_key = ? AND id != ? ORDER BY id LIMIT 200",
@@ -546,14 +542,13 @@ def _best_match(
 def _load_candidates(conn: sqlite3.Connection, ids) -> dict[int, _Candidate]:
     ids = list(ids)
     found: dict[int, _Candidate] = {}
-    for chunk in range(0, len(ids), 900):
-        part = ids[chunk : chunk + 900]
-        for cid, source_id, text, published, parent, start in conn.execute(
-            f"SELECT c.id, c.source_id, c.text, s.published, s.parent_id, c.start FROM claims c"
-            f" JOIN sources s ON s.id = c.source_id WHERE c.id IN ({_marks(part)})",
-            part,
-        ):
-            found[cid] = _Candidate(cid, source_id, text, published, parent or source_id, start)
+    for cid, source_id, text, published, parent, start in rows_in(
+        conn,
+        "SELECT c.id, c.source_id, c.text, s.published, s.parent_id, c.start FROM claims c"
+        " JOIN sources s ON s.id = c.source_id WHERE c.id IN ({marks})",
+        ids,
+    ):
+        found[cid] = _Candidate(cid, source_id, text, published, parent or source_id, start)
     contents = _contents(conn, {c.claim_id: (c.start, c.text) for c in found.values()})
     for cid, texts in contents.items():
         found[cid].contents = tuple(texts)
@@ -566,15 +561,13 @@ def _cluster(conn: sqlite3.Connection, pairs: list[tuple[int, int]]) -> None:
         return
     nodes = {n for pair in pairs for n in pair}
     current: dict[int, int] = {}
-    node_list = list(nodes)
-    for chunk in range(0, len(node_list), 900):
-        part = node_list[chunk : chunk + 900]
-        current.update(
-            conn.execute(
-                f"SELECT claim_id, cluster_id FROM claim_clusters WHERE claim_id IN ({_marks(part)})",
-                part,
-            ).fetchall()
+    current.update(
+        rows_in(
+            conn,
+            "SELECT claim_id, cluster_id FROM claim_clusters WHERE claim_id IN ({marks})",
+            nodes,
         )
+    )
     parent: dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -847,12 +840,10 @@ def _trace_into_new(conn, source_ids: list[int], family: set[int], sources: _Sou
             continue
         keys = list(source.trigram_keys)
         hits: dict[int, int] = defaultdict(int)
-        for chunk in range(0, len(keys), 900):
-            part = keys[chunk : chunk + 900]
-            for (quote_id,) in conn.execute(
-                f"SELECT quote_id FROM quote_keys WHERE key IN ({_marks(part)})", part
-            ):
-                hits[quote_id] += 1
+        for (quote_id,) in rows_in(
+            conn, "SELECT quote_id FROM quote_keys WHERE key IN ({marks})", keys
+        ):
+            hits[quote_id] += 1
         ids = list(hits)
         if not ids:
             continue

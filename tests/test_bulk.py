@@ -80,19 +80,24 @@ def test_what_an_add_reports_is_committed(tmp_path):
         assert row == (result.source_id,)
 
 
-def test_a_failing_source_in_a_batch_leaves_the_others_stored(tmp_path, monkeypatch):
+def _fail_on_call(monkeypatch, n: int) -> None:
+    """Make storing the ``n``-th analysis of the run fail, as a full disk would."""
     from provenance import db as db_module
 
     real = db_module._insert_analysis
     calls = {"n": 0}
 
-    def fail_on_third(conn, source_id, text, analysis):
+    def fail(conn, source_id, text, analysis):
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == n:
             raise RuntimeError("disk on fire")
         return real(conn, source_id, text, analysis)
 
-    monkeypatch.setattr(db_module, "_insert_analysis", fail_on_third)
+    monkeypatch.setattr(db_module, "_insert_analysis", fail)
+
+
+def test_a_failing_source_in_a_batch_leaves_the_others_stored(tmp_path, monkeypatch):
+    _fail_on_call(monkeypatch, 3)
     path = tmp_path / "bulk.db"
     with pytest.raises(RuntimeError):
         list(pipeline.add(open_db(path), inputs()))
@@ -134,18 +139,7 @@ def test_what_the_writer_remembers_between_sources_does_not_change_links(tmp_pat
 
 
 def test_a_rolled_back_source_is_forgotten_by_the_writer(tmp_path, monkeypatch):
-    from provenance import db as db_module
-
-    real = db_module._insert_analysis
-    calls = {"n": 0}
-
-    def fail_on_fourth(conn, source_id, text, analysis):
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise RuntimeError("disk on fire")
-        return real(conn, source_id, text, analysis)
-
-    monkeypatch.setattr(db_module, "_insert_analysis", fail_on_fourth)
+    _fail_on_call(monkeypatch, 4)
     with pytest.raises(RuntimeError):
         list(pipeline.add(open_db(tmp_path / "bulk.db"), inputs()))
     assert linking._furniture == {}  # its id is given to the next source
