@@ -109,7 +109,7 @@ class LinkHints:
     quotes: dict[str, tuple[list[int], str | None] | None] = field(default_factory=dict)
 
 
-def _claim_contents(text: str, analysis: Any) -> dict[int, list[str]]:
+def _claim_contents(analysis: Any) -> dict[int, list[str]]:
     """The attributed contents inside each claim of one analysis, by claim index (what
     :func:`_contents` reads back once they are stored)."""
     contents: dict[int, list[str]] = defaultdict(list)
@@ -117,16 +117,23 @@ def _claim_contents(text: str, analysis: Any) -> dict[int, list[str]]:
         if a.claim is None or not a.content:
             continue
         claim = analysis.claims[a.claim]
-        start, end = a.content
-        if claim.start <= start < end <= claim.end:
-            content = text[start:end]
-            if len(content.split()) >= 4 and content != claim.text:
-                if content not in contents[a.claim]:
-                    contents[a.claim].append(content)
+        content = _content_within(claim.start, claim.text, *a.content)
+        if content is not None and content not in contents[a.claim]:
+            contents[a.claim].append(content)
     return dict(contents)
 
 
-def _claim_texts(text: str, analysis: Any, contents: dict[int, list[str]]) -> list[str]:
+def _content_within(claim_start: int, claim_text: str, start: int, end: int) -> str | None:
+    """The attributed content at ``start:end`` when it lies inside the claim and is worth
+    comparing on its own (four words or more, not the whole claim)."""
+    if claim_start <= start < end <= claim_start + len(claim_text):
+        content = claim_text[start - claim_start : end - claim_start]
+        if len(content.split()) >= 4 and content != claim_text:
+            return content
+    return None
+
+
+def _claim_texts(analysis: Any, contents: dict[int, list[str]]) -> list[str]:
     """The texts :func:`link_claims` compares for each linkable claim of one analysis: the
     claim and the attributed contents inside it."""
     out = []
@@ -142,8 +149,8 @@ def prepare_links(documents: list, analyses: list) -> LinkHints:
     for document, analysis in zip(documents, analyses, strict=True):
         contents = None
         if analysis is not None:
-            contents = _claim_contents(document.text, analysis)
-            for text in _claim_texts(document.text, analysis, contents):
+            contents = _claim_contents(analysis)
+            for text in _claim_texts(analysis, contents):
                 if text not in hints.features:
                     hints.features[text] = similarity.features(text)
         hints.contents.append(contents)
@@ -352,17 +359,11 @@ class _Candidate:
     contents: tuple[str, ...] = ()  # what its attributions say was said, inside the claim
     # Computed once per linking pass, however many new claims it is compared with.
     feature_list: list[similarity.Features] | None = field(default=None, repr=False)
-    shingle_list: list[set] | None = field(default=None, repr=False)
 
     def features(self) -> list[similarity.Features]:
         if self.feature_list is None:
             self.feature_list = [_features(t) for t in (self.text, *self.contents)]
         return self.feature_list
-
-    def shingles(self) -> list[set]:
-        if self.shingle_list is None:
-            self.shingle_list = [f.shingles for f in self.features()]
-        return self.shingle_list
 
 
 def _contents(conn: sqlite3.Connection, claims: dict[int, tuple[int, str]]) -> dict[int, list[str]]:
@@ -378,10 +379,9 @@ def _contents(conn: sqlite3.Connection, claims: dict[int, tuple[int, str]]) -> d
         claims,
     ):
         start, text = claims[cid]
-        if start <= a < b <= start + len(text):
-            content = text[a - start : b - start]
-            if len(content.split()) >= 4 and content != text and content not in found[cid]:
-                found[cid].append(content)
+        content = _content_within(start, text, a, b)
+        if content is not None and content not in found[cid]:
+            found[cid].append(content)
     return found
 
 
@@ -422,7 +422,6 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
         contents = _contents(conn, {cid: (start, text) for cid, text, _, start in usable})
     rep_texts = {cid: [text, *contents.get(cid, ())] for cid, text, _, _ in usable}
     reps = {cid: [_features(t) for t in texts] for cid, texts in rep_texts.items()}
-    rep_shingles: dict[int, list[set]] = {}
     owners = [cid for cid, *_ in usable for _ in reps[cid]]
     keys = _band_keys(
         [t for cid, *_ in usable for t in rep_texts[cid]],
@@ -459,11 +458,7 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
             candidate = candidates.get(other)
             if candidate is None or candidate.source_id in family or candidate.family in family:
                 continue
-            if cid not in rep_shingles:
-                rep_shingles[cid] = [f.shingles for f in reps[cid]]
-            match = _best_match(
-                reps[cid], candidate.features(), rep_shingles[cid], candidate.shingles()
-            )
+            match = _best_match(reps[cid], candidate.features())
             if match is not None:
                 matches.append((match, candidate))
         matches.sort(
@@ -515,20 +510,13 @@ def _worth_verifying(counts: dict[int, int]) -> list[tuple[int, int]]:
 
 
 def _best_match(
-    mine: list[similarity.Features],
-    theirs: list[similarity.Features],
-    mine_shingles: list[set] | None = None,
-    their_shingles: list[set] | None = None,
+    mine: list[similarity.Features], theirs: list[similarity.Features]
 ) -> similarity.Match | None:
-    """The closest relation between any representation of one claim and of another (the
-    shingles of each, when given, save computing them again for every pair)."""
+    """The closest relation between any representation of one claim and of another."""
     best = None
-    for i, a in enumerate(mine):
-        for j, b in enumerate(theirs):
-            given = None
-            if mine_shingles is not None and their_shingles is not None:
-                given = (mine_shingles[i], their_shingles[j])
-            match = similarity.compare(a, b, given)
+    for a in mine:
+        for b in theirs:
+            match = similarity.compare(a, b)
             if match is None:
                 continue
             if best is None or (_RELATION_RANK[match.relation], -match.score) < (

@@ -27,7 +27,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import snowballstemmer
@@ -291,8 +291,9 @@ class Features:
     terms: frozenset[str]
     numbers: frozenset[str] = field(default_factory=frozenset)
 
-    @property
+    @cached_property
     def shingles(self) -> set[tuple[str, ...]]:
+        """Computed once per object, on first comparison (workers never need them)."""
         return shingles(self.words)
 
 
@@ -315,7 +316,7 @@ class Match:
     details: dict
 
 
-def compare(a: Features, b: Features, shingles: tuple[set, set] | None = None) -> Match | None:
+def compare(a: Features, b: Features) -> Match | None:
     """Whether two texts state the same claim, and how closely.
 
     - ``same``: the same normalised text (score 1).
@@ -331,8 +332,7 @@ def compare(a: Features, b: Features, shingles: tuple[set, set] | None = None) -
 
     ``details`` names the words found on only one side, so a changed figure shows; a near-
     duplicate whose figures contradict the other's ("12 officers" / "15 officers") carries
-    ``conflict``: it is the same sentence, but not the same claim. ``shingles``: the two
-    texts' shingles, when the caller already has them.
+    ``conflict``: it is the same sentence, but not the same claim.
     """
     if a.key and a.key == b.key:
         return Match("same", 1.0, {})
@@ -343,7 +343,7 @@ def compare(a: Features, b: Features, shingles: tuple[set, set] | None = None) -
             "here": sorted(a.numbers - b.numbers),
             "there": sorted(b.numbers - a.numbers),
         }
-    a_shingles, b_shingles = shingles if shingles is not None else (a.shingles, b.shingles)
+    a_shingles, b_shingles = a.shingles, b.shingles
     shared = len(a_shingles & b_shingles)
     if shared:
         union = len(a_shingles | b_shingles)
