@@ -129,14 +129,16 @@ def build(path: Path, corpus: Path, claims_wanted: int) -> None:
     building.rename(path)
 
 
-def pick(conn: sqlite3.Connection) -> dict[str, str]:
-    """Ids and words the pages are asked about: an original claim with a quote and links."""
+def pick(conn: sqlite3.Connection, last: bool = False) -> dict[str, str]:
+    """Ids and words the pages are asked about: an original claim with a quote and links (the
+    first one, or with ``last`` the one stored last)."""
+    order = "DESC" if last else "ASC"
     claim_id, source_id = (
         conn.execute(
             "SELECT c.id, c.source_id FROM claims c JOIN quotes q ON q.claim_id = c.id"
-            " WHERE q.traced_source_id IS NOT NULL ORDER BY c.id LIMIT 1"
+            f" WHERE q.traced_source_id IS NOT NULL ORDER BY c.id {order} LIMIT 1"
         ).fetchone()
-        or conn.execute("SELECT id, source_id FROM claims ORDER BY id LIMIT 1").fetchone()
+        or conn.execute(f"SELECT id, source_id FROM claims ORDER BY id {order} LIMIT 1").fetchone()
     )
     reference = conn.execute(
         "SELECT s.reference_id FROM citations c JOIN sources s ON s.id = c.cited_source_id"

@@ -379,6 +379,7 @@ def sqlite3_count(path: Path, table: str) -> int:
 async def _time_pages(path: Path, inspect_file: Path, word: str, requests: int) -> dict:
     import sqlite3
 
+    import pages  # benchmarks/pages.py: which claim and source the pages are asked about
     from datasette.app import Datasette
 
     from provenance.datasette import datasette_kwargs
@@ -390,13 +391,8 @@ async def _time_pages(path: Path, inspect_file: Path, word: str, requests: int) 
         **datasette_kwargs(name),
     )
     conn = sqlite3.connect(path)
-    claim_id, source_id = (
-        conn.execute(
-            "SELECT c.id, c.source_id FROM claims c JOIN quotes q ON q.claim_id = c.id"
-            " WHERE q.traced_source_id IS NOT NULL ORDER BY c.id DESC LIMIT 1"
-        ).fetchone()
-        or conn.execute("SELECT id, source_id FROM claims ORDER BY id DESC LIMIT 1").fetchone()
-    )
+    ids = pages.pick(conn, last=True)
+    claim_id, source_id = ids["claim"], ids["source"]
     matches = conn.execute(
         "SELECT count(*) FROM claims_fts WHERE claims_fts MATCH ?", (f'"{word}"',)
     ).fetchone()[0]
