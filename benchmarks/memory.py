@@ -83,6 +83,19 @@ def process_memory(pid: int) -> tuple[int, int] | None:
     return (pss if pss is not None else rss), rss
 
 
+def tree_rss(root: int) -> int:
+    """Resident bytes of a process and its descendants, summed (cheap enough to sample often:
+    statm, not smaps_rollup; shared pages count once per process)."""
+    total = 0
+    for pid in process_tree(root):
+        try:
+            with open(f"/proc/{pid}/statm") as fh:
+                total += int(fh.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def _sources(db: Path) -> int | None:
     return _count(db, "sources")
 

@@ -46,6 +46,8 @@ import threading
 import time
 from pathlib import Path
 
+import memory  # benchmarks/memory.py: processes' memory, sampled
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 PROVENANCE = [sys.executable, "-c", "from provenance.cli import cli; cli()"]
@@ -153,29 +155,6 @@ def parse_only(kind: str, paths: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of a process and its descendants (from /proc)."""
-    parents: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                fields = fh.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry)
-        parents.setdefault(int(fields[1]), []).append(pid)
-        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += rss.get(pid, 0)
-        todo += parents.get(pid, [])
-    return total
-
-
 def ingest(target: Path | list[Path], workers: int, db: Path | None = None) -> dict:
     """Run `provenance add` in a child process (on a fresh database unless ``db`` is given):
     wall time, peak memory of the process tree, counts, stage times."""
@@ -192,7 +171,7 @@ def ingest(target: Path | list[Path], workers: int, db: Path | None = None) -> d
 
         def sample() -> None:
             while not stop.wait(0.2):
-                peak[0] = max(peak[0], _tree_rss(proc.pid))
+                peak[0] = max(peak[0], memory.tree_rss(proc.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -308,9 +287,6 @@ def print_corpora(results: list[dict], rounds: int) -> None:
 def run_memory(folder: Path, workers: int) -> dict:
     """Peak memory (PSS, sampled by benchmarks/memory.py) of adds of 1,000 pages and of all of
     them (``workers`` workers), and its slope over the second half of the full run."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import memory  # benchmarks/memory.py
-
     paths = files_of(folder)
     small = memory.measure(paths[:1000], workers, interval=5, echo=False)
     full = memory.measure(paths, workers, interval=30, echo=False)
