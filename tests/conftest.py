@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,15 @@ from provenance.db import open_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
+
+
+def query_rows(path: Path, queries: dict[str, str]) -> dict[str, list[tuple]]:
+    """Each named query's rows from the database at ``path`` (to compare two databases)."""
+    conn = sqlite3.connect(path)
+    try:
+        return {name: conn.execute(sql).fetchall() for name, sql in queries.items()}
+    finally:
+        conn.close()
 
 
 @pytest.fixture(autouse=True)

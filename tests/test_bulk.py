@@ -10,7 +10,7 @@ from provenance import linking, pipeline
 from provenance.datasette import metadata
 from provenance.db import open_db
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, query_rows
 from .test_workers import content
 
 LINKED = {
@@ -25,11 +25,7 @@ LINKED = {
 
 
 def linked(path):
-    conn = sqlite3.connect(path)
-    try:
-        return {name: conn.execute(sql).fetchall() for name, sql in LINKED.items()}
-    finally:
-        conn.close()
+    return query_rows(path, LINKED)
 
 
 def inputs():

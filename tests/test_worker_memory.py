@@ -2,14 +2,13 @@
 a number of inputs; neither may change what is stored."""
 
 import os
-import sqlite3
 
 import pytest
 
 from provenance import pipeline
 from provenance.worker import FORKS, Worker
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, query_rows
 
 needs_fork = pytest.mark.skipif(not FORKS, reason="workers share memory only when forked")
 
@@ -36,11 +35,7 @@ TABLES = {
 
 
 def stored(path):
-    conn = sqlite3.connect(path)
-    try:
-        return {name: conn.execute(sql + " ORDER BY id").fetchall() for name, sql in TABLES.items()}
-    finally:
-        conn.close()
+    return query_rows(path, {name: sql + " ORDER BY id" for name, sql in TABLES.items()})
 
 
 @needs_fork

@@ -1,11 +1,10 @@
 """Parallel ingest: several worker processes, one writer, the same database as one worker."""
 
 import json
-import sqlite3
 
 import pytest
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, query_rows
 
 CONTENT = {
     "sources": "SELECT id, kind, title, parent_id, raw_sha256, text_sha256, reference_id"
@@ -19,11 +18,7 @@ CONTENT = {
 
 
 def content(path):
-    conn = sqlite3.connect(path)
-    try:
-        return {name: conn.execute(sql).fetchall() for name, sql in CONTENT.items()}
-    finally:
-        conn.close()
+    return query_rows(path, CONTENT)
 
 
 @pytest.fixture
