@@ -30,9 +30,14 @@ db_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 
 
-def _open(db_path: str | None):
+def _open(db_path: str | None, *, existing: bool = False):
+    """Open (and migrate) the database; ``existing``: refuse one that is not there yet, so a
+    command that only reads never leaves an empty archive behind a typo."""
+    path = db_path or default_path()
+    if existing and not Path(path).exists():
+        raise click.ClickException(f"no database at {path}: run `provenance add` first")
     try:
-        return open_db(db_path or default_path())
+        return open_db(path)
     except Exception as exc:  # sqlite3 errors: a folder, a non-database file, no permission
         raise click.ClickException(
             f"cannot open database {db_path or default_path()}: {exc}"
@@ -237,7 +242,7 @@ def sources(db_path: str | None, as_json: bool) -> None:
     Example:
         provenance sources --json
     """
-    rows = list_sources(_open(db_path))
+    rows = list_sources(_open(db_path, existing=True))
     if as_json:
         _print_json(rows)
         return
@@ -259,7 +264,7 @@ def show(source_id: int, db_path: str | None, as_json: bool) -> None:
     Example:
         provenance show 3 --json
     """
-    source = get_source(_open(db_path), source_id)
+    source = get_source(_open(db_path, existing=True), source_id)
     if as_json:
         _print_json(source)
         return
@@ -308,7 +313,7 @@ def claims(source_id: int | None, db_path: str | None, as_json: bool) -> None:
     Example:
         provenance claims --source 3 --json
     """
-    rows = list_claims(_open(db_path), source_id)
+    rows = list_claims(_open(db_path, existing=True), source_id)
     if as_json:
         _print_json(rows)
         return
@@ -343,7 +348,7 @@ def verify(db_path: str | None, as_json: bool, published_head: str | None) -> No
     """
     from .verify import verify as run_verify
 
-    report = run_verify(_open(db_path).conn, published_head)
+    report = run_verify(_open(db_path, existing=True).conn, published_head)
     if as_json:
         _print_json(report.as_dict())
     else:
@@ -380,7 +385,7 @@ def who(text: str, db_path: str | None, as_json: bool, limit: int) -> None:
     """
     from .linking import who as find_who
 
-    rows = find_who(_open(db_path).conn, text, limit=limit)
+    rows = find_who(_open(db_path, existing=True).conn, text, limit=limit)
     if as_json:
         _print_json(rows)
         return
@@ -409,7 +414,7 @@ def trace(claim_id: int, db_path: str | None, as_json: bool) -> None:
     """
     from .linking import trace as trace_claim
 
-    steps = trace_claim(_open(db_path).conn, claim_id)
+    steps = trace_claim(_open(db_path, existing=True).conn, claim_id)
     if as_json:
         _print_json(steps)
         return
@@ -448,7 +453,7 @@ def citations(source_id: int | None, unresolved: bool, db_path: str | None, as_j
     """
     from .citations import list_citations
 
-    rows = list_citations(_open(db_path).conn, source_id, unresolved)
+    rows = list_citations(_open(db_path, existing=True).conn, source_id, unresolved)
     if as_json:
         _print_json(rows)
         return
@@ -482,7 +487,7 @@ def head(db_path: str | None, as_json: bool) -> None:
     """
     from .db import head as log_head
 
-    state = log_head(_open(db_path).conn)
+    state = log_head(_open(db_path, existing=True).conn)
     if as_json:
         _print_json(state)
     elif state["head"] is None:
@@ -509,7 +514,7 @@ def diff(source_id: int, db_path: str | None, as_json: bool) -> None:
     """
     from .captures import diff as capture_diff
 
-    result = capture_diff(_open(db_path).conn, source_id)
+    result = capture_diff(_open(db_path, existing=True).conn, source_id)
     if as_json:
         _print_json(result)
         return
@@ -593,11 +598,15 @@ def serve(db_path: str | None, host: str, port: int, live: bool) -> None:
     "are built from it.",
 )
 @click.option(
-    "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File to write."
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="File to write (written beside it and renamed when complete; never the database).",
 )
 @db_option
 def export(
-    fmt: str, source_id: int | None, base_url: str, output: Any, db_path: str | None
+    fmt: str, source_id: int | None, base_url: str, output: str, db_path: str | None
 ) -> None:
     """Export claims with their sources in a standard format.
 
@@ -611,10 +620,19 @@ def export(
         provenance export --format annotation --source 3 -o claims.jsonld
     """
     from .export import export as run_export
+    from .outputs import atomic_text_output, check_output
 
     path = Path(db_path or default_path())
-    db = _open(str(path))
-    count = run_export(
-        db.conn, fmt, output, source_id=source_id, base_url=base_url, database=path.stem
-    )
+    if output != "-":
+        check_output(output, [path])
+    db = _open(str(path), existing=True)
+    if output == "-":
+        count = run_export(
+            db.conn, fmt, sys.stdout, source_id=source_id, base_url=base_url, database=path.stem
+        )
+    else:
+        with atomic_text_output(output) as out:
+            count = run_export(
+                db.conn, fmt, out, source_id=source_id, base_url=base_url, database=path.stem
+            )
     click.echo(f"{count} claims exported as {fmt}", err=True)

@@ -309,7 +309,7 @@ def test_trace_steps_point_at_exact_spans(run_json, samples):
             assert shown["text"][step["start"] : step["end"]] == step["text"]
 
 
-def test_trace_of_an_unknown_claim_is_a_one_line_error(run):
+def test_trace_of_an_unknown_claim_is_a_one_line_error(run, db):
     result = run("trace", "999")
     assert result.exit_code == 1 and result.stderr.strip() == "Error: no claim with id 999"
 
