@@ -157,6 +157,20 @@ class _Progress:
     show_default="the number of cores",
     help="Worker processes that fetch, extract and analyse; one process writes.",
 )
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default=None,
+    help="Where inputs are prepared: local worker processes, or a Dask cluster (--cluster).",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    envvar="PROVENANCE_CLUSTER",
+    default=None,
+    help="Prepare inputs on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT);"
+    " this process still writes, in input order. Needs provenance[cluster].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures: no lines, no progress.")
 def add(
     inputs: tuple[str, ...],
@@ -167,6 +181,8 @@ def add(
     max_pages: int,
     max_memory: int,
     workers: int,
+    executor: str | None,
+    cluster: str | None,
     quiet: bool,
 ) -> None:
     """Add files, folders (recursively) and http(s) URLs to the database.
@@ -181,9 +197,14 @@ def add(
     Example:
         provenance add sources/ https://example.org/story.html --json
         provenance add big-report.pdf --timeout 300 --max-pages 5000
+        provenance add archive/ --cluster tcp://10.0.0.5:8786
     """
     from .pipeline import add as add_inputs
 
+    if executor == "dask" and not cluster:
+        raise click.UsageError("--executor dask needs --cluster ADDRESS")
+    if executor == "local":
+        cluster = None
     db = _open(db_path)
     counts = {"added": 0, "recaptured": 0, "unchanged": 0, "failed": 0}
     results = []
@@ -195,7 +216,7 @@ def add(
     )
     profile.TIMES.clear()
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
-    for result in add_inputs(db, inputs, limits, workers=workers):
+    for result in add_inputs(db, inputs, limits, workers=workers, cluster=cluster):
         counts[result.status] = counts.get(result.status, 0) + 1
         progress.update(counts)
         if as_json:

@@ -162,17 +162,25 @@ def add(
     args: Iterable[str],
     limits: Limits | None = None,
     workers: int = 1,
+    cluster: str | None = None,
 ) -> Iterator[Result]:
     """Add every input named by ``args``; yield one result per stored document.
 
-    Inputs are fetched, extracted and analysed in ``workers`` worker processes; this process
-    is the single writer and stores them in input order, so the database is the same whatever
-    the number of workers. Each input gets ``limits.timeout`` seconds for fetching, extraction
-    and analysis together, from the moment a worker takes it; a worker past its time is
-    killed. At most a few inputs per worker are held in memory at once.
+    Inputs are fetched, extracted and analysed in ``workers`` worker processes, or on the
+    Dask cluster whose scheduler is at ``cluster`` (see :mod:`provenance.cluster`); this
+    process is the single writer and stores them in input order, so the database is the same
+    whatever the number of workers. Each input gets ``limits.timeout`` seconds for fetching,
+    extraction and analysis together, from the moment a worker takes it; a worker past its
+    time is killed. At most a few inputs per worker are held in memory at once.
     """
     limits = limits or Limits()
     db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
+    if cluster is not None:
+        from .cluster import ClusterBatch, connect
+
+        with connect(cluster) as client:
+            yield from ClusterBatch(db, limits, client).run(iter_inputs(list(args)))
+        return
     # A forked worker past RESTART_ABOVE starts again from this process: a fresh copy shares
     # the models loaded here (see preload), and its memory does not grow with the batch.
     max_private = RESTART_ABOVE if FORKS else None
@@ -248,9 +256,14 @@ class _Batch:
             self._commit()
         yield from self._flush()
 
+    @property
+    def slots(self) -> int:
+        """How many inputs are worked on at once."""
+        return len(self.pool)
+
     def _run(self, items: Iterator[Item]) -> Iterator[Result]:
         exhausted = False
-        most = 2 * len(self.pool) + 2  # bytes in flight stay bounded
+        most = 2 * self.slots + 2  # bytes in flight stay bounded
         while True:
             while not exhausted and len(self.window) < most:
                 item = next(items, None)
@@ -351,18 +364,22 @@ class _Batch:
             except ProvenanceError as exc:
                 job.error = exc
                 continue
-            if job.fetched is None:
-                self._fetched(job, outcome)
-            else:
-                outcome.fetched = job.fetched
-                profile.add_times(outcome.timings)
-                job.prepared = outcome
+            self._collected(job, outcome)
         now = time.monotonic()
         for connection, (worker, job) in list(self.busy.items()):
             if job.deadline is not None and now >= job.deadline:
                 del self.busy[connection]
                 job.error = worker.timed_out(self.limits.timeout)
                 self.idle.append(worker)
+
+    def _collected(self, job: _Job, outcome: Any) -> None:
+        """A worker's answer: the bytes of a URL it fetched, or what it prepared."""
+        if job.fetched is None:
+            self._fetched(job, outcome)
+        else:
+            outcome.fetched = job.fetched
+            profile.add_times(outcome.timings)
+            job.prepared = outcome
 
     def _finish(self, job: _Job) -> Iterator[Result]:
         if job.error is not None:
