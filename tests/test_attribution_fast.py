@@ -119,6 +119,16 @@ def test_weights_read_from_the_model_match_crfsuite_info():
         assert tagger.transition[index[first], index[second]] == pytest.approx(weight, abs=1e-6)
 
 
+def test_attribute_names_read_from_the_model_are_crfsuites():
+    tagger, model = attribution._load_tagger()
+    info = tagger.info()
+    names = attribution._read_attributes(model)
+    assert {name: i for i, name in enumerate(names)} == {
+        a: int(i) for a, i in info.attributes.items()
+    }
+    assert attribution._known_attributes() == {a for a, _ in info.state_features}
+
+
 def test_word_cache_is_bounded():
     tagger = attribution._FastTagger(*attribution._load_tagger())
     tagger.MAX_WORDS = 50
