@@ -56,3 +56,54 @@ def test_preloading_and_replacing_workers_store_the_same(run, tmp_path, monkeypa
     assert loaded and "html" in loaded[0]
     assert stored(bulk) == stored(plain)
     assert stored(plain)["claims"]
+
+
+class _Process:
+    """A stand-in for /proc: resident and private bytes set by the test."""
+
+    def __init__(self, monkeypatch, resident: int, private: int) -> None:
+        from provenance import worker
+
+        self.resident, self.private, self.reads = resident, private, 0
+        monkeypatch.setattr(worker, "resident_bytes", lambda: self.resident)
+        monkeypatch.setattr(worker, "private_bytes", self._private)
+
+    def _private(self) -> int:
+        self.reads += 1
+        return self.private
+
+
+def _after_inputs(check, n: int) -> list[bool]:
+    """For each of ``n`` inputs: whether the worker would be replaced."""
+    return [check.due() and check.over() for _ in range(n)]
+
+
+def test_private_memory_is_read_periodically_not_after_every_input(monkeypatch):
+    from provenance.worker import MemoryCheck
+
+    proc = _Process(monkeypatch, resident=150 << 20, private=20 << 20)
+    check = MemoryCheck(80 << 20)
+    assert _after_inputs(check, 2 * MemoryCheck.EVERY + 1) == [False] * (2 * MemoryCheck.EVERY + 1)
+    assert proc.reads == 3  # the first input, then every EVERY inputs
+
+
+def test_private_memory_past_the_limit_between_reads_is_caught_at_the_next(monkeypatch):
+    from provenance.worker import MemoryCheck
+
+    proc = _Process(monkeypatch, resident=150 << 20, private=20 << 20)
+    check = MemoryCheck(80 << 20)
+    _after_inputs(check, 1)
+    proc.private = 90 << 20  # pages shared with the batch's process, written to in place
+    replaced = _after_inputs(check, MemoryCheck.EVERY)
+    assert replaced == [False] * (MemoryCheck.EVERY - 1) + [True]
+
+
+def test_a_heap_that_grows_past_the_room_left_is_measured_at_once(monkeypatch):
+    from provenance.worker import MemoryCheck
+
+    proc = _Process(monkeypatch, resident=150 << 20, private=20 << 20)
+    check = MemoryCheck(80 << 20)
+    _after_inputs(check, 1)
+    proc.resident += 70 << 20  # a large input: more than the 60 MB of room left
+    proc.private += 70 << 20
+    assert _after_inputs(check, 1) == [True]
