@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -65,6 +69,63 @@ def connect(address: str) -> Iterator[Any]:
         yield client
     finally:
         client.close()
+
+
+@contextmanager
+def local_processes(
+    folder: Path, workers: int = 2, timeout: float = 120
+) -> Iterator[tuple[str, dict[str, subprocess.Popen]]]:
+    """A Dask scheduler and ``workers`` one-thread workers on 127.0.0.1 only, each its own
+    process (``dask scheduler``, ``dask worker --no-nanny``), logging to ``folder/dask.log``:
+    for tests and benchmarks. Yields the scheduler's address and each worker's process by
+    the worker's address; stops them all on leaving."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ProvenanceError(MISSING) from None
+    folder.mkdir(parents=True, exist_ok=True)
+    scheduler_file, log = folder / "scheduler.json", folder / "dask.log"
+    scheduler_file.unlink(missing_ok=True)
+    started: list[subprocess.Popen] = []
+
+    def start(program: str, *args: str) -> subprocess.Popen:
+        with open(log, "ab") as fh:
+            process = subprocess.Popen(
+                [sys.executable, "-m", f"distributed.cli.dask_{program}", *args],
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+            )
+        started.append(process)
+        return process
+
+    local = ["--host", "127.0.0.1", "--no-dashboard", "--scheduler-file", str(scheduler_file)]
+    try:
+        scheduler = start("scheduler", "--port", "0", *local)
+        deadline = time.monotonic() + timeout
+        while not scheduler_file.exists():
+            if time.monotonic() > deadline or scheduler.poll() is not None:
+                raise ProvenanceError(f"the Dask scheduler did not start (see {log})")
+            time.sleep(0.1)
+        for n in range(workers):
+            start(
+                "worker", *local, "--nthreads", "1", "--no-nanny", "--name", f"w{n}",
+                "--local-directory", str(folder / f"w{n}"), "--death-timeout", "60",
+            )  # fmt: skip
+        with Client(scheduler_file=str(scheduler_file), timeout=timeout) as client:
+            client.wait_for_workers(workers, timeout=timeout)
+            address = client.scheduler.address
+            pids = client.run(os.getpid)
+        by_pid = {process.pid: process for process in started}
+        yield address, {worker: by_pid[pid] for worker, pid in pids.items()}
+    finally:
+        for process in reversed(started):
+            process.terminate()
+        for process in started:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 # --- on a Dask worker ---------------------------------------------------------------------

@@ -6,8 +6,6 @@ makes, and a worker killed mid-batch must cost nothing but time.
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
 import sys
 import threading
 import time
@@ -17,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from provenance import pipeline
+from provenance.cluster import local_processes
 from provenance.db import open_db
 
 from .conftest import FIXTURES, ROOT, query_rows
@@ -45,84 +44,9 @@ def dump(path: Path) -> dict[str, list[tuple]]:
     return query_rows(path, DUMP)
 
 
-def _dask(*args: str, log: Path) -> subprocess.Popen:
-    module = "distributed.cli.dask_" + args[0]
-    with open(log, "ab") as fh:
-        return subprocess.Popen(
-            [sys.executable, "-m", module, *args[1:]], stdout=fh, stderr=subprocess.STDOUT
-        )
-
-
-@contextlib.contextmanager
-def local_cluster(
-    folder: Path, workers: int = 2
-) -> Iterator[tuple[str, dict[str, subprocess.Popen]]]:
-    """A scheduler and ``workers`` one-thread workers on 127.0.0.1 (loopback only), started
-    as separate processes; yields the scheduler's address and each worker's process by its
-    address. Everything started is stopped on leaving."""
-    folder.mkdir(parents=True, exist_ok=True)
-    scheduler_file = folder / "scheduler.json"
-    log = folder / "dask.log"
-    started = [
-        _dask(
-            "scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-dashboard",
-            "--scheduler-file",
-            str(scheduler_file),
-            log=log,
-        )
-    ]
-    try:
-        deadline = time.monotonic() + 60
-        while not scheduler_file.exists():
-            if time.monotonic() > deadline or started[0].poll() is not None:
-                pytest.fail("the Dask scheduler did not start:\n" + log.read_text()[-2000:])
-            time.sleep(0.1)
-        for n in range(workers):
-            started.append(
-                _dask(
-                    "worker",
-                    "--scheduler-file",
-                    str(scheduler_file),
-                    "--host",
-                    "127.0.0.1",
-                    "--nthreads",
-                    "1",
-                    "--no-nanny",
-                    "--no-dashboard",
-                    "--name",
-                    f"w{n}",
-                    "--local-directory",
-                    str(folder / f"w{n}"),
-                    "--death-timeout",
-                    "60",
-                    log=log,
-                )
-            )
-        with distributed.Client(scheduler_file=str(scheduler_file), timeout=60) as client:
-            client.wait_for_workers(workers, timeout=120)
-            address = client.scheduler.address
-            pids = client.run(lambda: __import__("os").getpid())
-        by_pid = {p.pid: p for p in started[1:]}
-        yield address, {addr: by_pid[pid] for addr, pid in pids.items()}
-    finally:
-        for process in reversed(started):
-            process.terminate()
-        for process in started:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory) -> Iterator[str]:
-    with local_cluster(tmp_path_factory.mktemp("dask")) as (address, _):
+    with local_processes(tmp_path_factory.mktemp("dask")) as (address, _):
         yield address
 
 
@@ -161,7 +85,7 @@ def test_a_worker_killed_mid_batch_costs_nothing_but_time(tmp_path):
     local = tmp_path / "local.db"
     list(pipeline.add(open_db(local), [str(cables)], workers=2))
 
-    with local_cluster(tmp_path / "dask") as (address, workers):
+    with local_processes(tmp_path / "dask") as (address, workers):
         victim_address, victim = next(iter(workers.items()))
         killed = threading.Event()
 
