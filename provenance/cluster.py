@@ -66,6 +66,12 @@ def connect(address: str) -> Iterator[Any]:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ProvenanceError(f"cannot reach the Dask scheduler at {address}: {detail}") from None
     try:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except TimeoutError:
+            raise ProvenanceError(
+                f"the Dask scheduler at {address} has no workers (waited {CONNECT_TIMEOUT} s)"
+            ) from None
         yield client
     finally:
         client.close()
@@ -112,7 +118,8 @@ def local_processes(
                 "--local-directory", str(folder / f"w{n}"), "--death-timeout", "60",
             )  # fmt: skip
         with Client(scheduler_file=str(scheduler_file), timeout=timeout) as client:
-            client.wait_for_workers(workers, timeout=timeout)
+            if workers:
+                client.wait_for_workers(workers, timeout=timeout)
             address = client.scheduler.address
             pids = client.run(os.getpid)
         by_pid = {process.pid: process for process in started}

@@ -122,6 +122,13 @@ def test_an_unreachable_scheduler_is_one_line(run, tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_scheduler_without_workers_is_one_line(run, tmp_path):
+    with local_processes(tmp_path / "dask", workers=0) as (address, _):
+        result = run("add", FIXTURES / "telegram.txt", "--cluster", address)
+    assert result.exit_code == 1
+    assert f"the Dask scheduler at {address} has no workers" in result.stderr
+
+
 def test_without_the_extra_the_error_names_it(run, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
     result = run("add", FIXTURES / "telegram.txt", "--cluster", "tcp://127.0.0.1:9")
