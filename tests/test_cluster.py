@@ -134,3 +134,21 @@ def test_without_the_extra_the_error_names_it(run, monkeypatch):
     result = run("add", FIXTURES / "telegram.txt", "--cluster", "tcp://127.0.0.1:9")
     assert result.exit_code == 1
     assert "pip install 'provenance[cluster]'" in result.stderr
+
+
+def test_workers_under_a_nanny_run_inputs_in_their_thread_and_store_the_same(tmp_path):
+    """Dask's default workers are daemons, which may not start extraction processes."""
+    inputs = [str(FIXTURES / name) for name in ("telegram.txt", "article.html", "report.pdf")]
+    local, dask = tmp_path / "local.db", tmp_path / "dask.db"
+    list(pipeline.add(open_db(local), inputs, workers=2))
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        local_directory=str(tmp_path / "dask"),
+    ) as cluster:
+        results = list(pipeline.add(open_db(dask), inputs, cluster=cluster.scheduler_address))
+    assert [r.status for r in results] == ["added"] * 3
+    assert dump(local) == dump(dask)
