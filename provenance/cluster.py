@@ -36,7 +36,7 @@ import sqlite_utils
 from . import __version__
 from .errors import ProvenanceError
 from .inputs import Limits, fetch_url
-from .pipeline import _Batch, _Job, _prepare_in_worker
+from .pipeline import COMMIT_SECONDS, _Batch, _Job, _prepare_in_worker
 from .worker import FORKS, Worker, _rebuild
 
 log = logging.getLogger(__name__)
@@ -253,7 +253,7 @@ class ClusterBatch(_Batch):
 
         timeout = 1.0
         if self.began is not None:  # wake up in time to commit what is stored
-            timeout = max(0.0, min(timeout, self.began + 0.5 - time.monotonic()))
+            timeout = max(0.0, min(timeout, self.began + COMMIT_SECONDS - time.monotonic()))
         try:
             with self.client.as_current():
                 wait(list(self.busy), timeout=timeout, return_when="FIRST_COMPLETED")
