@@ -168,8 +168,9 @@ class _Progress:
     metavar="ADDRESS",
     envvar="PROVENANCE_CLUSTER",
     default=None,
-    help="Prepare inputs on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT);"
-    " this process still writes, in input order. Needs provenance[cluster].",
+    help="Prepare inputs on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT)"
+    " instead of --workers; this process still writes, in input order. Needs"
+    " provenance[cluster].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures: no lines, no progress.")
 def add(
