@@ -27,3 +27,7 @@ class LimitExceeded(InputError):
 
 class ClaimNotFound(ProvenanceError):
     """A claim id that is not in the database."""
+
+
+class ExtraNotInstalled(ProvenanceError):
+    """A feature needs an optional extra (``pip install 'provenance[NAME]'``) that is missing."""
