@@ -39,8 +39,9 @@ from provenance.corpora import ROOT, claimbuster_path, read_claimbuster, sha256_
 VERSION = "checkworthiness-lr-1"
 VERSION_WITH_VECTORS = "checkworthiness-lr-wordvec-2"
 PARAMS = {"C": 10.0, "word_ngrams": [1, 2], "char_wb_ngrams": [2, 5], "class_weight": "balanced"}
-#: Weight of the mean-word-vector block beside the two L2-normalised TF-IDF blocks.
-VECTOR_SCALE = 1.0
+#: Weight of the mean-word-vector block beside the two L2-normalised TF-IDF blocks (5-fold
+#: ClaimBuster F1 with scale 1: 0.760, 3: 0.765, 6: 0.764, 12: 0.757; n-grams alone 0.758).
+VECTOR_SCALE = 3.0
 THRESHOLD = 0.5
 TOKEN_PATTERN = r"(?u)\b\w+\b|[?!%$]"
 _TOKEN = re.compile(TOKEN_PATTERN)
