@@ -8,6 +8,7 @@ from .config import datasette_kwargs, metadata, serve_arguments
 from .hooks import (
     asgi_wrapper,
     extra_css_urls,
+    extra_template_vars,
     menu_links,
     register_facet_classes,
     register_routes,
@@ -18,6 +19,7 @@ __all__ = [
     "asgi_wrapper",
     "datasette_kwargs",
     "extra_css_urls",
+    "extra_template_vars",
     "menu_links",
     "metadata",
     "register_facet_classes",
