@@ -8,7 +8,7 @@ One command (from the project root):
 Reads the real corpus at ``../shared/corpus`` (or ``$PROVENANCE_CORPUS``) and skips with a
 message when it is absent. The database (``benchmarks/out/pages-<claims>.db``, reused until the
 tool version changes) is built from the 125 raw 2008 Embassy Tripoli cable pages and the 19
-WikiLeaks editorial pages that cite cables, added with the library as ``provenance add`` adds
+WikiLeaks editorial pages that cite cables (and the project's sample PDF report), added with the library as ``provenance add`` adds
 them; their sources, claims, attributions, quotations, citations and structure are then copied
 (with every offset kept, so ``text[start:end] == claim`` still holds) until the claims table
 holds ``--claims`` rows, each copied claim linked to its original, and the full-text indexes
@@ -87,6 +87,8 @@ def build(path: Path, corpus: Path, claims_wanted: int) -> None:
     db = open_db(building)
     inputs = sorted((corpus / "cables" / "html_08TRIPOLI").glob("*.html"))
     inputs += sorted((corpus / "cables" / "articles_citing_cables").glob("*.html"))
+    # A PDF report (the project's sample), so that the page images and boxes are measured too.
+    inputs += sorted((ROOT / "sources").glob("*.pdf"))
     started = time.perf_counter()
     results = list(pipeline.add(db, [str(p) for p in inputs]))
     added = sum(r.status == "added" for r in results)

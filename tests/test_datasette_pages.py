@@ -476,8 +476,10 @@ async def test_no_page_scans_the_claims_table(ds, demo):
 
     cid = claim_id(demo, '"We watch them on radar and we cannot move," the coast guard')
     sid = source_id(demo, publisher="The Harbour Ledger")
+    pdf = one(demo, "SELECT id FROM sources WHERE title LIKE 'Fishing Fleet Incursions%'")
     pages = [
         "/",
+        f"/demo/-/source/{pdf}/page/2?claim={cid}",
         "/demo",
         "/demo/claims",
         "/demo/claims?_search=radar",
