@@ -302,9 +302,9 @@ def pdf_page(conn: sqlite3.Connection, source_id: int, number: int) -> dict[str,
         " ORDER BY start",
         (source_id,),
     )
-    length = conn.execute(
-        "SELECT length(text) FROM sources WHERE id = ?", (source_id,)
-    ).fetchone()[0]
+    length = conn.execute("SELECT length(text) FROM sources WHERE id = ?", (source_id,)).fetchone()[
+        0
+    ]
     section = next(
         (s for s in text_sections(length, pages) if s["page"] == number),
         None,

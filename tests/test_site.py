@@ -179,7 +179,7 @@ async def test_the_passage_others_quote_is_marked_in_the_origin(ds, demo):
     }
     assert marked == traced
     html = (await get(ds, f"/demo/-/source/{sid}")).text
-    aside = re.search(r'<section class="quoted-by".*?</section>', html, re.S)[0]
+    aside = re.search(r'<section class="quoted-by-list".*?</section>', html, re.S)[0]
     assert aside.count(f'href="/demo/-/source/{article(demo)}"') == 1  # one entry per source
 
 
