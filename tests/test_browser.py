@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, SCREENSHOTS
 from .publishing import build_database
 
 CHROMIUM = os.environ.get("PROVENANCE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -116,9 +116,10 @@ def hostile_site(tmp_path_factory, browser) -> Iterator[Site]:
 
 
 @pytest.fixture
-def screenshots(tmp_path) -> Path:
+def screenshots(tmp_path, request) -> Path:
     folder = Path(os.environ.get("PROVENANCE_SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
+    request.config.stash.setdefault(SCREENSHOTS, set()).add(str(folder))
     return folder
 
 
@@ -563,8 +564,3 @@ def test_a_pdf_page_shows_the_claim_boxed_on_the_page_image(page, demo_site, scr
     assert found["text"] == text
     assert page.evaluate(LOW_CONTRAST) == []
     page.screenshot(path=str(screenshots / "pdf-claim-page.png"), full_page=True)
-
-
-def test_screenshots_are_written_where_the_test_says(screenshots):
-    print(f"\nscreenshots: {screenshots}")
-    assert screenshots.is_dir()
