@@ -357,3 +357,13 @@ async def test_a_search_result_shows_where_its_quotation_comes_from(ds, demo):
         f'class="origin" href="/demo/-/source/{cable(demo)}?start={start}&amp;end={end}#selected"'
         in html
     )
+
+
+async def test_the_front_door_of_a_live_database_counts_its_claims(demo):
+    from datasette.app import Datasette
+
+    from provenance.datasette import datasette_kwargs
+
+    live = Datasette([str(demo)], **datasette_kwargs("demo"))  # mutable: no cached counts
+    claims = one(demo, "SELECT count(*) FROM claims")
+    assert f"<strong>{claims} claims</strong>" in (await get(live, "/")).text
