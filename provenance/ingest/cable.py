@@ -75,15 +75,25 @@ _HEADER_FROM = re.compile(
 _DE_SERIAL = re.compile(r"^\s*DE\s+[A-Z0-9]+\s+#(?P<serial>\d{1,5})", re.M)
 _ZNY = re.compile(r"^\s*ZN[YR]\s+(?P<letters>[CSEUT]{4,5})\b", re.M)
 _TAGS = re.compile(r"^\s*TAGS:?\s+(?P<tags>.+)$", re.M | re.I)
+# The label that opens a subject: at the start of a line, or glued after other header words.
 _SUBJECT = re.compile(
-    r"(?:^[ \t]*SUBJ(?:ECT)?(?:\s*:\s*|\s+)|(?<=\s)SUBJ(?:ECT)?\s*:\s*)(?P<subject>.+(?:\n(?![ \t]*\n)(?![ \t]*(?:REF|"
-    r"Classified|CLASSIFIED|\d{1,2}\s*\.|¶|E\.?\s?O\.?\s)).+){0,3})",  # a subject runs on 3 lines at most
-    re.M | re.I,
+    r"^[ \t]*SUBJ(?:ECT)?(?:[ \t]*:[ \t]*|[ \t]+)|(?<=\s)SUBJ(?:ECT)?[ \t]*:[ \t]*", re.M | re.I
+)
+# A line that ends a subject running over several: the next header line or the first paragraph.
+_SUBJECT_STOP = re.compile(
+    r"[ \t]*(?:REF|Classified|CLASSIFIED|\d{1,2}[ \t]*\.|¶|E\.?[ \t]?O\.?[ \t]|TAGS|"
+    r"SUBJ(?:ECT)?[ \t]*:|(?:Sensitive|SENSITIVE)\b|(?:SUMMARY|Summary)[ \t]*(?::|-|$)|[-=_]{3})"
 )
 # Where a subject glued to what follows it ends.
 _SUBJECT_END = re.compile(
     r"\s+(?:REFS?:|REFTEL|Classified\s+By|¶|\((?:U|SBU|C|S)\)\s|\d{1,2}\.\s*\(|"
-    r"\d\d:\d\d\b|(?:UNCLAS|CONFIDENTIAL|SECRET)\b|SIPDIS|E\.O\.\s|TAGS:)",
+    r"\d\d:\d\d\b|SIPDIS|"
+    # a classification that opens the serial line or a banner, not "SECRET DETENTION CENTERS"
+    r"(?:UNCLAS|CONFIDENTIAL|SECRET)\b(?=\s*$|\s*//|\s+(?:SECTION|SIPDIS|NOFORN|SENSITIVE)\b|"
+    r"\s+[A-Z][A-Z ]{1,30}\s0*\d{2,7}\b)|E\.O\.\s*\d{5}:|TAGS:|"
+    r"SENSITIVE\s+BUT\s+UNCLASSIFIED|[-=_]{3})"
+    # a subject the capture cut short ("... IN THE NET...") ends where it was cut
+    r"|(?<=\.\.\.)\s+",
     re.I,
 )
 _REF = re.compile(
@@ -594,15 +604,15 @@ def parse_telegram(routing: str, body: str) -> Telegram:
     if tel.reference_id is None and tel.post and tel.serial is not None and tel.created:
         tel.reference_id = f"{tel.created[2:4]}{tel.post}{tel.serial}"
         tel.sources.setdefault("reference_id", "serial line")
-    for m in _SUBJECT.finditer(header or body[:3000]):
-        subject = _SUBJECT_END.split(_strip_furniture(m.group("subject")), maxsplit=1)[0]
-        subject = " ".join(subject.split())
+    subject_text = header or body[:3000]
+    for m in _SUBJECT.finditer(subject_text):
+        subject = _stated_subject(subject_text, m.end(), tel.post or _ref_place(tel.reference_id))
         if not tel.subject:
             tel.subject = subject or None
-        elif subject.startswith(tel.subject[:-3]) and len(subject) > len(tel.subject):
-            tel.subject = subject  # the whole of a subject the capture cut short before
-        if tel.subject and not tel.subject.endswith("..."):
-            break
+        elif subject.startswith(tel.subject.removesuffix("...")) and len(subject) > len(
+            tel.subject
+        ):
+            tel.subject = subject  # the whole of a subject stated cut short before
     if m := _TAGS.search(header or body[:3000]):
         tel.tags = " ".join(m.group("tags").replace(",", " ").split()) or None
     if m := _REF.search(header or body[:3000]):
@@ -610,7 +620,9 @@ def parse_telegram(routing: str, body: str) -> Telegram:
     if m := _CLASSIFIED_BY.search(body[:6000]):
         tel.classified_by = " ".join(m.group("by").split())
     tel.signer, signature = _signature(body)
-    tel.text, tel.structure = _text_layer(body[:signature], tel.subject)
+    tel.text, tel.structure = _text_layer(
+        body[:signature], tel.subject, tel.post or _ref_place(tel.reference_id)
+    )
     # a form that named post and serial but no year made no reference id: nothing to source
     tel.sources = {name: form for name, form in tel.sources.items() if getattr(tel, name)}
     return tel
@@ -678,24 +690,48 @@ def _header_end(body: str) -> int:
     return pos
 
 
-def _strip_page_furniture(body: str) -> str:
-    """Remove "TRIPOLI 00000430  002.2 OF 004" wherever it stands, place name included."""
+def _stated_subject(text: str, start: int, post: str | None) -> str:
+    """The subject stated from ``start``: its first line and the lines that continue it, up
+    to a blank line or the next header line, without line breaks and page furniture."""
+    lines = []
+    for number, line in enumerate(text[start:].split("\n", _SUBJECT_MAX_LINES)):
+        if number == _SUBJECT_MAX_LINES:
+            break
+        line = line.rstrip(" \t\\")  # some captures end every line with a backslash
+        if number and (not line.strip() or _SUBJECT_STOP.match(line)):
+            break
+        # furniture and banners are taken out line by line: a banner is a line of its own
+        line = _strip_furniture(line, post)
+        if line.strip():
+            lines.append(line)
+    return " ".join(_SUBJECT_END.split(" ".join(lines), maxsplit=1)[0].split())
+
+
+# A subject runs on a few lines; past these it is text that was never split into lines.
+_SUBJECT_MAX_LINES = 8
+
+
+def _ref_place(reference_id: str | None) -> str | None:
+    match = re.match(r"\d\d([A-Z]+)\d+$", reference_id or "")
+    return match[1] if match else None
+
+
+def _strip_page_furniture(body: str, post: str | None = None) -> str:
+    """Remove "TRIPOLI 00000430  002.2 OF 004" wherever it stands, place name included.
+
+    The place name is the post's (as the reference id spells it, or its first letters where
+    the line cuts it short: "USUN NEW Y", "RIO DE JAN"); without a post, or for furniture of
+    another post quoted in the text, it is the one capitalised word before the number, so
+    that the capitals of a subject before it stay ("... RESPONSE AT TRIPOLI 00000248").
+    """
     pieces = []
     last = 0
     for match in _FURNITURE_TAIL.finditer(body):
         start = match.start()
         if start < 2 or body[start - 1] not in " \t":
             continue
-        begin = start - 1
-        while (
-            begin > 0
-            and start - begin <= 32
-            and (body[begin - 1].isupper() or body[begin - 1] in " \t")
-        ):
-            begin -= 1
-        while begin < start and body[begin] in " \t":
-            begin += 1
-        if begin == start - 1 or not body[begin].isupper():
+        begin = _place_start(body, start, post)
+        if begin is None:
             continue  # no place name before the number: not furniture
         pieces.append(body[last:begin])
         pieces.append(" ")
@@ -704,11 +740,41 @@ def _strip_page_furniture(body: str) -> str:
     return "".join(pieces)
 
 
-def _strip_furniture(body: str) -> str:
+def _place_start(body: str, start: int, post: str | None) -> int | None:
+    """Where the place name before a furniture number at ``start`` begins, if there is one."""
+    words = []  # (offset, word) of the capitalised words before the number, nearest first
+    end = start
+    while len(words) < 4:
+        stop = end
+        while stop > 0 and body[stop - 1] in " \t":
+            stop -= 1
+        begin = stop
+        while begin > 0 and start - begin <= 32 and not body[begin - 1].isspace():
+            begin -= 1
+        word = body[begin:stop]
+        if not word or not re.fullmatch(r"[A-Z][A-Z.'-]*", word):
+            break
+        words.append((begin, word))
+        end = begin
+    if not words:
+        return None
+    if post:
+        letters = ""
+        found = None
+        for begin, word in words:
+            letters = re.sub(r"[^A-Z]", "", word) + letters
+            if letters == post or (len(letters) >= 5 and (post.startswith(letters) or post.endswith(letters))):
+                found = begin
+        if found is not None:
+            return found
+    return words[0][0]
+
+
+def _strip_furniture(body: str, post: str | None = None) -> str:
     # The distribution marker the State Department's system wrote into running text.
     body = _SIPDIS.sub("", body)
     if " OF " in body:
-        body = _strip_page_furniture(body)
+        body = _strip_page_furniture(body, post)
     if "PAGE" in body:
         body = _FURNITURE[1].sub(" ", body)
     body = _BANNER.sub("", body)
@@ -757,7 +823,7 @@ def _drop_section_headers(text: str) -> str:
     return "\n".join(kept)
 
 
-def _text_layer(body: str, subject: str | None) -> tuple[str, list[Span]]:
+def _text_layer(body: str, subject: str | None, post: str | None) -> tuple[str, list[Span]]:
     """The paragraphs of a telegram body, unwrapped, without header lines or page furniture."""
     builder = TextBuilder()
     if subject:
@@ -766,7 +832,7 @@ def _text_layer(body: str, subject: str | None) -> tuple[str, list[Span]]:
     if len(body[start:].strip()) < 0.2 * len(body.strip()):
         # The header ran into the text on one line: keep the text, header words and all.
         start = min(start, _past_header_lines(body, 0))
-    rest = _strip_furniture(_drop_section_headers(body[start:]))
+    rest = _strip_furniture(_drop_section_headers(body[start:]), post)
     for para in re.split(r"\n[ \t]*\n", rest):
         for piece in _INLINE_PARAGRAPH.split(para) if "  " in para else (para,):
             lines = [ln.strip() for ln in piece.split("\n") if ln.strip()]
@@ -847,7 +913,7 @@ class CablePageIngester(Ingester):
     """A cable page as WikiLeaks published it: a header table and two <pre> blocks."""
 
     name = "cable-page"
-    version = "0.2.0"
+    version = "0.3.0"
     media_types = ("text/html",)
     extensions = ("html", "htm")
 
@@ -905,7 +971,7 @@ class TelegramIngester(Ingester):
     """Plain telegram text: routing header, classification line, TAGS, SUBJECT, paragraphs."""
 
     name = "telegram"
-    version = "0.2.0"
+    version = "0.3.0"
     media_types = ("text/plain",)
     extensions = ("txt", "tel", "cable")
 
