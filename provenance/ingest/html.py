@@ -25,7 +25,7 @@ from .base import Extracted, Hint, Ingester
 from .decode import declared_charset, decode, looks_binary
 from .maintext import MainText, extract_main_text, visible
 from .metadata import page_metadata
-from .posts import Post, find_posts
+from .posts import Post, find_posts, page_labels
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def _shift(spans: list[Span], offset: int, start: int, end: int) -> list[Span]:
 @register
 class HtmlIngester(Ingester):
     name = "html"
-    version = "0.2.0"
+    version = "0.3.0"
     media_types = ("text/html", "application/xhtml+xml")
     extensions = ("html", "htm", "xhtml", "shtml")
 
@@ -175,7 +175,13 @@ class HtmlIngester(Ingester):
                     del meta.values[field]  # the first post's date or author, not the page's
             record = self._archive_page(posts)
         else:
+            found = page_labels(tree)  # before the main-text pass prunes the tree
             record = self._article_page(tree, meta.values.get("title"), markup)
+            if "tags" in found:
+                meta.fill("tags", ", ".join(found["tags"][0]), found["tags"][1])
+            if "categories" in found:
+                record.metadata["categories"] = found["categories"][0]
+                meta.origins["categories"] = found["categories"][1]
             if "author" not in meta.values:
                 byline = record.metadata.pop("byline", None)
                 if not meta.fill("author", byline, "markup:byline"):
@@ -185,7 +191,9 @@ class HtmlIngester(Ingester):
                 setattr(record, field, value)
         record.url = hint.url or record.canonical_url
         record.metadata["field_origins"] = {
-            k: v for k, v in meta.origins.items() if getattr(record, k, None) is not None
+            k: v
+            for k, v in meta.origins.items()
+            if getattr(record, k, record.metadata.get(k)) is not None
         }
         if len(meta.titles) > 1:
             record.metadata["titles"] = meta.titles
