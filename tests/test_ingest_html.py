@@ -281,3 +281,10 @@ def test_a_title_the_page_shows_as_its_headline_stays():
 def test_en_and_em_dashes_separate_a_document_titles_parts(document, title):
     record = html_page(f"<title>{document}</title>", "")
     assert record.title == title
+
+
+def test_the_main_text_records_how_it_was_chosen(fixtures):
+    record = ingest.extract((fixtures / "article.html").read_bytes(), Hint(name="article.html"))
+    chosen = record.metadata["main_text"]
+    assert chosen["method"] in ("readability", "trafilatura")
+    assert chosen["ours_chars"] > 0 and "trafilatura_chars" in chosen

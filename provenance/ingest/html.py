@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
 
 import htmldate
 import lxml.etree
@@ -22,6 +21,7 @@ from ..errors import IngestError
 from ..text import Span, TextBuilder
 from . import register
 from .base import Extracted, Hint, Ingester
+from .combine import Blocks, combine
 from .decode import declared_charset, decode, looks_binary
 from .maintext import MainText, extract_main_text, visible
 from .metadata import page_metadata
@@ -33,9 +33,6 @@ _MARKUP = re.compile(rb"<(!doctype\s+html|html|head|body|p|div|article|title|met
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "form", "button", "iframe"}
 #: The versions of the libraries that shape the text layer and metadata of a page.
 _VERSION = "{}" + f"+trafilatura-{trafilatura.__version__}+htmldate-{htmldate.__version__}"
-# Below this many characters the main-text pass may have picked a fragment: ask trafilatura too.
-FALLBACK_BELOW = 1000
-FALLBACK_RATIO = 2.0
 
 
 def parse_html(markup: str) -> HtmlElement:
@@ -129,12 +126,20 @@ def _trafilatura_blocks(tree: HtmlElement) -> list[tuple[str, str]]:
     return [(kind, text) for kind, text in blocks if text]
 
 
+def main_text_candidates(data: bytes, url: str | None = None) -> tuple[Blocks, Blocks] | None:
+    """The two main texts :func:`.combine.combine` chooses from, as the ingester computes them
+    (ours, trafilatura's); None for a page of posts (benchmarks tune the rule with these)."""
+    markup, _ = decode(data, declared_charset(data))
+    tree = parse_html(markup)
+    if find_posts(tree, url):
+        return None
+    title = page_metadata(tree, url).values.get("title")
+    ours = extract_main_text(tree, title).blocks
+    return ours, _trafilatura_blocks(parse_html(markup))
+
+
 def _etree_text(el: lxml.etree._Element) -> str:
     return " ".join("".join(el.itertext()).split())
-
-
-def _length(blocks: Iterable[tuple[str, str]]) -> int:
-    return sum(len(text) for _, text in blocks)
 
 
 def _shift(spans: list[Span], offset: int, start: int, end: int) -> list[Span]:
@@ -206,13 +211,11 @@ class HtmlIngester(Ingester):
 
     def _article_page(self, tree: HtmlElement, title: str | None, markup: str) -> Extracted:
         main: MainText = extract_main_text(tree, title)
-        blocks, extractor = main.blocks, f"html/{main.method}"
-        if _length(blocks) < FALLBACK_BELOW:
-            # A fresh tree: the main-text pass dropped <noscript>, which on pages that render
-            # with scripts holds the article.
-            other = _trafilatura_blocks(parse_html(markup))
-            if _length(other) > FALLBACK_RATIO * max(1, _length(blocks)):
-                blocks, extractor = other, "html/trafilatura"
+        # A fresh tree: the main-text pass dropped <noscript>, which on pages that render
+        # with scripts holds the article.
+        chosen = combine(main.blocks, _trafilatura_blocks(parse_html(markup)))
+        blocks = chosen.blocks
+        extractor = "html/trafilatura" if chosen.method == "trafilatura" else f"html/{main.method}"
         builder = TextBuilder()
         for kind, text in blocks:
             builder.add(text, kind)
@@ -225,6 +228,7 @@ class HtmlIngester(Ingester):
         )
         if main.byline:
             record.metadata["byline"] = main.byline
+        record.metadata["main_text"] = {"method": chosen.method, **chosen.signals}
         return record
 
     def _archive_page(self, posts: list[Post]) -> Extracted:
