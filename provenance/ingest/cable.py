@@ -54,7 +54,7 @@ _PAGE_LINE = re.compile(
 _STATED_DATES = (
     # "Tuesday, 20 January 2004, 09:44"
     re.compile(
-        r"^\s*(?:MON|TUES|WEDNES|THURS|FRI|SATUR|SUN)DAY,\s+(?P<d>\d{1,2})\s+(?P<mon>[A-Z]+)\s+"
+        r"^[ \t]*(?:MON|TUES|WEDNES|THURS|FRI|SATUR|SUN)DAY,\s+(?P<d>\d{1,2})\s+(?P<mon>[A-Z]+)\s+"
         r"(?P<y>(?:19|20)\d\d),\s+(?P<H>\d\d):(?P<M>\d\d)",
         re.M | re.I,
     ),
@@ -64,17 +64,17 @@ _STATED_DATES = (
         re.I,
     ),
 )
-_FROM = re.compile(r"^\s*(?:FM|From:)\s+(?P<from>[A-Z][A-Z0-9 .'/-]+?)\s*$", re.M)
+_FROM = re.compile(r"^[ \t]*(?:FM|From:)\s+(?P<from>[A-Z][A-Z0-9 .'/-]+?)\s*$", re.M)
 # Below the routing header "FM" may also be a Foreign Minister ("...MEETING WITH ACTING\nFM
 # GUIMARAES"): there only a sender line naming a kind of post counts.
 _HEADER_FROM = re.compile(
-    r"^\s*(?:FM|From:)\s+(?P<from>(?:AMEMBASSY|AMCONSUL|USMISSION|SECSTATE|USDEL|USEU|USINT|"
+    r"^[ \t]*(?:FM|From:)\s+(?P<from>(?:AMEMBASSY|AMCONSUL|USMISSION|SECSTATE|USDEL|USEU|USINT|"
     r"USLO|USOFFICE|AIT|REO|(?:IRAN )?RPO)\b[A-Z0-9 .'/-]*?)\s*$",
     re.M,
 )
-_DE_SERIAL = re.compile(r"^\s*DE\s+[A-Z0-9]+\s+#(?P<serial>\d{1,5})", re.M)
-_ZNY = re.compile(r"^\s*ZN[YR]\s+(?P<letters>[CSEUT]{4,5})\b", re.M)
-_TAGS = re.compile(r"^\s*TAGS:?\s+(?P<tags>.+)$", re.M | re.I)
+_DE_SERIAL = re.compile(r"^[ \t]*DE\s+[A-Z0-9]+\s+#(?P<serial>\d{1,5})", re.M)
+_ZNY = re.compile(r"^[ \t]*ZN[YR]\s+(?P<letters>[CSEUT]{4,5})\b", re.M)
+_TAGS = re.compile(r"^[ \t]*TAGS:?\s+(?P<tags>.+)$", re.M | re.I)
 # The label that opens a subject: at the start of a line, or glued after other header words.
 _SUBJECT = re.compile(
     r"^[ \t]*SUBJ(?:ECT)?(?:[ \t]*:[ \t]*|[ \t]+)|(?<=\s)SUBJ(?:ECT)?[ \t]*:[ \t]*", re.M | re.I
@@ -86,7 +86,7 @@ _SUBJECT_STOP = re.compile(
 )
 # Where a subject glued to what follows it ends.
 _SUBJECT_END = re.compile(
-    r"\s+(?:REFS?:|REFTEL|Classified\s+By|¶|\((?:U|SBU|C|S)\)\s|\d{1,2}\.\s*\(|"
+    r"(?<!\s)\s+(?:REFS?:|REFTEL|Classified\s+By|¶|\((?:U|SBU|C|S)\)\s|\d{1,2}\.\s*\(|"
     r"\d\d:\d\d\b|SIPDIS|"
     # a classification that opens the serial line or a banner, not "SECRET DETENTION CENTERS"
     r"(?:UNCLAS|CONFIDENTIAL|SECRET)\b(?=\s*$|\s*//|\s+(?:SECTION|SIPDIS|NOFORN|SENSITIVE)\b|"
@@ -97,22 +97,22 @@ _SUBJECT_END = re.compile(
     re.I,
 )
 _REF = re.compile(
-    r"^\s*REFS?:?\s+(?P<ref>.+(?:\n(?![ \t]*\n)(?![ \t]*(?:Classified|CLASSIFIED|\(U\)|"
+    r"^[ \t]*REFS?:?\s+(?P<ref>.+(?:\n(?![ \t]*\n)(?![ \t]*(?:Classified|CLASSIFIED|\(U\)|"
     r"\d{1,2}\s*\.\s*\()).+)*)",
     re.M,
 )
-_CLASSIFIED_BY = re.compile(r"^\s*(?:\(U\)\s*)?Classified\s+By:?\s*(?P<by>.+)$", re.M | re.I)
+_CLASSIFIED_BY = re.compile(r"^[ \t]*(?:\(U\)\s*)?Classified\s+By:?\s*(?P<by>.+)$", re.M | re.I)
 _CLASSIFIED_BY_PREFIX = re.compile(
     r"^\s*Classified\s+By:?.*?\b1\.[45]\s*(?:\(?[a-hA-H]\)?\s*(?:,|and|&)?\s*)+\.?\s*",
     re.I,
 )
-_EO = re.compile(r"^\s*E\.?\s?O\.?\s*\d+", re.M)
+_EO = re.compile(r"^[ \t]*E\.?\s?O\.?\s*\d+", re.M)
 # Page furniture: "TRIPOLI 00000430  002.2 OF 004", "NEW DELHI 00004948 001.2 OF 003",
 # "PAGE 02 VATICA 01261 061419Z".
 _FURNITURE = (
     re.compile(r"[ \t]*\b[A-Z][A-Z ]{1,30}\s\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b[ \t]*"),
     re.compile(
-        r"[ \t]*\bPAGE\s+\d{2,3}\s+[A-Z][A-Z ]{1,20}\s+\d{3,6}(?:\s+\d{2}\s+OF\s+\d{2})?"
+        r"(?<![ \t])[ \t]*\bPAGE\s+\d{2,3}\s+[A-Z][A-Z ]{1,20}\s+\d{3,6}(?:\s+\d{2}\s+OF\s+\d{2})?"
         r"\s+\d{6}Z\b[ \t]*"
     ),
 )
@@ -132,7 +132,9 @@ _MARKERS = re.compile(
 # The fast part of a page-furniture line, found first; the place name before it is then
 # taken back by hand (a pattern starting at every capital letter is slow on capitals).
 _FURNITURE_TAIL = re.compile(r"\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b[ \t]*")
-_SIPDIS = re.compile(r"[ \t]*\bSIPDIS\b")
+# (each pattern that opens with a run of blanks starts only where the run does: tried at every
+# blank of a long run it would scan the rest of the run each time)
+_SIPDIS = re.compile(r"(?<![ \t])[ \t]*\bSIPDIS\b")
 _RULES = re.compile(r"^[ \t]*[-=_]{3,}[ \t]*$", re.M)
 # Paragraph marking: "1.(C)", "¶3. (C)", "2. (U)", "A. (SBU)", "8.(S/NF)"
 # A portion marking: "(C)", "(S/NF)", "(SBU)", "(S/NOFORN)", "(C//NF)".
@@ -171,7 +173,7 @@ _NOFORN = re.compile(r"NOFORN")
 # The first numbered paragraph: "1. (C)", "¶1.(S/NF)". Everything before it is header.
 _FIRST_PARAGRAPH = re.compile(r"(?<![\w.])(?:¶\s*)?1\s*\.\s*(?:" + _MARK + r"|(?=[A-Z][A-Za-z]))")
 # A numbered paragraph run on after the previous one, as on some cable pages: "...  2. (C) ..."
-_INLINE_PARAGRAPH = re.compile(r"[ \t]{2,}(?=(?:¶\s*)?\d{1,2}\s*\.\s*" + _MARK + ")")
+_INLINE_PARAGRAPH = re.compile(r"(?<![ \t])[ \t]{2,}(?=(?:¶\s*)?\d{1,2}\s*\.\s*" + _MARK + ")")
 _HEADER_LINE = re.compile(
     r"^\s*(?:SIPDIS|NOFORN|E\.?\s?O\.?\s|TAGS:?|SUBJ(?:ECT)?:|REFS?:|Classified\s+By|"
     r"CLASSIFIED\s+BY|SENSITIVE|DEPT\.?\s+FOR|STATE\s+FOR|PASS\s+TO|FOR\s+[A-Z/]+$|"
@@ -593,7 +595,7 @@ def parse_telegram(routing: str, body: str) -> Telegram:
                 tel.sources[name] = "header row"
     if tel.origin is None:
         stated = re.search(
-            r"^\s*FROM\s+(EMBASSY|CONSULATE)\s+([A-Z][A-Z ]+?)\s*(?:/|$)", header, re.M
+            r"^[ \t]*FROM\s+(EMBASSY|CONSULATE)\s+([A-Z][A-Z ]+?)\s*(?:/|$)", header, re.M
         )
         if stated:
             tel.origin = f"{stated[1].title()} {stated[2].title()}"
@@ -763,7 +765,9 @@ def _place_start(body: str, start: int, post: str | None) -> int | None:
         found = None
         for begin, word in words:
             letters = re.sub(r"[^A-Z]", "", word) + letters
-            if letters == post or (len(letters) >= 5 and (post.startswith(letters) or post.endswith(letters))):
+            if letters == post or (
+                len(letters) >= 5 and (post.startswith(letters) or post.endswith(letters))
+            ):
                 found = begin
         if found is not None:
             return found
