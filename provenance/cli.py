@@ -152,6 +152,12 @@ class _Progress:
     show_default="the number of cores",
     help="Worker processes that fetch, extract and analyse; one process writes.",
 )
+@click.option(
+    "--as-text",
+    is_flag=True,
+    help="Store text files that are not prose (JSON, CSV, logs, configuration) as plain text "
+    "instead of skipping them.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures: no lines, no progress.")
 def add(
     inputs: tuple[str, ...],
@@ -162,6 +168,7 @@ def add(
     max_pages: int,
     max_memory: int,
     workers: int,
+    as_text: bool,
     quiet: bool,
 ) -> None:
     """Add files, folders (recursively) and http(s) URLs to the database.
@@ -170,17 +177,19 @@ def add(
     and the rest go on. Adding the same bytes again changes nothing and says "unchanged".
     Adding a path or URL again with different bytes stores a new capture of the same source
     and re-anchors its claims ("recaptured"; see `provenance diff`). Exits with status 1
-    when any input failed.
+    when any input failed. Text files that are not prose (JSON, CSV, logs, configuration
+    files) are skipped with the reason, recorded like failures; --as-text stores them.
 
     \b
     Example:
         provenance add sources/ https://example.org/story.html --json
         provenance add big-report.pdf --timeout 300 --max-pages 5000
+        provenance add exports/settings.json --as-text
     """
     from .pipeline import add as add_inputs
 
     db = _open(db_path)
-    counts = {"added": 0, "recaptured": 0, "unchanged": 0, "failed": 0}
+    counts = {"added": 0, "recaptured": 0, "unchanged": 0, "skipped": 0, "failed": 0}
     results = []
     limits = Limits(
         max_bytes=max_bytes,
@@ -190,14 +199,14 @@ def add(
     )
     profile.TIMES.clear()
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
-    for result in add_inputs(db, inputs, limits, workers=workers):
+    for result in add_inputs(db, inputs, limits, workers=workers, as_text=as_text):
         counts[result.status] = counts.get(result.status, 0) + 1
         progress.update(counts)
         if as_json:
             results.append(result.as_dict())
-        elif result.status == "failed":
+        elif result.status in ("failed", "skipped"):
             progress.clear()
-            click.echo(f"failed     {result.input}: {result.error}", err=True)
+            click.echo(f"{result.status:<10} {result.input}: {result.error}", err=True)
         elif not quiet:
             progress.clear()
             indent = "  " if result.parent_id else ""
@@ -219,6 +228,8 @@ def add(
     summary = f"{counts['added']} added, "
     if counts["recaptured"]:
         summary += f"{counts['recaptured']} recaptured, "
+    if counts["skipped"]:
+        summary += f"{counts['skipped']} skipped, "
     click.echo(
         summary + f"{counts['unchanged']} unchanged, {counts['failed']} failed",
         err=True,

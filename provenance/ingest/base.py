@@ -17,6 +17,7 @@ class Hint:
     content_type: str | None = None  # media type from HTTP or the file's extension
     max_pages: int | None = None  # refuse paged documents with more pages (``add --max-pages``)
     max_bytes: int | None = None  # refuse inputs whose parts inflate past this (``--max-bytes``)
+    as_text: bool = False  # take text that is not prose as plain text anyway (``add --as-text``)
 
     @property
     def extension(self) -> str:
@@ -125,3 +126,9 @@ class Ingester:
     def extract(self, data: bytes, hint: Hint) -> Extracted:
         """Turn the bytes into a record, or raise :class:`provenance.errors.IngestError`."""
         raise NotImplementedError
+
+    def skip_reason(self, data: bytes, hint: Hint) -> str | None:
+        """Why these bytes, though this ingester's kind, are not a source to store (a one-line
+        reason), or None. Asked before :meth:`extract` when a new input is added, never when
+        stored bytes are extracted again."""
+        return None
