@@ -24,7 +24,11 @@ NOT_PROSE = {
         "2031-05-01 06:01:12 INFO gate closed\n",
         "log",
     ),
-    "harbour.ini": ("[gate]\nopens = 06:00\ncloses = 22:00\n\n[cranes]\ncount = 4\n", "key = value"),
+    "sshd_config": ("Port 22\nPermitRootLogin no\nPasswordAuthentication no\n", "key = value"),
+    "harbour.ini": (
+        "[gate]\nopens = 06:00\ncloses = 22:00\n\n[cranes]\ncount = 4\n",
+        "key = value",
+    ),
 }
 
 PROSE = (

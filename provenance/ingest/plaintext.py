@@ -25,9 +25,11 @@ NOT_PROSE_SHARE = 0.8
 _COMMENT = re.compile(r"[ \t]*(?:#|;|//)")
 # "root:x:0:0:root:/root:/bin/bash": colon-separated fields, no spaces around them
 _COLON_RECORD = re.compile(r"[^\s:]*(?::[^:\n]*){3,}")
-# "key = value", "key: value" (a value of a few words: "SPEAKER: a sentence ..." is prose)
+# "key = value", "key: value" (a value of a few words: "SPEAKER: a sentence ..." is prose),
+# "Directive value" (sshd_config)
 _KEY_VALUE = re.compile(
-    r"[ \t]*[\w.\-/]+[ \t]*(?:=[^\n]{0,200}|:[ \t]*|:[ \t]+\S+(?:[ \t]+\S+){0,3}[ \t]*)"
+    r"[ \t]*[\w.\-/]+[ \t]*"
+    r"(?:=[^\n]{0,200}|:[ \t]*|:[ \t]+\S+(?:[ \t]+\S+){0,3}[ \t]*|[ \t]\S+[ \t]*)"
 )
 _SECTION = re.compile(r"[ \t]*\[[^\]\n]{1,80}\][ \t]*")
 _LOG_LINE = re.compile(
