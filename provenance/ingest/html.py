@@ -2,7 +2,8 @@
 
 The page is decoded (charset detection that copes with lying declarations) and parsed once with
 lxml. Metadata comes from :mod:`.metadata`, posts from :mod:`.posts`, main text from
-:mod:`.maintext`; trafilatura is the fallback when the main-text pass finds little.
+:mod:`.maintext` and trafilatura, combined per page by :mod:`.combine` (the record notes which,
+and why, under ``metadata["main_text"]``).
 """
 
 from __future__ import annotations
