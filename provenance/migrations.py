@@ -20,8 +20,13 @@ def migration(fn: Migration) -> Migration:
     return fn
 
 
-def apply_migrations(conn: sqlite3.Connection) -> list[str]:
-    """Apply every migration not yet recorded; return the names applied."""
+def apply_migrations(
+    conn: sqlite3.Connection, after: Callable[[sqlite3.Connection, str], None] | None = None
+) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied.
+
+    ``after(conn, name)`` runs inside each migration's transaction once it has run (the
+    database binds the rows a migration changed there, see ``provenance.binding``)."""
     conn.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
     )
@@ -37,6 +42,8 @@ def apply_migrations(conn: sqlite3.Connection) -> list[str]:
                 conn.execute("COMMIT")
                 continue
             fn(conn)
+            if after is not None:
+                after(conn, name)
             conn.execute(
                 "INSERT INTO _migrations (name, applied) VALUES (?, ?)",
                 (name, datetime.now(UTC).isoformat(timespec="seconds")),
@@ -496,6 +503,30 @@ FROM sources s
 WHERE NOT EXISTS (SELECT 1 FROM sources n WHERE n.previous_capture_id = s.id)
   AND (s.parent_id IS NULL
        OR NOT EXISTS (SELECT 1 FROM sources n WHERE n.previous_capture_id = s.parent_id))
+""",
+    )
+
+
+@migration
+def m012_row_digests(conn: sqlite3.Connection) -> None:
+    """The digest of every published row, tagged with the event that binds it (see
+    ``provenance.binding``): with it the log vouches for every column of every row, not only
+    for claims and text. Append-only, like the log. Rows stored before this migration are
+    bound by the event it appends (``migrate``)."""
+    _run(
+        conn,
+        """
+CREATE TABLE row_digests (
+    tbl TEXT NOT NULL,
+    key NOT NULL,
+    event_id INTEGER NOT NULL,
+    sha256 TEXT,
+    columns BLOB,
+    PRIMARY KEY (tbl, key, event_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_row_digests_event_id ON row_digests (event_id);
+CREATE TRIGGER row_digests_are_append_only_update BEFORE UPDATE ON row_digests BEGIN SELECT RAISE(ABORT, 'row digests are append-only'); END;
+CREATE TRIGGER row_digests_are_append_only_delete BEFORE DELETE ON row_digests BEGIN SELECT RAISE(ABORT, 'row digests are append-only'); END
 """,
     )
 

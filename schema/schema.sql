@@ -142,6 +142,14 @@ CREATE TABLE quotes (
     method TEXT NOT NULL,
     tool_version TEXT NOT NULL
 , trace_method TEXT, trace_tool_version TEXT, speaker_start INTEGER, speaker_end INTEGER);
+CREATE TABLE row_digests (
+    tbl TEXT NOT NULL,
+    key NOT NULL,
+    event_id INTEGER NOT NULL,
+    sha256 TEXT,
+    columns BLOB,
+    PRIMARY KEY (tbl, key, event_id)
+) WITHOUT ROWID;
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -261,6 +269,7 @@ CREATE INDEX idx_quotes_claim_id ON quotes (claim_id);
 CREATE INDEX idx_quotes_source_id ON quotes (source_id);
 CREATE INDEX idx_quotes_speaker_agent_id ON quotes (speaker_agent_id);
 CREATE INDEX idx_quotes_traced_source_id ON quotes (traced_source_id);
+CREATE INDEX idx_row_digests_event_id ON row_digests (event_id);
 CREATE INDEX idx_sources_canonical_url ON sources (canonical_url);
 CREATE INDEX idx_sources_classification ON sources (classification);
 CREATE INDEX idx_sources_kind ON sources (kind);
@@ -303,5 +312,7 @@ SELECT q.id AS quote_id,
        q.differences AS differences
 FROM quotes q
 JOIN sources ts ON ts.id = q.traced_source_id;
+CREATE TRIGGER row_digests_are_append_only_delete BEFORE DELETE ON row_digests BEGIN SELECT RAISE(ABORT, 'row digests are append-only'); END;
+CREATE TRIGGER row_digests_are_append_only_update BEFORE UPDATE ON row_digests BEGIN SELECT RAISE(ABORT, 'row digests are append-only'); END;
 CREATE INDEX sources_cable_serial ON sources (json_extract(metadata, '$.serial'))
     WHERE reference_id IS NULL AND kind = 'cable';

@@ -281,6 +281,8 @@ def tables() -> dict[str, dict[str, Any]]:
         "claim_keys": {"hidden": True},
         "quote_keys": {"hidden": True},
         "link_indexes": {"hidden": True},
+        "row_digests": {"hidden": True},
+        "_migrations": {"hidden": True},
         "latest_captures": {
             "title": "Sources as they stand now",
             "description": "Each source once: the latest capture of every path or URL (and the "
