@@ -535,20 +535,25 @@ def diff(source_id: int, db_path: str | None, as_json: bool) -> None:
 @click.option("-h", "--host", default="127.0.0.1", show_default=True, help="Host to bind to.")
 @click.option("-p", "--port", default=8001, show_default=True, type=int, help="Port to bind to.")
 @click.option(
-    "--live",
+    "--immutable",
     is_flag=True,
-    help="Serve a database that is still being added to (read-only, not immutable).",
+    help="Serve a finished archive as an immutable snapshot (no locks, cached counts). Never "
+    "while anything may still write to it.",
 )
-def serve(db_path: str | None, host: str, port: int, live: bool) -> None:
+@click.option("--live", is_flag=True, hidden=True, help="The default now: serve read-only.")
+def serve(db_path: str | None, host: str, port: int, immutable: bool, live: bool) -> None:
     """Publish the database with Datasette, read-only.
 
-    The database is served immutable (a snapshot: no locks, cached counts) unless --live is
-    given or another process is writing to it. Pages: /DB/-/search, /DB/-/source/ID and
-    /DB/-/claim/ID besides Datasette's tables and stored queries.
+    By default the database is served read-only and may be added to while it is served
+    (pages show what is committed). --immutable serves a finished archive as a snapshot,
+    which is faster but must not be written to while served: SQLite then neither locks it
+    nor reads its write-ahead log. Pages: /DB/-/search, /DB/-/source/ID and /DB/-/claim/ID
+    besides Datasette's tables and stored queries.
 
     \b
     Example:
         provenance serve --port 8001
+        provenance serve --immutable --port 8001   # a published, finished archive
     """
     from datasette.cli import cli as datasette_cli
 
@@ -558,10 +563,14 @@ def serve(db_path: str | None, host: str, port: int, live: bool) -> None:
     path = Path(db_path or default_path())
     if not path.exists():
         raise click.ClickException(f"no database at {path}: run `provenance add` first")
+    if immutable and live:
+        raise click.ClickException("--immutable and --live contradict each other")
     _open(str(path)).conn.close()  # migrate before serving
-    immutable = not live and checkpoint(path)
-    if not live and not immutable:
-        click.echo("Another process is writing: serving read-only, not immutable.", err=True)
+    if immutable and not checkpoint(path):
+        raise click.ClickException(
+            f"{path} is being written to: it cannot be served immutable (serve it without "
+            "--immutable)"
+        )
     with tempfile.TemporaryDirectory(prefix="provenance-serve-") as folder:
         inspect_file = (
             write_inspect_file(path, Path(folder) / "inspect.json") if immutable else None
