@@ -152,6 +152,11 @@ class _Progress:
     show_default="the number of cores",
     help="Worker processes that fetch, extract and analyse; one process writes.",
 )
+@click.option(
+    "--follow-links",
+    is_flag=True,
+    help="Read symbolic links to files, also those in a folder that point outside it.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures: no lines, no progress.")
 def add(
     inputs: tuple[str, ...],
@@ -162,6 +167,7 @@ def add(
     max_pages: int,
     max_memory: int,
     workers: int,
+    follow_links: bool,
     quiet: bool,
 ) -> None:
     """Add files, folders (recursively) and http(s) URLs to the database.
@@ -187,6 +193,7 @@ def add(
         timeout=timeout,
         max_pages=max_pages,
         max_memory=max_memory * 1024 * 1024,
+        follow_links=follow_links,
     )
     profile.TIMES.clear()
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
