@@ -329,6 +329,8 @@ def fetch_url(
         ):
             if response.status_code >= 400:
                 raise InputError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+            if response.status_code >= 300:  # a redirect httpx could not follow: not a document
+                raise InputError(f"HTTP {response.status_code} without a Location to follow")
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limits.max_bytes:
                 raise LimitExceeded(

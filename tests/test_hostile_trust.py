@@ -604,3 +604,95 @@ async def test_a_plugin_page_past_the_time_limit_is_a_400_not_a_hang(site, archi
     response = await site.client.get(f"/{archive.stem}/-/search", params={"q": "grain"})
     assert response.status_code == 400
     assert "time limit" in response.text
+
+
+# --- WARC honesty -----------------------------------------------------------------------------
+
+
+def _declared_longer(data: bytes, extra: int) -> bytes:
+    """The WARC with its (last) record declaring ``extra`` more bytes than it holds."""
+    head, sep, rest = data.rpartition(b"WARC/1.")
+    marker = b"Content-Length: "
+    start = rest.index(marker) + len(marker)
+    end = rest.index(b"\r\n", start)
+    length = int(rest[start:end]) + extra
+    return head + sep + rest[:start] + str(length).encode() + rest[end:]
+
+
+@pytest.mark.parametrize("extra", [100, 10_000_000])
+def test_a_warc_record_declaring_more_than_it_holds_is_stored_as_truncated(
+    hostile, archive, tmp_path, extra
+):
+    path = tmp_path / "lying.warc"
+    path.write_bytes(_declared_longer(warc_file([(page(1), None, HTML)]), extra))
+    results = hostile(path)
+    assert results[str(path)]["status"] == "added"
+    conn = sqlite3.connect(archive)
+    [meta] = conn.execute(
+        "SELECT metadata FROM sources WHERE parent_id IS NOT NULL AND input = ?", (str(path),)
+    ).fetchone()
+    assert "declares" in json.loads(meta)["truncated"]
+
+
+@pytest.mark.parametrize("cut", [10, 60])
+def test_a_warc_record_cut_mid_block_is_stored_as_truncated(hostile, archive, tmp_path, cut):
+    path = tmp_path / "cut.warc"
+    data = warc_file([(page(1) + b"<!-- " + b"x" * 200 + b" -->", None, HTML)])
+    path.write_bytes(data[: len(data) - 4 - cut])  # the block's end and the record's CRLF CRLF
+    results = hostile(path)
+    assert results[str(path)]["status"] == "added"
+    conn = sqlite3.connect(archive)
+    [meta] = conn.execute(
+        "SELECT metadata FROM sources WHERE parent_id IS NOT NULL AND input = ?", (str(path),)
+    ).fetchone()
+    assert "truncated" in json.loads(meta)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [b"XXXX/1.0\r\nContent-Length: 5\r\n\r\nhello\r\n\r\n", b"\x00\x01garbage\r\n\r\n"],
+    ids=["unknown record", "garbage"],
+)
+def test_a_damaged_warc_fails_with_one_line(hostile, tmp_path, tail):
+    path = tmp_path / "damaged.warc"
+    path.write_bytes(warc_file([(page(1), None, HTML)]) + tail)
+    results = hostile(path)
+    result = results[str(path)]
+    if result["status"] == "failed":
+        assert "\r" not in result["error"] and "\n" not in result["error"]
+
+
+def test_a_302_without_location_is_not_the_document(hostile, archive, web):
+    body = page(4)
+
+    def send(req) -> None:
+        req.send_response(302)
+        req.send_header("Content-Type", "text/html; charset=utf-8")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+
+    web.route("/moved", send)
+    results = hostile(web.url("/moved"))
+    [result] = results.values()
+    assert result["status"] == "failed" and "302 without a Location" in result["error"]
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_a_stray_nul_in_utf8_text_is_not_binary(hostile, archive, tmp_path, where):
+    text = NOTE.format(n=4) + "The mayor said the café reopens on Friday.\n"
+    at = {"start": 0, "middle": len(text) // 2, "end": len(text)}[where]
+    path = tmp_path / "nul.txt"
+    path.write_bytes((text[:at] + "\x00" + text[at:]).encode("utf-8"))
+    results = hostile(path)
+    assert results[str(path)]["status"] == "added"
+    conn = sqlite3.connect(archive)
+    [stored] = conn.execute("SELECT text FROM sources WHERE input = ?", (str(path),)).fetchone()
+    assert "café reopens" in stored
+
+
+def test_binary_data_with_many_nuls_is_still_binary(hostile, tmp_path):
+    path = tmp_path / "blob.txt"
+    path.write_bytes(bytes(range(256)) * 16)
+    results = hostile(path)
+    assert results[str(path)]["status"] == "failed"

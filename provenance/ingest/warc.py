@@ -137,6 +137,17 @@ def _read_payload(record, budget: Budget) -> bytes:
     return b"".join(chunks)
 
 
+def _missing_bytes(record) -> int:
+    """How many bytes of its declared length a record's block lacks (0 when whole)."""
+    left = getattr(record.raw_stream, "limit", 0)
+    if not left:
+        return 0
+    # Read what is left of the block: a whole record has nothing more; a cut one ends early.
+    while record.raw_stream.read(_CHUNK):
+        pass
+    return max(0, getattr(record.raw_stream, "limit", 0))
+
+
 @register
 class WarcIngester(Ingester):
     name = "warc"
@@ -169,7 +180,8 @@ class WarcIngester(Ingester):
         except IngestError:
             raise
         except (ArchiveLoadFailed, ValueError, OSError, EOFError) as exc:
-            raise IngestError(f"warc: damaged after {records} records ({exc})") from exc
+            reason = " ".join(str(exc).split())  # warcio's messages hold CR LF: one line
+            raise IngestError(f"warc: damaged after {records} records ({reason})") from exc
         if not children:
             raise IngestError(f"warc: none of its {records} records is an HTML or PDF response")
         record = Extracted(
@@ -194,6 +206,7 @@ class WarcIngester(Ingester):
         status = record.http_headers.get_statuscode() or ""
         content_type = record.http_headers.get_header("Content-Type") or ""
         payload = _read_payload(record, budget)
+        missing = _missing_bytes(record)
         if len(payload) > MAX_PAYLOAD_BYTES:
             skipped.append({"uri": uri, "error": "payload over the size limit"})
             return None
@@ -213,6 +226,12 @@ class WarcIngester(Ingester):
             # Posts of an archive page inside a capture stay in the page's text layer.
             document.metadata["posts_in_text"] = len(document.children)
             document.children = []
+        if missing:
+            # The record declares more bytes than the file holds (cut, or lying about its
+            # length): what it holds is stored, and says so.
+            document.metadata["truncated"] = (
+                f"the record declares {missing:,} bytes more than the file holds"
+            )
         document.url = uri or document.url
         document.retrieved = headers.get_header("WARC-Date")
         document.raw = payload
