@@ -696,3 +696,34 @@ def test_binary_data_with_many_nuls_is_still_binary(hostile, tmp_path):
     path.write_bytes(bytes(range(256)) * 16)
     results = hostile(path)
     assert results[str(path)]["status"] == "failed"
+
+
+# --- parser regexes on hostile text -----------------------------------------------------------
+
+LINEAR_CABLE_PATTERNS = ["_SUBJECT_END", "_SIPDIS", "_INLINE_PARAGRAPH", "_SENDER_SUFFIX"]
+HOSTILE_TEXTS = {
+    "spaces": "' ' * 100_000",
+    "spaces and newlines": "' \\n' * 50_000",
+    "tabs": "'\\t \\n' * 33_000",
+    "a repeated token": "'SUBJECT: ' + 'word ' * 20_000",
+    "a header then spaces": "'UNCLAS ' + ' ' * 100_000 + 'SUBJECT: x'",
+}
+
+
+@pytest.mark.parametrize("text", list(HOSTILE_TEXTS), ids=list(HOSTILE_TEXTS))
+def test_cable_patterns_that_open_with_spaces_are_linear(text):
+    """100 KB of whitespace or repeated tokens: each pattern's search and finditer finish (in
+    a child process with a generous bound, so that a quadratic search fails, never hangs)."""
+    script = (
+        "import provenance.ingest.cable as cable\n"
+        f"text = {HOSTILE_TEXTS[text]}\n"
+        f"for name in {LINEAR_CABLE_PATTERNS!r}:\n"
+        "    pattern = getattr(cable, name)\n"
+        "    pattern.search(text)\n"
+        "    sum(1 for _ in pattern.finditer(text))\n"
+        "print('done')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.stdout.strip() == "done", done.stderr

@@ -81,8 +81,12 @@ _SUBJECT = re.compile(
     re.M | re.I,
 )
 # Where a subject glued to what follows it ends.
+# A search for a pattern that opens with a run of spaces tries every position of a long run,
+# each scanning the rest of it: quadratic on a page of whitespace (60 KB took a minute). The
+# leftmost match of such a pattern always begins where the run begins, so "(?<!\s)" (not
+# inside a run) changes no match and makes the search linear.
 _SUBJECT_END = re.compile(
-    r"\s+(?:REFS?:|REFTEL|Classified\s+By|¶|\((?:U|SBU|C|S)\)\s|\d{1,2}\.\s*\(|"
+    r"(?<!\s)\s+(?:REFS?:|REFTEL|Classified\s+By|¶|\((?:U|SBU|C|S)\)\s|\d{1,2}\.\s*\(|"
     r"\d\d:\d\d\b|(?:UNCLAS|CONFIDENTIAL|SECRET)\b|SIPDIS|E\.O\.\s|TAGS:)",
     re.I,
 )
@@ -122,7 +126,7 @@ _MARKERS = re.compile(
 # The fast part of a page-furniture line, found first; the place name before it is then
 # taken back by hand (a pattern starting at every capital letter is slow on capitals).
 _FURNITURE_TAIL = re.compile(r"\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b[ \t]*")
-_SIPDIS = re.compile(r"[ \t]*\bSIPDIS\b")
+_SIPDIS = re.compile(r"(?<![ \t])[ \t]*\bSIPDIS\b")
 _RULES = re.compile(r"^[ \t]*[-=_]{3,}[ \t]*$", re.M)
 # Paragraph marking: "1.(C)", "¶3. (C)", "2. (U)", "A. (SBU)", "8.(S/NF)"
 # A portion marking: "(C)", "(S/NF)", "(SBU)", "(S/NOFORN)", "(C//NF)".
@@ -161,7 +165,7 @@ _NOFORN = re.compile(r"NOFORN")
 # The first numbered paragraph: "1. (C)", "¶1.(S/NF)". Everything before it is header.
 _FIRST_PARAGRAPH = re.compile(r"(?<![\w.])(?:¶\s*)?1\s*\.\s*(?:" + _MARK + r"|(?=[A-Z][A-Za-z]))")
 # A numbered paragraph run on after the previous one, as on some cable pages: "...  2. (C) ..."
-_INLINE_PARAGRAPH = re.compile(r"[ \t]{2,}(?=(?:¶\s*)?\d{1,2}\s*\.\s*" + _MARK + ")")
+_INLINE_PARAGRAPH = re.compile(r"(?<![ \t])[ \t]{2,}(?=(?:¶\s*)?\d{1,2}\s*\.\s*" + _MARK + ")")
 _HEADER_LINE = re.compile(
     r"^\s*(?:SIPDIS|NOFORN|E\.?\s?O\.?\s|TAGS:?|SUBJ(?:ECT)?:|REFS?:|Classified\s+By|"
     r"CLASSIFIED\s+BY|SENSITIVE|DEPT\.?\s+FOR|STATE\s+FOR|PASS\s+TO|FOR\s+[A-Z/]+$|"
@@ -199,7 +203,7 @@ _SENDER_PREFIXES = (
     ("USINT ", "US Interests Section "),
 )
 # Country codes some senders append: "AMEMBASSY TRIPOLI LY".
-_SENDER_SUFFIX = re.compile(r"\s+(?:[A-Z]{2})$|//.*$")
+_SENDER_SUFFIX = re.compile(r"(?<!\s)\s+(?:[A-Z]{2})$|//.*$")
 # The archive's own header row, which some captures carry: row number, date, reference id,
 # origin and classification, one field a line, tab- or comma-separated, space-separated
 # ("23064 11/19/2004 15:41 04BRUSSELS4944 C O N F ..."), or labelled ("refid: 04BOGOTA2313").
@@ -660,6 +664,9 @@ def _header_end(body: str) -> int:
             return _past_header_lines(body, blank.end())
     pos = 0
     for para in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", body):
+        if not para.group(0).strip():  # blank: nothing to search (thousands cost seconds)
+            pos = para.end()
+            continue
         lines = [_CLASSIFIED_BY_PREFIX.sub("", ln).strip() for ln in para.group(0).split("\n")]
         lines = [ln for ln in lines if ln and not _HEADER_LINE.match(ln)]
         if lines and _serial_line(lines[:1]):
