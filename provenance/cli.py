@@ -183,8 +183,12 @@ def add(
         provenance add sources/ https://example.org/story.html --json
         provenance add big-report.pdf --timeout 300 --max-pages 5000
     """
+    from .files import check_output, database_files
     from .pipeline import add as add_inputs
 
+    protected = [*database_files(db_path or default_path()), *inputs]
+    if os.environ.get("PROVENANCE_PROFILE"):  # refused before anything is added, not after
+        check_output(os.environ["PROVENANCE_PROFILE"], protected)
     db = _open(db_path)
     counts = {"added": 0, "recaptured": 0, "unchanged": 0, "failed": 0}
     results = []
@@ -218,7 +222,7 @@ def add(
                 line += f"; earlier claims: {anchors or 'none'}"
             click.echo(line)
     progress.clear()
-    profile.write_if_asked()
+    profile.write_if_asked(protected)
     if as_json:
         _print_json(results)
     if quiet:

@@ -727,3 +727,56 @@ def test_cable_patterns_that_open_with_spaces_are_linear(text):
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
     )
     assert done.stdout.strip() == "done", done.stderr
+
+
+# --- files the tool writes --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["the database", "its write-ahead log", "an input"])
+def test_the_profile_is_never_written_over_what_is_read(
+    run, archive, tmp_path, monkeypatch, target
+):
+    source = note(tmp_path / "in.txt", 8)
+    path = {
+        "the database": archive,
+        "its write-ahead log": Path(f"{archive}-wal"),
+        "an input": source,
+    }[target]
+    before = path.read_bytes() if path.exists() else None
+    monkeypatch.setenv("PROVENANCE_PROFILE", str(path))
+    result = run("add", source)
+    assert result.exit_code == 1
+    assert (
+        result.stderr.startswith("Error: refusing to write to") and result.stderr.count("\n") == 1
+    )
+    if target != "its write-ahead log":
+        assert path.read_bytes() == before
+    monkeypatch.delenv("PROVENANCE_PROFILE")
+    assert run("verify").exit_code == 0
+
+
+def test_the_profile_is_written_whole(run, archive, tmp_path, monkeypatch):
+    out = tmp_path / "profile.json"
+    out.write_text("old")
+    monkeypatch.setenv("PROVENANCE_PROFILE", str(out))
+    assert run("add", note(tmp_path / "in.txt", 8)).exit_code == 0
+    assert isinstance(json.loads(out.read_text()), dict)  # the totals, whole
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".profile")] == []
+
+
+def test_a_failing_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    from provenance.files import write_text_atomically
+
+    out = tmp_path / "out.csv"
+    out.write_text("old,file\n")
+
+    def half(fh):
+        fh.write("new,")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_text_atomically(out, half)
+    assert out.read_text() == "old,file\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+    write_text_atomically(out, lambda fh: fh.write("new,file\n"))
+    assert out.read_text() == "new,file\n"
