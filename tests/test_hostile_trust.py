@@ -780,3 +780,17 @@ def test_a_failing_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
     write_text_atomically(out, lambda fh: fh.write("new,file\n"))
     assert out.read_text() == "new,file\n"
+
+
+def test_skipped_warc_records_are_listed_with_their_reason(hostile, archive, tmp_path):
+    path = tmp_path / "mixed.warc"
+    path.write_bytes(warc_file([(page(1), None, HTML), (b"\x89PNG....", None, "image/png")]))
+    results = hostile(path)
+    assert results[str(path)]["status"] == "added"
+    conn = sqlite3.connect(archive)
+    [meta] = conn.execute(
+        "SELECT metadata FROM sources WHERE parent_id IS NULL AND input = ?", (str(path),)
+    ).fetchone()
+    assert json.loads(meta)["skipped"] == [
+        {"uri": "http://127.0.0.1/page-1", "error": "not an HTML or PDF response (image/png)"}
+    ]

@@ -210,7 +210,12 @@ class WarcIngester(Ingester):
         if len(payload) > MAX_PAYLOAD_BYTES:
             skipped.append({"uri": uri, "error": "payload over the size limit"})
             return None
-        if not status.startswith("2") or not _is_document(content_type, payload):
+        if not status.startswith("2"):
+            skipped.append({"uri": uri, "error": f"HTTP status {status or 'missing'}"})
+            return None
+        if not _is_document(content_type, payload):
+            media = content_type.split(";")[0].strip() or "no content type"
+            skipped.append({"uri": uri, "error": f"not an HTML or PDF response ({media})"})
             return None
         try:
             document = extract_document(payload, _record_hint(uri, content_type))
