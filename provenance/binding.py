@@ -223,11 +223,11 @@ def current_rows(
 
 def entries_digest(entries: list[tuple[str, Any, str | None]]) -> str:
     """The digest an event binds: over its entries (table, key, sha256) in (table, key) order."""
-    ordered = sorted(entries, key=lambda e: (e[0], _sort_key(e[1])))
+    ordered = sorted(entries, key=lambda e: (e[0], sort_key(e[1])))
     return hashlib.sha256(_canonical([list(e) for e in ordered])).hexdigest()
 
 
-def _sort_key(key: Any) -> tuple[int, Any]:
+def sort_key(key: Any) -> tuple[int, Any]:
     return (0, key) if isinstance(key, int) else (1, str(key))
 
 

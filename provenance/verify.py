@@ -510,15 +510,10 @@ def check_rows(conn: sqlite3.Connection, report: Report) -> None:
         else:
             report.notes.append("rows are not bound column by column: the archive predates it")
         return
-    # Each event's entries, against the digest the event binds.
-    entries: dict[int, list[tuple[str, Any, str | None]]] = defaultdict(list)
-    for table, key, event_id, sha in conn.execute(
-        "SELECT tbl, key, event_id, sha256 FROM row_digests ORDER BY event_id"
-    ):
-        entries[event_id].append((table, key, sha))
-    for event_id in sorted(set(entries) | set(bound_events)):
+
+    # Each event's entries, against the digest the event binds (one event's entries in memory).
+    def check_event(event_id: int, found: list[tuple[str, Any, str | None]]) -> None:
         recorded = bound_events.get(event_id)
-        found = entries.get(event_id, [])
         if recorded is None:
             report.add(
                 "rows",
@@ -535,50 +530,95 @@ def check_rows(conn: sqlite3.Connection, report: Report) -> None:
                 "(edited, added or removed)",
                 event_id=event_id,
             )
-    entries.clear()
+
+    seen: set[int] = set()
+    current: int | None = None
+    found: list[tuple[str, Any, str | None]] = []
+    for table, key, event_id, sha in conn.execute(
+        "SELECT tbl, key, event_id, sha256 FROM row_digests ORDER BY event_id"
+    ):
+        if event_id != current:
+            if current is not None:
+                check_event(current, found)
+            current, found = event_id, []
+            seen.add(event_id)
+        found.append((table, key, sha))
+    if current is not None:
+        check_event(current, found)
+    for event_id in sorted(set(bound_events) - seen):
+        check_event(event_id, [])
     count = 0
     for table in binding.covered_tables(conn):
-        key_name = binding.key_column(conn, table)
-        latest: dict[Any, tuple[int, str | None, bytes | None]] = {}
-        for key, event_id, sha, columns in conn.execute(
-            "SELECT key, event_id, sha256, columns FROM row_digests WHERE tbl = ?"
-            " ORDER BY key, event_id",
-            (table,),
-        ):
-            latest[key] = (event_id, sha, columns)
-        for key, names, values in binding.current_rows(conn, table):
-            count += 1
-            shown = key if isinstance(key, int) else str(key)
-            source_id = _row_source(table, names, values)
-            bound = latest.pop(key, None)
-            if bound is None or bound[1] is None:
-                report.add(
-                    "rows",
-                    f"{table} row {shown}: no event records a row with {key_name} {shown} "
-                    f"(written outside the tool, or its {key_name} was changed)",
-                    source_id=source_id,
-                )
-                continue
-            event_id, sha, columns = bound
-            now, _ = binding.row_digest(names, values)
-            if now != sha:
-                changed = binding.changed_columns(names, values, columns) or ["(a column)"]
-                report.add(
-                    "rows",
-                    f"{table} row {shown}: column {', '.join(changed)} differs from what "
-                    f"event {event_id} recorded",
-                    source_id=source_id,
-                    event_id=event_id,
-                )
-        for key, (event_id, sha, _) in sorted(latest.items(), key=lambda kv: str(kv[0])):
-            if sha is not None:
-                report.add(
-                    "rows",
-                    f"{table} row {key}: recorded by event {event_id} but no row has "
-                    f"{key_name} {key} (deleted, or its {key_name} was changed)",
-                    event_id=event_id,
-                )
+        count += _check_table_rows(conn, report, table)
     report.checked["rows"] = count
+
+
+def _latest_digests(conn: sqlite3.Connection, table: str):
+    """(key, event id, sha256, columns) of the latest entry for each row of a table, in key
+    order (streamed: the table's digests are never all in memory)."""
+    previous = None
+    for entry in conn.execute(
+        "SELECT key, event_id, sha256, columns FROM row_digests WHERE tbl = ?"
+        " ORDER BY key, event_id",
+        (table,),
+    ):
+        if previous is not None and previous[0] != entry[0]:
+            yield previous
+        previous = entry
+    if previous is not None:
+        yield previous
+
+
+def _check_table_rows(conn: sqlite3.Connection, report: Report, table: str) -> int:
+    """Merge a table's rows with their latest digests, both in key order; report differences."""
+    key_name = binding.key_column(conn, table)
+    digests = _latest_digests(conn, table)
+    pending = next(digests, None)
+    count = 0
+
+    def gone(key: Any, event_id: int) -> None:
+        report.add(
+            "rows",
+            f"{table} row {key}: recorded by event {event_id} but no row has "
+            f"{key_name} {key} (deleted, or its {key_name} was changed)",
+            event_id=event_id,
+        )
+
+    for key, names, values in binding.current_rows(conn, table):
+        count += 1
+        while pending is not None and binding.sort_key(pending[0]) < binding.sort_key(key):
+            if pending[2] is not None:
+                gone(pending[0], pending[1])
+            pending = next(digests, None)
+        bound = None
+        if pending is not None and pending[0] == key:
+            bound, pending = pending, next(digests, None)
+        shown = key if isinstance(key, int) else str(key)
+        source_id = _row_source(table, names, values)
+        if bound is None or bound[2] is None:
+            report.add(
+                "rows",
+                f"{table} row {shown}: no event records a row with {key_name} {shown} "
+                f"(written outside the tool, or its {key_name} was changed)",
+                source_id=source_id,
+            )
+            continue
+        _, event_id, sha, columns = bound
+        now, _ = binding.row_digest(names, values)
+        if now != sha:
+            changed = binding.changed_columns(names, values, columns) or ["(a column)"]
+            report.add(
+                "rows",
+                f"{table} row {shown}: column {', '.join(changed)} differs from what "
+                f"event {event_id} recorded",
+                source_id=source_id,
+                event_id=event_id,
+            )
+    while pending is not None:
+        if pending[2] is not None:
+            gone(pending[0], pending[1])
+        pending = next(digests, None)
+    return count
 
 
 def check_fulltext(conn: sqlite3.Connection, report: Report) -> None:
