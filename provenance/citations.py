@@ -393,14 +393,14 @@ def parse_target(text: str, start: int, end: int) -> Target:
         year = int(m.group(0))
         target.date_from, target.date_to = f"{year}-01-01", f"{year}-12-31"
         target.precision = "year"
-    origin = re.search(
+    # The first place named that is a post ("the U.S. embassy from Panama City": Panama City).
+    for origin in re.finditer(
         r"\b(?i:embassy|consulate|mission|post)\s+(?:in|at|of|to)\s+"
         r"(?P<a>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)"
         r"|\b(?P<b>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)\s+(?i:embassy|consulate)\b"
         r"|\bfrom\s+(?:the\s+)?(?P<c>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)",
         phrase,
-    )
-    if origin:
+    ):
         place = origin["a"] or origin["b"] or origin["c"]
         words = [w for w in re.findall(r"[\w’'.-]+", place) if w[:1].isupper()]
         place_key = fold(" ".join(words)).strip(" .")
@@ -411,13 +411,17 @@ def parse_target(text: str, start: int, end: int) -> Target:
             and not _MONTHS.keys() & set(place_words)  # "a cable from February 2008"
         ):
             target.origin = place_key
+            break
     author = re.search(
         r"\bby\s+(?:the\s+)?(?P<by>[A-Z][\w’'.-]*"
         r"(?:\s+(?:(?:of|for|and|on|the|de|du|la|al)\s+)*[A-Z][\w’'.-]*){0,8})",
         phrase,
     )
     if author and not re.match(r"(?:Wiki[Ll]eaks|WikiLeaks)\b", author["by"]):
-        target.author = author["by"].strip()
+        named = author["by"].strip()
+        # "by the U.S. embassy": a sender every cable has, not an author that narrows them
+        if set(fold(named).replace(".", "").split()) - _NOT_PLACES - _SENDERS:
+            target.author = named
     if title := _TITLE.search(phrase, noun.end() if noun else 0):
         target.title = title.group(1).strip()
     return target
@@ -426,6 +430,10 @@ def parse_target(text: str, start: int, end: int) -> Target:
 # Words before "embassy" or after "from" that do not name a post.
 _NOT_PLACES = {"us", "u", "s", "american", "the", "a", "an", "state", "washington", "department",
                "one", "another", "its", "their", "new", "leaked", "secret", "wikileaks"}  # fmt: skip
+
+
+# Words of a sender that every cable of a post shares.
+_SENDERS = {"embassy", "consulate", "mission", "post", "us", "usg", "government"}
 
 
 def _last_year_before(text: str, position: int) -> int | None:
@@ -589,9 +597,15 @@ def _resolve_identifiers(conn: sqlite3.Connection, source_ids: list[int]) -> int
                 evidence["matched"] = "post and serial number"
             _set(conn, citation_id, found[0], found[1], _method(kind), evidence)
             resolved += 1
-        elif kind in ("link", "url"):
+        else:
+            _unresolved(
+                conn,
+                citation_id,
+                {"unresolved": "unresolved: no stored document has this identifier",
+                 "candidates": [], "identifier": identifier},
+            )  # fmt: skip
             # Remember the id a URL carries, so the document can claim it when it arrives.
-            inner = _id_in_url(identifier)
+            inner = _id_in_url(identifier) if kind in ("link", "url") else None
             if inner:
                 conn.execute(
                     "UPDATE citations SET target_identifier = ? WHERE id = ?", (inner, citation_id)
@@ -974,7 +988,7 @@ def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict
 
 #: A description resolves to its best candidate when that scores MIN_DESCRIPTION_SCORE or more
 #: and the runner-up at most MAX_RUNNER_UP of it (calibrated by ``benchmarks/origins.py``).
-MIN_DESCRIPTION_SCORE = 2.0
+MIN_DESCRIPTION_SCORE = 1.5
 MAX_RUNNER_UP = 0.6
 MAX_STORED_CANDIDATES = 10
 MAX_FITTING = 1000  # fitting sources counted for the reason of an unresolved description
@@ -1004,6 +1018,9 @@ def _fitting(
         for source_id, published in conn.execute(sql, params)
         if source_id not in family and works.time_rule(citing_published, published) is not None
     ][:MAX_FITTING]
+    if target.origin or target.author:  # what the description says of its sender
+        meta = _source_meta(conn, found)
+        found = [s for s in found if s in meta and _fits(target, meta[s])]
     return found[:MAX_STORED_CANDIDATES], len(found)
 
 
@@ -1021,6 +1038,8 @@ def _fit_phrase(count: int, target: Target) -> str:
                 else f" between {target.date_from} and {target.date_to}"
             )
         )
+    if target.origin:
+        period += f" from {target.origin}"
     if count == 0:
         return f"no stored {label}{period} fits"
     more = "+" if count >= MAX_FITTING else ""
@@ -1088,7 +1107,8 @@ def _named_by(info: dict) -> str:
 
 def _origin_matches(origin: str, info: dict) -> bool:
     have = fold(info.get("origin") or "")
-    words = [w for w in re.findall(r"\w+", origin) if len(w) > 2]
+    # "Panama City" is the post of "Embassy Panama": the word "city" names no other place
+    words = [w for w in re.findall(r"\w+", origin) if len(w) > 2 and w != "city"]
     return bool(words) and all(w in have for w in words)
 
 

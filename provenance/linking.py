@@ -1069,31 +1069,31 @@ def _steps_from(conn, claim_id, source_id, start, end) -> list[dict]:
     steps = []
     # Quotations in the passage (a quotation may run on past the sentence that opens it),
     # traced to their originals: the stored traces, as the claim page shows them.
-    for traced, t_start, t_end, score, differences in conn.execute(
-        "SELECT traced_source_id, traced_start, traced_end, trace_score, differences FROM quotes"
-        " WHERE source_id = ? AND start < ? AND end > ? AND traced_source_id IS NOT NULL"
-        " ORDER BY start",
+    for traced, t_start, t_end, score, differences, rule in conn.execute(
+        "SELECT traced_source_id, traced_start, traced_end, trace_score, differences, trace_rule"
+        " FROM quotes WHERE source_id = ? AND start < ? AND end > ?"
+        " AND traced_source_id IS NOT NULL ORDER BY start",
         (source_id, end, start),
     ).fetchall():
         original = _claim_at(conn, traced, t_start, t_end)
-        steps.append(
-            _step(
-                conn,
-                traced,
-                t_start,
-                t_end,
-                "quotes",
-                score,
-                original,
-                json.loads(differences or "[]"),
-            )
+        step = _step(
+            conn,
+            traced,
+            t_start,
+            t_end,
+            "quotes",
+            score,
+            original,
+            json.loads(differences or "[]"),
         )
+        step["rule"] = rule  # time's arrow: earlier-published | undated
+        steps.append(step)
     # The document the passage attributes its content to.
     for (cited,) in conn.execute(
         "SELECT DISTINCT cited_source_id FROM attributions WHERE source_id = ?"
-        " AND cited_source_id IS NOT NULL AND coalesce(mention_start, cue_start) >= ?"
-        " AND coalesce(mention_start, cue_start) < ?",
-        (source_id, start, end),
+        " AND cited_source_id IS NOT NULL AND (claim_id = ? OR"
+        " (coalesce(mention_start, cue_start) >= ? AND coalesce(mention_start, cue_start) < ?))",
+        (source_id, claim_id, start, end),
     ).fetchall():
         steps.append(_passage_step(conn, cited, claim_id, "attributes to", 1.0))
     # Documents the passage mentions.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance import linking, works
+from provenance import alignment, linking, works
 from provenance.attribution import agent_name, is_date
 
 ORIGINS = Path(__file__).parent / "origins_fixtures"
@@ -184,3 +184,37 @@ def test_trace_shows_the_stored_quote_trace(added, db_path):
         steps = linking.trace(conn, claim[0])
         assert any(s["relation"] == "quotes" and s["source_id"] == traced for s in steps)
         assert not any(s["relation"] == "repeats" for s in steps)
+
+
+def test_quotations_that_continue_after_the_cue_carry_its_attribution(added, db_path):
+    conn = _conn(db_path)
+    story = added[STORY.name]
+    carried = conn.execute(
+        "SELECT c.text, a.cited_source_id FROM attributions a JOIN claims c ON c.id = a.claim_id"
+        " WHERE a.source_id = ? AND a.mention = 'the cable' ORDER BY c.start",
+        (story,),
+    ).fetchall()
+    texts = [t for t, _ in carried]
+    assert any(t.startswith('"He collects a tithe') for t in texts)
+    assert any(t.startswith("The harbour police") for t in texts)
+    assert {cited for _, cited in carried} == {added[CABLE.name]}
+
+
+ORIGINAL = "The envoy said that the head the mission met the minister and signed 12 contracts."
+
+
+def test_fixing_an_evident_slip_of_the_original_is_editorial():
+    found = alignment.locate("the head of the mission met the minister", ORIGINAL, [])
+    assert found is not None and not found.misquoted
+    [added] = found.differences
+    assert added["type"] == "added" and added["editorial"] and added["note"] == "slip fixed"
+
+
+@pytest.mark.parametrize("changed", ["signed 15 contracts", "the head of the embassy met"])
+def test_a_changed_number_or_name_is_still_a_misquote(changed):
+    quote = {
+        "signed 15 contracts": "the head of the mission met the minister and signed 15 contracts",
+        "the head of the embassy met": "the head of the embassy met the minister and signed 12",
+    }[changed]
+    found = alignment.locate(quote, ORIGINAL, [])
+    assert found is not None and found.misquoted
