@@ -861,6 +861,7 @@ def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict
         )
     ]
     lo, hi = _passage(text, start, end, others)
+    hi = _refers_back(text, hi, target, others)
     scores: dict[int, float] = {}
     signals: dict[int, list[str]] = {}
 
@@ -1044,6 +1045,28 @@ def _fit_phrase(count: int, target: Target) -> str:
         return f"no stored {label}{period} fits"
     more = "+" if count >= MAX_FITTING else ""
     return f"{count}{more} {plural}{period} fit"
+
+
+_BACK_TO_CABLE = re.compile(
+    r"\b(?i:the|this|that)\s+(?:same\s+)?(?:cable|telegram|memo|dispatch)\b"
+)
+_BACK_TO_REPORT = re.compile(
+    r"\b(?i:the|this|that)\s+(?:same\s+)?(?:report|study|paper|assessment|document|review)\b"
+)
+
+
+def _refers_back(text: str, hi: int, target: Target, others: list[int]) -> int:
+    """Where the sentences that refer back to a description end: the passage goes on over the
+    following paragraphs that speak of "the cable" ("the report" for a report), up to the
+    next mention of another document, so that their quotations count as evidence too."""
+    pattern = _BACK_TO_CABLE if target.kinds == ("cable",) else _BACK_TO_REPORT
+    while hi < len(text) and not any(hi <= o < hi + 2 for o in others):
+        following = text.find("\n\n", hi + 2)
+        end = len(text) if following < 0 else following
+        if any(hi <= o < end for o in others) or not pattern.search(text, hi, end):
+            break
+        hi = end
+    return hi
 
 
 def _next_paragraph_end(text: str, position: int) -> int:

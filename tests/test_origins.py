@@ -218,3 +218,26 @@ def test_a_changed_number_or_name_is_still_a_misquote(changed):
     }[changed]
     found = alignment.locate(quote, ORIGINAL, [])
     assert found is not None and found.misquoted
+
+
+REFERS_BACK = """<html><head><title>Night cargo - The Quayside Gazette</title>
+<meta property="article:published_time" content="2011-05-10T08:00:00+00:00"></head><body>
+<article><h1>Night cargo</h1>
+<p>This story is invented for the provenance test suite; the newspaper is fictional.</p>
+<p>A cable sent from Velmora in February 2008 worried about the northern quay.</p>
+<p>Traders have complained about the quay for years, and the port authority has not replied.</p>
+<p>The grain traders, says the cable, posted on a leaks website, told diplomats that the
+harbour police "have not opened a single container since the autumn."</p>
+</article></body></html>"""
+
+
+def test_the_sentences_that_refer_back_bring_their_quotations_as_evidence(
+    run_json, db_path, tmp_path
+):
+    story = tmp_path / "quayside-gazette.html"
+    story.write_text(REFERS_BACK, encoding="utf-8")
+    rows = run_json("add", CABLE, OTHER_CABLE, story)
+    ids = {Path(r["input"]).name: r["source_id"] for r in rows}
+    cited, evidence = _citation(_conn(db_path), ids[story.name], "A cable sent from Velmora")
+    assert cited == ids[CABLE.name]
+    assert "quotation traced" in evidence["signals"]
