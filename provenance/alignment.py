@@ -393,7 +393,7 @@ def _result(quote, text, items, toks, back, n, end_j) -> Alignment | None:
     def at(j):  # offset in the original where token j starts (or the span end)
         return toks[j].start if j < len(toks) else span_end
 
-    for kind, pi, pj, i, j in steps:
+    for number, (kind, pi, pj, i, j) in enumerate(steps):
         item = items[pi]
         if kind == "variant":
             diff("spelling", item.start, item.end, toks[pj].start, toks[pj].end, True)
@@ -405,7 +405,7 @@ def _result(quote, text, items, toks, back, n, end_j) -> Alignment | None:
             # One small word the original evidently lacks ("the head the mission" quoted as
             # "the head of the mission"): the quoting source fixed a slip, an editorial change.
             # A changed number or name is never this.
-            slip = fold(quote[item.start : item.end]) in SLIP_WORDS and _fixes_slip(items, pi)
+            slip = fold(quote[item.start : item.end]) in SLIP_WORDS and _fixes_slip(steps, number)
             diff(
                 "added", item.start, item.end, at(pj), at(pj), slip, "slip fixed" if slip else None
             )
@@ -533,9 +533,9 @@ def locate(quote: str, text: str, furniture=()) -> Alignment | None:
     return best
 
 
-def _fixes_slip(items: list, index: int) -> bool:
-    """Whether the word added at ``items[index]`` sits between two words of the quotation
-    (not at its edge, not next to another change), as a word missing from the original does."""
-    return 0 < index < len(items) - 1 and all(
-        items[i].kind == "word" for i in (index - 1, index + 1)
+def _fixes_slip(steps: list, number: int) -> bool:
+    """Whether the word added at ``steps[number]`` is alone between two words matched word for
+    word, as a word missing from the original is (not "for good" added, not next to a change)."""
+    return 0 < number < len(steps) - 1 and all(
+        steps[n][0] == "match" for n in (number - 1, number + 1)
     )
