@@ -422,6 +422,8 @@ def trace(claim_id: int, db_path: str | None, as_json: bool) -> None:
         indent = "  " * step["depth"]
         where = f"[{step['start']}:{step['end']}]" if step["start"] is not None else ""
         score = f" {step['score']:.2f}" if step["score"] is not None else ""
+        if step.get("rule"):
+            score += f" ({step['rule']})"
         click.echo(
             f"{indent}{step['relation']}{score} -> #{step['source_id']} "
             f"{step['title'] or '(untitled)'} ({step['published'] or 'undated'}) {where}"
@@ -457,6 +459,11 @@ def citations(source_id: int | None, unresolved: bool, db_path: str | None, as_j
     if as_json:
         _print_json(rows)
         return
+    from .evidence import why
+
+    for row in rows:
+        if row["cited_source_id"] is None:
+            row["cited_title"] = why(row["evidence"]) or "unresolved"
     _table(
         rows,
         ["citing_source_id", "kind", "cited_source_id", "confidence", "mention", "cited_title"],
