@@ -194,6 +194,17 @@ def _synonym_table() -> dict[str, str]:
 
 _SYNONYM = _synonym_table()
 
+
+def synonym_table() -> dict[str, str]:
+    """Each word (and stem) of the synonym groups, with the canonical term of its group."""
+    return dict(_SYNONYM)
+
+
+def stem(word: str) -> str:
+    """The Snowball English stem of a folded word."""
+    return _stem(word)
+
+
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
