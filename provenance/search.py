@@ -176,7 +176,9 @@ def _match_expression(query: _Query) -> tuple[str | None, bool]:
         budget += word.claims
     if not chosen:
         return None, False
-    return " OR ".join(w.match for w in chosen), budget <= MATCH_BUDGET
+    # A word counted up to the cap may be in any number of claims: not ranked then.
+    ranked = budget <= MATCH_BUDGET and all(w.claims < COUNT_CAP for w in chosen)
+    return " OR ".join(w.match for w in chosen), ranked
 
 
 # --- step 1: full-text candidates ----------------------------------------------------------
