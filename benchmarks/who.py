@@ -112,6 +112,20 @@ def _measure(ranked: list[list[str]], targets: set[str]) -> tuple[float, float]:
     return recall, (1 / rank if rank else 0.0)
 
 
+def _squash(text: str) -> str:
+    return " ".join(text.replace("\u2019", "'").split()).casefold()
+
+
+def _stored_as_claim(conn: sqlite3.Connection, source_id: int | None, item: dict) -> bool:
+    """Whether the original sentence of an item is (inside) a stored claim: the claim
+    detector stores check-worthy sentences only, and `who` searches claims."""
+    starts = _squash(item["original"]["starts"])
+    return any(
+        starts in _squash(text)
+        for (text,) in conn.execute("SELECT text FROM claims WHERE source_id = ?", (source_id,))
+    )
+
+
 def run_quality(db_path: Path, verbose: bool) -> dict:
     conn = sqlite3.connect(db_path)
     keys = _source_keys(conn)
@@ -120,8 +134,12 @@ def run_quality(db_path: Path, verbose: bool) -> dict:
     if missing:
         print(f"targets not in the database: {missing}", file=sys.stderr)
     scores: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    ids = {key: source_id for source_id, key in keys.items()}
+    unstored = []
     for item in items:
         targets = set(item["targets"])
+        if not _stored_as_claim(conn, ids.get(item["original"]["source"]), item):
+            unstored.append(item["id"])
         results = search.who(conn, item["restated"], limit=20)
         ranked = [[keys[r["source_id"]] for r in w["renditions"]] for w in results]
         claim_ids = search.fulltext_ranking(conn, item["restated"])
@@ -142,7 +160,7 @@ def run_quality(db_path: Path, verbose: bool) -> dict:
                 print(f"  {w['rank']}. {w['relation']} {w['score']:.3f} {ranked[w['rank'] - 1]}"
                       f" {w['published'] or ''} | {w['text'][:150]}")  # fmt: skip
     conn.close()
-    report = {"sources": len(keys), "claims": None, "splits": {}}
+    report = {"sources": len(keys), "claims": None, "splits": {}, "not_a_claim": unstored}
     with sqlite3.connect(db_path) as c:
         report["claims"] = c.execute("SELECT count(*) FROM claims").fetchone()[0]
     for split, by in sorted(scores.items()):
@@ -224,6 +242,9 @@ def main() -> int:
         print(f"quality: {quality['sources']:,} sources ({quality['claims']:,} claims),"
               " restated claims of benchmarks/who_restated.json")  # fmt: skip
         print(f"  {'split':6} {'claims':>6}  {'ranked who':>22}  {'full-text only':>22}")
+        if quality["not_a_claim"]:
+            print(f"  original sentence not stored as a claim (so never found by who):"
+                  f" {len(quality['not_a_claim'])}: {' '.join(quality['not_a_claim'])}")  # fmt: skip
         for split, s in quality["splits"].items():
             print(f"  {split:6} {s['claims']:6}  recall@5 {s['who']['recall_at_5']:.3f}"
                   f" MRR {s['who']['mrr']:.3f}  recall@5 {s['fulltext']['recall_at_5']:.3f}"

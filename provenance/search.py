@@ -101,30 +101,31 @@ class Hit:
 
 
 def _synonym_words() -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {}
-    for word, canonical in similarity.synonym_table().items():
-        if re.fullmatch(r"[a-z]{3,}", word):
-            groups.setdefault(canonical, []).append(word)
-    return groups
+    return {
+        term: [w for w in words if re.fullmatch(r"[a-z]{3,}", w)]
+        for term, words in similarity.synonym_groups().items()
+    }
 
 
 _SYNONYM_WORDS = _synonym_words()
 
 
-def _word_match(word: str, term: str) -> str:
-    """The FTS5 expression for one query word: itself, its stem as a prefix, its synonyms."""
+def _alternative(word: str) -> str:
+    """A word as FTS5 looks for it: its stem as a prefix where that is the word's start."""
     stem = similarity.stem(word)
-    alternatives: dict[str, None] = {}
-    if len(stem) >= 4 and word.startswith(stem):
-        alternatives[f'"{stem}"*'] = None
-    else:
-        alternatives[f'"{word}"'] = None
-    for other in _SYNONYM_WORDS.get(term, [])[:MAX_SYNONYMS]:
-        if other != word:
-            alternatives[f'"{other}"'] = None
-    return (
-        "(" + " OR ".join(alternatives) + ")" if len(alternatives) > 1 else next(iter(alternatives))
-    )
+    return f'"{stem}"*' if len(stem) >= 4 and word.startswith(stem) else f'"{word}"'
+
+
+def _word_match(word: str, term: str) -> str:
+    """The FTS5 expression for one query word: itself (or its stem), and its synonyms."""
+    alternatives = dict.fromkeys([_alternative(word)])
+    for other in _SYNONYM_WORDS.get(term, []):
+        if len(alternatives) >= MAX_SYNONYMS:
+            break
+        alternatives.setdefault(_alternative(other))
+    if len(alternatives) == 1:
+        return next(iter(alternatives))
+    return "(" + " OR ".join(alternatives) + ")"
 
 
 def _query(text: str) -> _Query:

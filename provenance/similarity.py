@@ -195,9 +195,14 @@ def _synonym_table() -> dict[str, str]:
 _SYNONYM = _synonym_table()
 
 
-def synonym_table() -> dict[str, str]:
-    """Each word (and stem) of the synonym groups, with the canonical term of its group."""
-    return dict(_SYNONYM)
+def synonym_groups() -> dict[str, list[str]]:
+    """The words of each synonym group as written, by the group's canonical term."""
+    groups: dict[str, list[str]] = {}
+    for line in _SYNONYMS.strip().splitlines():
+        head, _, rest = line.partition(":")
+        words = [w.strip() for w in [head, *rest.split()] if w.strip()]
+        groups.setdefault(_SYNONYM[head.strip()], []).extend(dict.fromkeys(words))
+    return groups
 
 
 def stem(word: str) -> str:
