@@ -53,11 +53,11 @@ COUNT_CAP = 5_000
 #: Claims the candidate query may match in all (summed over its words, rarest first).
 MATCH_BUDGET = 12_000
 #: Claims taken from the full-text ranking and compared with the query.
-CANDIDATES = 300
+CANDIDATES = 100
 #: Words of the query used (the rarest first) when it is long.
 MAX_QUERY_WORDS = 16
 #: Synonyms of one word looked for in the index.
-MAX_SYNONYMS = 8
+MAX_SYNONYMS = 12
 #: A result states the claim in other words when at least this share of the query's
 #: (rarity-weighted) terms is in it, with at least :data:`MIN_SHARED` terms shared.
 PARAPHRASE_COVERAGE = 0.6
@@ -65,6 +65,10 @@ MIN_SHARED = 3
 #: Blended score above which a rescored result is a paraphrase.
 PARAPHRASE_SCORE = 0.6
 RESCORER_WEIGHT = 0.5
+#: The lexical score: the share of the query's weighted terms found in the claim, times a
+#: factor from PRECISION_FLOOR (none of the claim's other terms in the query) to 1 (all).
+#: (Blending in the BM25 relevance of the full-text step was tried: no better on dev.)
+PRECISION_FLOOR = 0.5
 RESCORE_TOP = 50
 #: Relations in the order a work's best rendition is chosen.
 RELATIONS = ("same", "paraphrase", "related")
@@ -84,6 +88,7 @@ class _Query:
     text: str
     features: similarity.Features
     words: list[_Word]
+    terms: frozenset[str]  # canonical terms, query-time groups folded in
     weights: dict[str, float] = field(default_factory=dict)  # canonical term -> idf
 
 
@@ -100,11 +105,55 @@ class Hit:
 # --- the query ----------------------------------------------------------------------------
 
 
+#: More groups of words news writers use for one another, read at query time only: the
+#: stored link keys of :mod:`provenance.similarity` are computed from its own table, which
+#: these could join once those keys are rebuilt. The first word names the group (its
+#: canonical term is the one :func:`provenance.similarity.terms` gives it).
+_MORE_SYNONYMS = """
+decrease: reduce reduced reduces reducing reduction reductions
+propose: proposed proposes proposal proposals suggest suggested suggests suggestion suggestions
+aid: assistance
+difficult: hard
+seize: seized seizes seizing seizure seizures capture captured confiscate confiscated
+document: documents papers
+prison: jail jailed imprison imprisoned imprisonment
+country: nation nations countries
+company: companies firm firms
+border: borders frontier
+worry: worried worries concern concerns concerned
+us: america american americans usg
+"""
+
+
+def _more_synonyms() -> tuple[dict[str, str], dict[str, list[str]]]:
+    fold: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}
+    for line in _MORE_SYNONYMS.strip().splitlines():
+        head, _, rest = line.partition(":")
+        [canonical] = similarity.terms(head.strip()) or [head.strip()]
+        for word in [head.strip(), *rest.split()]:
+            for term in similarity.terms(word, [word]):
+                fold[term] = canonical
+            groups.setdefault(canonical, []).append(word)
+    return fold, groups
+
+
+_FOLD, _MORE_GROUPS = _more_synonyms()
+
+
+def _fold(terms: frozenset[str]) -> frozenset[str]:
+    """Canonical terms with the query-time groups folded in."""
+    return frozenset(_FOLD.get(t, t) for t in terms)
+
+
 def _synonym_words() -> dict[str, list[str]]:
-    return {
+    groups = {
         term: [w for w in words if re.fullmatch(r"[a-z]{3,}", w)]
         for term, words in similarity.synonym_groups().items()
     }
+    for term, words in _MORE_GROUPS.items():
+        groups.setdefault(_FOLD.get(term, term), []).extend(words)
+    return groups
 
 
 _SYNONYM_WORDS = _synonym_words()
@@ -137,10 +186,10 @@ def _query(text: str) -> _Query:
         terms = similarity.terms(word, [word])
         if not terms or terms[0] == "not":
             continue
-        term = terms[0]
+        term = _FOLD.get(terms[0], terms[0])
         if term not in words and len(words) < MAX_QUERY_WORDS * 2:
             words[term] = _Word(term, _word_match(word, term))
-    return _Query(text, features, list(words.values()))
+    return _Query(text, features, list(words.values()), _fold(features.terms))
 
 
 def _count(conn: sqlite3.Connection, match: str) -> int:
@@ -160,7 +209,7 @@ def _weigh(conn: sqlite3.Connection, query: _Query) -> None:
         word.claims = _count(conn, word.match)
         query.weights[word.term] = math.log((total + 1) / (word.claims + 0.5)) + 1.0
     top = max(query.weights.values(), default=1.0)
-    for term in query.features.terms:
+    for term in query.terms:
         # terms the index was not asked about (figures): as telling as the rarest word
         query.weights.setdefault(term, top)
 
@@ -171,7 +220,7 @@ def _match_expression(query: _Query) -> tuple[str | None, bool]:
     chosen: list[_Word] = []
     budget = 0
     for word in found[:MAX_QUERY_WORDS]:
-        if chosen and budget + word.claims > MATCH_BUDGET:
+        if chosen and (budget + word.claims > MATCH_BUDGET or word.claims >= COUNT_CAP):
             break
         chosen.append(word)
         budget += word.claims
@@ -186,12 +235,18 @@ def _match_expression(query: _Query) -> tuple[str | None, bool]:
 
 
 def _candidates(conn: sqlite3.Connection, query: _Query, limit: int) -> list[int]:
+    """Candidate claim ids: exact repeats, then the full-text matches, best BM25 first."""
     expression, ranked = _match_expression(query)
-    ids: list[int] = []
+    found = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM claims WHERE norm_key = ? LIMIT ?", (query.features.key, limit)
+        )
+    ]
     if expression:
         order = "ORDER BY rank" if ranked else ""
         try:
-            ids = [
+            found += [
                 r[0]
                 for r in conn.execute(
                     f"SELECT rowid FROM claims_fts WHERE claims_fts MATCH ? {order} LIMIT ?",
@@ -199,14 +254,8 @@ def _candidates(conn: sqlite3.Connection, query: _Query, limit: int) -> list[int
                 )
             ]
         except sqlite3.OperationalError:
-            ids = []
-    exact = [
-        r[0]
-        for r in conn.execute(
-            "SELECT id FROM claims WHERE norm_key = ? LIMIT ?", (query.features.key, limit)
-        )
-    ]
-    return list(dict.fromkeys(exact + ids))
+            pass
+    return list(dict.fromkeys(found))
 
 
 def fulltext_ranking(conn: sqlite3.Connection, text: str, limit: int = CANDIDATES) -> list[int]:
@@ -219,18 +268,27 @@ def fulltext_ranking(conn: sqlite3.Connection, text: str, limit: int = CANDIDATE
 # --- step 2: re-ranking --------------------------------------------------------------------
 
 
+def _kin(a: str, b: str) -> bool:
+    """Whether two terms are one word and its derived form ("libya", "libyan")."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 4 and len(long) - len(short) <= 3 and long.startswith(short)
+
+
 def compare(query: _Query, claim: similarity.Features) -> Hit:
     """How closely one stored claim states the query (``claim_id`` left 0)."""
-    terms = query.features.terms
-    shared = terms & claim.terms
+    terms = query.terms
+    theirs = _fold(claim.terms)
+    shared = terms & theirs
+    # "Libyan" states "Libya", "Russians" "Russia": a term one is the start of the other
+    shared |= {t for t in terms - theirs if any(_kin(t, o) for o in theirs)}
     total = sum(query.weights.get(t, 1.0) for t in terms) or 1.0
     coverage = sum(query.weights.get(t, 1.0) for t in shared) / total
-    precision = len(shared) / len(claim.terms) if claim.terms else 0.0
-    score = coverage * (0.8 + 0.2 * precision)
+    precision = min(1.0, len(shared) / len(theirs)) if theirs else 0.0
+    score = coverage * (PRECISION_FLOOR + (1 - PRECISION_FLOOR) * precision)
     conflict = bool(
         (query.features.numbers - claim.numbers) and (claim.numbers - query.features.numbers)
     )
-    negated = ("not" in terms) != ("not" in claim.terms)
+    negated = ("not" in terms) != ("not" in theirs)
     if conflict:
         score *= 0.5  # "15 officers" does not state "12 officers"
     if negated:
@@ -321,7 +379,8 @@ def who(
             continue
         hit = seen.get(row["text"])
         if hit is None:
-            hit = seen[row["text"]] = compare(query, similarity.features(row["text"]))
+            features = similarity.features(row["text"])
+            hit = seen[row["text"]] = compare(query, features)
         hits.append(Hit(cid, hit.score, hit.relation, hit.shared))
     if rescorer is not None:
         _rescore(query.text, hits, rows, rescorer)
