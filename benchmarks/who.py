@@ -136,11 +136,14 @@ def run_quality(db_path: Path, verbose: bool) -> dict:
     scores: dict[str, dict[str, list[tuple[float, float]]]] = {}
     ids = {key: source_id for source_id, key in keys.items()}
     unstored = []
+    timings: list[float] = []
     for item in items:
         targets = set(item["targets"])
         if not _stored_as_claim(conn, ids.get(item["original"]["source"]), item):
             unstored.append(item["id"])
+        started = time.perf_counter()
         results = search.who(conn, item["restated"], limit=20)
+        timings.append(time.perf_counter() - started)
         ranked = [[keys[r["source_id"]] for r in w["renditions"]] for w in results]
         claim_ids = search.fulltext_ranking(conn, item["restated"])
         sources = conn.execute(
@@ -160,7 +163,15 @@ def run_quality(db_path: Path, verbose: bool) -> dict:
                 print(f"  {w['rank']}. {w['relation']} {w['score']:.3f} {ranked[w['rank'] - 1]}"
                       f" {w['published'] or ''} | {w['text'][:150]}")  # fmt: skip
     conn.close()
-    report = {"sources": len(keys), "claims": None, "splits": {}, "not_a_claim": unstored}
+    timings.sort()
+    report = {
+        "sources": len(keys),
+        "claims": None,
+        "splits": {},
+        "not_a_claim": unstored,
+        "median_ms": round(1000 * statistics.median(timings), 1),
+        "p90_ms": round(1000 * timings[int(0.9 * len(timings))], 1),
+    }
     with sqlite3.connect(db_path) as c:
         report["claims"] = c.execute("SELECT count(*) FROM claims").fetchone()[0]
     for split, by in sorted(scores.items()):
@@ -205,10 +216,12 @@ def run_latency(path: Path, runs: int) -> dict:
             search.who(conn, text)
             timings.append(time.perf_counter() - started)
     claims = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+    distinct = conn.execute("SELECT count(DISTINCT norm_key) FROM claims").fetchone()[0]
     conn.close()
     timings.sort()
     return {
         "claims": claims,
+        "distinct": distinct,
         "queries": len(queries),
         "runs": runs,
         "median_ms": round(1000 * statistics.median(timings), 1),
@@ -240,7 +253,8 @@ def main() -> int:
     if "quality" in args.only:
         report["quality"] = quality = run_quality(cables_db(corpus, args.workers), args.verbose)
         print(f"quality: {quality['sources']:,} sources ({quality['claims']:,} claims),"
-              " restated claims of benchmarks/who_restated.json")  # fmt: skip
+              " restated claims of benchmarks/who_restated.json; who took"
+              f" {quality['median_ms']} ms (median), {quality['p90_ms']} ms (p90)")  # fmt: skip
         print(f"  {'split':6} {'claims':>6}  {'ranked who':>22}  {'full-text only':>22}")
         if quality["not_a_claim"]:
             print(f"  original sentence not stored as a claim (so never found by who):"
@@ -251,7 +265,8 @@ def main() -> int:
                   f" MRR {s['fulltext']['mrr']:.3f}")  # fmt: skip
     if "latency" in args.only:
         report["latency"] = latency = run_latency(million_db(corpus, args.claims), args.runs)
-        print(f"latency: {latency['claims']:,} claims, {latency['queries']} queries x"
+        print(f"latency: {latency['claims']:,} claims ({latency['distinct']:,} distinct texts),"
+              f" {latency['queries']} queries x"
               f" {latency['runs']} runs: median {latency['median_ms']} ms,"
               f" p90 {latency['p90_ms']} ms, max {latency['max_ms']} ms")  # fmt: skip
     if args.json:

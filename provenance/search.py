@@ -208,10 +208,19 @@ def _weigh(conn: sqlite3.Connection, query: _Query) -> None:
     for word in query.words:
         word.claims = _count(conn, word.match)
         query.weights[word.term] = math.log((total + 1) / (word.claims + 0.5)) + 1.0
-    top = max(query.weights.values(), default=1.0)
+    known = [query.weights[w.term] for w in query.words if w.claims]
+    usual = sum(known) / len(known) if known else 1.0
+    for word in query.words:
+        if not word.claims:
+            # The user's own word, in no stored claim: it tells no candidate from another,
+            # and weighing it as the rarest would sink every paraphrase under the threshold.
+            query.weights[word.term] = usual
+    top = max(known, default=1.0)
     for term in query.terms:
         # terms the index was not asked about (figures): as telling as the rarest word
         query.weights.setdefault(term, top)
+    if "not" in query.weights:
+        query.weights["not"] = min(known, default=1.0)  # a polarity, checked on its own
 
 
 def _match_expression(query: _Query) -> tuple[str | None, bool]:
