@@ -4,9 +4,10 @@ Read side only (the command line, the published site and the benchmarks call it;
 nothing). Three steps, each bounded however large the archive:
 
 1. **Candidates** from the full-text index over claims (``claims_fts``). The query is an OR of
-   the text's content words, each widened to its stem as a prefix (``"identifi"*`` finds
-   "identified" and "identifying") and to the words of its synonym group ("hurt" also looks
-   for "injured", "wounded"), so a paraphrase that shares only part of the wording is found.
+   the text's content words, each widened to its other forms (its Snowball stem with the
+   usual endings: "identified" also looks for "identify", "identifies", "identifying") and to
+   the words of its synonym group ("hurt" also looks for "injured", "wounded"), so a
+   paraphrase that shares only part of the wording is found.
    How many claims hold each word is counted (up to :data:`COUNT_CAP`); the rarest words go
    into the query first, and the most common are left out once the claims they would bring
    exceed :data:`MATCH_BUDGET`, so that BM25 never ranks a large share of a million claims.
@@ -47,7 +48,6 @@ from .text import normal_key
 #: ``paraphrase`` (blended score >= :data:`PARAPHRASE_SCORE`). It never lowers ``same``.
 Rescorer = Callable[[str, list[str]], list[float]]
 
-METHOD = "who-ranked-0.1"
 #: Claims a word is counted in at most: beyond it the word is "common" whatever its count.
 COUNT_CAP = 5_000
 #: Claims the candidate query may match in all (summed over its words, rarest first).
