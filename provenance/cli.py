@@ -372,30 +372,52 @@ def verify(db_path: str | None, as_json: bool, published_head: str | None) -> No
 @click.argument("text")
 @db_option
 @json_option
-@click.option("--limit", default=200, show_default=True, help="At most this many claims.")
-def who(text: str, db_path: str | None, as_json: bool, limit: int) -> None:
-    """Who reported TEXT: every stored claim stating it, earliest published first.
+@click.option("--limit", default=20, show_default=True, help="At most this many works.")
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Leave out results scoring under this (0-1).",
+)
+def who(text: str, db_path: str | None, as_json: bool, limit: int, min_score: float) -> None:
+    """Who reported TEXT: the stored claims that state it, ranked, grouped by work.
 
-    Matches exact repeats, near-duplicates (a changed word, page furniture inside) and
-    paraphrases (the same fact in other words).
+    TEXT may be a claim in your own words or a single name. Candidates come from the
+    full-text index and are re-ranked by the paraphrase comparison; each result has a score
+    (0-1) and a relation: same (the same wording, or nearly), paraphrase (the same fact in
+    other words) or related (shares its telling words only). Works that state it come
+    first, earliest published first; related ones follow, best first.
 
     \b
     Example:
         provenance who "a dozen officers were injured, according to police" --json
+        provenance who Derna --limit 5
     """
-    from .linking import who as find_who
+    from .search import who as find_who
 
-    rows = find_who(_open(db_path, existing=True).conn, text, limit=limit)
+    results = find_who(_open(db_path, existing=True).conn, text, limit=limit, min_score=min_score)
     if as_json:
-        _print_json(rows)
+        _print_json(results)
         return
-    if not rows:
-        click.echo("no stored claim states this", err=True)
-    _table(
-        rows,
-        ["published", "source_id", "relation", "score", "title", "text"],
-        {"published": 20, "source_id": 6, "relation": 10, "score": 6, "title": 36, "text": 80},
-    )
+    if not results:
+        click.echo(
+            "no stored claim states or mentions this"
+            + (f" with a score of {min_score} or more" if min_score else "")
+            + " (try other or fewer words)",
+            err=True,
+        )
+        return
+    widths = {"rank": 3, "published": 10, "relation": 10, "score": 6, "source": 30, "text": 80}
+    for result in results:
+        for i, rendition in enumerate(result["renditions"]):
+            row = {
+                **rendition,
+                "rank": result["rank"] if i == 0 else "",
+                "source": rendition["reference_id"] or rendition["title"] or rendition["source_id"],
+                "published": (rendition["published"] or "undated")[:10],
+            }
+            _table([row], list(widths), widths)
 
 
 @cli.command()

@@ -43,7 +43,7 @@ What it writes:
 Two views serve the published site: ``claim_reports`` (for a claim, every other claim of its
 cluster with its source, date, relation and score: sort on ``other_published`` for the first
 reporter) and ``quote_origins`` (each traced quotation with its original and differences).
-:func:`who` and :func:`trace` answer the command line's ``who`` and ``trace``.
+:func:`trace` answers the command line's ``trace``; ``who`` is :func:`provenance.search.who`.
 """
 
 from __future__ import annotations
@@ -64,7 +64,6 @@ from typing import Any
 from . import __version__, alignment, citations, similarity, works
 from .errors import ClaimNotFound
 from .queries import rows_in
-from .text import normal_key
 
 log = logging.getLogger(__name__)
 
@@ -887,86 +886,6 @@ def _store_trace(conn, quote_id: int, claim_id: int | None, trace: _Trace) -> No
 
 
 # --- asking ------------------------------------------------------------------------------
-
-WHO_RELATIONS = {"same": "exact", "near": "near", "paraphrase": "paraphrase"}
-
-
-def who(conn: sqlite3.Connection, text: str, limit: int = 200) -> list[dict[str, Any]]:
-    """Every stored claim that states ``text``: exact repeats, near-duplicates, paraphrases.
-
-    One dict per claim with ``source_id``, ``title``, ``kind``, ``published``, ``claim_id``,
-    ``text``, ``start``, ``end``, ``relation`` (``exact``, ``near`` or ``paraphrase``) and
-    ``score``, earliest published first (undated sources last), so the first reporter leads.
-    """
-    key = normal_key(text)
-    query = similarity.features(text, key)
-    candidates: dict[int, int] = defaultdict(int)
-    for (cid,) in conn.execute("SELECT id FROM claims WHERE norm_key = ? LIMIT ?", (key, limit)):
-        candidates[cid] += 100
-    [keys] = similarity.band_keys([query.terms])
-    if keys:
-        for (cid,) in conn.execute(
-            f"SELECT claim_id FROM claim_keys WHERE key IN ({_marks(keys)})", keys
-        ):
-            candidates[cid] += 1
-    content = [w for w in dict.fromkeys(query.words) if re.fullmatch(r"[a-z0-9]+", w)]
-    content = [w for w in content if w not in similarity.STOP_WORDS]
-    if len(content) >= 2:
-        # Every word (the text inside a longer claim), then any of them, best ranked first (a
-        # paraphrase shares most words, not all): both answered by the full-text index.
-        for joiner, wanted in ((" AND ", limit), (" OR ", 100)):
-            fts = joiner.join(f'"{w}"' for w in content[:12])
-            try:
-                for (cid,) in conn.execute(
-                    "SELECT rowid FROM claims_fts WHERE claims_fts MATCH ? ORDER BY rank LIMIT ?",
-                    (fts, wanted),
-                ):
-                    candidates[cid] += 1
-            except sqlite3.OperationalError:
-                pass
-    ranked = sorted(candidates, key=lambda c: (-candidates[c], c))[: limit * 2]
-    loaded = _load_candidates(conn, ranked)
-    results = []
-    for cid in ranked:
-        candidate = loaded.get(cid)
-        if candidate is None:
-            continue
-        match = _best_match([query], candidate.features())
-        if match is None or "conflict" in match.details:
-            continue  # "15 officers" does not state "12 officers"
-        results.append((cid, match))
-    if not results:
-        return []
-    ids = [cid for cid, _ in results]
-    rows = {
-        r[0]: r
-        for r in conn.execute(
-            f"SELECT c.id, c.source_id, s.title, s.kind, s.published, c.text, c.start, c.end"
-            f" FROM claims c JOIN sources s ON s.id = c.source_id WHERE c.id IN ({_marks(ids)})",
-            ids,
-        )
-    }
-    out = []
-    for cid, match in results:
-        _, source_id, title, kind, published, claim_text, start, end = rows[cid]
-        out.append(
-            {
-                "source_id": source_id,
-                "title": title,
-                "kind": kind,
-                "published": published,
-                "claim_id": cid,
-                "text": claim_text,
-                "start": start,
-                "end": end,
-                "relation": WHO_RELATIONS[match.relation],
-                "score": match.score,
-            }
-        )
-    out.sort(
-        key=lambda r: (r["published"] is None, r["published"] or "", r["source_id"], r["start"])
-    )
-    return out[:limit]
 
 
 def cluster(conn: sqlite3.Connection, claim_id: int) -> list[int]:

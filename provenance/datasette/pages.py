@@ -15,10 +15,12 @@ from typing import Any
 
 from datasette import Forbidden, NotFound, Response
 
-from .. import __version__, evidence
+from .. import __version__, evidence, search
 from .render import Span, highlight, marked_hits, safe_url
 
 SEARCH_PAGE_SIZE = 20
+#: Works listed under "Who reported this?" on the search page.
+WHO_RESULTS = 10
 _KNOWN: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
 
 
@@ -309,6 +311,12 @@ async def search_view(datasette: Any, request: Any) -> Response:
     page = max(1, min(_int_arg(request, "page") or 1, 50))
     offset = (page - 1) * SEARCH_PAGE_SIZE
     found = await db.execute_fn(lambda conn: evidence.search(conn, query, SEARCH_PAGE_SIZE, offset))
+    # "Who reported this?" for a pasted claim: the same ranked search as `provenance who`.
+    found["who"] = (
+        await db.execute_fn(lambda conn: search.who(conn, query, WHO_RESULTS))
+        if query and page == 1
+        else []
+    )
     if request.url_vars.get("format") == "json":
         return _json(found)
     links = Links(datasette, db.name)
