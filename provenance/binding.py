@@ -40,6 +40,7 @@ NOT_COVERED: dict[str, str] = {
     "claim_keys": "hidden linking index, rebuilt from claims",
     "quote_keys": "hidden linking index, rebuilt from quotes",
     "link_indexes": "hidden: the method of each linking index",
+    "rendition_keys": "hidden rendition index (MinHash band keys), rebuilt from text layers",
 }
 
 #: The migration that creates ``row_digests``: applying it binds every row already stored.

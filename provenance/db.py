@@ -292,6 +292,13 @@ def _insert_source(
     )
     source_id = cursor.lastrowid
     assert source_id is not None
+    # A work of its own until renditions are recognised (provenance.works); a new capture of
+    # a path or URL stays in the work of the capture before it.
+    conn.execute(
+        "UPDATE sources SET work_id = coalesce((SELECT work_id FROM sources WHERE id = ?), id)"
+        " WHERE id = ?",
+        (previous_id, source_id),
+    )
     conn.execute(
         "INSERT INTO sources_fts (rowid, title, text) VALUES (?, ?, ?)",
         (source_id, record.title or "", record.text),

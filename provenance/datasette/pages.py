@@ -15,11 +15,13 @@ from typing import Any
 
 from datasette import Forbidden, NotFound, Response
 
-from .. import __version__, evidence
+from .. import __version__, evidence, search
 from .limits import read_limited
 from .render import Span, highlight, marked_hits, safe_url
 
 SEARCH_PAGE_SIZE = 20
+#: Works listed under "Who reported this?" on the search page.
+WHO_RESULTS = 10
 _KNOWN: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
 
 
@@ -311,6 +313,12 @@ async def search_view(datasette: Any, request: Any) -> Response:
     offset = (page - 1) * SEARCH_PAGE_SIZE
     found = await read_limited(
         datasette, db, lambda conn: evidence.search(conn, query, SEARCH_PAGE_SIZE, offset)
+    )
+    # "Who reported this?" for a pasted claim: the same ranked search as `provenance who`.
+    found["who"] = (
+        await read_limited(datasette, db, lambda conn: search.who(conn, query, WHO_RESULTS))
+        if query and page == 1
+        else []
     )
     if request.url_vars.get("format") == "json":
         return _json(found)
