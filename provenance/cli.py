@@ -188,10 +188,10 @@ def add(
         provenance add sources/ https://example.org/story.html --json
         provenance add big-report.pdf --timeout 300 --max-pages 5000
     """
-    from .files import check_output, database_files
+    from .outputs import check_output
     from .pipeline import add as add_inputs
 
-    protected = [*database_files(db_path or default_path()), *inputs]
+    protected = [db_path or default_path(), *inputs]  # the database with its -wal, -shm
     if os.environ.get("PROVENANCE_PROFILE"):  # refused before anything is added, not after
         check_output(os.environ["PROVENANCE_PROFILE"], protected)
     db = _open(db_path)

@@ -35,9 +35,10 @@ def add_times(times: dict[str, float]) -> None:
 def write_if_asked(protected: Iterable[str | os.PathLike[str]] = ()) -> None:
     """Write the totals to ``$PROVENANCE_PROFILE`` when it is set: atomically, and never over
     one of ``protected`` (the database, the inputs)."""
-    from .files import write_text_atomically
+    from .outputs import atomic_text_output, check_output
 
     path = os.environ.get("PROVENANCE_PROFILE")
     if path:
         totals = {k: round(v, 4) for k, v in sorted(TIMES.items())}
-        write_text_atomically(path, lambda fh: json.dump(totals, fh, indent=1), protected)
+        with atomic_text_output(check_output(path, protected)) as fh:
+            json.dump(totals, fh, indent=1)

@@ -747,7 +747,7 @@ def test_the_profile_is_never_written_over_what_is_read(
     result = run("add", source)
     assert result.exit_code == 1
     assert (
-        result.stderr.startswith("Error: refusing to write to") and result.stderr.count("\n") == 1
+        result.stderr.startswith("Error: refusing to write ") and result.stderr.count("\n") == 1
     )
     if target != "its write-ahead log":
         assert path.read_bytes() == before
@@ -762,24 +762,6 @@ def test_the_profile_is_written_whole(run, archive, tmp_path, monkeypatch):
     assert run("add", note(tmp_path / "in.txt", 8)).exit_code == 0
     assert isinstance(json.loads(out.read_text()), dict)  # the totals, whole
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".profile")] == []
-
-
-def test_a_failing_write_leaves_the_old_file_and_no_temporary(tmp_path):
-    from provenance.files import write_text_atomically
-
-    out = tmp_path / "out.csv"
-    out.write_text("old,file\n")
-
-    def half(fh):
-        fh.write("new,")
-        raise RuntimeError("disk full")
-
-    with pytest.raises(RuntimeError):
-        write_text_atomically(out, half)
-    assert out.read_text() == "old,file\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
-    write_text_atomically(out, lambda fh: fh.write("new,file\n"))
-    assert out.read_text() == "new,file\n"
 
 
 def test_skipped_warc_records_are_listed_with_their_reason(hostile, archive, tmp_path):
