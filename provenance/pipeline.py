@@ -27,7 +27,7 @@ from .archive import sha256_hex
 from .citations import claim_of, page_link_mentions
 from .db import Prepared, capture_plan, record_failure, store_prepared
 from .errors import NotProse, ProvenanceError
-from .ingest.base import Extracted, Hint
+from .ingest.base import Budget, Extracted, Hint
 from .inputs import Fetched, Item, Limits, fetch_url, iter_inputs, read_item, unwrap
 from .linking import prepare_links
 from .worker import FORKS, Worker
@@ -60,7 +60,10 @@ def extract_record(data: bytes, hint: Hint, max_bytes: int | None = None) -> Ext
 
     ``provenance verify`` calls this too, to re-run the recorded extractor on archived bytes.
     """
-    data, hint, container = unwrap(data, hint, max_bytes or Limits.max_bytes)
+    cap = max_bytes or hint.max_bytes or Limits.max_bytes
+    # One budget of decompressed bytes for every layer of this input (see ingest.base.Budget).
+    hint = replace(hint, max_bytes=cap, budget=Budget(cap))
+    data, hint, container = unwrap(data, hint, cap)
     record = ingest.extract(data, hint)
     if container:
         record.metadata.update(container)
@@ -182,7 +185,7 @@ def add(
     max_private = RESTART_ABOVE if FORKS else None
     pool = [Worker(limits.max_memory, max_private) for _ in range(max(1, workers))]
     try:
-        yield from _Batch(db, limits, pool, as_text).run(iter_inputs(list(args)))
+        yield from _Batch(db, limits, pool, as_text).run(iter_inputs(list(args), limits.follow_links))
     finally:
         for worker in pool:
             worker.close()

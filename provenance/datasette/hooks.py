@@ -10,6 +10,7 @@ from datasette import hookimpl
 from markupsafe import Markup, escape
 
 from .facets import YearFacet
+from .limits import harden
 from .pages import (
     Links,
     can_view,
@@ -32,6 +33,11 @@ def register_routes() -> list[tuple[str, Any]]:
         (rf"^/{_DB}/-/claim/(?P<claim_id>\d{{1,12}}){_JSON}$", claim_view),
         (rf"^/{_DB}/-/search{_JSON}$", search_view),
     ]
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    harden(conn)
 
 
 @hookimpl

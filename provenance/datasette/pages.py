@@ -15,10 +15,13 @@ from typing import Any
 
 from datasette import Forbidden, NotFound, Response
 
-from .. import __version__, evidence
+from .. import __version__, evidence, search
+from .limits import read_limited
 from .render import Span, highlight, marked_hits, safe_url
 
 SEARCH_PAGE_SIZE = 20
+#: Works listed under "Who reported this?" on the search page.
+WHO_RESULTS = 10
 _KNOWN: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
 
 
@@ -127,7 +130,7 @@ async def _read(datasette: Any, request: Any, what: str, fetch: Any) -> tuple[An
     """The database and ``fetch(conn, id)`` for the id in the URL, or 404."""
     db = await _database(datasette, request)
     ident = int(request.url_vars[f"{what}_id"])
-    found = await db.execute_fn(lambda conn: fetch(conn, ident))
+    found = await read_limited(datasette, db, lambda conn: fetch(conn, ident))
     if found is None:
         raise NotFound(f"no {what} {ident}")
     return db, found
@@ -216,7 +219,7 @@ async def original_view(datasette: Any, request: Any) -> Response:
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2], bytes(row[3]))
 
-    found = await db.execute_fn(read)
+    found = await read_limited(datasette, db, read)
     if found is None:
         raise NotFound(f"no archived bytes for source {source_id}")
     sha, kind, input_name, content = found
@@ -308,7 +311,15 @@ async def search_view(datasette: Any, request: Any) -> Response:
     query = (request.args.get("q") or "").strip()[:500]
     page = max(1, min(_int_arg(request, "page") or 1, 50))
     offset = (page - 1) * SEARCH_PAGE_SIZE
-    found = await db.execute_fn(lambda conn: evidence.search(conn, query, SEARCH_PAGE_SIZE, offset))
+    found = await read_limited(
+        datasette, db, lambda conn: evidence.search(conn, query, SEARCH_PAGE_SIZE, offset)
+    )
+    # "Who reported this?" for a pasted claim: the same ranked search as `provenance who`.
+    found["who"] = (
+        await read_limited(datasette, db, lambda conn: search.who(conn, query, WHO_RESULTS))
+        if query and page == 1
+        else []
+    )
     if request.url_vars.get("format") == "json":
         return _json(found)
     links = Links(datasette, db.name)

@@ -85,6 +85,10 @@ _SUBJECT_STOP = re.compile(
     r"SUBJ(?:ECT)?[ \t]*:|(?:Sensitive|SENSITIVE)\b|(?:SUMMARY|Summary)[ \t]*(?::|-|$)|[-=_]{3})"
 )
 # Where a subject glued to what follows it ends.
+# A search for a pattern that opens with a run of spaces tries every position of a long run,
+# each scanning the rest of it: quadratic on a page of whitespace (60 KB took a minute). The
+# leftmost match of such a pattern always begins where the run begins, so "(?<!\s)" (not
+# inside a run) changes no match and makes the search linear.
 _SUBJECT_END = re.compile(
     r"(?<!\s)\s+(?:REFS?:|REFTEL|Classified\s+By|¶|\((?:U|SBU|C|S)\)\s|\d{1,2}\.\s*\(|"
     r"\d\d:\d\d\b|SIPDIS|"
@@ -211,7 +215,7 @@ _SENDER_PREFIXES = (
     ("USINT ", "US Interests Section "),
 )
 # Country codes some senders append: "AMEMBASSY TRIPOLI LY".
-_SENDER_SUFFIX = re.compile(r"\s+(?:[A-Z]{2})$|//.*$")
+_SENDER_SUFFIX = re.compile(r"(?<!\s)\s+(?:[A-Z]{2})$|//.*$")
 # The archive's own header row, which some captures carry: row number, date, reference id,
 # origin and classification, one field a line, tab- or comma-separated, space-separated
 # ("23064 11/19/2004 15:41 04BRUSSELS4944 C O N F ..."), or labelled ("refid: 04BOGOTA2313").
@@ -674,6 +678,9 @@ def _header_end(body: str) -> int:
             return _past_header_lines(body, blank.end())
     pos = 0
     for para in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", body):
+        if not para.group(0).strip():  # blank: nothing to search (thousands cost seconds)
+            pos = para.end()
+            continue
         lines = [_CLASSIFIED_BY_PREFIX.sub("", ln).strip() for ln in para.group(0).split("\n")]
         lines = [ln for ln in lines if ln and not _HEADER_LINE.match(ln)]
         if lines and _serial_line(lines[:1]):

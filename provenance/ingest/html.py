@@ -36,12 +36,17 @@ _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "form", "
 _VERSION = "{}" + f"+trafilatura-{trafilatura.__version__}+htmldate-{htmldate.__version__}"
 
 
+#: libxml2 cuts a text node past 10 MB, silently, unless told the tree may be huge; the other
+#: bounds on an input (bytes, time, memory) are the tool's own.
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
+
+
 def parse_html(markup: str) -> HtmlElement:
     """Parse markup into an lxml tree, or raise IngestError."""
     # lxml refuses str with an encoding declaration; strip the XML prolog first.
     markup = re.sub(r"^\s*<\?xml[^>]*\?>", "", markup)
     try:
-        tree = lxml.html.document_fromstring(markup)
+        tree = lxml.html.document_fromstring(markup, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise IngestError(f"html: could not parse markup: {exc}") from exc
     return tree
