@@ -96,13 +96,18 @@ def source_page(conn: sqlite3.Connection, source_id: int) -> dict[str, Any] | No
         (source_id,),
     )
     source["sections"] = text_sections(len(source["text"]), pages)
+    source["renditions"] = renditions(conn, source_id)
     source["cites"] = rows(
         conn,
         "SELECT c.id, c.claim_id, c.mention, c.kind, c.identifier, c.cited_source_id,"
-        " s.title AS cited_title FROM citations c LEFT JOIN sources s ON s.id = c.cited_source_id"
+        " c.confidence, c.method, c.evidence, s.title AS cited_title FROM citations c"
+        " LEFT JOIN sources s ON s.id = c.cited_source_id"
         " WHERE c.citing_source_id = ? ORDER BY c.start, c.id",
         (source_id,),
     )
+    for citation in source["cites"]:
+        citation["evidence"] = _json(citation["evidence"])
+        citation["why"] = why(citation["evidence"])
     source["cited_by"] = rows(
         conn,
         "SELECT c.id, c.claim_id, c.mention, c.citing_source_id, s.title AS citing_title,"
@@ -192,6 +197,7 @@ def source_roles(conn: sqlite3.Connection, source_id: int) -> dict[str, Any]:
     )
     for cite in cites:
         cite["evidence"] = _json(cite["evidence"]) or {}
+        cite["why"] = why(cite["evidence"])
     quoted_by: dict[int, dict[str, Any]] = {}
     for quote in quoted_here:
         entry = quoted_by.setdefault(
@@ -360,6 +366,7 @@ def claim_page(conn: sqlite3.Connection, claim_id: int) -> dict[str, Any] | None
     )
     claim["quotes"] = claim_quotes(conn, claim_id)
     claim["citations"] = citation_chain(conn, claim_id)
+    claim["renditions"] = renditions(conn, source_id)
     claim["reports"] = reports(conn, claim_id)
     return claim
 
@@ -420,15 +427,17 @@ def citation_chain(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, An
     first = rows(
         conn,
         "SELECT c.id, c.citing_source_id, c.mention, c.kind, c.identifier, c.cited_source_id,"
-        " c.confidence, s.title AS cited_title, s.kind AS cited_kind, s.published AS cited_published"
-        " FROM citations c LEFT JOIN sources s ON s.id = c.cited_source_id"
+        " c.confidence, c.evidence, s.title AS cited_title, s.kind AS cited_kind,"
+        " s.published AS cited_published FROM citations c"
+        " LEFT JOIN sources s ON s.id = c.cited_source_id"
         " WHERE c.claim_id = ? ORDER BY c.start, c.id",
         (claim_id,),
     )
     first += rows(
         conn,
         "SELECT NULL AS id, a.source_id AS citing_source_id, a.mention, 'attribution' AS kind,"
-        " NULL AS identifier, a.cited_source_id, NULL AS confidence, s.title AS cited_title,"
+        " NULL AS identifier, a.cited_source_id, NULL AS confidence, NULL AS evidence,"
+        " s.title AS cited_title,"
         " s.kind AS cited_kind, s.published AS cited_published FROM attributions a"
         " JOIN sources s ON s.id = a.cited_source_id WHERE a.claim_id = ?"
         " AND a.cited_source_id IS NOT NULL",
@@ -441,6 +450,8 @@ def citation_chain(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, An
         following: list[dict[str, Any]] = []
         for citation in level:
             citation["depth"] = depth
+            citation["evidence"] = _json(citation.get("evidence"))
+            citation["why"] = why(citation["evidence"])
             chain.append(citation)
             cited = citation["cited_source_id"]
             if cited is None or cited in seen:
@@ -449,7 +460,8 @@ def citation_chain(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, An
             following += rows(
                 conn,
                 "SELECT c.id, c.citing_source_id, c.mention, c.kind, c.identifier,"
-                " c.cited_source_id, c.confidence, s.title AS cited_title, s.kind AS cited_kind,"
+                " c.cited_source_id, c.confidence, c.evidence, s.title AS cited_title,"
+                " s.kind AS cited_kind,"
                 " s.published AS cited_published FROM citations c"
                 " LEFT JOIN sources s ON s.id = c.cited_source_id"
                 " WHERE c.citing_source_id = ? ORDER BY c.start, c.id LIMIT 50",
@@ -459,6 +471,52 @@ def citation_chain(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, An
         if not level:
             break
     return chain
+
+
+def renditions(conn: sqlite3.Connection, source_id: int) -> list[dict[str, Any]]:
+    """Every rendition of a source's work (itself included), earliest first, each with the
+    stored evidence that joined it to the work (``method``, ``score``)."""
+    row = conn.execute("SELECT work_id FROM sources WHERE id = ?", (source_id,)).fetchone()
+    if row is None or row[0] is None:
+        return []
+    found = rows(
+        conn,
+        "SELECT s.id, s.title, s.kind, s.published, s.url, s.input, s.work_id,"
+        " (SELECT r.method FROM renditions r WHERE r.source_id = s.id ORDER BY r.score DESC"
+        "  LIMIT 1) AS method,"
+        " (SELECT max(r.score) FROM renditions r WHERE r.source_id = s.id) AS score"
+        " FROM sources s WHERE s.work_id = ? ORDER BY s.published IS NULL, s.published, s.id"
+        " LIMIT 200",
+        (row[0],),
+    )
+    for item in found:
+        item["this"] = item["id"] == source_id
+    return found if len(found) > 1 else []
+
+
+def why(evidence: Any) -> str:
+    """One line saying what decided a citation, from its stored evidence."""
+    if not isinstance(evidence, dict):
+        return ""
+    if evidence.get("unresolved"):
+        return str(evidence["unresolved"])
+    parts = []
+    if evidence.get("identifier"):
+        parts.append(f"identifier {evidence['identifier']}")
+    if evidence.get("beside_identifier"):
+        parts.append(f"named beside {evidence['beside_identifier']}")
+    signals = evidence.get("signals") or []
+    if signals:
+        counted = {s: signals.count(s) for s in dict.fromkeys(signals)}
+        parts.append(", ".join(s if n == 1 else f"{s} ×{n}" for s, n in counted.items()))
+    if evidence.get("score") is not None:
+        parts.append(f"score {evidence['score']}")
+    runner = evidence.get("runner_up")
+    if runner:
+        parts.append(f"runner-up source {runner[0]} at {runner[1]}")
+    if evidence.get("rule"):
+        parts.append(f"rule {evidence['rule']}")
+    return " · ".join(parts)
 
 
 def linked_claims(conn: sqlite3.Connection, claim_id: int) -> dict[int, dict[str, Any]]:

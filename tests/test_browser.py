@@ -526,7 +526,8 @@ def test_a_cable_shows_what_others_quote_and_what_it_cites(page, demo_site, scre
     [found] = [p for p in passages if (p["start"], p["end"]) == (start, end)]
     assert found["visible"] and found["text"] == text
     unresolved = page.locator(".cited-documents li.unresolved").first
-    assert "no stored source has the identifier 08VELMORA87" in unresolved.inner_text()
+    assert "no stored document has this identifier" in unresolved.inner_text()
+    assert "08VELMORA87" in unresolved.inner_text()
     assert page.locator("section.quoted-by-list li").count() == quoting  # each source once
     assert page.evaluate(LOW_CONTRAST) == []
     page.screenshot(path=str(screenshots / "cable-source.png"), full_page=True)
@@ -564,3 +565,53 @@ def test_a_pdf_page_shows_the_claim_boxed_on_the_page_image(page, demo_site, scr
     assert found["text"] == text
     assert page.evaluate(LOW_CONTRAST) == []
     page.screenshot(path=str(screenshots / "pdf-claim-page.png"), full_page=True)
+ORIGINS = Path(__file__).parent / "origins_fixtures"
+
+
+@pytest.fixture(scope="module")
+def origins_site(tmp_path_factory, browser) -> Iterator[Site]:
+    """The invented Velmora cables, a story that quotes one, its plain-text copy and a reprint."""
+    db = build_database(
+        tmp_path_factory.mktemp("origins") / "origins.db", *sorted(ORIGINS.iterdir())
+    )
+    site = Site(db)
+    yield site
+    site.stop()
+
+
+def test_a_source_page_shows_its_renditions_and_the_evidence_of_each_citation(
+    page, origins_site, screenshots
+):
+    conn = sqlite3.connect(origins_site.db)
+    story, cable = (
+        conn.execute("SELECT id FROM sources WHERE input LIKE ?", (f"%{name}",)).fetchone()[0]
+        for name in ("03-story-harbour-ledger.html", "01-cable-08VELMORA12.txt")
+    )
+    page.goto(origins_site.url(f"/origins/-/source/{story}"))
+    renditions = page.locator("ol.renditions li")
+    assert renditions.count() == 3
+    shown = renditions.all_inner_texts()
+    assert any("Tidewater" in t or "took cut of night cargo" in t for t in shown)
+    assert any("text" in t and "undated" in t for t in shown)
+
+    described = page.locator("ul.citations li", has_text="Another cable from February 2008")
+    assert described.locator("a.resolved").get_attribute("href").endswith(f"/source/{cable}")
+    assert "quotation traced" in described.locator(".evidence").inner_text()
+    unresolved = page.locator("ul.citations li", has_text="A leaked 2008 State Department cable")
+    assert unresolved.locator(".unresolved").count() == 1
+    assert unresolved.locator(".evidence").inner_text().startswith("unresolved:")
+    page.screenshot(path=str(screenshots / "source-renditions.png"), full_page=True)
+
+
+def test_a_claim_page_shows_the_resolved_document_of_its_description(page, origins_site):
+    conn = sqlite3.connect(origins_site.db)
+    claim, cable = conn.execute(
+        "SELECT c.claim_id, c.cited_source_id FROM citations c JOIN sources s"
+        " ON s.id = c.citing_source_id WHERE s.input LIKE '%03-story-harbour-ledger.html'"
+        " AND c.mention LIKE 'Another cable from February 2008%'"
+    ).fetchone()
+    page.goto(origins_site.url(f"/origins/-/claim/{claim}"))
+    chain = page.locator("ul.citation-chain li", has_text="Another cable from February 2008")
+    assert chain.locator("a.resolved").first.get_attribute("href").endswith(f"/source/{cable}")
+    assert "quotation traced" in chain.locator(".evidence").first.inner_text()
+    assert page.locator("ol.renditions li").count() == 3

@@ -28,7 +28,9 @@ SETTINGS: dict[str, Any] = {
 }
 
 #: Tables a reader has no use for: bookkeeping of migrations and of the linking indexes.
-HIDDEN_TABLES = ("_migrations", "claim_keys", "quote_keys", "link_indexes")
+HIDDEN_TABLES = (
+    "_migrations", "claim_keys", "quote_keys", "link_indexes", "rendition_keys", "row_digests"
+)
 
 #: Claims are only sortable by indexed columns: sorting a million rows otherwise sorts them all.
 CLAIM_SORTABLE = ["id", "score", "source_id"]
@@ -264,6 +266,8 @@ def tables() -> dict[str, dict[str, Any]]:
                 "identifier": "Normalised identifier: cable reference id, URL, DOI",
                 "cited_source_id": "The stored source the mention was resolved to",
                 "confidence": "Confidence of the resolution between 0 and 1",
+                "evidence": "What decided it (JSON): signals, candidates and scores, the rule of "
+                "time's arrow; for an unresolved mention, its candidates and why",
             },
         },
         "claim_links": {
@@ -287,6 +291,24 @@ def tables() -> dict[str, dict[str, Any]]:
             "description": "Each traced quotation with the passage it quotes and its differences "
             "from the original (bracket, ellipsis and spelling are editorial; changed, added and "
             "omitted make a misquote).",
+        },
+        "works": {
+            "title": "Works and their renditions",
+            "description": "Each source with its work: the id of the work's earliest-known "
+            "rendition (a plain-text copy, a reprint under another headline, a PDF and its HTML, "
+            "the captures of one address are one work) and the evidence that joined it.",
+            "facets": ["kind", "method"],
+            "columns": {
+                "work_id": "The work's earliest-known rendition",
+                "renditions": "How many stored sources are renditions of this work",
+                "rendition_of": "The source this one was recognised as a rendition of",
+                "score": "Share of word 5-grams found in the other text (the smaller way round)",
+            },
+        },
+        "renditions": {
+            "title": "Rendition evidence",
+            "description": "Why two sources were taken for one work: the method, its score and "
+            "the tool version.",
         },
         **{name: {"hidden": True} for name in HIDDEN_TABLES},
         "latest_captures": {

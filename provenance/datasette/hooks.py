@@ -10,6 +10,7 @@ from datasette import hookimpl
 from markupsafe import Markup, escape
 
 from .facets import YearFacet
+from .limits import harden
 from .pages import (
     Links,
     can_view,
@@ -54,6 +55,11 @@ def extra_template_vars(template: str, datasette: Any, request: Any) -> Any:
         return {"provenance_archives": await front_door(datasette, request)}
 
     return archives
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    harden(conn)
 
 
 @hookimpl

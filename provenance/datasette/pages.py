@@ -17,11 +17,14 @@ from urllib.parse import quote_plus
 from datasette import Forbidden, NotFound, Response
 from datasette.database import QueryInterrupted
 
-from .. import __version__, evidence
+from .. import __version__, evidence, search
+from .limits import read_limited
 from .pdfpages import PAGE_WIDTH, PageImages, PageUnavailable
 from .render import Span, highlight, marked_hits, safe_url
 
 SEARCH_PAGE_SIZE = 20
+#: Works listed under "Who reported this?" on the search page.
+WHO_RESULTS = 10
 _KNOWN: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
 _PAGE_IMAGES: weakref.WeakKeyDictionary[Any, PageImages] = weakref.WeakKeyDictionary()
 
@@ -139,7 +142,7 @@ async def front_door(datasette: Any, request: Any) -> list[dict[str, Any]]:
         if not await can_view(datasette, actor, name):
             continue
         db = datasette.get_database(name)
-        summary = await db.execute_fn(evidence.archive_summary)
+        summary = await read_limited(datasette, db, evidence.archive_summary)
         summary["claims"] = await _claim_count(db)
         found.append({"name": name, "links": Links(datasette, name), **summary})
     return found
@@ -170,7 +173,7 @@ async def _read(datasette: Any, request: Any, what: str, fetch: Any) -> tuple[An
     """The database and ``fetch(conn, id)`` for the id in the URL, or 404."""
     db = await _database(datasette, request)
     ident = int(request.url_vars[f"{what}_id"])
-    found = await db.execute_fn(lambda conn: fetch(conn, ident))
+    found = await read_limited(datasette, db, lambda conn: fetch(conn, ident))
     if found is None:
         raise NotFound(f"no {what} {ident}")
     return db, found
@@ -180,7 +183,7 @@ async def source_view(datasette: Any, request: Any) -> Response:
     db, source = await _read(datasette, request, "source", evidence.source_page)
     if request.url_vars.get("format") == "json":
         return _json(source)
-    roles = await db.execute_fn(lambda conn: evidence.source_roles(conn, source["id"]))
+    roles = await read_limited(datasette, db, lambda conn: evidence.source_roles(conn, source["id"]))
     links = Links(datasette, db.name)
     selected = None
     start, end = _int_arg(request, "start"), _int_arg(request, "end")
@@ -388,7 +391,7 @@ async def original_view(datasette: Any, request: Any) -> Response:
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2], bytes(row[3]))
 
-    found = await db.execute_fn(read)
+    found = await read_limited(datasette, db, read)
     if found is None:
         raise NotFound(f"no archived bytes for source {source_id}")
     sha, kind, input_name, content = found
@@ -427,12 +430,12 @@ def page_images(datasette: Any) -> PageImages:
 async def _pdf_page(datasette: Any, request: Any) -> tuple[Any, dict[str, Any], Any]:
     db = await _database(datasette, request)
     source_id, number = int(request.url_vars["source_id"]), int(request.url_vars["page"])
-    page = await db.execute_fn(lambda conn: evidence.pdf_page(conn, source_id, number))
+    page = await read_limited(datasette, db, lambda conn: evidence.pdf_page(conn, source_id, number))
     if page is None:
         raise NotFound(f"no page {number} of a PDF source {source_id}")
 
     async def original() -> bytes:
-        data = await db.execute_fn(lambda conn: evidence.blob(conn, page["raw_sha256"]))
+        data = await read_limited(datasette, db, lambda conn: evidence.blob(conn, page["raw_sha256"]))
         if data is None:
             raise NotFound(f"no archived bytes for source {source_id}")
         return data
@@ -574,12 +577,20 @@ async def search_view(datasette: Any, request: Any) -> Response:
     query = (request.args.get("q") or "").strip()[:500]
     page = max(1, min(_int_arg(request, "page") or 1, 50))
     offset = (page - 1) * SEARCH_PAGE_SIZE
-    found = await db.execute_fn(lambda conn: evidence.search(conn, query, SEARCH_PAGE_SIZE, offset))
+    found = await read_limited(
+        datasette, db, lambda conn: evidence.search(conn, query, SEARCH_PAGE_SIZE, offset)
+    )
+    # "Who reported this?" for a pasted claim: the same ranked search as `provenance who`.
+    found["who"] = (
+        await read_limited(datasette, db, lambda conn: search.who(conn, query, WHO_RESULTS))
+        if query and page == 1
+        else []
+    )
     if request.url_vars.get("format") == "json":
         return _json(found)
     links = Links(datasette, db.name)
     ids = [c["id"] for c in found["claims"]]
-    origins = await db.execute_fn(lambda conn: evidence.quote_origins(conn, ids))
+    origins = await read_limited(datasette, db, lambda conn: evidence.quote_origins(conn, ids))
     for claim in found["claims"]:
         claim["html"] = marked_hits(claim["marked"])
         claim["origins"] = origins.get(claim["id"], [])
