@@ -49,7 +49,7 @@ def test_show_json_has_text_and_claims(run_json, fixtures):
     assert shown["claims"] and CLAIM_KEYS <= set(shown["claims"][0])
 
 
-def test_show_unknown_source_is_a_one_line_error(run):
+def test_show_unknown_source_is_a_one_line_error(run, db):
     result = run("show", "999")
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: no source with id 999"

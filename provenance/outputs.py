@@ -1,0 +1,63 @@
+"""Files the tool writes for the user: whole or not at all, never over what it reads."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from .errors import ProvenanceError
+
+#: Files beside a SQLite database that belong to it.
+DATABASE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+class OutputRefused(ProvenanceError):
+    """An output path that would overwrite something the command reads."""
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def check_output(path: str | Path, protected: Iterable[str | Path]) -> Path:
+    """Refuse ``path`` when it is (or links to) one of ``protected`` or a database's companions."""
+    target = Path(path)
+    for item in protected:
+        for suffix in DATABASE_COMPANIONS:
+            guarded = Path(str(item) + suffix)
+            if _same_file(target, guarded):
+                raise OutputRefused(
+                    f"refusing to write {path}: it is {guarded}, which this command reads"
+                )
+    if target.is_dir():
+        raise OutputRefused(f"refusing to write {path}: it is a folder")
+    return target
+
+
+@contextmanager
+def atomic_text_output(path: str | Path) -> Iterator[TextIO]:
+    """A text file written beside ``path`` and renamed over it only when the block succeeds.
+
+    A failure leaves ``path`` as it was (absent, or its earlier contents) and no stray file."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
