@@ -36,6 +36,14 @@ with a message when its data is absent.
    attribution and quotations on the PolNeAR train and dev texts; medians of ``--runs`` rounds,
    interleaved with the same stages of the foundation (heuristic scorer, pattern attribution,
    read from git history) as the baseline.
+6. Accurate mode beside the default (needs ``pip install -e '.[accurate]'``): sentences per
+   second of the default's claim scoring and of the accurate mode's sentence embeddings on the
+   same sentences (one thread); the int8 encoder's agreement with the original model (from its
+   card); and ``benchmarks/semantic_rerank.py``: restated cable claims found among the
+   full-text candidates by bm25 alone, by the default's canonical terms, and by embeddings.
+
+Section 1 prints the shipped recipe with and without its word-score block (training it needs
+the accurate extra), each beside the baseline of the same folds.
 """
 
 from __future__ import annotations
@@ -54,11 +62,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from provenance import attribution, claims, corpora  # noqa: E402
 from provenance.text import sentence_spans  # noqa: E402
 
-SECTIONS = ("checkworthiness", "attribution", "sentences", "claims", "speed")
+SECTIONS = ("checkworthiness", "attribution", "sentences", "claims", "speed", "accurate")
 #: The foundation commit whose scorer and attribution patterns are the speed baseline.
 FOUNDATION = "550fbb1"
 _TRIM = ",;:—–- \t\n"
@@ -88,10 +97,10 @@ def baseline_model(texts: list[str], labels: list[int]):
     return lambda batch: pipe.predict_proba(batch)[:, 1]
 
 
-def ours_model(texts: list[str], labels: list[int]):
-    from train_claims import fit
+def ours_model(texts: list[str], labels: list[int], word_vectors: bool = False):
+    from train_claims import fit, minilm_word_vectors
 
-    model = fit(texts, labels)
+    model = fit(texts, labels, minilm_word_vectors() if word_vectors else None)
     return lambda batch: claims.score_sentences(batch, model), model.threshold
 
 
@@ -131,9 +140,14 @@ def checkworthiness() -> None:
         print("[checkworthiness] skipped: needs scikit-learn (pip install -e '.[train]')")
         return
 
+    from provenance import semantic
+
     texts, labels = corpora.read_claimbuster()
     folds = StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels)
-    ours = [0.0] * len(texts)
+    # The shipped recipe with and without the word-score block (which needs the accurate
+    # extra at training time only), and the baseline, in the same folds.
+    variants = [False, True] if semantic.available() else [False]
+    ours = {v: [0.0] * len(texts) for v in variants}
     base = [0.0] * len(texts)
     threshold = 0.5
     started = time.time()
@@ -141,17 +155,26 @@ def checkworthiness() -> None:
         tr_x = [texts[i] for i in train]
         tr_y = [labels[i] for i in train]
         te_x = [texts[i] for i in test]
-        score, threshold = ours_model(tr_x, tr_y)
-        for i, s in zip(test, score(te_x), strict=True):
-            ours[i] = s
+        for variant in variants:
+            score, threshold = ours_model(tr_x, tr_y, variant)
+            for i, s in zip(test, score(te_x), strict=True):
+                ours[variant][i] = s
         for i, s in zip(test, baseline_model(tr_x, tr_y)(te_x), strict=True):
             base[i] = s
-    p, r, f = positive_f1(labels, ours, threshold)
     bp, br, bf = positive_f1(labels, base, 0.5)
     print(f"\n1. Check-worthiness ({time.time() - started:.0f} s)")
     print(f"   ClaimBuster train.json, {len(texts)} sentences, 5-fold CV, positive class:")
-    print(f"   ours      P {p:.3f}  R {r:.3f}  F1 {f:.3f}   (target >= 0.80)")
-    print(f"   baseline  P {bp:.3f}  R {br:.3f}  F1 {bf:.3f}   ours/baseline {f / bf:.3f}")
+    names = {False: "n-grams", True: "n-grams + word scores"}
+    for variant in variants:
+        p, r, f = positive_f1(labels, ours[variant], threshold)
+        print(
+            f"   ours, {names[variant]:<22} P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
+            f"   ours/baseline {f / bf:.3f}"
+        )
+    print(f"   {'baseline':<28} P {bp:.3f}  R {br:.3f}  F1 {bf:.3f}   (target: ours >= 0.80)")
+    if not semantic.available():
+        print(f"   (word scores skipped: training them needs {semantic.INSTALL_HINT})")
+    shipped_vectors = claims.model().card.get("word_vectors") is not None
 
     if not corpora.checkthat2019_path().exists():
         return skip("checkworthiness", corpora.checkthat2019_path())
@@ -159,7 +182,9 @@ def checkworthiness() -> None:
     debates = list(corpora.by_debate(lines))
     in_debates = {_key(line.text) for line in lines}
     keep = [i for i, t in enumerate(texts) if _key(t) not in in_debates]
-    score, _ = ours_model([texts[i] for i in keep], [labels[i] for i in keep])
+    score, _ = ours_model(
+        [texts[i] for i in keep], [labels[i] for i in keep], shipped_vectors and len(variants) > 1
+    )
     ours_ap, base_ap = [], []
     for name, held_out in debates:
         batch = [line.text for line in held_out]
@@ -172,7 +197,7 @@ def checkworthiness() -> None:
     print(f"   CheckThat! 2019 task 1 training data, {len(debates)} debates, leave-one-debate-out:")
     print(
         f"   ours      MAP {m:.3f}   (target >= 0.28; ClaimBuster minus {len(texts) - len(keep)}"
-        " sentences that occur in the debates)"
+        f" sentences that occur in the debates; the shipped recipe, {claims.MODEL_VERSION})"
     )
     print(f"   baseline  MAP {bm:.3f}   ours/baseline {m / bm:.3f}")
 
@@ -538,6 +563,65 @@ def speed_section(runs: int) -> None:
         print(f"   (foundation baseline skipped: commit {FOUNDATION} not in this repository)")
 
 
+# --- 6. accurate mode beside the default --------------------------------------------------
+
+
+def accurate_section(runs: int) -> None:
+    from provenance import semantic
+
+    if not semantic.available():
+        print(f"\n6. Accurate mode skipped: {semantic.INSTALL_HINT}")
+        return
+    files = corpora.polnear_files("dev")
+    if not files:
+        return skip("accurate", corpora.corpus_dir() / "attribution" / "polnear")
+    base = corpora.corpus_dir() / "attribution" / "polnear" / "data" / "dev" / "text"
+    sentences = []
+    for path in sorted(base.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        sentences += [text[a:b] for a, b in sentence_spans(text)]
+    sentences = sentences[:600]
+    encoder = semantic.Encoder(threads=1)  # one core, as the default's figures
+    encoder.embed(sentences[:8])
+    rates: dict[str, list[float]] = {"default: claim scoring": [], "accurate: embeddings": []}
+    for _ in range(runs):
+        started = time.process_time()
+        claims.score_sentences(sentences)
+        rates["default: claim scoring"].append(len(sentences) / (time.process_time() - started))
+        started = time.process_time()
+        encoder.embed(sentences)
+        rates["accurate: embeddings"].append(len(sentences) / (time.process_time() - started))
+    card = semantic.model_card()
+    print(
+        f"\n6. Accurate mode beside the default ({semantic.MODEL_VERSION},"
+        f" {', '.join(encoder.providers)})"
+    )
+    print(
+        f"   speed on {len(sentences)} PolNeAR dev sentences, one thread, CPU time,"
+        f" median of {runs} rounds:"
+    )
+    for name, values in rates.items():
+        print(f"   {name:<28} {statistics.median(values):>8.0f} sentences/s")
+    agreement = card["agreement"]
+    print(
+        f"   int8 against the original model on {agreement['sentences']} corpus sentences:"
+        f" cosine mean {agreement['int8_vs_torch_cosine_mean']}"
+        f" (min {agreement['int8_vs_torch_cosine_min']}); from scripts/export_minilm.py"
+    )
+    import semantic_rerank
+
+    if not semantic_rerank.cables_path().exists():
+        return skip("accurate", semantic_rerank.cables_path())
+    started = time.time()
+    index = semantic_rerank.build_index(semantic_rerank.cables_path())
+    cases = semantic_rerank.load_cases(index)
+    print(
+        "   `who` candidates re-ranked, restated cable claims"
+        f" (benchmarks/data/restated_claims.json; index built in {time.time() - started:.0f} s):"
+    )
+    semantic_rerank.report(cases)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {SECTIONS}")
@@ -555,6 +639,8 @@ def main() -> None:
         claims_section()
     if "speed" in only:
         speed_section(args.runs)
+    if "accurate" in only:
+        accurate_section(min(args.runs, 3))
 
 
 if __name__ == "__main__":

@@ -539,7 +539,7 @@ def quotes_section() -> dict:
 
 
 def who_section(cables_db: Path, runs: int) -> dict:
-    from provenance.linking import who
+    from provenance.search import who
 
     conn = sqlite3.connect(cables_db)
     rng = random.Random(7)
@@ -563,7 +563,11 @@ def who_section(cables_db: Path, runs: int) -> dict:
             rows = who(conn, text)
             timings.append(time.perf_counter() - t)
             if run == 0:
-                found += any(" ".join(r["text"].split()) == " ".join(text.split()) for r in rows)
+                found += any(
+                    " ".join(x["text"].split()) == " ".join(text.split())
+                    for r in rows
+                    for x in r["renditions"]
+                )
     conn.close()
     return {
         "queries": len(queries),

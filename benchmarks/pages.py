@@ -8,7 +8,7 @@ One command (from the project root):
 Reads the real corpus at ``../shared/corpus`` (or ``$PROVENANCE_CORPUS``) and skips with a
 message when it is absent. The database (``benchmarks/out/pages-<claims>.db``, reused until the
 tool version changes) is built from the 125 raw 2008 Embassy Tripoli cable pages and the 19
-WikiLeaks editorial pages that cite cables, added with the library as ``provenance add`` adds
+WikiLeaks editorial pages that cite cables (and the project's sample PDF report), added with the library as ``provenance add`` adds
 them; their sources, claims, attributions, quotations, citations and structure are then copied
 (with every offset kept, so ``text[start:end] == claim`` still holds) until the claims table
 holds ``--claims`` rows, each copied claim linked to its original, and the full-text indexes
@@ -33,8 +33,10 @@ import os
 import sqlite3
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote_plus
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -87,6 +89,8 @@ def build(path: Path, corpus: Path, claims_wanted: int) -> None:
     db = open_db(building)
     inputs = sorted((corpus / "cables" / "html_08TRIPOLI").glob("*.html"))
     inputs += sorted((corpus / "cables" / "articles_citing_cables").glob("*.html"))
+    # A PDF report (the project's sample), so that the page images and boxes are measured too.
+    inputs += sorted((ROOT / "sources").glob("*.pdf"))
     started = time.perf_counter()
     results = list(pipeline.add(db, [str(p) for p in inputs]))
     added = sum(r.status == "added" for r in results)
@@ -131,7 +135,9 @@ def build(path: Path, corpus: Path, claims_wanted: int) -> None:
 
 def pick(conn: sqlite3.Connection, last: bool = False) -> dict[str, str]:
     """Ids and words the pages are asked about: an original claim with a quote and links (the
-    first one, or with ``last`` the one stored last)."""
+    first one, or with ``last`` the one stored last), a news article that quotes a stored
+    source, a cable that others quote, a page of a PDF with a claim on it, and the words of
+    the claim as a reader would paste them."""
     order = "DESC" if last else "ASC"
     claim_id, source_id = (
         conn.execute(
@@ -144,16 +150,62 @@ def pick(conn: sqlite3.Connection, last: bool = False) -> dict[str, str]:
         "SELECT s.reference_id FROM citations c JOIN sources s ON s.id = c.cited_source_id"
         " WHERE s.reference_id IS NOT NULL ORDER BY c.id LIMIT 1"
     ).fetchone()
+    article = conn.execute(
+        "SELECT q.source_id FROM quotes q JOIN sources s ON s.id = q.source_id"
+        f" WHERE q.traced_source_id IS NOT NULL AND s.kind IN ('html', 'post')"
+        f" ORDER BY q.id {order} LIMIT 1"
+    ).fetchone()
+    cable = (
+        conn.execute(
+            "SELECT q.traced_source_id FROM quotes q JOIN sources s ON s.id = q.traced_source_id"
+            f" WHERE s.kind = 'cable' ORDER BY q.id {order} LIMIT 1"
+        ).fetchone()
+        or conn.execute(
+            f"SELECT id FROM sources WHERE kind = 'cable' ORDER BY id {order} LIMIT 1"
+        ).fetchone()
+    )
+    pdf = conn.execute(
+        "SELECT c.source_id, c.page, c.id FROM sources s JOIN claims c ON c.source_id = s.id"
+        f" WHERE s.kind = 'pdf' AND c.page IS NOT NULL ORDER BY s.id {order}, c.id LIMIT 1"
+    ).fetchone()
+    text = conn.execute("SELECT text FROM claims WHERE id = ?", (claim_id,)).fetchone()[0]
     return {
         "claim": str(claim_id),
         "source": str(source_id),
         "reference": reference[0] if reference else "08TRIPOLI120",
+        "article": str(article[0] if article else source_id),
+        "cable": str(cable[0]) if cable else str(source_id),
+        "pdf": str(pdf[0]) if pdf else "",
+        "pdf_page": str(pdf[1]) if pdf else "",
+        "pdf_claim": str(pdf[2]) if pdf else "",
+        "paste": " ".join(text.split()[:12]),
     }
+
+
+def site_pages(db: str, ids: dict[str, str]) -> list[tuple[str, str]]:
+    """(name, path) of the pages a fact-checker reads: the front door, the answer to a pasted
+    claim, a news article's and a cable's source pages, a PDF page with a boxed claim and its
+    image, and a claim page."""
+    listing = [
+        ("front door (/)", "/"),
+        ("paste-a-claim answer", f"/{db}/-/search?q={quote_plus(ids['paste'])}"),
+        ("news article source page", f"/{db}/-/source/{ids['article']}"),
+        ("cable source page", f"/{db}/-/source/{ids['cable']}"),
+        ("claim page", f"/{db}/-/claim/{ids['claim']}"),
+    ]
+    if ids.get("pdf"):
+        page = f"/{db}/-/source/{ids['pdf']}/page/{ids['pdf_page']}"
+        listing += [
+            ("PDF page view, boxed claim", f"{page}?claim={ids['pdf_claim']}"),
+            ("PDF page image (cached)", f"{page}.png"),
+        ]
+    return listing
 
 
 def pages(db: str, ids: dict[str, str], word: str) -> list[tuple[str, str, bool]]:
     """(name, path, is one of Datasette's own pages)."""
-    return [
+    site = [(label, path, False) for label, path in site_pages(db, ids)]
+    return site + [
         ("claim row page (baseline)", f"/{db}/claims/{ids['claim']}", True),
         ("index", "/", True),
         ("database", f"/{db}", True),
@@ -162,7 +214,6 @@ def pages(db: str, ids: dict[str, str], word: str) -> list[tuple[str, str, bool]
         ("sources table (facets)", f"/{db}/sources", True),
         ("attributions table (facets)", f"/{db}/attributions", True),
         ("source page", f"/{db}/-/source/{ids['source']}", False),
-        ("claim page", f"/{db}/-/claim/{ids['claim']}", False),
         ("search page", f"/{db}/-/search?q={word}", False),
         ("who_reported_first", f"/{db}/who_reported_first?text={word}", False),
         ("claims_citing_source", f"/{db}/claims_citing_source?source={ids['reference']}", False),
@@ -171,22 +222,35 @@ def pages(db: str, ids: dict[str, str], word: str) -> list[tuple[str, str, bool]
     ]
 
 
-async def timed(ds: Datasette, path: str) -> float:
+async def timed(ds: Datasette, path: str) -> tuple[float, int]:
+    """Milliseconds to answer ``path``, and the bytes of the answer."""
     started = time.perf_counter()
     response = await ds.client.get(path)
     elapsed = time.perf_counter() - started
     if response.status_code != 200:
         raise RuntimeError(f"{path}: HTTP {response.status_code}")
-    return elapsed * 1000
+    return elapsed * 1000, len(response.content)
+
+
+def published_site(path: Path, inspect_file: Path, cache: Path) -> Datasette:
+    """A Datasette as `provenance serve` publishes ``path``, its page images cached in
+    ``cache``."""
+    from provenance.datasette import pages as site
+    from provenance.datasette.pdfpages import PageImages
+
+    ds = Datasette(
+        immutables=[str(path)],
+        inspect_data=json.loads(inspect_file.read_text()),
+        **datasette_kwargs(path.stem),
+    )
+    site._PAGE_IMAGES[ds] = PageImages(cache)
+    return ds
 
 
 async def measure(path: Path, inspect_file: Path, runs: int, word: str) -> None:
     name = path.stem
-    published = Datasette(
-        immutables=[str(path)],
-        inspect_data=json.loads(inspect_file.read_text()),
-        **datasette_kwargs(name),
-    )
+    cache = Path(tempfile.mkdtemp(prefix="provenance-bench-pages-"))
+    published = published_site(path, inspect_file, cache)
     defaults = Datasette([str(path)])
     conn = sqlite3.connect(path)
     ids = pick(conn)
@@ -195,27 +259,39 @@ async def measure(path: Path, inspect_file: Path, runs: int, word: str) -> None:
     )
     conn.close()
     listing = pages(name, ids, word)
+    cold = {}
+    for label, page, _ in listing:
+        if label.startswith("PDF page"):  # the first request renders (boxes, image)
+            cold[label] = (await timed(published, page))[0]
     times: dict[tuple[str, str], list[float]] = {}
+    sizes: dict[str, int] = {}
     for round_number in range(runs + 1):  # round 0 warms caches and is not counted
         for label, page, own in listing:
             for which, ds in (("published", published), ("defaults", defaults)):
                 if which == "defaults" and not own:
                     continue
-                elapsed = await timed(ds, page)
+                elapsed, size = await timed(ds, page)
+                if which == "published":
+                    sizes[label] = size
                 if round_number:
                     times.setdefault((label, which), []).append(elapsed)
     print(f"\n{claims:,} claims, {sources:,} sources; medians of {runs} rounds (ms)\n")
-    print(f"{'page':32} {'published':>10} {'defaults':>10} {'defaults/':>10} {'/ row page':>10}")
-    print(f"{'':32} {'':>10} {'':>10} {'published':>10} {'':>10}")
-    baseline = statistics.median(times[(listing[0][0], "published")])
+    print(
+        f"{'page':32} {'published':>10} {'KB':>8} {'defaults':>10} {'defaults/':>10}"
+        f" {'/ row page':>10}"
+    )
+    print(f"{'':32} {'':>10} {'':>8} {'':>10} {'published':>10} {'':>10}")
+    baseline = statistics.median(times[("claim row page (baseline)", "published")])
     for label, _, own in listing:
         mine = statistics.median(times[(label, "published")])
         theirs = statistics.median(times[(label, "defaults")]) if own else None
         print(
-            f"{label:32} {mine:10.1f} "
+            f"{label:32} {mine:10.1f} {sizes[label] / 1024:8.1f} "
             + (f"{theirs:10.1f} {theirs / mine:10.1f}" if theirs else f"{'':>10} {'':>10}")
             + f" {mine / baseline:10.1f}"
         )
+    for label, ms in cold.items():
+        print(f"first request, {label}: {ms:.1f} ms (renders with pdfium)")
 
 
 def main() -> None:

@@ -24,10 +24,15 @@ Sections (--only, comma-separated):
                       slope over the second half of the full run.
   scale               a database of a million claims (built once by benchmarks/pages.py's
                       builder): a full-text search of a common word (the plugin's search page and
-                      Datasette's claims table), a claim page and a source page, each the median
-                      of 20 requests through Datasette as `provenance serve` publishes it; and
-                      100 cables added to a copy of it against the same 100 added to an empty
+                      Datasette's claims table), a claim page and a source page, and the pages a
+                      fact-checker reads (the front door, the answer to a pasted claim, a news
+                      article's and a cable's source pages, a PDF page with a boxed claim and its
+                      image, a claim page), each the median of 20 requests through Datasette as
+                      `provenance serve` publishes it, with the bytes of each answer; and 100
+                      cables added to a copy of it against the same 100 added to an empty
                       database (seconds per source, and the ratio).
+  site                only the page timings and weights of the scale section:
+                      .venv/bin/python benchmarks/speed.py --only site [--claims 200000]
 """
 
 from __future__ import annotations
@@ -295,10 +300,9 @@ def run_memory(folder: Path, workers: int) -> dict:
             "seconds_full": full["seconds"], "slope_full": full["slope_mb_per_1000"]}  # fmt: skip
 
 
-def run_scale(corpus: Path, args: argparse.Namespace) -> dict:
-    """The million-claim checks (see the module docstring)."""
-    import asyncio
-
+def scale_database(corpus: Path, args: argparse.Namespace) -> tuple[Path, Path]:
+    """The database of ``--claims`` claims (built once by benchmarks/pages.py's builder),
+    migrated and checkpointed as `provenance serve` serves it, and its inspect file."""
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import pages  # benchmarks/pages.py: the builder of the million-claim database
@@ -316,6 +320,25 @@ def run_scale(corpus: Path, args: argparse.Namespace) -> dict:
     inspect_file = path.with_suffix(".inspect.json")
     inspect_file.unlink(missing_ok=True)
     write_inspect_file(path, inspect_file)
+    return path, inspect_file
+
+
+def run_site(corpus: Path, args: argparse.Namespace) -> dict:
+    """Only the page timings of the scale section (no ingest rounds)."""
+    import asyncio
+
+    path, inspect_file = scale_database(corpus, args)
+    return {
+        "claims": sqlite3_count(path, "claims"),
+        "pages": asyncio.run(_time_pages(path, inspect_file, args.word, args.requests)),
+    }
+
+
+def run_scale(corpus: Path, args: argparse.Namespace) -> dict:
+    """The million-claim checks (see the module docstring)."""
+    import asyncio
+
+    path, inspect_file = scale_database(corpus, args)
     page_times = asyncio.run(_time_pages(path, inspect_file, args.word, args.requests))
 
     cables = files_of(prepare_cables(corpus))
@@ -342,6 +365,13 @@ def run_scale(corpus: Path, args: argparse.Namespace) -> dict:
             "store_ratio": store_big / store_empty if store_empty else float("nan")}  # fmt: skip
 
 
+def print_pages(found: dict) -> None:
+    for label, ms in found["ms"].items():
+        print(f"  {label:<44}{ms:8.1f} ms {found['bytes'][label] / 1024:9.1f} KB")
+    for label, ms in found["cold_ms"].items():
+        print(f"  first request, {label}: {ms:.1f} ms (renders with pdfium)")
+
+
 def sqlite3_count(path: Path, table: str) -> int:
     import sqlite3
 
@@ -354,18 +384,12 @@ def sqlite3_count(path: Path, table: str) -> int:
 
 async def _time_pages(path: Path, inspect_file: Path, word: str, requests: int) -> dict:
     import sqlite3
+    import tempfile
 
-    import pages  # benchmarks/pages.py: which claim and source the pages are asked about
-    from datasette.app import Datasette
-
-    from provenance.datasette import datasette_kwargs
+    import pages  # benchmarks/pages.py: which pages are asked about, and the site as published
 
     name = path.stem
-    ds = Datasette(
-        immutables=[str(path)],
-        inspect_data=json.loads(inspect_file.read_text()),
-        **datasette_kwargs(name),
-    )
+    ds = pages.published_site(path, inspect_file, Path(tempfile.mkdtemp(prefix="provenance-")))
     conn = sqlite3.connect(path)
     ids = pages.pick(conn, last=True)
     claim_id, source_id = ids["claim"], ids["source"]
@@ -378,18 +402,20 @@ async def _time_pages(path: Path, inspect_file: Path, word: str, requests: int) 
         f"claims table search (?_search={word})": f"/{name}/claims?_search={word}",
         "claim page (/-/claim/ID)": f"/{name}/-/claim/{claim_id}",
         "source page (/-/source/ID)": f"/{name}/-/source/{source_id}",
+        **dict(pages.site_pages(name, ids)),
     }
+    cold = {}
+    for label, page in listing.items():
+        if label.startswith("PDF page"):  # the first request renders with pdfium
+            cold[label] = (await pages.timed(ds, page))[0]
     times: dict[str, list[float]] = {label: [] for label in listing}
+    sizes: dict[str, int] = {}
     for round_number in range(requests + 1):  # round 0 warms caches and is not counted
         for label, page in listing.items():
-            started = time.perf_counter()
-            response = await ds.client.get(page)
-            elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code != 200:
-                raise RuntimeError(f"{page}: HTTP {response.status_code}")
+            elapsed, sizes[label] = await pages.timed(ds, page)
             if round_number:
                 times[label].append(elapsed)
-    return {"word": word, "matches": matches,
+    return {"word": word, "matches": matches, "cold_ms": cold, "bytes": sizes,
             "ms": {label: median(values) for label, values in times.items()}}  # fmt: skip
 
 
@@ -397,7 +423,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", default="cables,html,pdf,memory,scale",
-                        help="sections: cables, html, pdf, memory, scale")  # fmt: skip
+                        help="sections: cables, html, pdf, memory, scale, site")  # fmt: skip
     parser.add_argument("--workers", default="1,2", help="worker counts to measure")
     parser.add_argument("--limit", type=int, default=0, help="first N files of each corpus")
     parser.add_argument("--html-files", type=int, default=10_000)
@@ -435,14 +461,20 @@ def main() -> int:
               f"({memory['seconds_small']:.0f} s), {memory['files_full']:,} pages "
               f"{memory['peak_full_mb']:.0f} MB ({memory['seconds_full']:.0f} s), second-half "
               f"slope {trend} (benchmarks/memory.py prints every sample)")  # fmt: skip
+    if "site" in sections:
+        report["site"] = site = run_site(corpus, args)
+        print(
+            f"\nsite: {site['claims']:,} claims; medians of {args.requests} requests (ms),"
+            " and the bytes of each answer"
+        )
+        print_pages(site["pages"])
     if "scale" in sections:
         report["scale"] = scale = run_scale(corpus, args)
         print(
             f"\nscale: {scale['claims']:,} claims; medians of {args.requests} requests (ms);"
             f" '{scale['pages']['word']}' matches {scale['pages']['matches']:,} claims"
         )
-        for label, ms in scale["pages"]["ms"].items():
-            print(f"  {label:<44}{ms:8.1f}")
+        print_pages(scale["pages"])
         print(
             f"  adding {scale['added']} cables, one worker, median of {args.rounds}: "
             f"{scale['per_source_empty_s'] * 1000:.0f} ms a source to an empty database, "

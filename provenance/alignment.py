@@ -34,7 +34,10 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from .similarity import STOP_WORDS, fold
 
-METHOD = "align-0.1"
+METHOD = "align-0.2"  # 0.2: an added small word fixing a slip of the original is editorial
+
+#: Words a quoting source may add to mend an evident slip of the original.
+SLIP_WORDS = frozenset("of the a an to in on at for and by is was be".split())
 
 MIN_MATCHED_WORDS = 4
 MIN_MATCHED_SHARE = 0.75
@@ -390,7 +393,7 @@ def _result(quote, text, items, toks, back, n, end_j) -> Alignment | None:
     def at(j):  # offset in the original where token j starts (or the span end)
         return toks[j].start if j < len(toks) else span_end
 
-    for kind, pi, pj, i, j in steps:
+    for number, (kind, pi, pj, i, j) in enumerate(steps):
         item = items[pi]
         if kind == "variant":
             diff("spelling", item.start, item.end, toks[pj].start, toks[pj].end, True)
@@ -399,7 +402,13 @@ def _result(quote, text, items, toks, back, n, end_j) -> Alignment | None:
         elif kind == "change":
             diff("changed", item.start, item.end, toks[pj].start, toks[pj].end, False)
         elif kind == "add":
-            diff("added", item.start, item.end, at(pj), at(pj), False)
+            # One small word the original evidently lacks ("the head the mission" quoted as
+            # "the head of the mission"): the quoting source fixed a slip, an editorial change.
+            # A changed number or name is never this.
+            slip = fold(quote[item.start : item.end]) in SLIP_WORDS and _fixes_slip(steps, number)
+            diff(
+                "added", item.start, item.end, at(pj), at(pj), slip, "slip fixed" if slip else None
+            )
         elif kind == "omit":
             if not toks[pj].furniture:
                 omitted += 1
@@ -522,3 +531,11 @@ def locate(quote: str, text: str, furniture=()) -> Alignment | None:
         if found and (best is None or found.score > best.score):
             best = found
     return best
+
+
+def _fixes_slip(steps: list, number: int) -> bool:
+    """Whether the word added at ``steps[number]`` is alone between two words matched word for
+    word, as a word missing from the original is (not "for good" added, not next to a change)."""
+    return 0 < number < len(steps) - 1 and all(
+        steps[n][0] == "match" for n in (number - 1, number + 1)
+    )

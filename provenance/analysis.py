@@ -7,7 +7,9 @@ data that a worker process can compute and the single writer can store.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import attribution as attribution_mod
 from . import claims as claims_mod
@@ -169,6 +171,7 @@ def analyse(text: str, structure: list[Span]) -> Analysis:
                 return claim_index[i]
         return None
 
+    cues = {sentence_at(a.cue[0]) for a in attributions} - {None}
     for a in attributions:
         cue_sentence = sentence_at(a.cue[0])
         holds_content = cue_sentence is not None and any(
@@ -177,6 +180,12 @@ def analyse(text: str, structure: list[Span]) -> Analysis:
         )
         claim = claim_of(a.cue[0]) if holds_content else claim_of(a.content[0])
         result.attributions.append(AttributionRecord(a.cue, a.mention, a.content, claim, a.agent))
+        for i in _continuations(text, spans, a, cue_sentence, sentence_at, quoted, cues):
+            if i in claim_index and claim_index[i] != claim:
+                start, end = spans[i]
+                result.attributions.append(
+                    AttributionRecord(a.cue, a.mention, (start, end), claim_index[i], a.agent)
+                )
     for q in quotes:
         result.quotes.append(
             QuoteRecord(
@@ -189,3 +198,29 @@ def analyse(text: str, structure: list[Span]) -> Analysis:
             mention.claim = claim_index.get(i)
         result.mentions.append(mention)
     return result
+
+
+def _continuations(
+    text: str,
+    spans: list[tuple[int, int]],
+    attribution: Any,
+    cue_sentence: int | None,
+    sentence_at: Callable[[int], int | None],
+    quoted: set[int],
+    cues: set[int | None],
+) -> list[int]:
+    """The sentences after an attribution's cue that its cue governs: those its content runs
+    into, then the quotations that follow in the same paragraph with no cue of their own
+    ('the cable says. "..." "..."'). Each gets an attribution of its own, with the same cue
+    and source, so that it is not left unattributed."""
+    if attribution.mention is None or cue_sentence is None or cue_sentence not in quoted:
+        return []
+    last = sentence_at(attribution.content[1] - 1)
+    found = list(range(cue_sentence + 1, (last if last is not None else cue_sentence) + 1))
+    i = (found[-1] if found else cue_sentence) + 1
+    while i < len(spans) and i in quoted and i not in cues:
+        if "\n\n" in text[spans[i - 1][1] : spans[i][0]]:
+            break  # a new paragraph: another voice, perhaps
+        found.append(i)
+        i += 1
+    return [j for j in found if j not in cues]

@@ -996,6 +996,32 @@ _MARKING_AT = re.compile(r"\(?(?:U|C|S|SBU|TS|NF|S/NF|C/NF|S//NF|C//NF)\)\s*")
 _MARKING = re.compile("^" + _MARKING_AT.pattern)
 
 
+_DATE_WORD = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|spring|summer|autumn|fall|winter|today|yesterday|"
+    r"(?:1[89]|20)\d\d|[0-3]?\d(?:st|nd|rd|th)?|last|this|next|early|late|mid|the|of|week|"
+    r"month|year)\.?"
+)
+_DATE = re.compile(rf"^{_DATE_WORD}(?:[\s,/-]+{_DATE_WORD})*$", re.I)
+
+
+def is_date(name: str) -> bool:
+    """Whether a mention is only a date or a time ("February 2008", "Saturday", "last
+    week"): never an agent."""
+    name = name.strip(" ,;:.")
+    if not name or not _DATE.match(name):
+        return False
+    words = name.split()
+    if len(words) == 1 and not re.fullmatch(
+        r"(?i)(?:1[89]|20)\d\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+        r"today|yesterday",
+        words[0],
+    ):
+        return False  # "May", "June", "12": a name or a number as often as a date
+    return True
+
+
 def _strip_honorifics(name: str) -> str:
     while True:
         stripped = _HONORIFIC.sub("", name, count=1)
@@ -1024,8 +1050,10 @@ def agent_name(mention: str, before_cue: bool = True) -> str:
             index -= 1  # "the Meridian Institute, which found": the antecedent
         name = parts[index]
     match = _DOCUMENT_BY.search(name)
-    if match:
+    if match and not is_date(match.group("agent")):  # "a cable from February 2008"
         name = match.group("agent").strip(" ,;:")
+    if is_date(name):
+        return ""  # "February 2008", "Saturday": a date is never an agent
     name = _strip_honorifics(name)
     titled = _TITLED_NAME.match(name) or _CAPITAL_TITLE.match(name)
     if titled:

@@ -40,12 +40,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urljoin, urlsplit
 
-from . import __version__
+from . import __version__, works
 from .similarity import STOP_WORDS, fold
 
-IDENTIFIER_METHOD = "identifier-0.2"
+IDENTIFIER_METHOD = "identifier-0.3"  # 0.3: renditions and time's arrow excluded
 LINK_METHOD = "link-0.1"
-DESCRIPTION_METHOD = "description-0.1"
+DESCRIPTION_METHOD = "description-0.2"  # 0.2: candidates and reason always stored
 
 
 @dataclass
@@ -393,26 +393,35 @@ def parse_target(text: str, start: int, end: int) -> Target:
         year = int(m.group(0))
         target.date_from, target.date_to = f"{year}-01-01", f"{year}-12-31"
         target.precision = "year"
-    origin = re.search(
+    # The first place named that is a post ("the U.S. embassy from Panama City": Panama City).
+    for origin in re.finditer(
         r"\b(?i:embassy|consulate|mission|post)\s+(?:in|at|of|to)\s+"
         r"(?P<a>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)"
         r"|\b(?P<b>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)\s+(?i:embassy|consulate)\b"
         r"|\bfrom\s+(?:the\s+)?(?P<c>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)",
         phrase,
-    )
-    if origin:
+    ):
         place = origin["a"] or origin["b"] or origin["c"]
         words = [w for w in re.findall(r"[\w’'.-]+", place) if w[:1].isupper()]
         place_key = fold(" ".join(words)).strip(" .")
-        if place_key and not _NOT_PLACES.intersection(place_key.replace(".", "").split()):
+        place_words = place_key.replace(".", "").split()
+        if (
+            place_key
+            and not _NOT_PLACES.intersection(place_words)
+            and not _MONTHS.keys() & set(place_words)  # "a cable from February 2008"
+        ):
             target.origin = place_key
+            break
     author = re.search(
         r"\bby\s+(?:the\s+)?(?P<by>[A-Z][\w’'.-]*"
         r"(?:\s+(?:(?:of|for|and|on|the|de|du|la|al)\s+)*[A-Z][\w’'.-]*){0,8})",
         phrase,
     )
     if author and not re.match(r"(?:Wiki[Ll]eaks|WikiLeaks)\b", author["by"]):
-        target.author = author["by"].strip()
+        named = author["by"].strip()
+        # "by the U.S. embassy": a sender every cable has, not an author that narrows them
+        if set(fold(named).replace(".", "").split()) - _NOT_PLACES - _SENDERS:
+            target.author = named
     if title := _TITLE.search(phrase, noun.end() if noun else 0):
         target.title = title.group(1).strip()
     return target
@@ -421,6 +430,10 @@ def parse_target(text: str, start: int, end: int) -> Target:
 # Words before "embassy" or after "from" that do not name a post.
 _NOT_PLACES = {"us", "u", "s", "american", "the", "a", "an", "state", "washington", "department",
                "one", "another", "its", "their", "new", "leaked", "secret", "wikileaks"}  # fmt: skip
+
+
+# Words of a sender that every cable of a post shares.
+_SENDERS = {"embassy", "consulate", "mission", "post", "us", "usg", "government"}
 
 
 def _last_year_before(text: str, position: int) -> int | None:
@@ -574,14 +587,25 @@ def _resolve_identifiers(conn: sqlite3.Connection, source_ids: list[int]) -> int
     for citation_id, kind, identifier, citing in rows:
         found = _lookup(conn, kind, identifier, citing)
         if found is not None:
-            evidence = {"identifier": identifier}
+            rule, reason = _admissible(conn, citing, found[0])
+            if rule is None:
+                _unresolved(conn, citation_id, {"unresolved": reason, "candidates": [found[0]],
+                                                "identifier": identifier})  # fmt: skip
+                continue
+            evidence = {"identifier": identifier, "rule": rule}
             if kind in ("cable", "cable-ref") and found[1] == SERIAL_CONFIDENCE:
                 evidence["matched"] = "post and serial number"
             _set(conn, citation_id, found[0], found[1], _method(kind), evidence)
             resolved += 1
-        elif kind in ("link", "url"):
+        else:
+            _unresolved(
+                conn,
+                citation_id,
+                {"unresolved": "unresolved: no stored document has this identifier",
+                 "candidates": [], "identifier": identifier},
+            )  # fmt: skip
             # Remember the id a URL carries, so the document can claim it when it arrives.
-            inner = _id_in_url(identifier)
+            inner = _id_in_url(identifier) if kind in ("link", "url") else None
             if inner:
                 conn.execute(
                     "UPDATE citations SET target_identifier = ? WHERE id = ?", (inner, citation_id)
@@ -604,9 +628,13 @@ def _resolve_identifiers(conn: sqlite3.Connection, source_ids: list[int]) -> int
                     (identifier, source_id),
                 ).fetchall():
                     if _cable_by_serial(conn, identifier, citing) == source_id:
+                        rule = _admissible(conn, citing, source_id)[0]
+                        if rule is None:
+                            continue
                         _set(
                             conn, citation_id, source_id, SERIAL_CONFIDENCE, IDENTIFIER_METHOD,
-                            {"identifier": identifier, "matched": "post and serial number"},
+                            {"identifier": identifier, "matched": "post and serial number",
+                             "rule": rule},
                         )  # fmt: skip
                         resolved += 1
         for identifier in sorted(identifiers):
@@ -617,6 +645,14 @@ def _resolve_identifiers(conn: sqlite3.Connection, source_ids: list[int]) -> int
                 " WHERE target_identifier = ? AND cited_source_id IS NULL AND citing_source_id != ?",
                 (identifier, source_id, identifier, source_id),
             ).fetchall():
+                citing = conn.execute(
+                    "SELECT citing_source_id FROM citations WHERE id = ?", (citation_id,)
+                ).fetchone()[0]
+                rule, reason = _admissible(conn, citing, source_id)
+                if rule is None:
+                    _unresolved(conn, citation_id, {"unresolved": reason,
+                                                    "candidates": [source_id]})  # fmt: skip
+                    continue
                 confidence = 1.0 if exact else 0.9
                 _set(
                     conn,
@@ -624,10 +660,29 @@ def _resolve_identifiers(conn: sqlite3.Connection, source_ids: list[int]) -> int
                     source_id,
                     confidence,
                     _method(kind),
-                    {"identifier": cited_as},
+                    {"identifier": cited_as, "rule": rule},
                 )
                 resolved += 1
     return resolved
+
+
+def _admissible(conn: sqlite3.Connection, citing: int, cited: int) -> tuple[str | None, str]:
+    """Whether ``citing`` can cite ``cited``: the rule of time's arrow that allows it
+    (``earlier-published`` or ``undated``), or None and why not (another rendition of the
+    same work, or a document published after the citing one)."""
+    if cited in _family(conn, citing):
+        return None, "unresolved: the only candidate is a rendition of the citing work"
+    rule = works.time_rule(works.dated(conn, citing), works.dated(conn, cited))
+    if rule is None:
+        return None, "unresolved: the only candidate was published after the citing source"
+    return rule, ""
+
+
+def _unresolved(conn: sqlite3.Connection, citation_id: int, evidence: dict) -> None:
+    conn.execute(
+        "UPDATE citations SET evidence = ?, tool_version = ? WHERE id = ?",
+        (json.dumps(evidence), __version__, citation_id),
+    )
 
 
 def _set(conn, citation_id: int, source_id: int, confidence: float, method: str, evidence: dict):
@@ -806,6 +861,7 @@ def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict
         )
     ]
     lo, hi = _passage(text, start, end, others)
+    hi = _refers_back(text, hi, target, others)
     scores: dict[int, float] = {}
     signals: dict[int, list[str]] = {}
 
@@ -859,11 +915,16 @@ def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict
     ).fetchone()
     if following and following[1] is not None and re.match(r"(?i)(?:the|this)\b", following[0]):
         add(following[1], 2.0, "coreference")
-    # Keep the candidates the description allows.
+    # Keep the candidates the description allows, and time's arrow.
     meta = _source_meta(conn, list(scores))
+    citing_published = works.dated(conn, citing)
     for source_id in list(scores):
         info = meta.get(source_id)
-        if info is None or not _fits(target, info):
+        if (
+            info is None
+            or not _fits(target, info)
+            or works.time_rule(citing_published, works.dated(conn, source_id)) is None
+        ):
             scores.pop(source_id)
             continue  # no bonus for a source the description rules out
         if target.origin and _origin_matches(target.origin, info):
@@ -877,29 +938,135 @@ def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict
         scores = {c: v for c, v in scores.items() if "author" in signals[c]}
     if 1 < len(scores) <= 50:
         _content_signal(conn, text[lo:hi] + " " + (target.author or ""), scores, signals)
-    if not scores:
-        return False
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    candidates = [
+        {"source_id": c, "score": round(v, 3), "signals": signals[c]}
+        for c, v in ranked[:MAX_STORED_CANDIDATES]
+    ]
+    constraints = {k: v for k, v in vars(target).items() if v}
+    if not ranked:
+        fitting, count = _fitting(conn, target, citing, family, citing_published)
+        _unresolved(
+            conn,
+            citation_id,
+            {
+                "unresolved": f"unresolved: {_fit_phrase(count, target)}; no quote evidence",
+                "candidates": [
+                    {"source_id": c, "score": 0.0, "signals": ["fits"]} for c in fitting
+                ],
+                "fitting": count,
+                "constraints": constraints,
+            },
+        )
+        return False
     best, best_score = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
-    if best_score < 2.0 or second > 0.6 * best_score:
-        conn.execute(
-            "UPDATE citations SET evidence = ? WHERE id = ?",
-            (
-                json.dumps({"unresolved": "no single good candidate", "candidates": ranked[:3]}),
-                citation_id,
-            ),
+    if best_score < MIN_DESCRIPTION_SCORE or second > MAX_RUNNER_UP * best_score:
+        why = (
+            f"the best candidate scores {best_score:.2f}, under {MIN_DESCRIPTION_SCORE}"
+            if best_score < MIN_DESCRIPTION_SCORE
+            else f"{len(ranked)} candidates, the runner-up within {MAX_RUNNER_UP:.0%} of the best"
         )
+        _unresolved(
+            conn,
+            citation_id,
+            {"unresolved": f"unresolved: {why}", "candidates": candidates,
+             "fitting": len(ranked), "constraints": constraints},
+        )  # fmt: skip
         return False
     confidence = (1 - math.exp(-best_score / 2)) * (1 - 0.5 * second / best_score)
     evidence = {
         "signals": signals[best],
         "score": round(best_score, 3),
         "runner_up": [ranked[1][0], round(second, 3)] if len(ranked) > 1 else None,
-        "constraints": {k: v for k, v in vars(target).items() if v},
+        "candidates": candidates,
+        "constraints": constraints,
+        "rule": works.time_rule(citing_published, works.dated(conn, best)),
     }
     _set(conn, citation_id, best, confidence, DESCRIPTION_METHOD, evidence)
     return True
+
+
+#: A description resolves to its best candidate when that scores MIN_DESCRIPTION_SCORE or more
+#: and the runner-up at most MAX_RUNNER_UP of it (calibrated by ``benchmarks/origins.py``).
+MIN_DESCRIPTION_SCORE = 1.5
+MAX_RUNNER_UP = 0.6
+MAX_STORED_CANDIDATES = 10
+MAX_FITTING = 1000  # fitting sources counted for the reason of an unresolved description
+
+
+def _fitting(
+    conn: sqlite3.Connection,
+    target: Target,
+    citing: int,
+    family: set[int],
+    citing_published: str | None,
+) -> tuple[list[int], int]:
+    """Stored sources the description's kind and dates allow (a few of them, and how many,
+    counted up to :data:`MAX_FITTING`): the candidates of a description with no evidence."""
+    kinds = target.kinds or ("cable", "pdf", "html", "post", "text")
+    sql = (
+        f"SELECT id, {works.DATED.format(s='sources')} FROM sources WHERE kind IN ({_marks(kinds)})"
+    )
+    params: list = list(kinds)
+    if target.date_from and target.date_to:
+        sql += " AND published >= ? AND published < ?"
+        params += [target.date_from, _next_day(target.date_to)]
+    sql += " ORDER BY published, id LIMIT ?"
+    params.append(MAX_FITTING + len(family))
+    found = [
+        source_id
+        for source_id, published in conn.execute(sql, params)
+        if source_id not in family and works.time_rule(citing_published, published) is not None
+    ][:MAX_FITTING]
+    if target.origin or target.author:  # what the description says of its sender
+        meta = _source_meta(conn, found)
+        found = [s for s in found if s in meta and _fits(target, meta[s])]
+    return found[:MAX_STORED_CANDIDATES], len(found)
+
+
+def _fit_phrase(count: int, target: Target) -> str:
+    label = target.kind_label or "document"
+    plural = label if count == 1 else label + "s"
+    period = ""
+    if target.date_from and target.date_to:
+        period = (
+            f" of {target.date_from[:7]}"
+            if target.precision == "month"
+            else (
+                f" of {target.date_from[:4]}"
+                if target.precision == "year"
+                else f" between {target.date_from} and {target.date_to}"
+            )
+        )
+    if target.origin:
+        period += f" from {target.origin}"
+    if count == 0:
+        return f"no stored {label}{period} fits"
+    more = "+" if count >= MAX_FITTING else ""
+    return f"{count}{more} {plural}{period} fit"
+
+
+_BACK_TO_CABLE = re.compile(
+    r"\b(?i:the|this|that)\s+(?:same\s+)?(?:cable|telegram|memo|dispatch)\b"
+)
+_BACK_TO_REPORT = re.compile(
+    r"\b(?i:the|this|that)\s+(?:same\s+)?(?:report|study|paper|assessment|document|review)\b"
+)
+
+
+def _refers_back(text: str, hi: int, target: Target, others: list[int]) -> int:
+    """Where the sentences that refer back to a description end: the passage goes on over the
+    following paragraphs that speak of "the cable" ("the report" for a report), up to the
+    next mention of another document, so that their quotations count as evidence too."""
+    pattern = _BACK_TO_CABLE if target.kinds == ("cable",) else _BACK_TO_REPORT
+    while hi < len(text) and not any(hi <= o < hi + 2 for o in others):
+        following = text.find("\n\n", hi + 2)
+        end = len(text) if following < 0 else following
+        if any(hi <= o < end for o in others) or not pattern.search(text, hi, end):
+            break
+        hi = end
+    return hi
 
 
 def _next_paragraph_end(text: str, position: int) -> int:
@@ -915,12 +1082,9 @@ def _next_day(day: str) -> str:
 
 
 def _family(conn: sqlite3.Connection, source_id: int) -> set[int]:
-    """A source, its parent and the parent's other children: one capture."""
-    row = conn.execute("SELECT parent_id FROM sources WHERE id = ?", (source_id,)).fetchone()
-    top = row[0] if row and row[0] else source_id
-    ids = {top, source_id}
-    ids |= {r[0] for r in conn.execute("SELECT id FROM sources WHERE parent_id = ?", (top,))}
-    return ids
+    """A source, its capture (parent page, posts) and every rendition of its work: none of
+    them is a document it cites (see :func:`provenance.works.family`)."""
+    return works.family(conn, [source_id])
 
 
 def _source_meta(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dict]:
@@ -966,7 +1130,8 @@ def _named_by(info: dict) -> str:
 
 def _origin_matches(origin: str, info: dict) -> bool:
     have = fold(info.get("origin") or "")
-    words = [w for w in re.findall(r"\w+", origin) if len(w) > 2]
+    # "Panama City" is the post of "Embassy Panama": the word "city" names no other place
+    words = [w for w in re.findall(r"\w+", origin) if len(w) > 2 and w != "city"]
     return bool(words) and all(w in have for w in words)
 
 

@@ -6,6 +6,13 @@ as plain arrays (``provenance/models/claims.npz``, vocabulary + idf + coefficien
 (``claims.json``: data, version, measured accuracy), and inference is numpy over a whole batch
 of sentences, so no pickled scikit-learn object is ever loaded.
 
+A third block, when the model has one, is a table of one score per word (``vec_words``,
+``vec_scores``): the regression's weights on the mean of the sentence's word vectors, folded
+into each word's vector beforehand, so that at run time the block is the mean of the scores of
+the sentence's words that are in the table (a dot product is linear in the mean). The word
+vectors are the accurate mode's sentence encoder applied to each word alone; they are used by
+the training script only, and no vector ships.
+
 A few documented rules then lower what the debate-trained model has never seen: page
 boilerplate ("Subscribe to our newsletter"), questions (headings such as "What happens next?")
 and text too short to assert anything.
@@ -69,6 +76,11 @@ class ClaimModel:
         self._char_coef = arrays["char_coef"].astype(np.float64)
         self._intercept = float(arrays["intercept"])
         self._char_cache: dict[str, array] = {}
+        vec_words = arrays.get("vec_words")
+        self._vec: dict[str, int] | None = None
+        if vec_words is not None:
+            self._vec = {w: i for i, w in enumerate(vec_words.tolist())}
+            self._vec_scores = arrays["vec_scores"].astype(np.float64)
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> ClaimModel:
@@ -117,25 +129,42 @@ class ClaimModel:
         get_word = self._words.get
         char_cache = self._char_cache
         char_ids = self._char_ids
+        get_vec = self._vec.get if self._vec is not None else None
         findall = _WORD.findall
         w_cols, w_ends = array("i"), array("i")
         c_cols, c_ends = array("i"), array("i")
+        v_cols, v_ends = array("i"), array("i")
         for sentence in sentences:
             lowered = sentence.lower()
             tokens = findall(lowered)
             grams = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
             w_cols.extend([k for k in map(get_word, grams) if k is not None])
             w_ends.append(len(w_cols))
+            if get_vec is not None:
+                v_cols.extend([k for k in map(get_vec, tokens) if k is not None])
+                v_ends.append(len(v_cols))
             for word in lowered.split():
                 ids = char_cache.get(word)
                 c_cols.extend(ids if ids is not None else char_ids(word))
             c_ends.append(len(c_cols))
         n = len(sentences)
-        return (
+        decision = (
             self._tfidf_dot(w_ends, w_cols, n, self._word_idf, self._word_coef)
             + self._tfidf_dot(c_ends, c_cols, n, self._char_idf, self._char_coef)
             + self._intercept
         )
+        if get_vec is not None and v_cols:
+            decision += self._mean_word_score(v_ends, v_cols, n)
+        return decision
+
+    def _mean_word_score(self, ends: array, cols: array, n: int) -> np.ndarray:
+        """Per row: the mean score of the row's words that the word table has (0 for none)."""
+        lengths = np.diff(np.frombuffer(ends, dtype=np.int32), prepend=0)
+        rows = np.repeat(np.arange(n), lengths)
+        total = np.bincount(
+            rows, weights=self._vec_scores[np.frombuffer(cols, dtype=np.int32)], minlength=n
+        )
+        return np.divide(total, lengths, out=np.zeros(n), where=lengths > 0)
 
     def probabilities(self, sentences: Sequence[str]) -> np.ndarray:
         """The model's probability that each sentence is a check-worthy claim."""

@@ -172,6 +172,17 @@ class _Progress:
     " instead of --workers; this process still writes, in input order. Needs"
     " provenance[cluster].",
 )
+@click.option(
+    "--as-text",
+    is_flag=True,
+    help="Store text files that are not prose (JSON, CSV, logs, configuration) as plain text "
+    "instead of skipping them.",
+)
+@click.option(
+    "--follow-links",
+    is_flag=True,
+    help="Read symbolic links to files, also those in a folder that point outside it.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures: no lines, no progress.")
 def add(
     inputs: tuple[str, ...],
@@ -184,6 +195,8 @@ def add(
     workers: int,
     executor: str | None,
     cluster: str | None,
+    as_text: bool,
+    follow_links: bool,
     quiet: bool,
 ) -> None:
     """Add files, folders (recursively) and http(s) URLs to the database.
@@ -192,39 +205,46 @@ def add(
     and the rest go on. Adding the same bytes again changes nothing and says "unchanged".
     Adding a path or URL again with different bytes stores a new capture of the same source
     and re-anchors its claims ("recaptured"; see `provenance diff`). Exits with status 1
-    when any input failed.
+    when any input failed. Text files that are not prose (JSON, CSV, logs, configuration
+    files) are skipped with the reason, recorded like failures; --as-text stores them.
 
     \b
     Example:
         provenance add sources/ https://example.org/story.html --json
         provenance add big-report.pdf --timeout 300 --max-pages 5000
         provenance add archive/ --cluster tcp://10.0.0.5:8786
+        provenance add exports/settings.json --as-text
     """
+    from .outputs import check_output
     from .pipeline import add as add_inputs
 
     if executor == "dask" and not cluster:
         raise click.UsageError("--executor dask needs --cluster ADDRESS")
     if executor == "local":
         cluster = None
+    protected = [db_path or default_path(), *inputs]  # the database with its -wal, -shm
+    if os.environ.get("PROVENANCE_PROFILE"):  # refused before anything is added, not after
+        check_output(os.environ["PROVENANCE_PROFILE"], protected)
     db = _open(db_path)
-    counts = {"added": 0, "recaptured": 0, "unchanged": 0, "failed": 0}
+    counts = {"added": 0, "recaptured": 0, "unchanged": 0, "skipped": 0, "failed": 0}
     results = []
     limits = Limits(
         max_bytes=max_bytes,
         timeout=timeout,
         max_pages=max_pages,
         max_memory=max_memory * 1024 * 1024,
+        follow_links=follow_links,
     )
     profile.TIMES.clear()
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())
-    for result in add_inputs(db, inputs, limits, workers=workers, cluster=cluster):
+    for result in add_inputs(db, inputs, limits, workers=workers, cluster=cluster, as_text=as_text):
         counts[result.status] = counts.get(result.status, 0) + 1
         progress.update(counts)
         if as_json:
             results.append(result.as_dict())
-        elif result.status == "failed":
+        elif result.status in ("failed", "skipped"):
             progress.clear()
-            click.echo(f"failed     {result.input}: {result.error}", err=True)
+            click.echo(f"{result.status:<10} {result.input}: {result.error}", err=True)
         elif not quiet:
             progress.clear()
             indent = "  " if result.parent_id else ""
@@ -238,7 +258,7 @@ def add(
                 line += f"; earlier claims: {anchors or 'none'}"
             click.echo(line)
     progress.clear()
-    profile.write_if_asked()
+    profile.write_if_asked(protected)
     if as_json:
         _print_json(results)
     if quiet:
@@ -246,6 +266,8 @@ def add(
     summary = f"{counts['added']} added, "
     if counts["recaptured"]:
         summary += f"{counts['recaptured']} recaptured, "
+    if counts["skipped"]:
+        summary += f"{counts['skipped']} skipped, "
     click.echo(
         summary + f"{counts['unchanged']} unchanged, {counts['failed']} failed",
         err=True,
@@ -394,30 +416,52 @@ def verify(db_path: str | None, as_json: bool, published_head: str | None) -> No
 @click.argument("text")
 @db_option
 @json_option
-@click.option("--limit", default=200, show_default=True, help="At most this many claims.")
-def who(text: str, db_path: str | None, as_json: bool, limit: int) -> None:
-    """Who reported TEXT: every stored claim stating it, earliest published first.
+@click.option("--limit", default=20, show_default=True, help="At most this many works.")
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Leave out results scoring under this (0-1).",
+)
+def who(text: str, db_path: str | None, as_json: bool, limit: int, min_score: float) -> None:
+    """Who reported TEXT: the stored claims that state it, ranked, grouped by work.
 
-    Matches exact repeats, near-duplicates (a changed word, page furniture inside) and
-    paraphrases (the same fact in other words).
+    TEXT may be a claim in your own words or a single name. Candidates come from the
+    full-text index and are re-ranked by the paraphrase comparison; each result has a score
+    (0-1) and a relation: same (the same wording, or nearly), paraphrase (the same fact in
+    other words) or related (shares its telling words only). Works that state it come
+    first, earliest published first; related ones follow, best first.
 
     \b
     Example:
         provenance who "a dozen officers were injured, according to police" --json
+        provenance who Derna --limit 5
     """
-    from .linking import who as find_who
+    from .search import who as find_who
 
-    rows = find_who(_open(db_path, existing=True).conn, text, limit=limit)
+    results = find_who(_open(db_path, existing=True).conn, text, limit=limit, min_score=min_score)
     if as_json:
-        _print_json(rows)
+        _print_json(results)
         return
-    if not rows:
-        click.echo("no stored claim states this", err=True)
-    _table(
-        rows,
-        ["published", "source_id", "relation", "score", "title", "text"],
-        {"published": 20, "source_id": 6, "relation": 10, "score": 6, "title": 36, "text": 80},
-    )
+    if not results:
+        click.echo(
+            "no stored claim states or mentions this"
+            + (f" with a score of {min_score} or more" if min_score else "")
+            + " (try other or fewer words)",
+            err=True,
+        )
+        return
+    widths = {"rank": 3, "published": 10, "relation": 10, "score": 6, "source": 30, "text": 80}
+    for result in results:
+        for i, rendition in enumerate(result["renditions"]):
+            row = {
+                **rendition,
+                "rank": result["rank"] if i == 0 else "",
+                "source": rendition["reference_id"] or rendition["title"] or rendition["source_id"],
+                "published": (rendition["published"] or "undated")[:10],
+            }
+            _table([row], list(widths), widths)
 
 
 @cli.command()
@@ -444,6 +488,8 @@ def trace(claim_id: int, db_path: str | None, as_json: bool) -> None:
         indent = "  " * step["depth"]
         where = f"[{step['start']}:{step['end']}]" if step["start"] is not None else ""
         score = f" {step['score']:.2f}" if step["score"] is not None else ""
+        if step.get("rule"):
+            score += f" ({step['rule']})"
         click.echo(
             f"{indent}{step['relation']}{score} -> #{step['source_id']} "
             f"{step['title'] or '(untitled)'} ({step['published'] or 'undated'}) {where}"
@@ -479,6 +525,11 @@ def citations(source_id: int | None, unresolved: bool, db_path: str | None, as_j
     if as_json:
         _print_json(rows)
         return
+    from .evidence import why
+
+    for row in rows:
+        if row["cited_source_id"] is None:
+            row["cited_title"] = why(row["evidence"]) or "unresolved"
     _table(
         rows,
         ["citing_source_id", "kind", "cited_source_id", "confidence", "mention", "cited_title"],
@@ -562,20 +613,25 @@ def diff(source_id: int, db_path: str | None, as_json: bool) -> None:
 @click.option("-h", "--host", default="127.0.0.1", show_default=True, help="Host to bind to.")
 @click.option("-p", "--port", default=8001, show_default=True, type=int, help="Port to bind to.")
 @click.option(
-    "--live",
+    "--immutable",
     is_flag=True,
-    help="Serve a database that is still being added to (read-only, not immutable).",
+    help="Serve a finished archive as an immutable snapshot (no locks, cached counts). Never "
+    "while anything may still write to it.",
 )
-def serve(db_path: str | None, host: str, port: int, live: bool) -> None:
+@click.option("--live", is_flag=True, hidden=True, help="The default now: serve read-only.")
+def serve(db_path: str | None, host: str, port: int, immutable: bool, live: bool) -> None:
     """Publish the database with Datasette, read-only.
 
-    The database is served immutable (a snapshot: no locks, cached counts) unless --live is
-    given or another process is writing to it. Pages: /DB/-/search, /DB/-/source/ID and
-    /DB/-/claim/ID besides Datasette's tables and stored queries.
+    By default the database is served read-only and may be added to while it is served
+    (pages show what is committed). --immutable serves a finished archive as a snapshot,
+    which is faster but must not be written to while served: SQLite then neither locks it
+    nor reads its write-ahead log. Pages: /DB/-/search, /DB/-/source/ID and /DB/-/claim/ID
+    besides Datasette's tables and stored queries.
 
     \b
     Example:
         provenance serve --port 8001
+        provenance serve --immutable --port 8001   # a published, finished archive
     """
     from datasette.cli import cli as datasette_cli
 
@@ -585,10 +641,14 @@ def serve(db_path: str | None, host: str, port: int, live: bool) -> None:
     path = Path(db_path or default_path())
     if not path.exists():
         raise click.ClickException(f"no database at {path}: run `provenance add` first")
+    if immutable and live:
+        raise click.ClickException("--immutable and --live contradict each other")
     _open(str(path)).conn.close()  # migrate before serving
-    immutable = not live and checkpoint(path)
-    if not live and not immutable:
-        click.echo("Another process is writing: serving read-only, not immutable.", err=True)
+    if immutable and not checkpoint(path):
+        raise click.ClickException(
+            f"{path} is being written to: it cannot be served immutable (serve it without "
+            "--immutable)"
+        )
     with tempfile.TemporaryDirectory(prefix="provenance-serve-") as folder:
         inspect_file = (
             write_inspect_file(path, Path(folder) / "inspect.json") if immutable else None

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
-from . import __version__, profile
+from . import __version__, binding, profile
 from .analysis import Analysis
 from .archive import store_blob, text_sha256
 from .attribution import agent_key, agent_kind
@@ -47,9 +47,14 @@ def open_db(path: str | Path | None = None, *, migrate: bool = True) -> sqlite_u
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+    binding.install(conn)
     if migrate:
-        apply_migrations(conn)
+        apply_migrations(conn, after=_bind_migration)
     return sqlite_utils.Database(conn)
+
+
+def _bind_migration(conn: sqlite3.Connection, name: str) -> None:
+    binding.after_migration(conn, name, append_event)
 
 
 @contextmanager
@@ -93,9 +98,16 @@ def event_hash(prev_hash: str | None, event: dict[str, Any]) -> str:
 def append_event(
     conn: sqlite3.Connection, action: str, payload: dict[str, Any], source_id: int | None = None
 ) -> str:
-    """Append an event to the hash-chained log (inside the caller's transaction)."""
-    row = conn.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    """Append an event to the hash-chained log (inside the caller's transaction).
+
+    The event binds every row changed on this connection since the last event (see
+    :mod:`provenance.binding`): its payload gains ``rows``, the count and digest of them."""
+    row = conn.execute("SELECT hash, id FROM events ORDER BY id DESC LIMIT 1").fetchone()
     prev = row[0] if row else None
+    event_id = (row[1] if row else 0) + 1
+    rows = binding.bind_touched(conn, event_id)
+    if rows is not None:
+        payload = {**payload, "rows": rows}
     event = {
         "at": now_iso(),
         "action": action,
@@ -105,9 +117,18 @@ def append_event(
     }
     digest = event_hash(prev, event)
     conn.execute(
-        "INSERT INTO events (at, action, source_id, payload, prev_hash, hash, tool_version)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (event["at"], action, source_id, canonical_json(payload), prev, digest, __version__),
+        "INSERT INTO events (id, at, action, source_id, payload, prev_hash, hash, tool_version)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            event_id,
+            event["at"],
+            action,
+            source_id,
+            canonical_json(payload),
+            prev,
+            digest,
+            __version__,
+        ),
     )
     return digest
 
@@ -271,6 +292,13 @@ def _insert_source(
     )
     source_id = cursor.lastrowid
     assert source_id is not None
+    # A work of its own until renditions are recognised (provenance.works); a new capture of
+    # a path or URL stays in the work of the capture before it.
+    conn.execute(
+        "UPDATE sources SET work_id = coalesce((SELECT work_id FROM sources WHERE id = ?), id)"
+        " WHERE id = ?",
+        (previous_id, source_id),
+    )
     conn.execute(
         "INSERT INTO sources_fts (rowid, title, text) VALUES (?, ?, ?)",
         (source_id, record.title or "", record.text),

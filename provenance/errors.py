@@ -17,6 +17,11 @@ class UnsupportedInput(IngestError):
     """No ingester recognises these bytes."""
 
 
+class NotProse(UnsupportedInput):
+    """Text that is not prose (configuration, data, logs): skipped unless the user forces it
+    (``add --as-text``)."""
+
+
 class SourceNotFound(ProvenanceError):
     """A source id that is not in the database."""
 
@@ -27,3 +32,7 @@ class LimitExceeded(InputError):
 
 class ClaimNotFound(ProvenanceError):
     """A claim id that is not in the database."""
+
+
+class ExtraNotInstalled(ProvenanceError):
+    """A feature needs an optional extra (``pip install 'provenance[NAME]'``) that is missing."""

@@ -15,6 +15,8 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import sqlite_utils
@@ -94,13 +96,18 @@ def source_page(conn: sqlite3.Connection, source_id: int) -> dict[str, Any] | No
         (source_id,),
     )
     source["sections"] = text_sections(len(source["text"]), pages)
+    source["renditions"] = renditions(conn, source_id)
     source["cites"] = rows(
         conn,
         "SELECT c.id, c.claim_id, c.mention, c.kind, c.identifier, c.cited_source_id,"
-        " s.title AS cited_title FROM citations c LEFT JOIN sources s ON s.id = c.cited_source_id"
+        " c.confidence, c.method, c.evidence, s.title AS cited_title FROM citations c"
+        " LEFT JOIN sources s ON s.id = c.cited_source_id"
         " WHERE c.citing_source_id = ? ORDER BY c.start, c.id",
         (source_id,),
     )
+    for citation in source["cites"]:
+        citation["evidence"] = _json(citation["evidence"])
+        citation["why"] = why(citation["evidence"])
     source["cited_by"] = rows(
         conn,
         "SELECT c.id, c.claim_id, c.mention, c.citing_source_id, s.title AS citing_title,"
@@ -129,6 +136,205 @@ def text_sections(length: int, pages: list[dict[str, Any]]) -> list[dict[str, An
         end = pages[i + 1]["start"] if i + 1 < len(pages) else length
         sections.append({"page": page["number"], "start": page["start"], "end": end})
     return sections
+
+
+def source_roles(conn: sqlite3.Connection, source_id: int) -> dict[str, Any]:
+    """What each span of a source does, from stored rows: its quotations (and where each was
+    traced), its attributions (cue and source mention), the passages other sources quote, and
+    the documents it quotes and cites (resolved with their evidence, unresolved with why)."""
+    quotes = rows(
+        conn,
+        "SELECT q.id, q.source_id, q.claim_id, q.start, q.end, q.text, q.speaker,"
+        " q.traced_source_id,"
+        " q.traced_start, q.traced_end, q.trace_score, s.title AS traced_title,"
+        " s.kind AS traced_kind, s.published AS traced_published,"
+        " s.reference_id AS traced_reference_id FROM quotes q"
+        " LEFT JOIN sources s ON s.id = q.traced_source_id"
+        " WHERE q.source_id = ? ORDER BY q.start, q.id LIMIT 2000",
+        (source_id,),
+    )
+    attributions = rows(
+        conn,
+        "SELECT a.id, a.claim_id, a.cue, a.cue_start, a.cue_end, a.mention, a.mention_start,"
+        " a.mention_end, g.name AS agent_name FROM attributions a"
+        " LEFT JOIN agents g ON g.id = a.agent_id WHERE a.source_id = ? ORDER BY a.id LIMIT 2000",
+        (source_id,),
+    )
+    quoted_here = rows(
+        conn,
+        "SELECT q.id, q.source_id, q.claim_id, q.traced_start, q.traced_end, s.title, s.kind,"
+        " s.published FROM quotes q JOIN sources s ON s.id = q.source_id"
+        " WHERE q.traced_source_id = ? AND q.traced_start IS NOT NULL"
+        " ORDER BY q.traced_start, q.id LIMIT 500",
+        (source_id,),
+    )
+    quoted_documents: dict[int, dict[str, Any]] = {}
+    for quote in quotes:
+        origin = quote["traced_source_id"]
+        if origin is None or origin == source_id:
+            continue
+        entry = quoted_documents.setdefault(
+            origin,
+            {
+                "source_id": origin,
+                "title": quote["traced_title"],
+                "kind": quote["traced_kind"],
+                "published": quote["traced_published"],
+                "reference_id": quote["traced_reference_id"],
+                "quotes": [],
+            },
+        )
+        entry["quotes"].append(quote)
+    cites = rows(
+        conn,
+        "SELECT c.id, c.claim_id, c.start, c.end, c.mention, c.kind, c.identifier,"
+        " c.cited_source_id, c.confidence, c.method, c.evidence, c.target_kind, c.target_from,"
+        " c.target_to, s.title AS cited_title, s.kind AS cited_kind,"
+        " s.published AS cited_published FROM citations c"
+        " LEFT JOIN sources s ON s.id = c.cited_source_id"
+        " WHERE c.citing_source_id = ? ORDER BY c.start IS NULL, c.start, c.id LIMIT 500",
+        (source_id,),
+    )
+    for cite in cites:
+        cite["evidence"] = _json(cite["evidence"]) or {}
+        cite["why"] = why(cite["evidence"])
+    quoted_by: dict[int, dict[str, Any]] = {}
+    for quote in quoted_here:
+        entry = quoted_by.setdefault(
+            quote["source_id"],
+            {
+                "source_id": quote["source_id"],
+                "title": quote["title"],
+                "kind": quote["kind"],
+                "published": quote["published"],
+                "quotes": [],
+            },
+        )
+        entry["quotes"].append(quote)
+    return {
+        "quotes": quotes,
+        "attributions": attributions,
+        "quoted_here": quoted_here,
+        "quoted_documents": sorted(quoted_documents.values(), key=date_key),
+        "cites": cites,
+        "quoted_by": sorted(quoted_by.values(), key=date_key),
+        "checkworthy": checkworthy_threshold(),
+    }
+
+
+@cache
+def checkworthy_threshold() -> float:
+    """The score from which the shipped model calls a sentence check-worthy (its card says)."""
+    card = resources.files("provenance.models").joinpath("claims.json").read_text()
+    return float(json.loads(card)["threshold"])
+
+
+def quote_origins(conn: sqlite3.Connection, claim_ids: Sequence[int]) -> dict[int, list[dict]]:
+    """For each claim, the stored sources its quotations were traced to."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for chunk in _chunks(claim_ids, 500):
+        for row in rows(
+            conn,
+            "SELECT q.claim_id, q.id AS quote_id, q.text, q.traced_source_id, q.traced_start,"
+            " q.traced_end, s.title, s.kind, s.published, s.reference_id FROM quotes q"
+            " JOIN sources s ON s.id = q.traced_source_id"
+            f" WHERE q.claim_id IN ({','.join('?' for _ in chunk)})"
+            " AND q.traced_source_id IS NOT NULL ORDER BY q.claim_id, q.start",
+            chunk,
+        ):
+            found.setdefault(row["claim_id"], []).append(row)
+    return found
+
+
+# --- the archive as a whole ---------------------------------------------------------------
+
+
+def archive_summary(conn: sqlite3.Connection, traced: int = 5) -> dict[str, Any]:
+    """What the archive holds: sources by kind, the range of publication dates, the source
+    added last and the quotations traced to their origin last. Index lookups only."""
+    kinds = rows(
+        conn, "SELECT kind, count(*) AS count FROM sources GROUP BY kind ORDER BY count DESC"
+    )
+    # Dates are ISO 8601 strings: the index on published gives the first and last year-led one.
+    dated = "published >= '0001' AND published < ':'"
+    first = conn.execute(
+        f"SELECT published FROM sources WHERE {dated} ORDER BY published LIMIT 1"
+    ).fetchone()
+    last = conn.execute(
+        f"SELECT published FROM sources WHERE {dated} ORDER BY published DESC LIMIT 1"
+    ).fetchone()
+    latest = one(
+        conn,
+        "SELECT id, kind, title, publisher, published, reference_id, added FROM sources"
+        " ORDER BY id DESC LIMIT 1",
+    )
+    quotes = rows(
+        conn,
+        "SELECT q.id, q.claim_id, q.text, q.source_id, q.traced_source_id, q.traced_start,"
+        " q.traced_end, s.title, s.kind, s.published, o.title AS origin_title,"
+        " o.kind AS origin_kind, o.published AS origin_published,"
+        " o.reference_id AS origin_reference_id FROM quotes q"
+        " JOIN sources s ON s.id = q.source_id JOIN sources o ON o.id = q.traced_source_id"
+        " WHERE q.traced_source_id IS NOT NULL AND q.traced_source_id != q.source_id"
+        " ORDER BY q.id DESC LIMIT ?",
+        (traced,),
+    )
+    return {
+        "kinds": kinds,
+        "sources": sum(k["count"] for k in kinds),
+        "first_published": first[0] if first else None,
+        "last_published": last[0] if last else None,
+        "latest": latest,
+        "traced_quotes": quotes,
+    }
+
+
+# --- pages of a PDF -----------------------------------------------------------------------
+
+
+def pdf_page(conn: sqlite3.Connection, source_id: int, number: int) -> dict[str, Any] | None:
+    """One page of a paged source: its text, its claims, and what its image is rendered from."""
+    source = one(
+        conn,
+        "SELECT id, kind, title, publisher, published, raw_sha256, page_count FROM sources"
+        " WHERE id = ?",
+        (source_id,),
+    )
+    if source is None or not source["page_count"]:
+        return None
+    pages = rows(
+        conn,
+        "SELECT number, start, end FROM structure WHERE source_id = ? AND kind = 'page'"
+        " ORDER BY start",
+        (source_id,),
+    )
+    length = conn.execute("SELECT length(text) FROM sources WHERE id = ?", (source_id,)).fetchone()[
+        0
+    ]
+    section = next(
+        (s for s in text_sections(length, pages) if s["page"] == number),
+        None,
+    )
+    if section is None:
+        if not 1 <= number <= source["page_count"]:
+            return None
+        section = {"page": number, "start": 0, "end": 0}  # a page without text
+    source["page"] = number
+    source["section"] = section
+    source["text"] = _substr(conn, "sources", "text", source_id, section["start"], section["end"])
+    source["claims"] = rows(
+        conn,
+        "SELECT id, start, end, text, score, kind FROM claims WHERE source_id = ? AND page = ?"
+        " ORDER BY start",
+        (source_id, number),
+    )
+    return source
+
+
+def blob(conn: sqlite3.Connection, sha256: str) -> bytes | None:
+    """The archived bytes with this hash."""
+    row = conn.execute("SELECT content FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+    return bytes(row[0]) if row else None
 
 
 # --- claims -------------------------------------------------------------------------------
@@ -160,6 +366,7 @@ def claim_page(conn: sqlite3.Connection, claim_id: int) -> dict[str, Any] | None
     )
     claim["quotes"] = claim_quotes(conn, claim_id)
     claim["citations"] = citation_chain(conn, claim_id)
+    claim["renditions"] = renditions(conn, source_id)
     claim["reports"] = reports(conn, claim_id)
     return claim
 
@@ -220,15 +427,17 @@ def citation_chain(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, An
     first = rows(
         conn,
         "SELECT c.id, c.citing_source_id, c.mention, c.kind, c.identifier, c.cited_source_id,"
-        " c.confidence, s.title AS cited_title, s.kind AS cited_kind, s.published AS cited_published"
-        " FROM citations c LEFT JOIN sources s ON s.id = c.cited_source_id"
+        " c.confidence, c.evidence, s.title AS cited_title, s.kind AS cited_kind,"
+        " s.published AS cited_published FROM citations c"
+        " LEFT JOIN sources s ON s.id = c.cited_source_id"
         " WHERE c.claim_id = ? ORDER BY c.start, c.id",
         (claim_id,),
     )
     first += rows(
         conn,
         "SELECT NULL AS id, a.source_id AS citing_source_id, a.mention, 'attribution' AS kind,"
-        " NULL AS identifier, a.cited_source_id, NULL AS confidence, s.title AS cited_title,"
+        " NULL AS identifier, a.cited_source_id, NULL AS confidence, NULL AS evidence,"
+        " s.title AS cited_title,"
         " s.kind AS cited_kind, s.published AS cited_published FROM attributions a"
         " JOIN sources s ON s.id = a.cited_source_id WHERE a.claim_id = ?"
         " AND a.cited_source_id IS NOT NULL",
@@ -241,6 +450,8 @@ def citation_chain(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, An
         following: list[dict[str, Any]] = []
         for citation in level:
             citation["depth"] = depth
+            citation["evidence"] = _json(citation.get("evidence"))
+            citation["why"] = why(citation["evidence"])
             chain.append(citation)
             cited = citation["cited_source_id"]
             if cited is None or cited in seen:
@@ -249,7 +460,8 @@ def citation_chain(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, An
             following += rows(
                 conn,
                 "SELECT c.id, c.citing_source_id, c.mention, c.kind, c.identifier,"
-                " c.cited_source_id, c.confidence, s.title AS cited_title, s.kind AS cited_kind,"
+                " c.cited_source_id, c.confidence, c.evidence, s.title AS cited_title,"
+                " s.kind AS cited_kind,"
                 " s.published AS cited_published FROM citations c"
                 " LEFT JOIN sources s ON s.id = c.cited_source_id"
                 " WHERE c.citing_source_id = ? ORDER BY c.start, c.id LIMIT 50",
@@ -259,6 +471,52 @@ def citation_chain(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, An
         if not level:
             break
     return chain
+
+
+def renditions(conn: sqlite3.Connection, source_id: int) -> list[dict[str, Any]]:
+    """Every rendition of a source's work (itself included), earliest first, each with the
+    stored evidence that joined it to the work (``method``, ``score``)."""
+    row = conn.execute("SELECT work_id FROM sources WHERE id = ?", (source_id,)).fetchone()
+    if row is None or row[0] is None:
+        return []
+    found = rows(
+        conn,
+        "SELECT s.id, s.title, s.kind, s.published, s.url, s.input, s.work_id,"
+        " (SELECT r.method FROM renditions r WHERE r.source_id = s.id ORDER BY r.score DESC"
+        "  LIMIT 1) AS method,"
+        " (SELECT max(r.score) FROM renditions r WHERE r.source_id = s.id) AS score"
+        " FROM sources s WHERE s.work_id = ? ORDER BY s.published IS NULL, s.published, s.id"
+        " LIMIT 200",
+        (row[0],),
+    )
+    for item in found:
+        item["this"] = item["id"] == source_id
+    return found if len(found) > 1 else []
+
+
+def why(evidence: Any) -> str:
+    """One line saying what decided a citation, from its stored evidence."""
+    if not isinstance(evidence, dict):
+        return ""
+    if evidence.get("unresolved"):
+        return str(evidence["unresolved"])
+    parts = []
+    if evidence.get("identifier"):
+        parts.append(f"identifier {evidence['identifier']}")
+    if evidence.get("beside_identifier"):
+        parts.append(f"named beside {evidence['beside_identifier']}")
+    signals = evidence.get("signals") or []
+    if signals:
+        counted = {s: signals.count(s) for s in dict.fromkeys(signals)}
+        parts.append(", ".join(s if n == 1 else f"{s} ×{n}" for s, n in counted.items()))
+    if evidence.get("score") is not None:
+        parts.append(f"score {evidence['score']}")
+    runner = evidence.get("runner_up")
+    if runner:
+        parts.append(f"runner-up source {runner[0]} at {runner[1]}")
+    if evidence.get("rule"):
+        parts.append(f"rule {evidence['rule']}")
+    return " · ".join(parts)
 
 
 def linked_claims(conn: sqlite3.Connection, claim_id: int) -> dict[int, dict[str, Any]]:

@@ -391,11 +391,28 @@ CSV_COLUMNS = (
 )
 
 
+#: What a spreadsheet evaluates a cell starting with (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell no spreadsheet evaluates: text starting like a formula gets a ``'`` first
+    (OWASP's rule); numbers and everything else are left as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter(csv.DictWriter):
+    def writerow(self, rowdict: Any) -> Any:
+        return super().writerow({k: spreadsheet_safe(v) for k, v in rowdict.items()})
+
+
 def write_csv(
     conn: sqlite3.Connection, out: TextIO, ids: Identifiers, source_id: int | None
 ) -> int:
     sources = Sources(conn)
-    writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
+    writer = _SafeWriter(out, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
     for claim in iter_claims(conn, source_id):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import mimetypes
 import os
 import re
@@ -44,6 +45,7 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_PIECE = 64 * 1024
 
 
 @dataclass
@@ -59,6 +61,8 @@ class Limits:
     max_pages: int = 2000  # pages of one PDF
     max_memory: int = 2048 * 1024 * 1024  # bytes the extraction process may allocate
     max_redirects: int = 10
+    #: Follow symbolic links inside a folder that point outside it (off: a recorded skip).
+    follow_links: bool = False
 
 
 @dataclass
@@ -68,6 +72,7 @@ class Item:
     input: str
     path: Path | None = None
     url: str | None = None
+    refused: str | None = None  # why this entry is not read (recorded as its failure)
 
     @property
     def locator(self) -> str:
@@ -129,22 +134,80 @@ def _skipped(name: str) -> bool:
     )
 
 
-def iter_inputs(args: list[str]) -> Iterator[Item]:
-    """Expand the arguments into inputs: folders recursively (sorted, cruft skipped), URLs as is."""
+def without_credentials(url: str) -> str:
+    """The URL without ``user:password@``: credentials are never sent, stored or printed."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=host))
+
+
+def iter_inputs(args: list[str], follow_links: bool = False) -> Iterator[Item]:
+    """Expand the arguments into inputs: folders recursively (sorted, cruft skipped), URLs as is
+    (less any credentials in them).
+
+    A folder is walked without leaving it: symbolic links to folders are never followed (no
+    loops), a link to a file inside the folder is read as that file, and a link to anything
+    outside it is an entry refused with its reason (read only with ``follow_links``). A
+    subfolder that cannot be listed is an entry refused with its reason too: both become
+    failure rows, never a silent skip.
+    """
     for arg in args:
         if _SCHEME.match(arg) and not re.match(r"^[A-Za-z]:[\\/]", arg):
-            yield Item(display_name(arg), url=arg)
+            url = without_credentials(arg)
+            yield Item(display_name(url), url=url)
             continue
         path = Path(arg)
         if path.is_dir():
-            # Symbolic links to folders are listed, never followed: no loops, no escaping.
-            for root, dirs, files in os.walk(path, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                for name in sorted(files):
-                    if not _skipped(name):
-                        yield Item(display_name(str(Path(root, name))), path=Path(root, name))
+            yield from _walk(path, follow_links)
         else:
             yield Item(display_name(arg), path=path)
+
+
+def _walk(folder: Path, follow_links: bool) -> Iterator[Item]:
+    errors: list[OSError] = []
+    inside = os.path.realpath(folder)
+    for root, dirs, files in os.walk(folder, followlinks=False, onerror=errors.append):
+        yield from _unlisted(folder, errors)
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if _skipped(name):
+                continue
+            found = Path(root, name)
+            item = Item(display_name(str(found)), path=found)
+            if found.is_symlink():
+                try:
+                    target = os.path.realpath(found, strict=True)
+                except OSError as exc:  # a loop, or a link to nothing
+                    item.refused = f"cannot read: {exc.strerror or exc}"
+                    yield item
+                    continue
+                if os.path.commonpath([inside, target]) != inside and not follow_links:
+                    item.refused = (
+                        "a symbolic link to outside the folder, not followed "
+                        "(--follow-links to read it)"
+                    )
+                else:
+                    item.path = Path(target)
+            yield item
+    yield from _unlisted(folder, errors)
+
+
+def _unlisted(folder: Path, errors: list[OSError]) -> Iterator[Item]:
+    """Entries a walk could not list, as refused items."""
+    for error in errors:
+        where = Path(error.filename) if error.filename else folder
+        reason = "permission denied" if isinstance(error, PermissionError) else error.strerror
+        yield Item(
+            display_name(str(where)),
+            path=where,
+            refused=f"cannot list the folder: {reason or error}",
+        )
+    errors.clear()
 
 
 def read_item(item: Item, limits: Limits) -> Fetched:
@@ -152,28 +215,10 @@ def read_item(item: Item, limits: Limits) -> Fetched:
     if item.url is not None:
         return fetch_url(item.url, limits, item.input)
     assert item.path is not None
+    if item.refused:
+        raise InputError(item.refused)
     path = item.path
-    try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError("is a folder")
-        if not stat.S_ISREG(info.st_mode):
-            # A pipe or a device would block or never end.
-            raise InputError("not a regular file (a pipe, socket or device)")
-        if info.st_size > limits.max_bytes:
-            raise LimitExceeded(
-                f"file is {info.st_size:,} bytes, over the limit of {limits.max_bytes:,}"
-            )
-        with open(path, "rb") as fh:
-            data = fh.read(limits.max_bytes + 1)
-    except FileNotFoundError:
-        raise InputError("no such file or folder") from None
-    except PermissionError:
-        raise InputError("permission denied") from None
-    except IsADirectoryError:
-        raise InputError("is a folder") from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+    data = read_file(path, limits.max_bytes, follow_links=limits.follow_links)
     if len(data) > limits.max_bytes:
         raise LimitExceeded(f"file is over the limit of {limits.max_bytes:,} bytes")
     return Fetched(
@@ -183,6 +228,50 @@ def read_item(item: Item, limits: Limits) -> Fetched:
         retrieved=now_iso(),
         locator=item.locator,
     )
+
+
+def read_file(path: Path, max_bytes: int, follow_links: bool = False) -> bytes:
+    """A file's bytes, opened once: a symbolic link as the last part of the path is refused
+    (unless ``follow_links``), the open never waits (a FIFO swapped in for the file between a
+    listing and the read cannot block it), and what was opened is checked to be a regular file
+    before a byte is read. Reads at most ``max_bytes + 1`` bytes."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise InputError("no such file or folder") from None
+    except PermissionError:
+        raise InputError("permission denied") from None
+    except IsADirectoryError:
+        raise InputError("is a folder") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError("a symbolic link, not followed (--follow-links to read it)") from None
+        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError("is a folder")
+        if not stat.S_ISREG(info.st_mode):
+            # A pipe or a device would block or never end.
+            raise InputError("not a regular file (a pipe, socket or device)")
+        if info.st_size > max_bytes:
+            raise LimitExceeded(f"file is {info.st_size:,} bytes, over the limit of {max_bytes:,}")
+        os.set_blocking(fd, True)
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
 
 
 def file_hint(name: str) -> Hint:
@@ -209,7 +298,9 @@ def recorded_hint(
 def fetch_url(
     url: str, limits: Limits, input_name: str | None = None, budget: float | None = None
 ) -> Fetched:
-    """GET an http(s) URL with a time budget, a redirect cap and a size cap."""
+    """GET an http(s) URL with a time budget, a redirect cap and a size cap (credentials in
+    the URL, or in a redirect's, are dropped: never sent, never recorded)."""
+    url = without_credentials(url)
     try:
         scheme = urlsplit(url).scheme.lower()
     except ValueError as exc:
@@ -232,11 +323,14 @@ def fetch_url(
                 timeout=timeout,
                 headers=headers,
                 trust_env=False,
+                event_hooks={"request": [_without_authorization]},
             ) as client,
             client.stream("GET", url) as response,
         ):
             if response.status_code >= 400:
                 raise InputError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+            if response.status_code >= 300:  # a redirect httpx could not follow: not a document
+                raise InputError(f"HTTP {response.status_code} without a Location to follow")
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limits.max_bytes:
                 raise LimitExceeded(
@@ -256,7 +350,7 @@ def fetch_url(
             encoding = response.headers.get("content-encoding", "").lower()
             if encoding in ("gzip", "deflate", "br", "zstd"):
                 data = _decode_body(data, encoding, limits.max_bytes)
-            final = str(response.url)
+            final = without_credentials(str(response.url))
             content_type = response.headers.get("content-type", "").split(";")[0].strip() or None
             return Fetched(
                 input=input_name or url,
@@ -276,6 +370,11 @@ def fetch_url(
         raise InputError(f"invalid URL: {exc}") from None
     except httpx.HTTPError as exc:
         raise InputError(f"could not fetch: {type(exc).__name__}: {exc}".rstrip(": ")) from None
+
+
+def _without_authorization(request: httpx.Request) -> None:
+    """Credentials a redirect's URL carries are not sent either."""
+    request.headers.pop("Authorization", None)
 
 
 def _decode_body(data: bytes, encoding: str, max_bytes: int) -> bytes:
@@ -303,22 +402,34 @@ def gunzip(data: bytes, max_bytes: int, what: str = "gzip") -> bytes:
     """Decompress gzip data (every member) without ever holding more than ``max_bytes``.
 
     A compression bomb (a few kilobytes that expand to gigabytes) stops at the cap with
-    :class:`LimitExceeded`, having decompressed no more than ``max_bytes + 1`` bytes.
+    :class:`LimitExceeded`, having decompressed no more than ``max_bytes + 1`` bytes. Time is
+    linear in the input: each member is fed in bounded pieces, so no member's leftover is the
+    whole rest of the file (thousands of tiny members would otherwise copy it thousands of
+    times).
     """
     out = bytearray()
-    rest = data
-    while rest:
+    view = memoryview(data)
+    position = 0
+    while position < len(data):
         decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            out += decompressor.decompress(rest, max_bytes + 1 - len(out))
-        except zlib.error as exc:
-            raise InputError(f"{what}: damaged gzip data ({exc})") from None
-        if len(out) > max_bytes or decompressor.unconsumed_tail:
-            raise LimitExceeded(f"{what}: expands past the limit of {max_bytes:,} bytes")
-        if not decompressor.eof:
-            raise InputError(f"{what}: truncated gzip data")
-        rest = decompressor.unused_data.lstrip(b"\x00")  # members may be padded
-        if not rest.startswith(GZIP_MAGIC):
+        while not decompressor.eof:
+            if decompressor.unconsumed_tail:
+                piece = decompressor.unconsumed_tail
+            elif position < len(data):
+                piece = view[position : position + _GZIP_PIECE]
+                position += len(piece)
+            else:
+                raise InputError(f"{what}: truncated gzip data")
+            try:
+                out += decompressor.decompress(piece, max_bytes + 1 - len(out))
+            except zlib.error as exc:
+                raise InputError(f"{what}: damaged gzip data ({exc})") from None
+            if len(out) > max_bytes:
+                raise LimitExceeded(f"{what}: expands past the limit of {max_bytes:,} bytes")
+        position -= len(decompressor.unused_data)
+        while position < len(data) and data[position] == 0:  # members may be padded
+            position += 1
+        if data[position : position + 2] != GZIP_MAGIC:
             break  # trailing bytes that are not another member are ignored, as gzip(1) does
     return bytes(out)
 
@@ -339,7 +450,9 @@ def unwrap(data: bytes, hint: Hint, max_bytes: int) -> tuple[bytes, Hint, dict[s
     """
     if not data.startswith(GZIP_MAGIC) or _gzip_head(data).startswith(b"WARC/"):
         return data, hint, {}
-    inner = gunzip(data, max_bytes)
+    budget = hint.bytes_budget(max_bytes)
+    inner = gunzip(data, budget.left)
+    budget.charge(len(inner), "gzip")
     name = hint.name
     if name and name.lower().endswith((".gz", ".gzip")):
         name = name.rsplit(".", 1)[0]

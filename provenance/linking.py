@@ -43,7 +43,7 @@ What it writes:
 Two views serve the published site: ``claim_reports`` (for a claim, every other claim of its
 cluster with its source, date, relation and score: sort on ``other_published`` for the first
 reporter) and ``quote_origins`` (each traced quotation with its original and differences).
-:func:`who` and :func:`trace` answer the command line's ``who`` and ``trace``.
+:func:`trace` answers the command line's ``trace``; ``who`` is :func:`provenance.search.who`.
 """
 
 from __future__ import annotations
@@ -61,10 +61,9 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
-from . import __version__, alignment, citations, similarity
+from . import __version__, alignment, citations, similarity, works
 from .errors import ClaimNotFound
 from .queries import rows_in
-from .text import normal_key
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +243,7 @@ def link_sources(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, A
 def _link_stages(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, Any]:
     counts: dict[str, Any] = {}
     for name, stage in (
+        ("renditions", works.recognise_renditions),
         ("claims_linked", link_claims),
         ("quotes_traced", trace_quotes),
         ("citations_resolved", citations.resolve_citations),
@@ -274,45 +274,10 @@ def _marks(values) -> str:
 
 
 def _family(conn: sqlite3.Connection, source_ids: list[int]) -> set[int]:
-    """The documents of the captures these sources belong to, every capture of the same path
-    or URL included: a page captured again is the same source, not another outlet repeating
-    it (what became of its claims is ``claim_anchors``' business)."""
-    family = set(source_ids)
-    marks = _marks(source_ids)
-    parents = {
-        r[0]
-        for r in conn.execute(
-            f"SELECT parent_id FROM sources WHERE id IN ({marks}) AND parent_id IS NOT NULL",
-            source_ids,
-        )
-    }
-    family |= parents
-    members = list(family)
-    locators = [
-        r[0]
-        for r in conn.execute(
-            f"SELECT DISTINCT locator FROM sources WHERE id IN ({_marks(members)})"
-            " AND locator IS NOT NULL",
-            members,
-        )
-    ]
-    if locators:
-        captures = {
-            r[0]
-            for r in conn.execute(
-                f"SELECT id FROM sources WHERE locator IN ({_marks(locators)})", locators
-            )
-        }
-        family |= captures
-        parents |= captures
-    if parents:
-        family |= {
-            r[0]
-            for r in conn.execute(
-                f"SELECT id FROM sources WHERE parent_id IN ({_marks(parents)})", list(parents)
-            )
-        }
-    return family
+    """The documents that are not other outlets for these sources: their captures and every
+    rendition of their works (see :func:`provenance.works.family`). A page captured again,
+    or its plain-text copy, is the same work, not another outlet repeating it."""
+    return works.family(conn, source_ids)
 
 
 def _features(text: str) -> similarity.Features:
@@ -659,7 +624,8 @@ class _Sources:
     def get(self, source_id: int) -> _Source | None:
         if source_id not in self.cache:
             row = self.conn.execute(
-                "SELECT text, published, parent_id, text_sha256 FROM sources WHERE id = ?",
+                f"SELECT text, {works.DATED.format(s='s')}, parent_id, text_sha256"
+                " FROM sources s WHERE id = ?",
                 (source_id,),
             ).fetchone()
             if row is None:
@@ -730,6 +696,7 @@ class _Trace:
     source: _Source
     found: alignment.Alignment
     quoted_there: bool  # the words are inside quotation marks in that source too
+    rule: str | None = None  # time's arrow: earlier-published | undated (works.time_rule)
 
     def rank(self) -> tuple:
         exactish = 0 if not self.found.misquoted else 1
@@ -743,15 +710,11 @@ class _Trace:
         )
 
 
-def _later(a: str | None, b: str | None) -> bool:
-    """Whether date a is after date b (both known, compared by day)."""
-    return bool(a and b and a[:10] > b[:10])
-
-
 def _align_in(quote: str, source: _Source, quoting_published: str | None, conn) -> _Trace | None:
     """Where in ``source`` the quotation comes from, if it can: a source published after the
     one quoting (both dates known) is not where the words came from, and is not searched."""
-    if _later(source.published, quoting_published):
+    rule = works.time_rule(quoting_published, source.published)
+    if rule is None:
         return None
     found = alignment.locate(quote, source.text, source.furniture)
     if found is None:
@@ -760,7 +723,7 @@ def _align_in(quote: str, source: _Source, quoting_published: str | None, conn) 
         "SELECT 1 FROM quotes WHERE source_id = ? AND start <= ? AND end >= ? LIMIT 1",
         (source.id, found.start + 1, found.end - 1),
     ).fetchone()
-    return _Trace(source, found, bool(quoted))
+    return _Trace(source, found, bool(quoted), rule)
 
 
 def _quote_plan(quote: str) -> tuple[list[int], str | None] | None:
@@ -779,7 +742,7 @@ def trace_quotes(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     marks = _marks(source_ids)
     traced = 0
     quotes = conn.execute(
-        f"SELECT q.id, q.text, q.claim_id, s.published FROM quotes q"
+        f"SELECT q.id, q.text, q.claim_id, {works.DATED.format(s='s')} FROM quotes q"
         f" JOIN sources s ON s.id = q.source_id WHERE q.source_id IN ({marks}) ORDER BY q.id",
         source_ids,
     ).fetchall()
@@ -836,7 +799,7 @@ def _trace_into_new(conn, source_ids: list[int], family: set[int], sources: _Sou
         if not ids:
             continue
         rows = conn.execute(
-            f"SELECT q.id, q.text, q.claim_id, q.source_id, s.parent_id, s.published,"
+            f"SELECT q.id, q.text, q.claim_id, q.source_id, s.parent_id, {works.DATED.format(s='s')},"
             f" q.traced_source_id FROM quotes q JOIN sources s ON s.id = q.source_id"
             f" WHERE q.id IN ({_marks(ids)})",
             ids,
@@ -882,7 +845,7 @@ def _store_trace(conn, quote_id: int, claim_id: int | None, trace: _Trace) -> No
     conn.execute(
         "UPDATE quotes SET traced_source_id = ?, traced_start = ?, traced_end = ?,"
         " traced_text = ?, differences = ?, trace_score = ?, trace_method = ?,"
-        " trace_tool_version = ? WHERE id = ?",
+        " trace_tool_version = ?, trace_rule = ? WHERE id = ?",
         (
             source.id,
             found.start,
@@ -892,6 +855,7 @@ def _store_trace(conn, quote_id: int, claim_id: int | None, trace: _Trace) -> No
             found.score,
             QUOTE_METHOD,
             __version__,
+            trace.rule,
             quote_id,
         ),
     )
@@ -907,7 +871,12 @@ def _store_trace(conn, quote_id: int, claim_id: int | None, trace: _Trace) -> No
         (source.id, found.end, found.start),
     ).fetchall()
     details = json.dumps(
-        {"quote_id": quote_id, "quote_start": quote_start, "misquote": found.misquoted}
+        {
+            "quote_id": quote_id,
+            "quote_start": quote_start,
+            "misquote": found.misquoted,
+            "rule": trace.rule,
+        }
     )
     conn.executemany(
         "INSERT OR REPLACE INTO claim_links (claim_id, other_claim_id, relation, score, method,"
@@ -917,86 +886,6 @@ def _store_trace(conn, quote_id: int, claim_id: int | None, trace: _Trace) -> No
 
 
 # --- asking ------------------------------------------------------------------------------
-
-WHO_RELATIONS = {"same": "exact", "near": "near", "paraphrase": "paraphrase"}
-
-
-def who(conn: sqlite3.Connection, text: str, limit: int = 200) -> list[dict[str, Any]]:
-    """Every stored claim that states ``text``: exact repeats, near-duplicates, paraphrases.
-
-    One dict per claim with ``source_id``, ``title``, ``kind``, ``published``, ``claim_id``,
-    ``text``, ``start``, ``end``, ``relation`` (``exact``, ``near`` or ``paraphrase``) and
-    ``score``, earliest published first (undated sources last), so the first reporter leads.
-    """
-    key = normal_key(text)
-    query = similarity.features(text, key)
-    candidates: dict[int, int] = defaultdict(int)
-    for (cid,) in conn.execute("SELECT id FROM claims WHERE norm_key = ? LIMIT ?", (key, limit)):
-        candidates[cid] += 100
-    [keys] = similarity.band_keys([query.terms])
-    if keys:
-        for (cid,) in conn.execute(
-            f"SELECT claim_id FROM claim_keys WHERE key IN ({_marks(keys)})", keys
-        ):
-            candidates[cid] += 1
-    content = [w for w in dict.fromkeys(query.words) if re.fullmatch(r"[a-z0-9]+", w)]
-    content = [w for w in content if w not in similarity.STOP_WORDS]
-    if len(content) >= 2:
-        # Every word (the text inside a longer claim), then any of them, best ranked first (a
-        # paraphrase shares most words, not all): both answered by the full-text index.
-        for joiner, wanted in ((" AND ", limit), (" OR ", 100)):
-            fts = joiner.join(f'"{w}"' for w in content[:12])
-            try:
-                for (cid,) in conn.execute(
-                    "SELECT rowid FROM claims_fts WHERE claims_fts MATCH ? ORDER BY rank LIMIT ?",
-                    (fts, wanted),
-                ):
-                    candidates[cid] += 1
-            except sqlite3.OperationalError:
-                pass
-    ranked = sorted(candidates, key=lambda c: (-candidates[c], c))[: limit * 2]
-    loaded = _load_candidates(conn, ranked)
-    results = []
-    for cid in ranked:
-        candidate = loaded.get(cid)
-        if candidate is None:
-            continue
-        match = _best_match([query], candidate.features())
-        if match is None or "conflict" in match.details:
-            continue  # "15 officers" does not state "12 officers"
-        results.append((cid, match))
-    if not results:
-        return []
-    ids = [cid for cid, _ in results]
-    rows = {
-        r[0]: r
-        for r in conn.execute(
-            f"SELECT c.id, c.source_id, s.title, s.kind, s.published, c.text, c.start, c.end"
-            f" FROM claims c JOIN sources s ON s.id = c.source_id WHERE c.id IN ({_marks(ids)})",
-            ids,
-        )
-    }
-    out = []
-    for cid, match in results:
-        _, source_id, title, kind, published, claim_text, start, end = rows[cid]
-        out.append(
-            {
-                "source_id": source_id,
-                "title": title,
-                "kind": kind,
-                "published": published,
-                "claim_id": cid,
-                "text": claim_text,
-                "start": start,
-                "end": end,
-                "relation": WHO_RELATIONS[match.relation],
-                "score": match.score,
-            }
-        )
-    out.sort(
-        key=lambda r: (r["published"] is None, r["published"] or "", r["source_id"], r["start"])
-    )
-    return out[:limit]
 
 
 def cluster(conn: sqlite3.Connection, claim_id: int) -> list[int]:
@@ -1097,32 +986,33 @@ def _step(conn, source_id, start, end, relation, score, claim_id=None, differenc
 
 def _steps_from(conn, claim_id, source_id, start, end) -> list[dict]:
     steps = []
-    # Quotations inside the passage, traced to their originals.
-    for traced, t_start, t_end, score, differences in conn.execute(
-        "SELECT traced_source_id, traced_start, traced_end, trace_score, differences FROM quotes"
-        " WHERE source_id = ? AND start >= ? AND end <= ? AND traced_source_id IS NOT NULL"
-        " ORDER BY start",
-        (source_id, start, end),
+    # Quotations in the passage (a quotation may run on past the sentence that opens it),
+    # traced to their originals: the stored traces, as the claim page shows them.
+    for traced, t_start, t_end, score, differences, rule in conn.execute(
+        "SELECT traced_source_id, traced_start, traced_end, trace_score, differences, trace_rule"
+        " FROM quotes WHERE source_id = ? AND start < ? AND end > ?"
+        " AND traced_source_id IS NOT NULL ORDER BY start",
+        (source_id, end, start),
     ).fetchall():
         original = _claim_at(conn, traced, t_start, t_end)
-        steps.append(
-            _step(
-                conn,
-                traced,
-                t_start,
-                t_end,
-                "quotes",
-                score,
-                original,
-                json.loads(differences or "[]"),
-            )
+        step = _step(
+            conn,
+            traced,
+            t_start,
+            t_end,
+            "quotes",
+            score,
+            original,
+            json.loads(differences or "[]"),
         )
+        step["rule"] = rule  # time's arrow: earlier-published | undated
+        steps.append(step)
     # The document the passage attributes its content to.
     for (cited,) in conn.execute(
         "SELECT DISTINCT cited_source_id FROM attributions WHERE source_id = ?"
-        " AND cited_source_id IS NOT NULL AND coalesce(mention_start, cue_start) >= ?"
-        " AND coalesce(mention_start, cue_start) < ?",
-        (source_id, start, end),
+        " AND cited_source_id IS NOT NULL AND (claim_id = ? OR"
+        " (coalesce(mention_start, cue_start) >= ? AND coalesce(mention_start, cue_start) < ?))",
+        (source_id, claim_id, start, end),
     ).fetchall():
         steps.append(_passage_step(conn, cited, claim_id, "attributes to", 1.0))
     # Documents the passage mentions.

@@ -20,8 +20,13 @@ def migration(fn: Migration) -> Migration:
     return fn
 
 
-def apply_migrations(conn: sqlite3.Connection) -> list[str]:
-    """Apply every migration not yet recorded; return the names applied."""
+def apply_migrations(
+    conn: sqlite3.Connection, after: Callable[[sqlite3.Connection, str], None] | None = None
+) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied.
+
+    ``after(conn, name)`` runs inside each migration's transaction once it has run (the
+    database binds the rows a migration changed there, see ``provenance.binding``)."""
     conn.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
     )
@@ -37,6 +42,8 @@ def apply_migrations(conn: sqlite3.Connection) -> list[str]:
                 conn.execute("COMMIT")
                 continue
             fn(conn)
+            if after is not None:
+                after(conn, name)
             conn.execute(
                 "INSERT INTO _migrations (name, applied) VALUES (?, ?)",
                 (name, datetime.now(UTC).isoformat(timespec="seconds")),
@@ -496,6 +503,106 @@ FROM sources s
 WHERE NOT EXISTS (SELECT 1 FROM sources n WHERE n.previous_capture_id = s.id)
   AND (s.parent_id IS NULL
        OR NOT EXISTS (SELECT 1 FROM sources n WHERE n.previous_capture_id = s.parent_id))
+""",
+    )
+
+
+@migration
+def m011_works_and_renditions(conn: sqlite3.Connection) -> None:
+    """Works and their renditions (provenance.works).
+
+    One work can reach the archive many times: captures of one path or URL, a plain-text copy
+    of an HTML story, a reprint under another headline, a PDF and its HTML. ``sources.work_id``
+    is the id of the work's earliest-known rendition (earliest published, then first stored;
+    a source alone in its work has its own id). ``renditions`` holds the evidence that joined
+    two sources in one work (method, score, tool version); ``rendition_keys`` the MinHash band
+    keys of each text layer's word shingles, so that a new source finds its renditions by
+    index lookups. ``works`` lists each source with its work and how many renditions the work
+    has, for Datasette. Sources stored before this migration start as works of their own, a
+    recapture joining the work of the capture before it."""
+    _run(
+        conn,
+        """
+ALTER TABLE sources ADD COLUMN work_id INTEGER REFERENCES sources(id);
+CREATE TABLE renditions (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    other_source_id INTEGER NOT NULL REFERENCES sources(id),
+    method TEXT NOT NULL,
+    score REAL,
+    details TEXT,
+    tool_version TEXT NOT NULL,
+    UNIQUE (source_id, other_source_id)
+);
+CREATE INDEX idx_renditions_other_source_id ON renditions (other_source_id);
+CREATE TABLE rendition_keys (
+    key INTEGER NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    PRIMARY KEY (key, source_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_rendition_keys_source_id ON rendition_keys (source_id)
+""",
+    )
+    work: dict[int, int] = {}
+    for source_id, previous in conn.execute(
+        "SELECT id, previous_capture_id FROM sources ORDER BY id"
+    ).fetchall():
+        work[source_id] = work.get(previous, source_id) if previous else source_id
+    conn.executemany(
+        "UPDATE sources SET work_id = ? WHERE id = ?", [(w, s) for s, w in work.items()]
+    )
+    _run(
+        conn,
+        """
+CREATE INDEX idx_sources_work_id ON sources (work_id);
+CREATE VIEW works AS
+SELECT s.work_id AS work_id,
+       w.title AS work_title,
+       s.id AS source_id,
+       s.title AS title,
+       s.kind AS kind,
+       s.published AS published,
+       s.url AS url,
+       s.input AS input,
+       (SELECT count(*) FROM sources o WHERE o.work_id = s.work_id) AS renditions,
+       r.other_source_id AS rendition_of,
+       r.method AS method,
+       r.score AS score,
+       r.tool_version AS tool_version
+FROM sources s
+JOIN sources w ON w.id = s.work_id
+LEFT JOIN renditions r ON r.source_id = s.id
+""",
+    )
+
+
+@migration
+def m011b_rules_of_quote_traces(conn: sqlite3.Connection) -> None:
+    """The rule of time's arrow that let a quotation be traced to its original:
+    ``earlier-published`` (both dated, the original first) or ``undated`` (a date unknown)."""
+    _run(conn, "ALTER TABLE quotes ADD COLUMN trace_rule TEXT")
+
+
+@migration
+def m012_row_digests(conn: sqlite3.Connection) -> None:
+    """The digest of every published row, tagged with the event that binds it (see
+    ``provenance.binding``): with it the log vouches for every column of every row, not only
+    for claims and text. Append-only, like the log. Rows stored before this migration are
+    bound by the event it appends (``migrate``)."""
+    _run(
+        conn,
+        """
+CREATE TABLE row_digests (
+    tbl TEXT NOT NULL,
+    key NOT NULL,
+    event_id INTEGER NOT NULL,
+    sha256 TEXT,
+    columns BLOB,
+    PRIMARY KEY (tbl, key, event_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_row_digests_event_id ON row_digests (event_id);
+CREATE TRIGGER row_digests_are_append_only_update BEFORE UPDATE ON row_digests BEGIN SELECT RAISE(ABORT, 'row digests are append-only'); END;
+CREATE TRIGGER row_digests_are_append_only_delete BEFORE DELETE ON row_digests BEGIN SELECT RAISE(ABORT, 'row digests are append-only'); END
 """,
     )
 

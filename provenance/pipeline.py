@@ -26,8 +26,8 @@ from .analysis import MentionRecord, analyse
 from .archive import sha256_hex
 from .citations import claim_of, page_link_mentions
 from .db import Prepared, capture_plan, record_failure, store_prepared
-from .errors import ProvenanceError
-from .ingest.base import Extracted, Hint
+from .errors import NotProse, ProvenanceError
+from .ingest.base import Budget, Extracted, Hint
 from .inputs import Fetched, Item, Limits, fetch_url, iter_inputs, read_item, unwrap
 from .linking import prepare_links
 from .worker import FORKS, Worker
@@ -40,7 +40,7 @@ class Result:
     """What happened to one document of one input: the contract of ``add --json``."""
 
     input: str
-    status: str  # added | recaptured | unchanged | failed
+    status: str  # added | recaptured | unchanged | skipped | failed
     source_id: int | None = None
     kind: str | None = None
     title: str | None = None
@@ -60,7 +60,10 @@ def extract_record(data: bytes, hint: Hint, max_bytes: int | None = None) -> Ext
 
     ``provenance verify`` calls this too, to re-run the recorded extractor on archived bytes.
     """
-    data, hint, container = unwrap(data, hint, max_bytes or Limits.max_bytes)
+    cap = max_bytes or hint.max_bytes or Limits.max_bytes
+    # One budget of decompressed bytes for every layer of this input (see ingest.base.Budget).
+    hint = replace(hint, max_bytes=cap, budget=Budget(cap))
+    data, hint, container = unwrap(data, hint, cap)
     record = ingest.extract(data, hint)
     if container:
         record.metadata.update(container)
@@ -154,7 +157,9 @@ def _failed(
     raw_sha256: str | None = None,
 ) -> Result:
     record_failure(db.conn, input_name, error, data, raw_sha256)
-    return Result(input=input_name, status="failed", error=str(error) or type(error).__name__)
+    # Text that is not prose is recorded like a failure, with its reason, but is not one.
+    status = "skipped" if isinstance(error, NotProse) else "failed"
+    return Result(input=input_name, status=status, error=str(error) or type(error).__name__)
 
 
 def add(
@@ -163,6 +168,7 @@ def add(
     limits: Limits | None = None,
     workers: int = 1,
     cluster: str | None = None,
+    as_text: bool = False,
 ) -> Iterator[Result]:
     """Add every input named by ``args``; yield one result per stored document.
 
@@ -171,7 +177,8 @@ def add(
     process is the single writer and stores them in input order, so the database is the same
     whatever the number of workers. Each input gets ``limits.timeout`` seconds for fetching,
     extraction and analysis together, from the moment a worker takes it; a worker past its
-    time is killed. At most a few inputs per worker are held in memory at once.
+    time is killed. At most a few inputs per worker are held in memory at once. Text that is
+    not prose is skipped (a ``failures`` row and a ``skipped`` result) unless ``as_text``.
     """
     limits = limits or Limits()
     db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
@@ -179,14 +186,16 @@ def add(
         from .cluster import ClusterBatch, connect
 
         with connect(cluster) as client:
-            yield from ClusterBatch(db, limits, client).run(iter_inputs(list(args)))
+            batch = ClusterBatch(db, limits, client, as_text)
+            yield from batch.run(iter_inputs(list(args), limits.follow_links))
         return
     # A forked worker past RESTART_ABOVE starts again from this process: a fresh copy shares
     # the models loaded here (see preload), and its memory does not grow with the batch.
     max_private = RESTART_ABOVE if FORKS else None
     pool = [Worker(limits.max_memory, max_private) for _ in range(max(1, workers))]
     try:
-        yield from _Batch(db, limits, pool).run(iter_inputs(list(args)))
+        batch = _Batch(db, limits, pool, as_text)
+        yield from batch.run(iter_inputs(list(args), limits.follow_links))
     finally:
         for worker in pool:
             worker.close()
@@ -237,8 +246,10 @@ class _Batch:
     Stored sources are committed in groups (see :data:`COMMIT_EVERY`); their results are
     yielded once committed, so whatever was reported is in the database."""
 
-    def __init__(self, db: sqlite_utils.Database, limits: Limits, pool: list[Worker]) -> None:
-        self.db, self.limits, self.pool = db, limits, pool
+    def __init__(
+        self, db: sqlite_utils.Database, limits: Limits, pool: list[Worker], as_text: bool = False
+    ) -> None:
+        self.db, self.limits, self.pool, self.as_text = db, limits, pool, as_text
         self.idle = list(pool)
         self.busy: dict[Any, tuple[Worker, _Job]] = {}
         self.window: deque[_Job] = deque()
@@ -329,6 +340,8 @@ class _Batch:
         self._fetched(job, fetched)
 
     def _fetched(self, job: _Job, fetched: Fetched) -> None:
+        if self.as_text:
+            fetched = replace(fetched, hint=replace(fetched.hint, as_text=True))
         with profile.stage("hash"):
             job.fetched, job.raw_sha256 = fetched, sha256_hex(fetched.data)
         existing, _ = capture_plan(self.db.conn, fetched.locator, job.raw_sha256)

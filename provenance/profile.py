@@ -11,7 +11,7 @@ import json
 import os
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 TIMES: dict[str, float] = defaultdict(float)
@@ -32,9 +32,13 @@ def add_times(times: dict[str, float]) -> None:
         TIMES[name] += seconds
 
 
-def write_if_asked() -> None:
-    """Write the totals to ``$PROVENANCE_PROFILE`` when it is set."""
+def write_if_asked(protected: Iterable[str | os.PathLike[str]] = ()) -> None:
+    """Write the totals to ``$PROVENANCE_PROFILE`` when it is set: atomically, and never over
+    one of ``protected`` (the database, the inputs)."""
+    from .outputs import atomic_text_output, check_output
+
     path = os.environ.get("PROVENANCE_PROFILE")
     if path:
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump({k: round(v, 4) for k, v in sorted(TIMES.items())}, fh, indent=1)
+        totals = {k: round(v, 4) for k, v in sorted(TIMES.items())}
+        with atomic_text_output(check_output(path, protected)) as fh:
+            json.dump(totals, fh, indent=1)

@@ -194,6 +194,22 @@ def _synonym_table() -> dict[str, str]:
 
 _SYNONYM = _synonym_table()
 
+
+def synonym_groups() -> dict[str, list[str]]:
+    """The words of each synonym group as written, by the group's canonical term."""
+    groups: dict[str, list[str]] = {}
+    for line in _SYNONYMS.strip().splitlines():
+        head, _, rest = line.partition(":")
+        words = [w.strip() for w in [head, *rest.split()] if w.strip()]
+        groups.setdefault(_SYNONYM[head.strip()], []).extend(dict.fromkeys(words))
+    return groups
+
+
+def stem(word: str) -> str:
+    """The Snowball English stem of a folded word."""
+    return _stem(word)
+
+
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,

@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from . import binding
 from .archive import load_blob, text_sha256
 from .db import claims_digest, event_hash
 
@@ -91,8 +92,10 @@ def check_database(conn: sqlite3.Connection, report: Report) -> None:
 def check_blobs(conn: sqlite3.Connection, report: Report) -> None:
     """Every archived blob hashes to its key; name the sources it belongs to when it does not."""
     count = 0
-    for sha, content in conn.execute("SELECT sha256, content FROM blobs"):
+    for sha, size, content in conn.execute("SELECT sha256, size, content FROM blobs"):
         count += 1
+        if size != len(content):
+            report.add("blob", f"archived bytes {sha[:12]}…: blobs column size differs from them")
         if hashlib.sha256(bytes(content)).hexdigest() != sha:
             ids = [
                 r[0]
@@ -324,6 +327,13 @@ def check_events(conn: sqlite3.Connection, report: Report, head: str | None = No
     found_head = False
     for event_id, at, action, source_id, payload, prev_hash, digest, version in _event_rows(conn):
         count += 1
+        if event_id != count:  # the log is append-only: ids run 1, 2, 3… without gaps
+            report.add(
+                "events",
+                f"event {event_id}: id out of sequence (expected {count}): renumbered or removed",
+                source_id=source_id,
+                event_id=event_id,
+            )
         try:
             body = json.loads(payload)
         except ValueError:
@@ -361,9 +371,13 @@ def check_events(conn: sqlite3.Connection, report: Report, head: str | None = No
             f"the published head {head[:16]}… is not in the log (events were removed or rewritten)",
         )
     triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    for name in ("events_are_append_only_update", "events_are_append_only_delete"):
-        if name not in triggers:
-            report.notes.append(f"trigger {name} was dropped: the log no longer refuses edits")
+    for name in binding.GUARD_TRIGGERS:
+        table = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            ("row_digests" if name.startswith("row_digests") else name.split("_")[0],),
+        ).fetchone()
+        if table and name not in triggers:
+            report.add("guards", f"trigger {name} was dropped: the archive no longer refuses edits")
 
 
 def check_event_bindings(conn: sqlite3.Connection, report: Report) -> None:
@@ -461,6 +475,173 @@ def check_event_bindings(conn: sqlite3.Connection, report: Report) -> None:
     report.checked["bound to events"] = len(stored)
 
 
+def _row_source(table: str, names: list[str], values: tuple) -> int | None:
+    """The source a row belongs to, to group problems by source."""
+    row = dict(zip(names, values, strict=True))
+    value = (
+        row.get("id") if table == "sources" else row.get("source_id", row.get("citing_source_id"))
+    )
+    return value if isinstance(value, int) else None
+
+
+def check_rows(conn: sqlite3.Connection, report: Report) -> None:
+    """Every row of every covered table is as the latest event that bound it recorded it,
+    column by column, and every event's rows digest matches its ``row_digests`` entries.
+
+    Names the table, the row and the columns that differ; a row no event bound, and a bound
+    row that is gone, are failures too (see :mod:`provenance.binding`)."""
+    bound_events: dict[int, dict[str, Any]] = {}
+    for event_id, _, _, _, payload, *_ in _event_rows(conn):
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            continue
+        if isinstance(body, dict) and isinstance(body.get("rows"), dict):
+            bound_events[event_id] = body["rows"]
+    if not binding.has_table(conn, "row_digests"):
+        applied = (
+            binding.has_table(conn, "_migrations")
+            and conn.execute(
+                "SELECT 1 FROM _migrations WHERE name = ?", (binding.BINDING_MIGRATION,)
+            ).fetchone()
+        )
+        if bound_events or applied:
+            report.add("rows", "the row_digests table is missing (dropped)")
+        else:
+            report.notes.append("rows are not bound column by column: the archive predates it")
+        return
+
+    # Each event's entries, against the digest the event binds (one event's entries in memory).
+    def check_event(event_id: int, found: list[tuple[str, Any, str | None]]) -> None:
+        recorded = bound_events.get(event_id)
+        if recorded is None:
+            report.add(
+                "rows",
+                f"row_digests: {len(found)} entries name event {event_id}, which binds no rows "
+                "(added outside the tool)",
+                event_id=event_id,
+            )
+        elif recorded.get("count") != len(found) or recorded.get(
+            "sha256"
+        ) != binding.entries_digest(found):
+            report.add(
+                "rows",
+                f"row_digests: the entries of event {event_id} differ from the rows it binds "
+                "(edited, added or removed)",
+                event_id=event_id,
+            )
+
+    seen: set[int] = set()
+    current: int | None = None
+    found: list[tuple[str, Any, str | None]] = []
+    for table, key, event_id, sha in conn.execute(
+        "SELECT tbl, key, event_id, sha256 FROM row_digests ORDER BY event_id"
+    ):
+        if event_id != current:
+            if current is not None:
+                check_event(current, found)
+            current, found = event_id, []
+            seen.add(event_id)
+        found.append((table, key, sha))
+    if current is not None:
+        check_event(current, found)
+    for event_id in sorted(set(bound_events) - seen):
+        check_event(event_id, [])
+    count = 0
+    for table in binding.covered_tables(conn):
+        count += _check_table_rows(conn, report, table)
+    report.checked["rows"] = count
+
+
+def _latest_digests(conn: sqlite3.Connection, table: str):
+    """(key, event id, sha256, columns) of the latest entry for each row of a table, in key
+    order (streamed: the table's digests are never all in memory)."""
+    previous = None
+    for entry in conn.execute(
+        "SELECT key, event_id, sha256, columns FROM row_digests WHERE tbl = ?"
+        " ORDER BY key, event_id",
+        (table,),
+    ):
+        if previous is not None and previous[0] != entry[0]:
+            yield previous
+        previous = entry
+    if previous is not None:
+        yield previous
+
+
+def _check_table_rows(conn: sqlite3.Connection, report: Report, table: str) -> int:
+    """Merge a table's rows with their latest digests, both in key order; report differences."""
+    key_name = binding.key_column(conn, table)
+    digests = _latest_digests(conn, table)
+    pending = next(digests, None)
+    count = 0
+
+    def gone(key: Any, event_id: int) -> None:
+        report.add(
+            "rows",
+            f"{table} row {key}: recorded by event {event_id} but no row has "
+            f"{key_name} {key} (deleted, or its {key_name} was changed)",
+            event_id=event_id,
+        )
+
+    for key, names, values in binding.current_rows(conn, table):
+        count += 1
+        while pending is not None and binding.sort_key(pending[0]) < binding.sort_key(key):
+            if pending[2] is not None:
+                gone(pending[0], pending[1])
+            pending = next(digests, None)
+        bound = None
+        if pending is not None and pending[0] == key:
+            bound, pending = pending, next(digests, None)
+        shown = key if isinstance(key, int) else str(key)
+        source_id = _row_source(table, names, values)
+        if bound is None or bound[2] is None:
+            report.add(
+                "rows",
+                f"{table} row {shown}: no event records a row with {key_name} {shown} "
+                f"(written outside the tool, or its {key_name} was changed)",
+                source_id=source_id,
+            )
+            continue
+        _, event_id, sha, columns = bound
+        now, _ = binding.row_digest(names, values)
+        if now != sha:
+            changed = binding.changed_columns(names, values, columns) or ["(a column)"]
+            report.add(
+                "rows",
+                f"{table} row {shown}: column {', '.join(changed)} differs from what "
+                f"event {event_id} recorded",
+                source_id=source_id,
+                event_id=event_id,
+            )
+    while pending is not None:
+        if pending[2] is not None:
+            gone(pending[0], pending[1])
+        pending = next(digests, None)
+    return count
+
+
+def check_fulltext(conn: sqlite3.Connection, report: Report) -> None:
+    """Rebuild each full-text index in memory and compare it with the stored one: an emptied
+    or edited index (what search on the site answers from) is a failure."""
+    count = 0
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%fts5%'"
+        " ORDER BY name"
+    ).fetchall()
+    for (name,) in rows:
+        count += 1
+        quoted = '"' + name.replace('"', '""') + '"'
+        try:
+            conn.execute(f"INSERT INTO {quoted} ({quoted}, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as exc:
+            report.add(
+                "fulltext",
+                f"{name}: the full-text index differs from the rows it indexes ({exc})",
+            )
+    report.checked["full-text indexes"] = count
+
+
 def verify(conn: sqlite3.Connection, head: str | None = None) -> Report:
     """Run every check and return the report (``head``: a published head hash to look for)."""
     report = Report()
@@ -472,4 +653,6 @@ def verify(conn: sqlite3.Connection, head: str | None = None) -> Report:
     check_anchors(conn, report)
     check_events(conn, report, head)
     check_event_bindings(conn, report)
+    check_rows(conn, report)
+    check_fulltext(conn, report)
     return report

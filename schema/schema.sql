@@ -141,7 +141,30 @@ CREATE TABLE quotes (
     trace_score REAL,
     method TEXT NOT NULL,
     tool_version TEXT NOT NULL
-, trace_method TEXT, trace_tool_version TEXT, speaker_start INTEGER, speaker_end INTEGER);
+, trace_method TEXT, trace_tool_version TEXT, speaker_start INTEGER, speaker_end INTEGER, trace_rule TEXT);
+CREATE TABLE rendition_keys (
+    key INTEGER NOT NULL,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    PRIMARY KEY (key, source_id)
+) WITHOUT ROWID;
+CREATE TABLE renditions (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    other_source_id INTEGER NOT NULL REFERENCES sources(id),
+    method TEXT NOT NULL,
+    score REAL,
+    details TEXT,
+    tool_version TEXT NOT NULL,
+    UNIQUE (source_id, other_source_id)
+);
+CREATE TABLE row_digests (
+    tbl TEXT NOT NULL,
+    key NOT NULL,
+    event_id INTEGER NOT NULL,
+    sha256 TEXT,
+    columns BLOB,
+    PRIMARY KEY (tbl, key, event_id)
+) WITHOUT ROWID;
 CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -178,7 +201,7 @@ CREATE TABLE sources (
     extractor_version TEXT NOT NULL,
     tool_version TEXT NOT NULL,
     added TEXT NOT NULL
-, locator TEXT, capture INTEGER, previous_capture_id INTEGER REFERENCES sources(id));
+, locator TEXT, capture INTEGER, previous_capture_id INTEGER REFERENCES sources(id), work_id INTEGER REFERENCES sources(id));
 CREATE VIRTUAL TABLE [sources_fts] USING FTS5 (title, text, content=[sources]);
 CREATE TABLE structure (
     id INTEGER PRIMARY KEY,
@@ -261,6 +284,10 @@ CREATE INDEX idx_quotes_claim_id ON quotes (claim_id);
 CREATE INDEX idx_quotes_source_id ON quotes (source_id);
 CREATE INDEX idx_quotes_speaker_agent_id ON quotes (speaker_agent_id);
 CREATE INDEX idx_quotes_traced_source_id ON quotes (traced_source_id);
+CREATE INDEX idx_rendition_keys_source_id ON rendition_keys (source_id)
+;
+CREATE INDEX idx_renditions_other_source_id ON renditions (other_source_id);
+CREATE INDEX idx_row_digests_event_id ON row_digests (event_id);
 CREATE INDEX idx_sources_canonical_url ON sources (canonical_url);
 CREATE INDEX idx_sources_classification ON sources (classification);
 CREATE INDEX idx_sources_kind ON sources (kind);
@@ -276,6 +303,7 @@ CREATE INDEX idx_sources_publisher ON sources (publisher);
 CREATE INDEX idx_sources_raw_sha256 ON sources (raw_sha256);
 CREATE INDEX idx_sources_reference_id ON sources (reference_id);
 CREATE INDEX idx_sources_url ON sources (url);
+CREATE INDEX idx_sources_work_id ON sources (work_id);
 CREATE INDEX idx_structure_source_id ON structure (source_id);
 CREATE VIEW latest_captures AS
 SELECT s.id, s.kind, s.title, s.author, s.publisher, s.published, s.url, s.input,
@@ -303,5 +331,24 @@ SELECT q.id AS quote_id,
        q.differences AS differences
 FROM quotes q
 JOIN sources ts ON ts.id = q.traced_source_id;
+CREATE TRIGGER row_digests_are_append_only_delete BEFORE DELETE ON row_digests BEGIN SELECT RAISE(ABORT, 'row digests are append-only'); END;
+CREATE TRIGGER row_digests_are_append_only_update BEFORE UPDATE ON row_digests BEGIN SELECT RAISE(ABORT, 'row digests are append-only'); END;
 CREATE INDEX sources_cable_serial ON sources (json_extract(metadata, '$.serial'))
     WHERE reference_id IS NULL AND kind = 'cable';
+CREATE VIEW works AS
+SELECT s.work_id AS work_id,
+       w.title AS work_title,
+       s.id AS source_id,
+       s.title AS title,
+       s.kind AS kind,
+       s.published AS published,
+       s.url AS url,
+       s.input AS input,
+       (SELECT count(*) FROM sources o WHERE o.work_id = s.work_id) AS renditions,
+       r.other_source_id AS rendition_of,
+       r.method AS method,
+       r.score AS score,
+       r.tool_version AS tool_version
+FROM sources s
+JOIN sources w ON w.id = s.work_id
+LEFT JOIN renditions r ON r.source_id = s.id;

@@ -17,6 +17,13 @@ from provenance.db import open_db
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
+#: Where the browser tests wrote their screenshots (said at the end of the run).
+SCREENSHOTS = pytest.StashKey[set]()
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    for folder in sorted(config.stash.get(SCREENSHOTS, set())):
+        terminalreporter.write_line(f"screenshots written to {folder}")
 
 
 def query_rows(path: Path, queries: dict[str, str]) -> dict[str, list[tuple]]:

@@ -22,7 +22,9 @@ def build_database(path: Path, *inputs: Path) -> Path:
     db = open_db(path)
     results = list(pipeline.add(db, [str(i) for i in inputs]))
     db.conn.close()
-    assert results and all(r.status == "added" for r in results), results
+    # (test data among the fixtures, such as anchoring/cases.json, is not prose: skipped)
+    assert results and all(r.status in ("added", "skipped") for r in results), results
+    assert any(r.status == "added" for r in results), results
     return path
 
 

@@ -44,7 +44,9 @@ def folder(tmp_path, fixtures):
     """A folder of fixtures with VCS and OS cruft that must be skipped."""
     target = tmp_path / "inbox"
     # The top-level fixtures only: per-kind folders (fixtures/ingest/) have tests of their own.
-    shutil.copytree(fixtures, target, ignore=lambda d, names: [n for n in names if d != str(fixtures)])
+    shutil.copytree(
+        fixtures, target, ignore=lambda d, names: [n for n in names if d != str(fixtures)]
+    )
     (target / ".git").mkdir()
     (target / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     (target / ".DS_Store").write_bytes(b"\x00\x01Bud1")

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, SCREENSHOTS
 from .publishing import build_database
 
 CHROMIUM = os.environ.get("PROVENANCE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -116,9 +116,10 @@ def hostile_site(tmp_path_factory, browser) -> Iterator[Site]:
 
 
 @pytest.fixture
-def screenshots(tmp_path) -> Path:
+def screenshots(tmp_path, request) -> Path:
     folder = Path(os.environ.get("PROVENANCE_SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
+    request.config.stash.setdefault(SCREENSHOTS, set()).add(str(folder))
     return folder
 
 
@@ -359,3 +360,260 @@ def test_the_archived_original_downloads_without_running(page, hostile_site, tmp
     assert saved.read_bytes() == (FIXTURES / "hostile-page.html").read_bytes()
     assert page.evaluate(DANGERS) == []
     assert page.url == hostile_site.url("/hostile/-/source/1")
+
+
+# --- the fact-checker's site ------------------------------------------------------------------
+
+# JS: text in ``main`` whose colour contrasts less than 4.5:1 with its background (WCAG AA).
+LOW_CONTRAST = """
+() => {
+  const rgba = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const over = (c, base) => {
+    const a = c.length > 3 ? c[3] : 1;
+    return [0, 1, 2].map((i) => c[i] * a + base[i] * (1 - a));
+  };
+  const background = (el) => {
+    const layers = [];
+    for (; el; el = el.parentElement) {
+      const c = rgba(getComputedStyle(el).backgroundColor);
+      if (c.length && (c.length < 4 || c[3] > 0)) layers.push(c);
+      if (c.length && (c.length < 4 || c[3] === 1)) break;
+    }
+    return layers.reverse().reduce((base, c) => over(c, base), [255, 255, 255]);
+  };
+  const low = [];
+  for (const el of document.querySelectorAll('main *')) {
+    const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    if (!own || box.width === 0 || box.height === 0) continue;
+    const style = getComputedStyle(el);
+    const back = background(el);
+    const fore = over(rgba(style.color), back);
+    const [a, b] = [luminance(fore), luminance(back)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    if (ratio < 4.5) low.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)}`);
+  }
+  return low;
+}
+"""
+
+# JS: how much darker than the page the image is inside each box of a claim and in a strip of
+# the same height just above the box (white space between paragraphs): drawn from the image.
+INK_UNDER_BOXES = """
+(claimId) => {
+  const img = document.querySelector('.page-image img');
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const frame = img.getBoundingClientRect();
+  const ink = (left, top, width, height) => {
+    const sx = canvas.width / frame.width, sy = canvas.height / frame.height;
+    const data = ctx.getImageData(
+      Math.round(left * sx), Math.round(top * sy),
+      Math.max(1, Math.round(width * sx)), Math.max(1, Math.round(height * sy))).data;
+    let dark = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 384) dark++;
+    return dark / (data.length / 4);
+  };
+  return Array.from(document.querySelectorAll(`a.claim-box[data-claim="${claimId}"]`)).map((box) => {
+    const r = box.getBoundingClientRect();
+    const left = r.left - frame.left, top = r.top - frame.top;
+    return {
+      inside: ink(left, top, r.width, r.height),
+      above: top - r.height * 1.2 > 0 ? ink(left, top - r.height * 1.2, r.width, r.height * 0.5) : null,
+      withinImage: r.left >= frame.left && r.right <= frame.right && r.top >= frame.top
+        && r.bottom <= frame.bottom,
+      visible: r.width > 0 && r.height > 0,
+    };
+  });
+}
+"""
+
+
+def demo_ids(db: Path) -> dict[str, int]:
+    conn = sqlite3.connect(db)
+    try:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "article": one("SELECT id FROM sources WHERE publisher = 'The Harbour Ledger'"),
+            "cable": one("SELECT id FROM sources WHERE reference_id = '08VELMORA112'"),
+            "pdf": one("SELECT id FROM sources WHERE kind = 'pdf'"),
+        }
+    finally:
+        conn.close()
+
+
+def test_the_front_door_answers_a_pasted_claim_with_its_origin(page, demo_site, screenshots):
+    page.goto(demo_site.url("/"))
+    assert page.locator("main").count() == 1
+    holds = page.locator(".holds").inner_text()
+    assert re.search(r"This archive holds \d+ sources and \d+ claims, published from", holds)
+    assert page.locator("ul.kinds li").count() >= 4  # html, post, cable, pdf
+    origin = page.locator("ul.traced-quotes a.origin").first
+    assert origin.is_visible()  # the origin of a traced quote: one click from here
+    assert page.evaluate(LOW_CONTRAST) == []
+    page.screenshot(path=str(screenshots / "home.png"), full_page=True)
+
+    # Keyboard only: the box is reached in a few tabs, and Enter on its button asks.
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "ask-demo":
+            break
+    assert page.evaluate("document.activeElement.id") == "ask-demo"
+    assert page.get_by_label("Paste a claim — who reported it?").is_visible()
+    page.keyboard.type("We watch them on radar and we cannot move")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Who reported it?"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/demo/-/search\?q=We\+watch"))
+    origin = page.locator(".claim-result a.origin").first
+    assert "VELMORAN COAST GUARD" in origin.inner_text()
+    assert page.evaluate(LOW_CONTRAST) == []
+    page.screenshot(path=str(screenshots / "paste-a-claim.png"), full_page=True)
+
+    origin.click()
+    page.wait_for_url(re.compile(r"/demo/-/source/\d+\?start=\d+&end=\d+#selected"))
+    assert page.locator("mark#selected").inner_text() == "We watch them on radar and we cannot move"
+
+
+def test_a_news_article_reads_with_roles_a_legend_and_its_sources(page, demo_site, screenshots):
+    ids = demo_ids(demo_site.db)
+    page.goto(demo_site.url(f"/demo/-/source/{ids['article']}"))
+    legend = page.locator("section.legend")
+    assert legend.is_visible()
+    for label in ("quoted by others", "quotes another source", "attributed", "check-worthy"):
+        assert label in legend.inner_text()
+    quoting = page.locator(f"a.quotes-origin[data-origin='{ids['cable']}']")
+    assert quoting.inner_text() == "We watch them on radar and we cannot move"
+    colours = page.evaluate(
+        """() => ['a.quotes-origin', 'mark.claim.checkworthy', '.text-layer .cue']
+            .map(s => getComputedStyle(document.querySelector(s)))
+            .map(c => c.backgroundColor + c.fontWeight + c.fontStyle)"""
+    )
+    assert len(set(colours)) == 3  # each role looks different
+    aside = page.locator("aside.reading-aside")
+    assert "VELMORAN COAST GUARD OVERWHELMED" in aside.locator(".quoted-documents").inner_text()
+    assert "A leaked 2008 State Department cable" in aside.locator(".cited-documents").inner_text()
+    assert page.locator("main").count() == 1 and page.locator("aside").count() == 1
+    assert page.evaluate(LOW_CONTRAST) == []
+    page.screenshot(path=str(screenshots / "news-article-source.png"), full_page=True)
+    quoting.click()
+    page.wait_for_url(re.compile(rf"/demo/-/source/{ids['cable']}\?start="))
+    assert page.locator("mark#selected").inner_text() == "We watch them on radar and we cannot move"
+
+
+def test_a_cable_shows_what_others_quote_and_what_it_cites(page, demo_site, screenshots):
+    ids = demo_ids(demo_site.db)
+    conn = sqlite3.connect(demo_site.db)
+    [(start, end, text)] = conn.execute(
+        "SELECT q.traced_start, q.traced_end, substr(s.text, q.traced_start + 1,"
+        " q.traced_end - q.traced_start) FROM quotes q JOIN sources s ON s.id = q.traced_source_id"
+        " WHERE q.traced_source_id = ? AND q.source_id = ?",
+        (ids["cable"], ids["article"]),
+    ).fetchall()
+    [(quoting,)] = conn.execute(
+        "SELECT count(DISTINCT source_id) FROM quotes WHERE traced_source_id = ?", (ids["cable"],)
+    ).fetchall()
+    conn.close()
+    page.goto(demo_site.url(f"/demo/-/source/{ids['cable']}"))
+    passages = [page.eval_on_selector_all(".text-layer .quoted-by", f"els => els.map({MEASURE})")][
+        0
+    ]
+    [found] = [p for p in passages if (p["start"], p["end"]) == (start, end)]
+    assert found["visible"] and found["text"] == text
+    unresolved = page.locator(".cited-documents li.unresolved").first
+    assert "no stored document has this identifier" in unresolved.inner_text()
+    assert "08VELMORA87" in unresolved.inner_text()
+    assert page.locator("section.quoted-by-list li").count() == quoting  # each source once
+    assert page.evaluate(LOW_CONTRAST) == []
+    page.screenshot(path=str(screenshots / "cable-source.png"), full_page=True)
+
+
+def test_a_pdf_page_shows_the_claim_boxed_on_the_page_image(page, demo_site, screenshots):
+    ids = demo_ids(demo_site.db)
+    conn = sqlite3.connect(demo_site.db)
+    [(claim_id, number, text)] = conn.execute(
+        "SELECT id, page, text FROM claims WHERE source_id = ? AND text LIKE 'Fisheries Minister%'",
+        (ids["pdf"],),
+    ).fetchall()
+    conn.close()
+    page.goto(demo_site.url(f"/demo/-/source/{ids['pdf']}"))
+    page.click(f"section#page-{number} a.page-view")
+    page.wait_for_url(re.compile(rf"/demo/-/source/{ids['pdf']}/page/{number}$"))
+    page.goto(demo_site.url(f"/demo/-/source/{ids['pdf']}/page/{number}?claim={claim_id}"))
+    page.wait_for_function("document.querySelector('.page-image img').naturalWidth > 0")
+    boxes = page.evaluate(INK_UNDER_BOXES, claim_id)
+    assert len(boxes) == 2  # the claim is printed on two lines
+    for box in boxes:
+        assert box["visible"] and box["withinImage"]
+        assert box["inside"] > 0.05  # print under the box
+    assert boxes[0]["above"] < 0.01  # blank paper between the paragraph and the one before
+    assert "chosen" in page.locator(f"#claim-box-{claim_id}").get_attribute("class")
+    assert page.locator(".page-text .text-layer").inner_text().count(text) == 1
+    assert page.locator(".page-text span.chosen").inner_text() == text
+    assert page.evaluate(LOW_CONTRAST) == []
+    page.screenshot(path=str(screenshots / "pdf-page-boxed-claim.png"), full_page=True)
+
+    page.click(f"#claim-box-{claim_id}")
+    page.wait_for_url(re.compile(rf"/demo/-/claim/{claim_id}$"))
+    assert page.locator("a.on-page").is_visible()
+    found = page.eval_on_selector("mark#claim-highlight", MEASURE)
+    assert found["text"] == text
+    assert page.evaluate(LOW_CONTRAST) == []
+    page.screenshot(path=str(screenshots / "pdf-claim-page.png"), full_page=True)
+
+
+ORIGINS = Path(__file__).parent / "origins_fixtures"
+
+
+@pytest.fixture(scope="module")
+def origins_site(tmp_path_factory, browser) -> Iterator[Site]:
+    """The invented Velmora cables, a story that quotes one, its plain-text copy and a reprint."""
+    db = build_database(
+        tmp_path_factory.mktemp("origins") / "origins.db", *sorted(ORIGINS.iterdir())
+    )
+    site = Site(db)
+    yield site
+    site.stop()
+
+
+def test_a_source_page_shows_its_renditions_and_the_evidence_of_each_citation(
+    page, origins_site, screenshots
+):
+    conn = sqlite3.connect(origins_site.db)
+    story, cable = (
+        conn.execute("SELECT id FROM sources WHERE input LIKE ?", (f"%{name}",)).fetchone()[0]
+        for name in ("03-story-harbour-ledger.html", "01-cable-08VELMORA12.txt")
+    )
+    page.goto(origins_site.url(f"/origins/-/source/{story}"))
+    renditions = page.locator("ol.renditions li")
+    assert renditions.count() == 3
+    shown = renditions.all_inner_texts()
+    assert any("Tidewater" in t or "took cut of night cargo" in t for t in shown)
+    assert any("text" in t and "undated" in t for t in shown)
+
+    described = page.locator("ul.citations li", has_text="Another cable from February 2008")
+    assert described.locator("a.resolved").get_attribute("href").endswith(f"/source/{cable}")
+    assert "quotation traced" in described.locator(".evidence").inner_text()
+    unresolved = page.locator("ul.citations li", has_text="A leaked 2008 State Department cable")
+    assert unresolved.locator(".unresolved").count() == 1
+    assert unresolved.locator(".evidence").inner_text().startswith("unresolved:")
+    page.screenshot(path=str(screenshots / "source-renditions.png"), full_page=True)
+
+
+def test_a_claim_page_shows_the_resolved_document_of_its_description(page, origins_site):
+    conn = sqlite3.connect(origins_site.db)
+    claim, cable = conn.execute(
+        "SELECT c.claim_id, c.cited_source_id FROM citations c JOIN sources s"
+        " ON s.id = c.citing_source_id WHERE s.input LIKE '%03-story-harbour-ledger.html'"
+        " AND c.mention LIKE 'Another cable from February 2008%'"
+    ).fetchone()
+    page.goto(origins_site.url(f"/origins/-/claim/{claim}"))
+    chain = page.locator("ul.citation-chain li", has_text="Another cable from February 2008")
+    assert chain.locator("a.resolved").first.get_attribute("href").endswith(f"/source/{cable}")
+    assert "quotation traced" in chain.locator(".evidence").first.inner_text()
+    assert page.locator("ol.renditions li").count() == 3

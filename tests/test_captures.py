@@ -213,10 +213,13 @@ def test_captures_of_one_source_are_not_other_outlets_reporting_it(
         ).fetchone()[0]
 
     assert links_between(first["source_id"], second["source_id"]) == 0
-    # another outlet's copy of the story (other bytes, another place) is linked to it
+    # a syndicated copy of the story (other bytes, another place) is a rendition of the same
+    # work (issue 13): one work, never another outlet repeating itself
     copy = tmp_path / "elsewhere" / "copy.html"
     copy.parent.mkdir()
     copy.write_bytes(V2.replace(b"</body>", b"<!-- syndicated --></body>"))
     [third] = run_json("add", copy)
     assert third["status"] == "added"
-    assert links_between(third["source_id"], second["source_id"]) > 0
+    assert links_between(third["source_id"], second["source_id"]) == 0
+    works = dict(conn.execute("SELECT id, work_id FROM sources WHERE parent_id IS NULL"))
+    assert works[third["source_id"]] == works[second["source_id"]] == works[first["source_id"]]

@@ -68,11 +68,38 @@ def test_a_model_from_other_arrays_gives_other_scores(tmp_path):
         "char_coef": -model._char_coef,
         "intercept": np.array(-model._intercept),
     }
+    if model._vec is not None:
+        arrays["vec_words"] = np.array(list(model._vec))
+        arrays["vec_scores"] = -model._vec_scores
     np.savez(tmp_path / claims.MODEL_FILE, **arrays)
     (tmp_path / claims.CARD_FILE).write_text(json.dumps({"version": "flipped", "threshold": 0.5}))
     flipped = ClaimModel.load(tmp_path)
     assert flipped.version == "flipped"
     assert np.allclose(flipped.decision(STATEMENTS), -model.decision(STATEMENTS))
+
+
+def _tiny_model(words: dict[str, float] | None) -> ClaimModel:
+    arrays = {
+        "word_vocab": np.array(["rose", "percent"]),
+        "word_idf": np.ones(2),
+        "word_coef": np.array([0.5, 1.0]),
+        "char_vocab": np.array([" r"]),
+        "char_idf": np.ones(1),
+        "char_coef": np.zeros(1),
+        "intercept": np.array(-0.25),
+    }
+    if words is not None:
+        arrays["vec_words"] = np.array(list(words))
+        arrays["vec_scores"] = np.array(list(words.values()))
+    return ClaimModel(arrays, {"version": "tiny", "threshold": 0.5})
+
+
+def test_the_word_table_adds_the_mean_score_of_the_words_it_has():
+    sentences = ["Exports rose 4 percent.", "Exports exports rose.", "Nothing known here."]
+    plain = _tiny_model(None).decision(sentences)
+    with_table = _tiny_model({"exports": 0.6, "rose": -0.2}).decision(sentences)
+    # the words the table has, repeats counted: (0.6 - 0.2) / 2, (0.6 + 0.6 - 0.2) / 3, none
+    assert np.allclose(with_table - plain, [0.2, 1.0 / 3, 0.0])
 
 
 @pytest.mark.parametrize(

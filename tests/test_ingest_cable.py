@@ -363,3 +363,74 @@ def test_no_origin_is_given_for_a_field_left_empty():
     )
     assert record.reference_id is None  # post and serial, but no year
     assert "reference_id" not in record.metadata.get("field_origins", {})
+
+
+HEAD = "R 151250Z FEB 08\nFM AMEMBASSY ORVIK\nTO SECSTATE WASHDC 0101\n\nC O N F I D E N T I A L ORVIK 000248\n\n"
+
+
+@pytest.mark.parametrize(
+    "subject_lines, subject",
+    [
+        # furniture after a subject in capitals takes the post's name only
+        (
+            "SUBJECT: HARBOUR SECURITY AT ORVIK INTERNATIONAL PORT ORVIK 00000248  001.2 OF 003\n",
+            "HARBOUR SECURITY AT ORVIK INTERNATIONAL PORT",
+        ),
+        # a subject over two lines, furniture run into the second
+        (
+            'SUBJECT: MINISTRY SAYS TIES "GREATLY\nCOMPLICATED" BY PORT RULING ORVIK 00000248 001.2'
+            " OF 003 CLASSIFIED BY: Ambassador Ruth Penn. REASON: 1.4 (b)\n",
+            'MINISTRY SAYS TIES "GREATLY COMPLICATED" BY PORT RULING',
+        ),
+        # furniture on a line of its own inside the subject never enters it
+        (
+            "SUBJECT: FERRY VISIT TO ORVIK\nORVIK 00000248  001.2 OF 002\nEXPECTED BY END OF APRIL\n",
+            "FERRY VISIT TO ORVIK EXPECTED BY END OF APRIL",
+        ),
+        # a banner and a printed page header between the lines of a subject
+        (
+            "SUBJECT: MINISTER MEETS WITH ORVIK\n CONFIDENTIAL\nPAGE 02 ORVIK 00248 01 OF 03 151250Z"
+            " OPPOSITION LEADER\n",
+            "MINISTER MEETS WITH ORVIK OPPOSITION LEADER",
+        ),
+        # line-end backslashes of some captures are not words
+        ("SUBJECT: PORT TALKS \\\n RESUME IN MAY \\\n \\\n", "PORT TALKS RESUME IN MAY"),
+        # a classification word inside the subject is a word of it
+        (
+            "SUBJECT: REPORT ON SECRET DETENTION SITES\nREF: ORVIK 12\n",
+            "REPORT ON SECRET DETENTION SITES",
+        ),
+        ("SUBJECT: LISTING UNDER E.O. 13382\n", "LISTING UNDER E.O. 13382"),
+    ],
+)
+def test_a_subject_is_read_whole_to_the_next_header_line(subject_lines, subject):
+    record = telegram(
+        HEAD + subject_lines + "\nCLASSIFIED BY: Ambassador Ruth Penn.\n" + PARAGRAPHS
+    )
+    assert record.subject == subject
+    assert "00000248" not in record.text
+
+
+def test_a_later_statement_that_completes_the_subject_wins():
+    record = telegram(
+        HEAD + "SUBJECT: HARBOUR TALKS: MINISTERS\nSUBJECT: HARBOUR TALKS: MINISTERS MEET\n"
+        "REF: ORVIK 12\n" + PARAGRAPHS
+    )
+    assert record.subject == "HARBOUR TALKS: MINISTERS MEET"
+
+
+def test_furniture_in_the_text_takes_only_the_post_name():
+    record = telegram(
+        HEAD + "SUBJECT: PORTS\n\n1. (C) The delegation toured the ORVIK NORTH QUAY ORVIK 00000248"
+        "  002.2 OF 003 and left.\n\n2. (C) Nothing was agreed.\nPENN\n"
+    )
+    assert "toured the ORVIK NORTH QUAY and left." in record.text
+
+
+@pytest.mark.parametrize("filler", [" " * 60_000, " \n" * 30_000, "A " * 30_000])
+def test_hostile_runs_after_a_subject_label_are_read_in_bounded_steps(filler):
+    # Whitespace or capitals with no header line after them: the subject is cut at its line
+    # limit, and no pattern backtracks over the run (this would not finish otherwise).
+    record = telegram(HEAD + "SUBJECT: " + filler + "ORVIK 00000248 001.2 OF 003\n" + PARAGRAPHS)
+    assert record.kind == "cable"
+    assert len(record.subject or "") <= len(filler)

@@ -281,3 +281,64 @@ def test_a_title_the_page_shows_as_its_headline_stays():
 def test_en_and_em_dashes_separate_a_document_titles_parts(document, title):
     record = html_page(f"<title>{document}</title>", "")
     assert record.title == title
+
+
+def test_the_main_text_records_how_it_was_chosen(fixtures):
+    record = ingest.extract((fixtures / "article.html").read_bytes(), Hint(name="article.html"))
+    chosen = record.metadata["main_text"]
+    assert chosen["method"] in ("readability", "trafilatura")
+    assert chosen["ours_chars"] > 0 and "trafilatura_chars" in chosen
+
+
+def _wordpress_post(title: str, slug: str) -> str:
+    return (
+        f'<article class="post type-post hentry"><h2 class="entry-title"><a href="/{slug}/">'
+        f'{title}</a></h2><time class="entry-date" datetime="2031-05-0{len(slug) % 9}">May</time>'
+        "<div class='entry-content'><p>The harbour authority met the ferry operators on Monday "
+        "and agreed new berthing rules for the summer season, officials said.</p></div>"
+        '<footer class="entry-footer"><span class="cat-links">'
+        '<a href="/category/libya/" rel="category tag">Libya</a></span>'
+        '<span class="tags-links"><a href="/tag/libya/" rel="tag">Libya</a>, '
+        '<a href="/tag/ports/" rel="tag">ports</a></span></footer></article>'
+    )
+
+
+def test_a_tag_that_is_also_a_category_is_kept_in_both():
+    page = (
+        "<html><head><title>Category: Libya</title></head><body class='archive category'>"
+        "<h1 class='page-title'>Category: Libya</h1><main>"
+        + _wordpress_post("Ferry rules agreed", "ferry")
+        + _wordpress_post("Quay repairs begin", "quay")
+        + "</main></body></html>"
+    )
+    record = ingest.extract(page.encode(), Hint(name="libya.html", url="https://example.org/c/"))
+    assert [(c.tags, c.metadata["categories"]) for c in record.children] == [
+        ("Libya, ports", ["Libya"]),
+        ("Libya, ports", ["Libya"]),
+    ]
+
+
+def test_a_single_post_page_records_its_tags_and_categories_with_their_origin():
+    page = (
+        "<html><head><title>Ferry rules agreed</title></head><body class='single'>"
+        + _wordpress_post("Ferry rules agreed", "ferry")
+        + "<aside><a rel='tag' href='/tag/sidebar/'>sidebar</a></aside></body></html>"
+    )
+    record = ingest.extract(page.encode(), Hint(name="ferry.html"))
+    assert (record.tags, record.metadata["categories"]) == ("Libya, ports", ["Libya"])
+    assert record.metadata["field_origins"]["tags"] == "markup:post"
+    assert record.metadata["field_origins"]["categories"] == "markup:post"
+
+
+def test_article_tag_meta_elements_give_tags_when_the_markup_has_none():
+    page = (
+        "<html><head><title>Quay repairs</title>"
+        '<meta property="article:section" content="Harbour">'
+        '<meta property="article:tag" content="ports"><meta property="article:tag" content="quay">'
+        "</head><body><article><h1>Quay repairs</h1><p>"
+        + "The quay will be repaired over the summer, the harbour authority said. " * 5
+        + "</p></article></body></html>"
+    )
+    record = ingest.extract(page.encode(), Hint(name="quay.html"))
+    assert (record.tags, record.metadata["categories"]) == ("ports, quay", ["Harbour"])
+    assert record.metadata["field_origins"]["tags"] == "meta[property=article:tag]"

@@ -23,8 +23,17 @@ def stored(run, run_json, fixtures, db_path, tmp_path):
 
 
 def untrigger(conn):
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+    """Drop the guard triggers, as someone holding the file would; returns their SQL."""
+    rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for name, _ in rows:
         conn.execute(f"DROP TRIGGER {name}")
+    return [sql for _, sql in rows]
+
+
+def retrigger(conn, sqls):
+    """Put the dropped guard triggers back, so that only the edit itself is left to find."""
+    for sql in sqls:
+        conn.execute(sql)
 
 
 def verify_json(run, *args):
@@ -153,7 +162,7 @@ def test_reordered_events_fail(run, stored):
 def test_a_rewritten_log_is_caught_by_the_published_head(run, stored):
     head = run("head").stdout.strip()
     assert run("verify", "--head", head).exit_code == 0
-    untrigger(stored)
+    guards = untrigger(stored)
     # Rewrite the whole chain consistently with a forged first event.
     rows = stored.execute(
         "SELECT id, at, action, source_id, payload, tool_version FROM events ORDER BY id"
@@ -176,6 +185,7 @@ def test_a_rewritten_log_is_caught_by_the_published_head(run, stored):
             (canonical_json(body), prev, digest, event_id),
         )
         prev = digest
+    retrigger(stored, guards)
     assert run("verify").exit_code == 0  # a consistent rewrite: only the published head tells
     code, report = verify_json(run, "--head", head)
     assert code == 1

@@ -23,7 +23,19 @@ SETTINGS: dict[str, Any] = {
     "facet_time_limit_ms": 200,
     "sql_time_limit_ms": 1000,
     "default_page_size": 50,
+    # A source's whole text layer in every cell made the sources table 120,000 px tall.
+    "truncate_cells_html": 200,
 }
+
+#: Tables a reader has no use for: bookkeeping of migrations and of the linking indexes.
+HIDDEN_TABLES = (
+    "_migrations",
+    "claim_keys",
+    "quote_keys",
+    "link_indexes",
+    "rendition_keys",
+    "row_digests",
+)
 
 #: Claims are only sortable by indexed columns: sorting a million rows otherwise sorts them all.
 CLAIM_SORTABLE = ["id", "score", "source_id"]
@@ -107,6 +119,7 @@ def queries() -> dict[str, dict[str, Any]]:
             "than 10,000 claims match, only the 10,000 added last are considered.",
             "sql": _SQL_WHO_REPORTED_FIRST,
             "params": ["text"],
+            "hide_sql": True,
         },
         "claims_citing_source": {
             "title": "Claims that cite a source",
@@ -114,6 +127,7 @@ def queries() -> dict[str, dict[str, Any]]:
             "source, given its id or its cable reference id (e.g. 08VELMORA112).",
             "sql": _SQL_CLAIMS_CITING_SOURCE,
             "params": ["source"],
+            "hide_sql": True,
         },
         "unresolved_citations": {
             "title": "Unresolved citations",
@@ -121,11 +135,13 @@ def queries() -> dict[str, dict[str, Any]]:
             "reports) that no stored source matches yet; the citations table filtered on "
             "cited_source_id__isnull=1 pages through all of them.",
             "sql": _SQL_UNRESOLVED_CITATIONS,
+            "hide_sql": True,
         },
         "failed_ingests": {
             "title": "Failed ingests",
             "description": "Inputs that could not be stored, and why; latest first.",
             "sql": _SQL_FAILED_INGESTS,
+            "hide_sql": True,
         },
     }
 
@@ -139,6 +155,7 @@ def tables() -> dict[str, dict[str, Any]]:
             "an archive page points at that page as its parent.",
             "label_column": "title",
             "sort_desc": "id",
+            "size": 20,
             "facets": ["kind", "publisher", {"year": "published"}, "classification", "origin"],
             "fts_table": "sources_fts",
             "searchmode": "escaped",
@@ -254,6 +271,8 @@ def tables() -> dict[str, dict[str, Any]]:
                 "identifier": "Normalised identifier: cable reference id, URL, DOI",
                 "cited_source_id": "The stored source the mention was resolved to",
                 "confidence": "Confidence of the resolution between 0 and 1",
+                "evidence": "What decided it (JSON): signals, candidates and scores, the rule of "
+                "time's arrow; for an unresolved mention, its candidates and why",
             },
         },
         "claim_links": {
@@ -278,9 +297,25 @@ def tables() -> dict[str, dict[str, Any]]:
             "from the original (bracket, ellipsis and spelling are editorial; changed, added and "
             "omitted make a misquote).",
         },
-        "claim_keys": {"hidden": True},
-        "quote_keys": {"hidden": True},
-        "link_indexes": {"hidden": True},
+        "works": {
+            "title": "Works and their renditions",
+            "description": "Each source with its work: the id of the work's earliest-known "
+            "rendition (a plain-text copy, a reprint under another headline, a PDF and its HTML, "
+            "the captures of one address are one work) and the evidence that joined it.",
+            "facets": ["kind", "method"],
+            "columns": {
+                "work_id": "The work's earliest-known rendition",
+                "renditions": "How many stored sources are renditions of this work",
+                "rendition_of": "The source this one was recognised as a rendition of",
+                "score": "Share of word 5-grams found in the other text (the smaller way round)",
+            },
+        },
+        "renditions": {
+            "title": "Rendition evidence",
+            "description": "Why two sources were taken for one work: the method, its score and "
+            "the tool version.",
+        },
+        **{name: {"hidden": True} for name in HIDDEN_TABLES},
         "latest_captures": {
             "title": "Sources as they stand now",
             "description": "Each source once: the latest capture of every path or URL (and the "

@@ -10,12 +10,16 @@ from datasette import hookimpl
 from markupsafe import Markup, escape
 
 from .facets import YearFacet
+from .limits import harden
 from .pages import (
     Links,
     can_view,
     claim_view,
+    front_door,
     is_provenance,
     original_view,
+    page_image_view,
+    pdf_page_view,
     search_view,
     source_view,
 )
@@ -29,9 +33,33 @@ def register_routes() -> list[tuple[str, Any]]:
     return [
         (rf"^/{_DB}/-/source/(?P<source_id>\d{{1,12}}){_JSON}$", source_view),
         (rf"^/{_DB}/-/source/(?P<source_id>\d{{1,12}})/original$", original_view),
+        (
+            rf"^/{_DB}/-/source/(?P<source_id>\d{{1,12}})/page/(?P<page>\d{{1,6}})\.png$",
+            page_image_view,
+        ),
+        (
+            rf"^/{_DB}/-/source/(?P<source_id>\d{{1,12}})/page/(?P<page>\d{{1,6}}){_JSON}$",
+            pdf_page_view,
+        ),
         (rf"^/{_DB}/-/claim/(?P<claim_id>\d{{1,12}}){_JSON}$", claim_view),
         (rf"^/{_DB}/-/search{_JSON}$", search_view),
     ]
+
+
+@hookimpl
+def extra_template_vars(template: str, datasette: Any, request: Any) -> Any:
+    if template != "index.html":
+        return None
+
+    async def archives() -> dict[str, Any]:
+        return {"provenance_archives": await front_door(datasette, request)}
+
+    return archives
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    harden(conn)
 
 
 @hookimpl

@@ -12,14 +12,21 @@ import json
 import re
 import weakref
 from typing import Any
+from urllib.parse import quote_plus
 
 from datasette import Forbidden, NotFound, Response
+from datasette.database import QueryInterrupted
 
-from .. import __version__, evidence
+from .. import __version__, evidence, search
+from .limits import read_limited
+from .pdfpages import PAGE_WIDTH, PageImages, PageUnavailable
 from .render import Span, highlight, marked_hits, safe_url
 
 SEARCH_PAGE_SIZE = 20
+#: Works listed under "Who reported this?" on the search page.
+WHO_RESULTS = 10
 _KNOWN: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
+_PAGE_IMAGES: weakref.WeakKeyDictionary[Any, PageImages] = weakref.WeakKeyDictionary()
 
 
 async def is_provenance(datasette: Any, name: str) -> bool:
@@ -92,8 +99,15 @@ class Links:
     def claim(self, claim_id: int) -> str:
         return f"{self.base}/-/claim/{claim_id}"
 
-    def search(self) -> str:
-        return f"{self.base}/-/search"
+    def search(self, query: str | None = None) -> str:
+        return f"{self.base}/-/search" + (f"?q={quote_plus(query)}" if query else "")
+
+    def pdf_page(self, source_id: int, page: int, claim_id: int | None = None) -> str:
+        url = f"{self.base}/-/source/{source_id}/page/{page}"
+        return url + (f"?claim={claim_id}#claim-box-{claim_id}" if claim_id else "")
+
+    def page_image(self, source_id: int, page: int) -> str:
+        return f"{self.base}/-/source/{source_id}/page/{page}.png"
 
     def row(self, table: str, pk: Any) -> str:
         return self.urls.row(self.database, table, str(pk))
@@ -115,6 +129,38 @@ async def _page(datasette: Any, request: Any, template: str, context: dict[str, 
     return Response.html(html)
 
 
+# --- the front door -----------------------------------------------------------------------
+
+
+async def front_door(datasette: Any, request: Any) -> list[dict[str, Any]]:
+    """For each provenance database the reader may view: what it holds, and its links."""
+    actor = request.actor if request is not None else None
+    found = []
+    for name in datasette.databases:
+        if name == "_internal" or not await is_provenance(datasette, name):
+            continue
+        if not await can_view(datasette, actor, name):
+            continue
+        db = datasette.get_database(name)
+        summary = await read_limited(datasette, db, evidence.archive_summary)
+        summary["claims"] = await _claim_count(db)
+        found.append({"name": name, "links": Links(datasette, name), **summary})
+    return found
+
+
+async def _claim_count(db: Any) -> int | None:
+    """How many claims: Datasette's cached count for an immutable database; for a live one, a
+    count given 50 ms (none when it takes longer: a million claims are not counted per page)."""
+    cached = db.cached_table_counts if not db.is_mutable else None
+    if cached is not None:
+        return cached.get("claims")
+    try:
+        result = await db.execute("SELECT count(*) FROM claims", custom_time_limit=50)
+    except QueryInterrupted:
+        return None
+    return result.first()[0]
+
+
 # --- source -------------------------------------------------------------------------------
 
 
@@ -127,7 +173,7 @@ async def _read(datasette: Any, request: Any, what: str, fetch: Any) -> tuple[An
     """The database and ``fetch(conn, id)`` for the id in the URL, or 404."""
     db = await _database(datasette, request)
     ident = int(request.url_vars[f"{what}_id"])
-    found = await db.execute_fn(lambda conn: fetch(conn, ident))
+    found = await read_limited(datasette, db, lambda conn: fetch(conn, ident))
     if found is None:
         raise NotFound(f"no {what} {ident}")
     return db, found
@@ -137,6 +183,9 @@ async def source_view(datasette: Any, request: Any) -> Response:
     db, source = await _read(datasette, request, "source", evidence.source_page)
     if request.url_vars.get("format") == "json":
         return _json(source)
+    roles = await read_limited(
+        datasette, db, lambda conn: evidence.source_roles(conn, source["id"])
+    )
     links = Links(datasette, db.name)
     selected = None
     start, end = _int_arg(request, "start"), _int_arg(request, "end")
@@ -145,7 +194,8 @@ async def source_view(datasette: Any, request: Any) -> Response:
     sections = []
     for section in source["sections"]:
         lo, hi = section["start"], section["end"]
-        spans = claim_spans(source["claims"], links, lo, hi)
+        spans = claim_spans(source["claims"], links, lo, hi, roles)
+        spans += role_spans(roles, links, source["id"], lo, hi)
         if selected:
             spans.append(
                 Span(
@@ -170,6 +220,8 @@ async def source_view(datasette: Any, request: Any) -> Response:
         {
             "database": db.name,
             "source": source,
+            "roles": roles,
+            "legend": legend(source["claims"], roles),
             "sections": sections,
             "selected": selected,
             "links": links,
@@ -182,24 +234,149 @@ async def source_view(datasette: Any, request: Any) -> Response:
     )
 
 
-def claim_spans(claims: list[dict[str, Any]], links: Links, lo: int, hi: int) -> list[Span]:
-    """A highlight linking to the claim page for each claim overlapping ``[lo, hi)``."""
+def _origin_quotes(roles: dict[str, Any] | None) -> list[dict]:
+    """This source's quotations traced to another stored source."""
+    if not roles:
+        return []
+    return [
+        q
+        for q in roles["quotes"]
+        if q["traced_source_id"] is not None
+        and q["traced_source_id"] != q["source_id"]
+        and q["traced_start"] is not None
+    ]
+
+
+def _without(lo: int, hi: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``[lo, hi)`` less the ``holes``, as ranges."""
+    pieces, at = [], lo
+    for a, b in sorted(holes):
+        if b <= at or a >= hi:
+            continue
+        if a > at:
+            pieces.append((at, a))
+        at = max(at, b)
+    if at < hi:
+        pieces.append((at, hi))
+    return pieces
+
+
+def role_spans(roles: dict[str, Any], links: Links, source_id: int, lo: int, hi: int) -> list[Span]:
+    """Quotations (linked to their origin), attribution cues and mentions, and the passages
+    other sources quote, within ``[lo, hi)``."""
+    spans: list[Span] = []
+    traced = {q["id"] for q in _origin_quotes(roles)}
+
+    def inside(a: int | None, b: int | None) -> bool:
+        return a is not None and b is not None and b > lo and a < hi
+
+    for q in roles["quotes"]:
+        if not inside(q["start"], q["end"]):
+            continue
+        if q["id"] in traced:
+            title = q["traced_title"] or f"source {q['traced_source_id']}"
+            attrs = (
+                ("class", "quotes-origin"),
+                ("data-origin", str(q["traced_source_id"])),
+                ("title", f"quotes {title}: open the passage"),
+            )
+            href = links.span(q["traced_source_id"], q["traced_start"], q["traced_end"])
+            spans.append(Span(q["start"], q["end"], "a", attrs, rank=2, href=href))
+        else:
+            spans.append(Span(q["start"], q["end"], "span", (("class", "quote"),), rank=3))
+    for a in roles["attributions"]:
+        if inside(a["cue_start"], a["cue_end"]):
+            spans.append(Span(a["cue_start"], a["cue_end"], "span", (("class", "cue"),), rank=3))
+        if inside(a["mention_start"], a["mention_end"]):
+            spans.append(
+                Span(a["mention_start"], a["mention_end"], "span", (("class", "mention"),), rank=3)
+            )
+    seen = set()
+    for q in roles["quoted_here"]:
+        key = (q["traced_start"], q["traced_end"])
+        if key in seen or not inside(*key) or q["source_id"] == source_id:
+            continue
+        seen.add(key)
+        attrs = (("class", "quoted-by"), ("title", f"quoted by {q['title'] or 'another source'}"))
+        spans.append(Span(key[0], key[1], "span", attrs, rank=3))
+    return spans
+
+
+def legend(claims: list[dict[str, Any]], roles: dict[str, Any]) -> list[dict[str, Any]]:
+    """The roles a span of a source can have, with how many spans of this source have each."""
+    threshold = roles["checkworthy"]
+    passages = {(q["traced_start"], q["traced_end"]) for q in roles["quoted_here"]}
+    return [
+        {
+            "role": "quoted-by",
+            "label": "quoted by others",
+            "sample": "quoted passage",
+            "count": len(passages),
+        },
+        {
+            "role": "quotes-origin",
+            "label": "quotes another source (opens the origin)",
+            "sample": "quoted words",
+            "count": len(_origin_quotes(roles)),
+        },
+        {
+            "role": "attributed",
+            "label": "attributed: cue and source marked",
+            "sample": "said",
+            "count": len(roles["attributions"]),
+        },
+        {
+            "role": "checkworthy",
+            "label": f"check-worthy claim (score {threshold} or more)",
+            "sample": "claim",
+            "count": sum(c["score"] >= threshold for c in claims),
+        },
+        {
+            "role": "reported",
+            "label": "other stored sentence (attributed or quoting, below the score)",
+            "sample": "sentence",
+            "count": sum(c["score"] < threshold for c in claims),
+        },
+        {"role": "other", "label": "other text", "sample": "text", "count": None},
+    ]
+
+
+def claim_spans(
+    claims: list[dict[str, Any]],
+    links: Links,
+    lo: int,
+    hi: int,
+    roles: dict[str, Any] | None = None,
+) -> list[Span]:
+    """A highlight linking to the claim page for each claim overlapping ``[lo, hi)``.
+
+    With ``roles`` (from :func:`provenance.evidence.source_roles`), each highlight says whether
+    the claim is check-worthy and attributed, and words that quote another source are left out
+    of the claim's link: they link to their origin.
+    """
+    threshold = roles["checkworthy"] if roles else None
+    attributed = {a["claim_id"] for a in roles["attributions"]} if roles else set()
+    holes = [(q["start"], q["end"]) for q in _origin_quotes(roles)]
     spans = []
     for claim in claims:
         if claim["end"] <= lo or claim["start"] >= hi:
             continue
+        classes = ["claim"]
+        if threshold is not None:
+            classes.append("checkworthy" if claim["score"] >= threshold else "reported")
+        if claim["id"] in attributed:
+            classes.append("attributed")
         attrs = (
             ("id", f"claim-{claim['id']}"),
-            ("class", "claim"),
+            ("class", " ".join(classes)),
             ("data-claim", str(claim["id"])),
             ("data-start", str(claim["start"])),
             ("data-end", str(claim["end"])),
             ("title", f"claim {claim['id']} · score {claim['score']}"),
         )
         spans.append(Span(claim["start"], claim["end"], "mark", attrs, rank=1))
-        spans.append(
-            Span(claim["start"], claim["end"], "a", (), rank=2, href=links.claim(claim["id"]))
-        )
+        for a, b in _without(claim["start"], claim["end"], holes):
+            spans.append(Span(a, b, "a", (), rank=2, href=links.claim(claim["id"])))
     return spans
 
 
@@ -216,7 +393,7 @@ async def original_view(datasette: Any, request: Any) -> Response:
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2], bytes(row[3]))
 
-    found = await db.execute_fn(read)
+    found = await read_limited(datasette, db, read)
     if found is None:
         raise NotFound(f"no archived bytes for source {source_id}")
     sha, kind, input_name, content = found
@@ -240,6 +417,100 @@ def download_name(source_id: int, sha: str, kind: str, input_name: str | None) -
         if match:
             extension = match.group(1).lower()
     return f"source-{source_id}-{sha[:12]}.{extension}"
+
+
+# --- a page of a PDF ----------------------------------------------------------------------
+
+
+def page_images(datasette: Any) -> PageImages:
+    """The page image cache of this Datasette (plugin settings ``page_cache_dir``/``_mb``)."""
+    if datasette not in _PAGE_IMAGES:
+        _PAGE_IMAGES[datasette] = PageImages.from_config(datasette.plugin_config("provenance"))
+    return _PAGE_IMAGES[datasette]
+
+
+async def _pdf_page(datasette: Any, request: Any) -> tuple[Any, dict[str, Any], Any]:
+    db = await _database(datasette, request)
+    source_id, number = int(request.url_vars["source_id"]), int(request.url_vars["page"])
+    page = await read_limited(
+        datasette, db, lambda conn: evidence.pdf_page(conn, source_id, number)
+    )
+    if page is None:
+        raise NotFound(f"no page {number} of a PDF source {source_id}")
+
+    async def original() -> bytes:
+        data = await read_limited(
+            datasette, db, lambda conn: evidence.blob(conn, page["raw_sha256"])
+        )
+        if data is None:
+            raise NotFound(f"no archived bytes for source {source_id}")
+        return data
+
+    return db, page, original
+
+
+async def page_image_view(datasette: Any, request: Any) -> Response:
+    """A page of a PDF as a PNG image, rendered from the archived original and cached."""
+    _, page, original = await _pdf_page(datasette, request)
+    try:
+        image = await page_images(datasette).image(page["raw_sha256"], page["page"], original)
+    except PageUnavailable as exc:
+        return Response.text(f"This page cannot be shown as an image: {exc}", status=503)
+    etag = f'"{page["raw_sha256"]}-{page["page"]}-{PAGE_WIDTH}"'
+    return Response(
+        image,
+        content_type="image/png",
+        headers={
+            "Cache-Control": "public, max-age=86400",
+            "ETag": etag,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+async def pdf_page_view(datasette: Any, request: Any) -> Response:
+    """A page of a PDF: its image with each claim's words boxed, and its text beside it."""
+    db, page, original = await _pdf_page(datasette, request)
+    links = Links(datasette, db.name)
+    section = page["section"]
+    problem = None
+    boxes: dict[int, list] = {}
+    width, height = 595.0, 842.0
+    try:
+        found = await page_images(datasette).layout(
+            page["raw_sha256"], page["page"], original, page["text"], page["claims"],
+            section["start"],
+        )  # fmt: skip
+        boxes, width, height = found.boxes, found.width, found.height
+    except PageUnavailable as exc:
+        problem = str(exc)
+    chosen = _int_arg(request, "claim")
+    claims = []
+    for claim in page["claims"]:
+        claim["boxes"] = [b.style() for b in boxes.get(claim["id"], [])]
+        claim["chosen"] = claim["id"] == chosen
+        claims.append(claim)
+    spans = claim_spans(page["claims"], links, section["start"], section["end"])
+    for claim in page["claims"]:
+        if claim["chosen"]:
+            spans.append(Span(claim["start"], claim["end"], "span", (("class", "chosen"),), rank=0))
+    if request.url_vars.get("format") == "json":
+        return _json({k: v for k, v in page.items() if k != "raw_sha256"})
+    return await _page(
+        datasette,
+        request,
+        "provenance_pdf_page.html",
+        {
+            "database": db.name,
+            "page": page,
+            "claims": claims,
+            "chosen": next((c for c in claims if c["chosen"]), None),
+            "problem": problem,
+            "aspect": f"{width:.2f} / {height:.2f}",
+            "text_html": highlight(page["text"], spans, section["start"]),
+            "links": links,
+        },
+    )
 
 
 # --- claim --------------------------------------------------------------------------------
@@ -285,6 +556,9 @@ async def claim_view(datasette: Any, request: Any) -> Response:
             q["traced_link"] = links.span(q["traced_source_id"], q["traced_start"], q["traced_end"])
     for report in claim["reports"]:
         report["safe_url"] = safe_url(report.get("url"))
+    page_link = None
+    if claim["source"]["kind"] == "pdf" and claim.get("page"):
+        page_link = links.pdf_page(claim["source"]["id"], claim["page"], claim["id"])
     return await _page(
         datasette,
         request,
@@ -296,6 +570,7 @@ async def claim_view(datasette: Any, request: Any) -> Response:
             "context_html": highlight(context["text"], spans, context["start"]),
             "links": links,
             "source_url": safe_url(claim["source"].get("url")),
+            "page_link": page_link,
         },
     )
 
@@ -308,12 +583,23 @@ async def search_view(datasette: Any, request: Any) -> Response:
     query = (request.args.get("q") or "").strip()[:500]
     page = max(1, min(_int_arg(request, "page") or 1, 50))
     offset = (page - 1) * SEARCH_PAGE_SIZE
-    found = await db.execute_fn(lambda conn: evidence.search(conn, query, SEARCH_PAGE_SIZE, offset))
+    found = await read_limited(
+        datasette, db, lambda conn: evidence.search(conn, query, SEARCH_PAGE_SIZE, offset)
+    )
+    # "Who reported this?" for a pasted claim: the same ranked search as `provenance who`.
+    found["who"] = (
+        await read_limited(datasette, db, lambda conn: search.who(conn, query, WHO_RESULTS))
+        if query and page == 1
+        else []
+    )
     if request.url_vars.get("format") == "json":
         return _json(found)
     links = Links(datasette, db.name)
+    ids = [c["id"] for c in found["claims"]]
+    origins = await read_limited(datasette, db, lambda conn: evidence.quote_origins(conn, ids))
     for claim in found["claims"]:
         claim["html"] = marked_hits(claim["marked"])
+        claim["origins"] = origins.get(claim["id"], [])
     for source in found["sources"]:
         source["title_html"] = marked_hits(source["marked_title"]) if source["title"] else None
         source["snippet_html"] = marked_hits(source["snippet"])

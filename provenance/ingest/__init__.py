@@ -6,7 +6,7 @@ the best match, so the kind comes from the content, not only the file name.
 
 from __future__ import annotations
 
-from ..errors import IngestError, UnsupportedInput
+from ..errors import IngestError, NotProse, UnsupportedInput
 from .base import Extracted, Hint, Ingester
 from .decode import looks_binary
 
@@ -47,8 +47,11 @@ def detect(data: bytes, hint: Hint) -> Ingester:
 
 
 def extract(data: bytes, hint: Hint) -> Extracted:
-    """Detect the kind of the bytes and extract them."""
+    """Detect the kind of the bytes and extract them (:class:`NotProse` when the ingester
+    says they are not a source to store)."""
     ingester = detect(data, hint)
+    if reason := ingester.skip_reason(data, hint):
+        raise NotProse(reason)
     try:
         record = ingester.extract(data, hint)
     except IngestError:

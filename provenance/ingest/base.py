@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
+from ..errors import LimitExceeded
 from ..text import NORMALISATION, Span
 
 
@@ -17,12 +18,42 @@ class Hint:
     content_type: str | None = None  # media type from HTTP or the file's extension
     max_pages: int | None = None  # refuse paged documents with more pages (``add --max-pages``)
     max_bytes: int | None = None  # refuse inputs whose parts inflate past this (``--max-bytes``)
+    as_text: bool = False  # take text that is not prose as plain text anyway (``add --as-text``)
+    budget: Budget | None = None  # decompressed bytes the input may still produce, all layers
+
+    def bytes_budget(self, default: int) -> Budget:
+        """The input's budget of decompressed bytes (a new one from ``max_bytes`` if none)."""
+        if self.budget is None:
+            self.budget = Budget(self.max_bytes or default)
+        return self.budget
 
     @property
     def extension(self) -> str:
         if not self.name or "." not in self.name:
             return ""
         return self.name.rsplit(".", 1)[1].lower()
+
+
+@dataclass
+class Budget:
+    """One budget of decompressed bytes per input, shared by every layer that inflates bytes
+    (a ``.gz`` file, each gzip member, a ``.warc.gz`` stream, each record's Content-Encoding)
+    and charged while streaming, so that no layer can reset it and no nesting multiplies it."""
+
+    limit: int
+    used: int = 0
+
+    @property
+    def left(self) -> int:
+        return max(0, self.limit - self.used)
+
+    def charge(self, size: int, what: str) -> None:
+        """Count ``size`` more bytes; :class:`LimitExceeded` once past the limit."""
+        self.used += size
+        if self.used > self.limit:
+            raise LimitExceeded(
+                f"{what}: expands past the limit of {self.limit:,} decompressed bytes for one input"
+            )
 
 
 @dataclass
@@ -125,3 +156,9 @@ class Ingester:
     def extract(self, data: bytes, hint: Hint) -> Extracted:
         """Turn the bytes into a record, or raise :class:`provenance.errors.IngestError`."""
         raise NotImplementedError
+
+    def skip_reason(self, data: bytes, hint: Hint) -> str | None:
+        """Why these bytes, though this ingester's kind, are not a source to store (a one-line
+        reason), or None. Asked before :meth:`extract` when a new input is added, never when
+        stored bytes are extracted again."""
+        return None

@@ -54,7 +54,7 @@ _PAGE_LINE = re.compile(
 _STATED_DATES = (
     # "Tuesday, 20 January 2004, 09:44"
     re.compile(
-        r"^\s*(?:MON|TUES|WEDNES|THURS|FRI|SATUR|SUN)DAY,\s+(?P<d>\d{1,2})\s+(?P<mon>[A-Z]+)\s+"
+        r"^[ \t]*(?:MON|TUES|WEDNES|THURS|FRI|SATUR|SUN)DAY,\s+(?P<d>\d{1,2})\s+(?P<mon>[A-Z]+)\s+"
         r"(?P<y>(?:19|20)\d\d),\s+(?P<H>\d\d):(?P<M>\d\d)",
         re.M | re.I,
     ),
@@ -64,45 +64,59 @@ _STATED_DATES = (
         re.I,
     ),
 )
-_FROM = re.compile(r"^\s*(?:FM|From:)\s+(?P<from>[A-Z][A-Z0-9 .'/-]+?)\s*$", re.M)
+_FROM = re.compile(r"^[ \t]*(?:FM|From:)\s+(?P<from>[A-Z][A-Z0-9 .'/-]+?)\s*$", re.M)
 # Below the routing header "FM" may also be a Foreign Minister ("...MEETING WITH ACTING\nFM
 # GUIMARAES"): there only a sender line naming a kind of post counts.
 _HEADER_FROM = re.compile(
-    r"^\s*(?:FM|From:)\s+(?P<from>(?:AMEMBASSY|AMCONSUL|USMISSION|SECSTATE|USDEL|USEU|USINT|"
+    r"^[ \t]*(?:FM|From:)\s+(?P<from>(?:AMEMBASSY|AMCONSUL|USMISSION|SECSTATE|USDEL|USEU|USINT|"
     r"USLO|USOFFICE|AIT|REO|(?:IRAN )?RPO)\b[A-Z0-9 .'/-]*?)\s*$",
     re.M,
 )
-_DE_SERIAL = re.compile(r"^\s*DE\s+[A-Z0-9]+\s+#(?P<serial>\d{1,5})", re.M)
-_ZNY = re.compile(r"^\s*ZN[YR]\s+(?P<letters>[CSEUT]{4,5})\b", re.M)
-_TAGS = re.compile(r"^\s*TAGS:?\s+(?P<tags>.+)$", re.M | re.I)
+_DE_SERIAL = re.compile(r"^[ \t]*DE\s+[A-Z0-9]+\s+#(?P<serial>\d{1,5})", re.M)
+_ZNY = re.compile(r"^[ \t]*ZN[YR]\s+(?P<letters>[CSEUT]{4,5})\b", re.M)
+_TAGS = re.compile(r"^[ \t]*TAGS:?\s+(?P<tags>.+)$", re.M | re.I)
+# The label that opens a subject: at the start of a line, or glued after other header words.
 _SUBJECT = re.compile(
-    r"(?:^[ \t]*SUBJ(?:ECT)?(?:\s*:\s*|\s+)|(?<=\s)SUBJ(?:ECT)?\s*:\s*)(?P<subject>.+(?:\n(?![ \t]*\n)(?![ \t]*(?:REF|"
-    r"Classified|CLASSIFIED|\d{1,2}\s*\.|¶|E\.?\s?O\.?\s)).+){0,3})",  # a subject runs on 3 lines at most
-    re.M | re.I,
+    r"^[ \t]*SUBJ(?:ECT)?(?:[ \t]*:[ \t]*|[ \t]+)|(?<=\s)SUBJ(?:ECT)?[ \t]*:[ \t]*", re.M | re.I
+)
+# A line that ends a subject running over several: the next header line or the first paragraph.
+_SUBJECT_STOP = re.compile(
+    r"[ \t]*(?:REF|Classified|CLASSIFIED|\d{1,2}[ \t]*\.|¶|E\.?[ \t]?O\.?[ \t]|TAGS|"
+    r"SUBJ(?:ECT)?[ \t]*:|(?:Sensitive|SENSITIVE)\b|(?:SUMMARY|Summary)[ \t]*(?::|-|$)|[-=_]{3})"
 )
 # Where a subject glued to what follows it ends.
+# A search for a pattern that opens with a run of spaces tries every position of a long run,
+# each scanning the rest of it: quadratic on a page of whitespace (60 KB took a minute). The
+# leftmost match of such a pattern always begins where the run begins, so "(?<!\s)" (not
+# inside a run) changes no match and makes the search linear.
 _SUBJECT_END = re.compile(
-    r"\s+(?:REFS?:|REFTEL|Classified\s+By|¶|\((?:U|SBU|C|S)\)\s|\d{1,2}\.\s*\(|"
-    r"\d\d:\d\d\b|(?:UNCLAS|CONFIDENTIAL|SECRET)\b|SIPDIS|E\.O\.\s|TAGS:)",
+    r"(?<!\s)\s+(?:REFS?:|REFTEL|Classified\s+By|¶|\((?:U|SBU|C|S)\)\s|\d{1,2}\.\s*\(|"
+    r"\d\d:\d\d\b|SIPDIS|"
+    # a classification that opens the serial line or a banner, not "SECRET DETENTION CENTERS"
+    r"(?:UNCLAS|CONFIDENTIAL|SECRET)\b(?=\s*$|\s*//|\s+(?:SECTION|SIPDIS|NOFORN|SENSITIVE)\b|"
+    r"\s+[A-Z][A-Z ]{1,30}\s0*\d{2,7}\b)|E\.O\.\s*\d{5}:|TAGS:|"
+    r"SENSITIVE\s+BUT\s+UNCLASSIFIED|[-=_]{3})"
+    # a subject the capture cut short ("... IN THE NET...") ends where it was cut
+    r"|(?<=\.\.\.)\s+",
     re.I,
 )
 _REF = re.compile(
-    r"^\s*REFS?:?\s+(?P<ref>.+(?:\n(?![ \t]*\n)(?![ \t]*(?:Classified|CLASSIFIED|\(U\)|"
+    r"^[ \t]*REFS?:?\s+(?P<ref>.+(?:\n(?![ \t]*\n)(?![ \t]*(?:Classified|CLASSIFIED|\(U\)|"
     r"\d{1,2}\s*\.\s*\()).+)*)",
     re.M,
 )
-_CLASSIFIED_BY = re.compile(r"^\s*(?:\(U\)\s*)?Classified\s+By:?\s*(?P<by>.+)$", re.M | re.I)
+_CLASSIFIED_BY = re.compile(r"^[ \t]*(?:\(U\)\s*)?Classified\s+By:?\s*(?P<by>.+)$", re.M | re.I)
 _CLASSIFIED_BY_PREFIX = re.compile(
     r"^\s*Classified\s+By:?.*?\b1\.[45]\s*(?:\(?[a-hA-H]\)?\s*(?:,|and|&)?\s*)+\.?\s*",
     re.I,
 )
-_EO = re.compile(r"^\s*E\.?\s?O\.?\s*\d+", re.M)
+_EO = re.compile(r"^[ \t]*E\.?\s?O\.?\s*\d+", re.M)
 # Page furniture: "TRIPOLI 00000430  002.2 OF 004", "NEW DELHI 00004948 001.2 OF 003",
 # "PAGE 02 VATICA 01261 061419Z".
 _FURNITURE = (
     re.compile(r"[ \t]*\b[A-Z][A-Z ]{1,30}\s\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b[ \t]*"),
     re.compile(
-        r"[ \t]*\bPAGE\s+\d{2,3}\s+[A-Z][A-Z ]{1,20}\s+\d{3,6}(?:\s+\d{2}\s+OF\s+\d{2})?"
+        r"(?<![ \t])[ \t]*\bPAGE\s+\d{2,3}\s+[A-Z][A-Z ]{1,20}\s+\d{3,6}(?:\s+\d{2}\s+OF\s+\d{2})?"
         r"\s+\d{6}Z\b[ \t]*"
     ),
 )
@@ -122,7 +136,9 @@ _MARKERS = re.compile(
 # The fast part of a page-furniture line, found first; the place name before it is then
 # taken back by hand (a pattern starting at every capital letter is slow on capitals).
 _FURNITURE_TAIL = re.compile(r"\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b[ \t]*")
-_SIPDIS = re.compile(r"[ \t]*\bSIPDIS\b")
+# (each pattern that opens with a run of blanks starts only where the run does: tried at every
+# blank of a long run it would scan the rest of the run each time)
+_SIPDIS = re.compile(r"(?<![ \t])[ \t]*\bSIPDIS\b")
 _RULES = re.compile(r"^[ \t]*[-=_]{3,}[ \t]*$", re.M)
 # Paragraph marking: "1.(C)", "¶3. (C)", "2. (U)", "A. (SBU)", "8.(S/NF)"
 # A portion marking: "(C)", "(S/NF)", "(SBU)", "(S/NOFORN)", "(C//NF)".
@@ -161,7 +177,7 @@ _NOFORN = re.compile(r"NOFORN")
 # The first numbered paragraph: "1. (C)", "¶1.(S/NF)". Everything before it is header.
 _FIRST_PARAGRAPH = re.compile(r"(?<![\w.])(?:¶\s*)?1\s*\.\s*(?:" + _MARK + r"|(?=[A-Z][A-Za-z]))")
 # A numbered paragraph run on after the previous one, as on some cable pages: "...  2. (C) ..."
-_INLINE_PARAGRAPH = re.compile(r"[ \t]{2,}(?=(?:¶\s*)?\d{1,2}\s*\.\s*" + _MARK + ")")
+_INLINE_PARAGRAPH = re.compile(r"(?<![ \t])[ \t]{2,}(?=(?:¶\s*)?\d{1,2}\s*\.\s*" + _MARK + ")")
 _HEADER_LINE = re.compile(
     r"^\s*(?:SIPDIS|NOFORN|E\.?\s?O\.?\s|TAGS:?|SUBJ(?:ECT)?:|REFS?:|Classified\s+By|"
     r"CLASSIFIED\s+BY|SENSITIVE|DEPT\.?\s+FOR|STATE\s+FOR|PASS\s+TO|FOR\s+[A-Z/]+$|"
@@ -199,7 +215,7 @@ _SENDER_PREFIXES = (
     ("USINT ", "US Interests Section "),
 )
 # Country codes some senders append: "AMEMBASSY TRIPOLI LY".
-_SENDER_SUFFIX = re.compile(r"\s+(?:[A-Z]{2})$|//.*$")
+_SENDER_SUFFIX = re.compile(r"(?<!\s)\s+(?:[A-Z]{2})$|//.*$")
 # The archive's own header row, which some captures carry: row number, date, reference id,
 # origin and classification, one field a line, tab- or comma-separated, space-separated
 # ("23064 11/19/2004 15:41 04BRUSSELS4944 C O N F ..."), or labelled ("refid: 04BOGOTA2313").
@@ -583,7 +599,7 @@ def parse_telegram(routing: str, body: str) -> Telegram:
                 tel.sources[name] = "header row"
     if tel.origin is None:
         stated = re.search(
-            r"^\s*FROM\s+(EMBASSY|CONSULATE)\s+([A-Z][A-Z ]+?)\s*(?:/|$)", header, re.M
+            r"^[ \t]*FROM\s+(EMBASSY|CONSULATE)\s+([A-Z][A-Z ]+?)\s*(?:/|$)", header, re.M
         )
         if stated:
             tel.origin = f"{stated[1].title()} {stated[2].title()}"
@@ -594,15 +610,15 @@ def parse_telegram(routing: str, body: str) -> Telegram:
     if tel.reference_id is None and tel.post and tel.serial is not None and tel.created:
         tel.reference_id = f"{tel.created[2:4]}{tel.post}{tel.serial}"
         tel.sources.setdefault("reference_id", "serial line")
-    for m in _SUBJECT.finditer(header or body[:3000]):
-        subject = _SUBJECT_END.split(_strip_furniture(m.group("subject")), maxsplit=1)[0]
-        subject = " ".join(subject.split())
+    subject_text = header or body[:3000]
+    for m in _SUBJECT.finditer(subject_text):
+        subject = _stated_subject(subject_text, m.end(), tel.post or _ref_place(tel.reference_id))
         if not tel.subject:
             tel.subject = subject or None
-        elif subject.startswith(tel.subject[:-3]) and len(subject) > len(tel.subject):
-            tel.subject = subject  # the whole of a subject the capture cut short before
-        if tel.subject and not tel.subject.endswith("..."):
-            break
+        elif subject.startswith(tel.subject.removesuffix("...")) and len(subject) > len(
+            tel.subject
+        ):
+            tel.subject = subject  # the whole of a subject stated cut short before
     if m := _TAGS.search(header or body[:3000]):
         tel.tags = " ".join(m.group("tags").replace(",", " ").split()) or None
     if m := _REF.search(header or body[:3000]):
@@ -610,7 +626,9 @@ def parse_telegram(routing: str, body: str) -> Telegram:
     if m := _CLASSIFIED_BY.search(body[:6000]):
         tel.classified_by = " ".join(m.group("by").split())
     tel.signer, signature = _signature(body)
-    tel.text, tel.structure = _text_layer(body[:signature], tel.subject)
+    tel.text, tel.structure = _text_layer(
+        body[:signature], tel.subject, tel.post or _ref_place(tel.reference_id)
+    )
     # a form that named post and serial but no year made no reference id: nothing to source
     tel.sources = {name: form for name, form in tel.sources.items() if getattr(tel, name)}
     return tel
@@ -660,6 +678,9 @@ def _header_end(body: str) -> int:
             return _past_header_lines(body, blank.end())
     pos = 0
     for para in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", body):
+        if not para.group(0).strip():  # blank: nothing to search (thousands cost seconds)
+            pos = para.end()
+            continue
         lines = [_CLASSIFIED_BY_PREFIX.sub("", ln).strip() for ln in para.group(0).split("\n")]
         lines = [ln for ln in lines if ln and not _HEADER_LINE.match(ln)]
         if lines and _serial_line(lines[:1]):
@@ -678,24 +699,48 @@ def _header_end(body: str) -> int:
     return pos
 
 
-def _strip_page_furniture(body: str) -> str:
-    """Remove "TRIPOLI 00000430  002.2 OF 004" wherever it stands, place name included."""
+def _stated_subject(text: str, start: int, post: str | None) -> str:
+    """The subject stated from ``start``: its first line and the lines that continue it, up
+    to a blank line or the next header line, without line breaks and page furniture."""
+    lines = []
+    for number, line in enumerate(text[start:].split("\n", _SUBJECT_MAX_LINES)):
+        if number == _SUBJECT_MAX_LINES:
+            break
+        line = line.rstrip(" \t\\")  # some captures end every line with a backslash
+        if number and (not line.strip() or _SUBJECT_STOP.match(line)):
+            break
+        # furniture and banners are taken out line by line: a banner is a line of its own
+        line = _strip_furniture(line, post)
+        if line.strip():
+            lines.append(line)
+    return " ".join(_SUBJECT_END.split(" ".join(lines), maxsplit=1)[0].split())
+
+
+# A subject runs on a few lines; past these it is text that was never split into lines.
+_SUBJECT_MAX_LINES = 8
+
+
+def _ref_place(reference_id: str | None) -> str | None:
+    match = re.match(r"\d\d([A-Z]+)\d+$", reference_id or "")
+    return match[1] if match else None
+
+
+def _strip_page_furniture(body: str, post: str | None = None) -> str:
+    """Remove "TRIPOLI 00000430  002.2 OF 004" wherever it stands, place name included.
+
+    The place name is the post's (as the reference id spells it, or its first letters where
+    the line cuts it short: "USUN NEW Y", "RIO DE JAN"); without a post, or for furniture of
+    another post quoted in the text, it is the one capitalised word before the number, so
+    that the capitals of a subject before it stay ("... RESPONSE AT TRIPOLI 00000248").
+    """
     pieces = []
     last = 0
     for match in _FURNITURE_TAIL.finditer(body):
         start = match.start()
         if start < 2 or body[start - 1] not in " \t":
             continue
-        begin = start - 1
-        while (
-            begin > 0
-            and start - begin <= 32
-            and (body[begin - 1].isupper() or body[begin - 1] in " \t")
-        ):
-            begin -= 1
-        while begin < start and body[begin] in " \t":
-            begin += 1
-        if begin == start - 1 or not body[begin].isupper():
+        begin = _place_start(body, start, post)
+        if begin is None:
             continue  # no place name before the number: not furniture
         pieces.append(body[last:begin])
         pieces.append(" ")
@@ -704,11 +749,43 @@ def _strip_page_furniture(body: str) -> str:
     return "".join(pieces)
 
 
-def _strip_furniture(body: str) -> str:
+def _place_start(body: str, start: int, post: str | None) -> int | None:
+    """Where the place name before a furniture number at ``start`` begins, if there is one."""
+    words = []  # (offset, word) of the capitalised words before the number, nearest first
+    end = start
+    while len(words) < 4:
+        stop = end
+        while stop > 0 and body[stop - 1] in " \t":
+            stop -= 1
+        begin = stop
+        while begin > 0 and start - begin <= 32 and not body[begin - 1].isspace():
+            begin -= 1
+        word = body[begin:stop]
+        if not word or not re.fullmatch(r"[A-Z][A-Z.'-]*", word):
+            break
+        words.append((begin, word))
+        end = begin
+    if not words:
+        return None
+    if post:
+        letters = ""
+        found = None
+        for begin, word in words:
+            letters = re.sub(r"[^A-Z]", "", word) + letters
+            if letters == post or (
+                len(letters) >= 5 and (post.startswith(letters) or post.endswith(letters))
+            ):
+                found = begin
+        if found is not None:
+            return found
+    return words[0][0]
+
+
+def _strip_furniture(body: str, post: str | None = None) -> str:
     # The distribution marker the State Department's system wrote into running text.
     body = _SIPDIS.sub("", body)
     if " OF " in body:
-        body = _strip_page_furniture(body)
+        body = _strip_page_furniture(body, post)
     if "PAGE" in body:
         body = _FURNITURE[1].sub(" ", body)
     body = _BANNER.sub("", body)
@@ -757,7 +834,7 @@ def _drop_section_headers(text: str) -> str:
     return "\n".join(kept)
 
 
-def _text_layer(body: str, subject: str | None) -> tuple[str, list[Span]]:
+def _text_layer(body: str, subject: str | None, post: str | None) -> tuple[str, list[Span]]:
     """The paragraphs of a telegram body, unwrapped, without header lines or page furniture."""
     builder = TextBuilder()
     if subject:
@@ -766,7 +843,7 @@ def _text_layer(body: str, subject: str | None) -> tuple[str, list[Span]]:
     if len(body[start:].strip()) < 0.2 * len(body.strip()):
         # The header ran into the text on one line: keep the text, header words and all.
         start = min(start, _past_header_lines(body, 0))
-    rest = _strip_furniture(_drop_section_headers(body[start:]))
+    rest = _strip_furniture(_drop_section_headers(body[start:]), post)
     for para in re.split(r"\n[ \t]*\n", rest):
         for piece in _INLINE_PARAGRAPH.split(para) if "  " in para else (para,):
             lines = [ln.strip() for ln in piece.split("\n") if ln.strip()]
@@ -847,7 +924,7 @@ class CablePageIngester(Ingester):
     """A cable page as WikiLeaks published it: a header table and two <pre> blocks."""
 
     name = "cable-page"
-    version = "0.2.0"
+    version = "0.3.0"
     media_types = ("text/html",)
     extensions = ("html", "htm")
 
@@ -905,7 +982,7 @@ class TelegramIngester(Ingester):
     """Plain telegram text: routing header, classification line, TAGS, SUBJECT, paragraphs."""
 
     name = "telegram"
-    version = "0.2.0"
+    version = "0.3.0"
     media_types = ("text/plain",)
     extensions = ("txt", "tel", "cable")
 

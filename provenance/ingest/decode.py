@@ -29,9 +29,20 @@ def looks_binary(data: bytes, sample: int = 4096) -> bool:
     if any(head.startswith(bom) for bom, _ in _BOMS):
         return False
     if b"\x00" in head:
-        return True
+        # A stray NUL in valid UTF-8 text (a byte a broken editor left) is not binary; text
+        # in UTF-16 without a BOM, or binary data, has NULs everywhere.
+        return not (head.count(b"\x00") * 100 <= len(head) and _utf8_prefix(head))
     control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return control / len(head) > 0.05
+
+
+def _utf8_prefix(head: bytes) -> bool:
+    """Whether a sample is UTF-8, allowing a sequence cut at its end."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3 and exc.reason == "unexpected end of data"
+    return True
 
 
 def declared_charset(data: bytes) -> str | None:

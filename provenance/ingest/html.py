@@ -2,14 +2,14 @@
 
 The page is decoded (charset detection that copes with lying declarations) and parsed once with
 lxml. Metadata comes from :mod:`.metadata`, posts from :mod:`.posts`, main text from
-:mod:`.maintext`; trafilatura is the fallback when the main-text pass finds little.
+:mod:`.maintext` and trafilatura, combined per page by :mod:`.combine` (the record notes which,
+and why, under ``metadata["main_text"]``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
 
 import htmldate
 import lxml.etree
@@ -22,10 +22,11 @@ from ..errors import IngestError
 from ..text import Span, TextBuilder
 from . import register
 from .base import Extracted, Hint, Ingester
+from .combine import Blocks, combine
 from .decode import declared_charset, decode, looks_binary
 from .maintext import MainText, extract_main_text, visible
 from .metadata import page_metadata
-from .posts import Post, find_posts
+from .posts import Post, find_posts, page_labels
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,11 @@ _MARKUP = re.compile(rb"<(!doctype\s+html|html|head|body|p|div|article|title|met
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "form", "button", "iframe"}
 #: The versions of the libraries that shape the text layer and metadata of a page.
 _VERSION = "{}" + f"+trafilatura-{trafilatura.__version__}+htmldate-{htmldate.__version__}"
-# Below this many characters the main-text pass may have picked a fragment: ask trafilatura too.
-FALLBACK_BELOW = 1000
-FALLBACK_RATIO = 2.0
+
+
+#: libxml2 cuts a text node past 10 MB, silently, unless told the tree may be huge; the other
+#: bounds on an input (bytes, time, memory) are the tool's own.
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
 
 
 def parse_html(markup: str) -> HtmlElement:
@@ -43,7 +46,7 @@ def parse_html(markup: str) -> HtmlElement:
     # lxml refuses str with an encoding declaration; strip the XML prolog first.
     markup = re.sub(r"^\s*<\?xml[^>]*\?>", "", markup)
     try:
-        tree = lxml.html.document_fromstring(markup)
+        tree = lxml.html.document_fromstring(markup, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise IngestError(f"html: could not parse markup: {exc}") from exc
     return tree
@@ -129,12 +132,20 @@ def _trafilatura_blocks(tree: HtmlElement) -> list[tuple[str, str]]:
     return [(kind, text) for kind, text in blocks if text]
 
 
+def main_text_candidates(data: bytes, url: str | None = None) -> tuple[Blocks, Blocks] | None:
+    """The two main texts :func:`.combine.combine` chooses from, as the ingester computes them
+    (ours, trafilatura's); None for a page of posts (benchmarks tune the rule with these)."""
+    markup, _ = decode(data, declared_charset(data))
+    tree = parse_html(markup)
+    if find_posts(tree, url):
+        return None
+    title = page_metadata(tree, url).values.get("title")
+    ours = extract_main_text(tree, title).blocks
+    return ours, _trafilatura_blocks(parse_html(markup))
+
+
 def _etree_text(el: lxml.etree._Element) -> str:
     return " ".join("".join(el.itertext()).split())
-
-
-def _length(blocks: Iterable[tuple[str, str]]) -> int:
-    return sum(len(text) for _, text in blocks)
 
 
 def _shift(spans: list[Span], offset: int, start: int, end: int) -> list[Span]:
@@ -148,7 +159,7 @@ def _shift(spans: list[Span], offset: int, start: int, end: int) -> list[Span]:
 @register
 class HtmlIngester(Ingester):
     name = "html"
-    version = "0.2.0"
+    version = "0.3.0"
     media_types = ("text/html", "application/xhtml+xml")
     extensions = ("html", "htm", "xhtml", "shtml")
 
@@ -175,7 +186,13 @@ class HtmlIngester(Ingester):
                     del meta.values[field]  # the first post's date or author, not the page's
             record = self._archive_page(posts)
         else:
+            found = page_labels(tree)  # before the main-text pass prunes the tree
             record = self._article_page(tree, meta.values.get("title"), markup)
+            if "tags" in found:
+                meta.fill("tags", ", ".join(found["tags"][0]), found["tags"][1])
+            if "categories" in found:
+                record.metadata["categories"] = found["categories"][0]
+                meta.origins["categories"] = found["categories"][1]
             if "author" not in meta.values:
                 byline = record.metadata.pop("byline", None)
                 if not meta.fill("author", byline, "markup:byline"):
@@ -185,7 +202,9 @@ class HtmlIngester(Ingester):
                 setattr(record, field, value)
         record.url = hint.url or record.canonical_url
         record.metadata["field_origins"] = {
-            k: v for k, v in meta.origins.items() if getattr(record, k, None) is not None
+            k: v
+            for k, v in meta.origins.items()
+            if getattr(record, k, record.metadata.get(k)) is not None
         }
         if len(meta.titles) > 1:
             record.metadata["titles"] = meta.titles
@@ -198,13 +217,11 @@ class HtmlIngester(Ingester):
 
     def _article_page(self, tree: HtmlElement, title: str | None, markup: str) -> Extracted:
         main: MainText = extract_main_text(tree, title)
-        blocks, extractor = main.blocks, f"html/{main.method}"
-        if _length(blocks) < FALLBACK_BELOW:
-            # A fresh tree: the main-text pass dropped <noscript>, which on pages that render
-            # with scripts holds the article.
-            other = _trafilatura_blocks(parse_html(markup))
-            if _length(other) > FALLBACK_RATIO * max(1, _length(blocks)):
-                blocks, extractor = other, "html/trafilatura"
+        # A fresh tree: the main-text pass dropped <noscript>, which on pages that render
+        # with scripts holds the article.
+        chosen = combine(main.blocks, _trafilatura_blocks(parse_html(markup)))
+        blocks = chosen.blocks
+        extractor = "html/trafilatura" if chosen.method == "trafilatura" else f"html/{main.method}"
         builder = TextBuilder()
         for kind, text in blocks:
             builder.add(text, kind)
@@ -217,6 +234,7 @@ class HtmlIngester(Ingester):
         )
         if main.byline:
             record.metadata["byline"] = main.byline
+        record.metadata["main_text"] = {"method": chosen.method, **chosen.signals}
         return record
 
     def _archive_page(self, posts: list[Post]) -> Extracted:

@@ -303,31 +303,61 @@ def _first_author(el: HtmlElement) -> str | None:
     return None
 
 
-def _labels(el: HtmlElement, xpath: str) -> list[str]:
-    return list(dict.fromkeys(t for t in (inner_text(a) for a in el.xpath(xpath)) if t))
+_CATEGORY_XPATH = (
+    ".//a[contains(concat(' ', normalize-space(@rel), ' '), ' category ')]"
+    " | .//*[contains(@class, 'cat-links')]//a"
+    " | .//a[contains(concat(' ', normalize-space(@class), ' '), ' category ')]"
+    " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' categories ')]//a"
+    " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' p-category ')]"
+    " | .//*[@itemprop='articleSection']"
+)
+_TAG_XPATH = (
+    ".//a[contains(concat(' ', normalize-space(@rel), ' '), ' tag ')]"
+    " | .//*[contains(@class, 'tags-links')]//a"
+    " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' tags ')]//a"
+    " | .//*[@itemprop='keywords']"
+)
 
 
-def _categories(el: HtmlElement) -> list[str]:
-    return _labels(
-        el,
-        ".//a[contains(concat(' ', normalize-space(@rel), ' '), ' category ')]"
-        " | .//*[contains(@class, 'cat-links')]//a"
-        " | .//a[contains(concat(' ', normalize-space(@class), ' '), ' category ')]"
-        " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' categories ')]//a"
-        " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' p-category ')]"
-        " | .//*[@itemprop='articleSection']",
-    )
+def labels(el: HtmlElement) -> tuple[list[str], list[str]]:
+    """The categories and the tags a post's markup gives it, each in order without repeats.
+
+    An element is a category or a tag, never both (WordPress marks category links
+    ``rel="category tag"``); a *name* may be both: a post tagged Libya in category Libya keeps
+    its Libya tag.
+    """
+    category_elements = el.xpath(_CATEGORY_XPATH)
+    seen = set(category_elements)
+    tag_elements = [t for t in el.xpath(_TAG_XPATH) if t not in seen]
+    return _names(category_elements), _names(tag_elements)
 
 
-def _tags(el: HtmlElement) -> list[str]:
-    return _labels(
-        el,
-        ".//a[contains(concat(' ', normalize-space(@rel), ' '), ' tag ')"
-        " and not(contains(concat(' ', normalize-space(@rel), ' '), ' category '))]"
-        " | .//*[contains(@class, 'tags-links')]//a"
-        " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' tags ')]//a"
-        " | .//*[@itemprop='keywords']",
-    )
+def _names(elements: list[HtmlElement]) -> list[str]:
+    return list(dict.fromkeys(t for t in (inner_text(a) for a in elements) if t))
+
+
+def page_labels(tree: HtmlElement) -> dict[str, tuple[list[str], str]]:
+    """``{"categories": (names, origin), "tags": (names, origin)}`` of a page holding one
+    article: from the markup of its one post element (as on the lists it appears in), else
+    from its ``article:section`` and ``article:tag`` meta elements. Empty fields are left out."""
+    elements = tree.xpath(_POST_XPATH)
+    members = set(elements)
+    outermost = [el for el in elements if not any(a in members for a in el.iterancestors())]
+    if len(outermost) == 1:
+        categories, tags = labels(outermost[0])
+        if categories or tags:
+            found = {"categories": (categories, "markup:post"), "tags": (tags, "markup:post")}
+            return {name: value for name, value in found.items() if value[0]}
+    found = {
+        name: (_meta_list(tree, prop), f"meta[property={prop}]")
+        for name, prop in (("categories", "article:section"), ("tags", "article:tag"))
+    }
+    return {name: value for name, value in found.items() if value[0]}
+
+
+def _meta_list(tree: HtmlElement, prop: str) -> list[str]:
+    values = (" ".join(v.split()) for v in tree.xpath(f"//meta[@property='{prop}']/@content"))
+    return list(dict.fromkeys(v for v in values if v))
 
 
 def _body_blocks(el: HtmlElement, heading: HtmlElement | None) -> Iterator[tuple[str, str]]:
@@ -364,8 +394,7 @@ def read_post(el: HtmlElement, base_url: str | None) -> Post:
         post.url = urljoin(base_url or "", link) if link else None
     post.published = _first_date(el)
     post.author = _first_author(el)
-    post.categories = _categories(el)
-    post.tags = [t for t in _tags(el) if t not in post.categories]
+    post.categories, post.tags = labels(el)
     post.blocks = list(_body_blocks(el, heading))
     return post
 

@@ -25,7 +25,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from ..errors import IngestError, UnsupportedInput
 from . import extract as extract_document
 from . import register
-from .base import Extracted, Hint, Ingester
+from .base import Budget, Extracted, Hint, Ingester
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,9 @@ _DOCUMENT_TYPES = ("text/html", "application/xhtml+xml", "application/pdf")
 _KINDS = {"html", "cable", "pdf"}
 
 
-def _gzip_chunks(data: bytes) -> Iterator[bytes]:
-    """Inflate every gzip member of ``data``, refusing to go past the caps."""
+def _gzip_chunks(data: bytes, budget: Budget) -> Iterator[bytes]:
+    """Inflate every gzip member of ``data``, refusing to go past the caps and the input's
+    budget of decompressed bytes."""
     position = 0
     produced = 0
     while position < len(data):
@@ -62,6 +63,7 @@ def _gzip_chunks(data: bytes) -> Iterator[bytes]:
                 raise IngestError(
                     f"warc: expands past the limit of {MAX_INFLATED_BYTES:,} bytes (refused)"
                 )
+            budget.charge(len(chunk), "warc")
             if produced > MAX_RATIO * position + RATIO_SLACK:
                 raise IngestError(
                     f"warc: expands more than {MAX_RATIO} times its size (a decompression bomb?)"
@@ -95,10 +97,11 @@ class _ChunkReader(io.RawIOBase):
         return size
 
 
-def warc_stream(data: bytes) -> io.BufferedReader:
+def warc_stream(data: bytes, budget: Budget | None = None) -> io.BufferedReader:
     """An uncompressed, bounded stream of the WARC records in ``data``."""
     if data[:2] == b"\x1f\x8b":
-        return io.BufferedReader(_ChunkReader(_gzip_chunks(data)), buffer_size=_CHUNK)
+        budget = budget or Budget(MAX_INFLATED_BYTES)
+        return io.BufferedReader(_ChunkReader(_gzip_chunks(data, budget)), buffer_size=_CHUNK)
     return io.BufferedReader(io.BytesIO(data), buffer_size=_CHUNK)
 
 
@@ -113,6 +116,36 @@ def _is_document(content_type: str, payload: bytes) -> bool:
 def _record_hint(uri: str, content_type: str) -> Hint:
     name = unquote(urlsplit(uri).path.rstrip("/").rsplit("/", 1)[-1]) or None
     return Hint(name=name, url=uri, content_type=content_type.split(";")[0].strip() or None)
+
+
+def _read_payload(record, budget: Budget) -> bytes:
+    """A record's payload, at most ``MAX_PAYLOAD_BYTES + 1`` bytes. Bytes a Content-Encoding
+    inflates are charged to the input's budget as they are read (the others are bytes of the
+    input, or of its inflated stream, already counted)."""
+    encoded = (record.http_headers.get_header("Content-Encoding") or "").strip().lower()
+    inflates = encoded not in ("", "identity")
+    stream = record.content_stream()
+    chunks, size = [], 0
+    while size <= MAX_PAYLOAD_BYTES:
+        chunk = stream.read(min(_CHUNK, MAX_PAYLOAD_BYTES + 1 - size))
+        if not chunk:
+            break
+        if inflates:
+            budget.charge(len(chunk), "warc: a record's Content-Encoding")
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _missing_bytes(record) -> int:
+    """How many bytes of its declared length a record's block lacks (0 when whole)."""
+    left = getattr(record.raw_stream, "limit", 0)
+    if not left:
+        return 0
+    # Read what is left of the block: a whole record has nothing more; a cut one ends early.
+    while record.raw_stream.read(_CHUNK):
+        pass
+    return max(0, getattr(record.raw_stream, "limit", 0))
 
 
 @register
@@ -137,16 +170,18 @@ class WarcIngester(Ingester):
         children: list[Extracted] = []
         skipped: list[dict[str, str]] = []
         records = 0
+        budget = hint.bytes_budget(MAX_INFLATED_BYTES)
         try:
-            for record in ArchiveIterator(warc_stream(data)):
+            for record in ArchiveIterator(warc_stream(data, budget)):
                 records += 1
-                child = self._response(record, skipped)
+                child = self._response(record, skipped, budget)
                 if child is not None:
                     children.append(child)
         except IngestError:
             raise
         except (ArchiveLoadFailed, ValueError, OSError, EOFError) as exc:
-            raise IngestError(f"warc: damaged after {records} records ({exc})") from exc
+            reason = " ".join(str(exc).split())  # warcio's messages hold CR LF: one line
+            raise IngestError(f"warc: damaged after {records} records ({reason})") from exc
         if not children:
             raise IngestError(f"warc: none of its {records} records is an HTML or PDF response")
         record = Extracted(
@@ -163,18 +198,24 @@ class WarcIngester(Ingester):
             record.metadata["skipped"] = skipped[:100]
         return record
 
-    def _response(self, record, skipped: list[dict[str, str]]) -> Extracted | None:
+    def _response(self, record, skipped: list[dict[str, str]], budget: Budget) -> Extracted | None:
         if record.rec_type != "response" or record.http_headers is None:
             return None
         headers = record.rec_headers
         uri = headers.get_header("WARC-Target-URI") or ""
         status = record.http_headers.get_statuscode() or ""
         content_type = record.http_headers.get_header("Content-Type") or ""
-        payload = record.content_stream().read(MAX_PAYLOAD_BYTES + 1)
+        payload = _read_payload(record, budget)
+        missing = _missing_bytes(record)
         if len(payload) > MAX_PAYLOAD_BYTES:
             skipped.append({"uri": uri, "error": "payload over the size limit"})
             return None
-        if not status.startswith("2") or not _is_document(content_type, payload):
+        if not status.startswith("2"):
+            skipped.append({"uri": uri, "error": f"HTTP status {status or 'missing'}"})
+            return None
+        if not _is_document(content_type, payload):
+            media = content_type.split(";")[0].strip() or "no content type"
+            skipped.append({"uri": uri, "error": f"not an HTML or PDF response ({media})"})
             return None
         try:
             document = extract_document(payload, _record_hint(uri, content_type))
@@ -190,6 +231,12 @@ class WarcIngester(Ingester):
             # Posts of an archive page inside a capture stay in the page's text layer.
             document.metadata["posts_in_text"] = len(document.children)
             document.children = []
+        if missing:
+            # The record declares more bytes than the file holds (cut, or lying about its
+            # length): what it holds is stored, and says so.
+            document.metadata["truncated"] = (
+                f"the record declares {missing:,} bytes more than the file holds"
+            )
         document.url = uri or document.url
         document.retrieved = headers.get_header("WARC-Date")
         document.raw = payload

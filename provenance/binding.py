@@ -1,0 +1,285 @@
+"""Row digests: the event log binds every row the archive publishes, column by column.
+
+Every table of the archive is covered except those named in :data:`NOT_COVERED` (the log
+itself, the digests, the archived bytes, which are keyed by their own hash, and the hidden
+linking indexes, which are rebuilt from claims and never published). The covered tables and
+their columns are read from the schema, so a table or column added by a later migration is
+covered without a change here.
+
+How rows are bound: on every connection that writes (:func:`install`), temporary triggers note
+each row of a covered table that is inserted, updated or deleted. The next event appended to
+the log (:func:`bind_touched`, called by ``db.append_event``) writes one ``row_digests`` entry
+per noted row (its table, key, the SHA-256 of its canonical serialisation, or NULL when it was
+deleted) tagged with that event's id, and the event's payload binds them all with
+``{"rows": {"count": n, "sha256": ...}}``. So the event of a source binds every row made from
+it, and a row that a later source's arrival changes (a citation resolved, a link made, a
+cluster merged) is bound again by that later event. ``verify`` recomputes each event's digest
+over its entries, and each row's digest against the latest entry for it.
+
+The canonical serialisation of a row is the canonical JSON of its non-NULL columns by name
+(BLOB values as their SHA-256), so adding a column (NULL in old rows) changes no digest. Each
+entry also keeps four bytes per column of a hash of ``[name, value]``, in column order, which
+is what lets ``verify`` name the column that changed; the decision itself rests on the full
+SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from typing import Any
+
+#: Tables whose rows no digest covers, and why.
+NOT_COVERED: dict[str, str] = {
+    "events": "the hash-chained log itself",
+    "row_digests": "the digests themselves, bound by each event's rows digest",
+    "_migrations": "schema bookkeeping, not published",
+    "blobs": "archived bytes, keyed by their own SHA-256 (verify rehashes them)",
+    "claim_keys": "hidden linking index, rebuilt from claims",
+    "quote_keys": "hidden linking index, rebuilt from quotes",
+    "link_indexes": "hidden: the method of each linking index",
+    "rendition_keys": "hidden rendition index (MinHash band keys), rebuilt from text layers",
+}
+
+#: The migration that creates ``row_digests``: applying it binds every row already stored.
+BINDING_MIGRATION = "m012_row_digests"
+
+#: Triggers that make the archive refuse in-place edits; verify fails when one is missing.
+GUARD_TRIGGERS = (
+    "events_are_append_only_update",
+    "events_are_append_only_delete",
+    "blobs_are_immutable",
+    "row_digests_are_append_only_update",
+    "row_digests_are_append_only_delete",
+)
+
+_TOUCHED = "_provenance_touched"
+
+
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        is not None
+    )
+
+
+def covered_tables(conn: sqlite3.Connection) -> list[str]:
+    """Every table whose rows are bound: all tables but :data:`NOT_COVERED`, full-text
+    indexes (verify rebuilds those) and their shadow tables."""
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " ORDER BY name"
+    ).fetchall()
+    virtual = [name for name, sql in rows if (sql or "").upper().startswith("CREATE VIRTUAL")]
+    return [
+        name
+        for name, _ in rows
+        if name not in NOT_COVERED
+        and name not in virtual
+        and not any(name.startswith(v + "_") for v in virtual)
+    ]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def key_sql(conn: sqlite3.Connection, table: str, alias: str = "") -> str:
+    """SQL for a row's key: its rowid, or for a WITHOUT ROWID table its primary key as JSON."""
+    prefix = f"{alias}." if alias else ""
+    try:
+        conn.execute(f"SELECT rowid FROM {_quote(table)} LIMIT 0")
+        return f"{prefix}rowid"
+    except sqlite3.OperationalError:
+        pk = [
+            r[1]
+            for r in sorted(conn.execute(f"PRAGMA table_info({_quote(table)})"), key=lambda r: r[5])
+            if r[5]
+        ]
+        return "json_array(" + ", ".join(prefix + _quote(c) for c in pk) + ")"
+
+
+def key_column(conn: sqlite3.Connection, table: str) -> str:
+    """The name of what identifies a row: its INTEGER PRIMARY KEY column, else ``rowid`` (or
+    the primary key columns of a WITHOUT ROWID table)."""
+    info = list(conn.execute(f"PRAGMA table_info({_quote(table)})"))
+    pk = [r for r in sorted(info, key=lambda r: r[5]) if r[5]]
+    if len(pk) == 1 and str(pk[0][2]).upper() == "INTEGER":
+        return pk[0][1]
+    if key_sql(conn, table) == "rowid":
+        return "rowid"
+    return ", ".join(r[1] for r in pk)
+
+
+def install(conn: sqlite3.Connection) -> None:
+    """Note every change to a covered table on this connection (idempotent)."""
+    conn.execute("PRAGMA recursive_triggers = ON")  # REPLACE's deletions fire delete triggers
+    conn.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {_TOUCHED} (tbl TEXT NOT NULL, key NOT NULL,"
+        " PRIMARY KEY (tbl, key))"
+    )
+    for table in covered_tables(conn):
+        literal = "'" + table.replace("'", "''") + "'"
+        for when, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+            name = _quote(f"_bind_{table}_{when.lower()}")
+            # Not INSERT OR IGNORE: an outer statement's conflict clause (an upsert) would
+            # override it inside the trigger.
+            body = " ".join(
+                f"INSERT INTO {_TOUCHED} (tbl, key) SELECT {literal}, {key_sql(conn, table, row)}"
+                f" WHERE NOT EXISTS (SELECT 1 FROM {_TOUCHED} WHERE tbl = {literal}"
+                f" AND key = {key_sql(conn, table, row)});"
+                for row in rows
+            )
+            conn.execute(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS {name} AFTER {when} ON main.{_quote(table)}"
+                f" BEGIN {body} END"
+            )
+
+
+def _installed(conn: sqlite3.Connection) -> set[str]:
+    try:
+        rows = conn.execute(
+            "SELECT tbl_name FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE '_bind_%'"
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return set()
+    return {r[0] for r in rows}
+
+
+def touch_all(conn: sqlite3.Connection, tables: list[str]) -> None:
+    """Note every row of these tables as changed (to bind rows stored before binding)."""
+    for table in tables:
+        literal = "'" + table.replace("'", "''") + "'"
+        conn.execute(
+            f"INSERT OR IGNORE INTO {_TOUCHED} (tbl, key)"
+            f" SELECT {literal}, {key_sql(conn, table)} FROM {_quote(table)}"
+        )
+
+
+def after_migration(
+    conn: sqlite3.Connection,
+    name: str,
+    append: Callable[[sqlite3.Connection, str, dict[str, Any]], Any],
+) -> None:
+    """Inside a migration's transaction: bind the rows it changed, and every row of a table it
+    created, with a ``migrate`` event (the binding migration binds every row stored before
+    it). Nothing is appended when nothing changed."""
+    before = _installed(conn)
+    install(conn)
+    if not has_table(conn, "row_digests"):
+        conn.execute(f"DELETE FROM {_TOUCHED}")  # bound as a whole by the binding migration
+        return
+    tables = covered_tables(conn)
+    touch_all(conn, tables if name == BINDING_MIGRATION else [t for t in tables if t not in before])
+    if conn.execute(f"SELECT 1 FROM {_TOUCHED} LIMIT 1").fetchone():
+        append(conn, "migrate", {"migration": name})
+
+
+def value_json(value: Any) -> Any:
+    """A column value as canonical JSON holds it (BLOBs by their SHA-256)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"sha256": hashlib.sha256(bytes(value)).hexdigest()}
+    return value
+
+
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def row_digest(names: list[str], values: tuple) -> tuple[str, bytes]:
+    """(SHA-256 of the row's canonical serialisation, four bytes per column naming them)."""
+    row = {n: value_json(v) for n, v in zip(names, values, strict=True) if v is not None}
+    columns = b"".join(
+        hashlib.sha256(_canonical([n, value_json(v)])).digest()[:4]
+        for n, v in zip(names, values, strict=True)
+    )
+    return hashlib.sha256(_canonical(row)).hexdigest(), columns
+
+
+def current_rows(
+    conn: sqlite3.Connection, table: str, keys: list | None = None
+) -> Iterator[tuple[Any, list[str], tuple]]:
+    """(key, column names, values) of a table's rows in key order, or of those ``keys``."""
+    key = key_sql(conn, table)
+    sql = f"SELECT {key} AS _key, * FROM {_quote(table)}"
+    if keys is None:
+        cursor = conn.execute(sql + " ORDER BY _key")
+        names = [d[0] for d in cursor.description][1:]
+        for row in cursor:
+            yield row[0], names, row[1:]
+        return
+    for start in range(0, len(keys), 900):
+        part = keys[start : start + 900]
+        cursor = conn.execute(f"{sql} WHERE {key} IN ({','.join('?' * len(part))})", part)
+        names = [d[0] for d in cursor.description][1:]
+        for row in cursor:
+            yield row[0], names, row[1:]
+
+
+def entries_digest(entries: list[tuple[str, Any, str | None]]) -> str:
+    """The digest an event binds: over its entries (table, key, sha256) in (table, key) order."""
+    ordered = sorted(entries, key=lambda e: (e[0], sort_key(e[1])))
+    return hashlib.sha256(_canonical([list(e) for e in ordered])).hexdigest()
+
+
+def sort_key(key: Any) -> tuple[int, Any]:
+    return (0, key) if isinstance(key, int) else (1, str(key))
+
+
+def bind_touched(conn: sqlite3.Connection, event_id: int) -> dict[str, Any] | None:
+    """Write the digests of every row changed since the last event, tagged with ``event_id``;
+    return what the event's payload binds them with (None when nothing changed)."""
+    if not has_table(conn, "row_digests") or not _has_touched_table(conn):
+        return None
+    touched: dict[str, list] = {}
+    for table, key in conn.execute(f"SELECT tbl, key FROM {_TOUCHED} ORDER BY tbl, key"):
+        touched.setdefault(table, []).append(key)
+    if not touched:
+        return None
+    entries: list[tuple[str, Any, str | None, bytes | None]] = []
+    for table, keys in touched.items():
+        found = {}
+        if has_table(conn, table):
+            for key, names, values in current_rows(conn, table, keys):
+                found[key] = row_digest(names, values)
+        for key in keys:
+            sha, columns = found.get(key, (None, None))
+            entries.append((table, key, sha, columns))
+    conn.executemany(
+        "INSERT INTO row_digests (tbl, key, event_id, sha256, columns) VALUES (?, ?, ?, ?, ?)",
+        [(t, k, event_id, s, c) for t, k, s, c in entries],
+    )
+    conn.execute(f"DELETE FROM {_TOUCHED}")
+    return {"count": len(entries), "sha256": entries_digest([e[:3] for e in entries])}
+
+
+def _has_touched_table(conn: sqlite3.Connection) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM sqlite_temp_master WHERE type = 'table' AND name = ?", (_TOUCHED,)
+        ).fetchone()
+        is not None
+    )
+
+
+def changed_columns(names: list[str], values: tuple, recorded: bytes | None) -> list[str]:
+    """The columns whose value differs from the one recorded (by the four-byte hashes)."""
+    if not recorded:
+        return []
+    _, now = row_digest(names, values)
+    changed = []
+    for i, name in enumerate(names):
+        old = recorded[4 * i : 4 * i + 4]
+        if not old:  # a column added after the row was bound
+            if values[i] is not None:
+                changed.append(name)
+            continue
+        if now[4 * i : 4 * i + 4] != old:
+            changed.append(name)
+    return changed

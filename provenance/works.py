@@ -1,0 +1,312 @@
+"""Works and their renditions: one work that reached the archive more than once.
+
+A story can arrive as its HTML page and as a plain-text copy, as a reprint under another
+headline, as a PDF and its HTML version, or as several captures of one path or URL. These
+are **renditions** of one **work**: their text layers are nearly the same whatever their
+titles. A work does not cite, quote, repeat or stand as the primary source of itself, so
+every cross-source link (:mod:`provenance.linking`, :mod:`provenance.citations`) leaves out
+the documents of the same work (:func:`family`).
+
+Recognition (:func:`recognise_renditions`) runs first among the linking stages of a new
+capture. The text layer's word 5-grams are hashed into MinHash band keys
+(``rendition_keys``), so candidates come from index lookups; each candidate is then
+verified exactly: the shingles of either text must lie in the other's at
+:data:`MIN_CONTAINMENT` or more, both ways (an archive page holds its post, but the post does
+not hold the page: they are not renditions). ``sources.work_id`` is the id of the work's
+earliest-known rendition (earliest published, then first stored); ``renditions`` keeps the
+evidence of each join.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+
+from . import __version__, similarity
+from .queries import rows_in
+
+METHOD = "word5-shingle-containment-0.1"
+CAPTURE_METHOD = "same-locator-0.1"
+SHINGLE_WORDS = 5
+MIN_WORDS = 40  # shorter text layers are too small to tell a copy from a shared paragraph
+MIN_CONTAINMENT = 0.8  # of either text's shingles found in the other, both ways
+MAX_CANDIDATES = 8  # verified per new source, the most band keys shared first
+
+
+def text_shingles(text: str) -> set[str]:
+    """The word 5-grams of a text layer (case, accents and punctuation folded)."""
+    words = similarity.words(text)
+    if len(words) < MIN_WORDS:
+        return set()
+    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+def containment(a: set[str], b: set[str]) -> tuple[float, float]:
+    """How much of ``a`` is in ``b``, and of ``b`` in ``a``."""
+    if not a or not b:
+        return 0.0, 0.0
+    shared = len(a & b)
+    return shared / len(a), shared / len(b)
+
+
+def _marks(values: Iterable) -> str:
+    return ",".join("?" for _ in values)
+
+
+def family(conn: sqlite3.Connection, source_ids: Iterable[int]) -> set[int]:
+    """Every document that must not be another outlet for these sources: their captures (the
+    archive page and its posts, every capture of the same path or URL), every rendition of
+    their works, and the posts of all of those."""
+    members = set(source_ids)
+    if not members:
+        return members
+    members |= {
+        r[0]
+        for r in rows_in(
+            conn,
+            "SELECT parent_id FROM sources WHERE id IN ({marks}) AND parent_id IS NOT NULL",
+            list(members),
+        )
+    }
+    locators = [
+        r[0]
+        for r in rows_in(
+            conn,
+            "SELECT DISTINCT locator FROM sources WHERE id IN ({marks}) AND locator IS NOT NULL",
+            list(members),
+        )
+    ]
+    if locators:
+        members |= {
+            r[0]
+            for r in rows_in(conn, "SELECT id FROM sources WHERE locator IN ({marks})", locators)
+        }
+    works = {
+        r[0]
+        for r in rows_in(
+            conn,
+            "SELECT DISTINCT work_id FROM sources WHERE id IN ({marks}) AND work_id IS NOT NULL",
+            list(members),
+        )
+    }
+    if works:
+        members |= {
+            r[0] for r in rows_in(conn, "SELECT id FROM sources WHERE work_id IN ({marks})", works)
+        }
+    members |= {
+        r[0]
+        for r in rows_in(conn, "SELECT id FROM sources WHERE parent_id IN ({marks})", list(members))
+    }
+    return members
+
+
+def same_work(conn: sqlite3.Connection, a: int, b: int) -> bool:
+    """Whether two sources are renditions of one work (or captures of one document)."""
+    return b in family(conn, [a])
+
+
+def recognise_renditions(conn: sqlite3.Connection, source_ids: list[int]) -> int:
+    """Join each new source to the works it is a rendition of; return how many joins."""
+    joined = 0
+    new = set(source_ids)
+    for source_id in source_ids:
+        row = conn.execute(
+            "SELECT text, previous_capture_id FROM sources WHERE id = ?", (source_id,)
+        ).fetchone()
+        if row is None:
+            continue
+        text, previous = row
+        if previous is not None:
+            _record(conn, source_id, previous, CAPTURE_METHOD, 1.0, {"previous_capture": True})
+            _merge(conn, [source_id, previous])
+        mine = text_shingles(text or "")
+        if not mine:
+            continue
+        [keys] = similarity.band_keys([mine])
+        conn.executemany(
+            "INSERT OR IGNORE INTO rendition_keys (key, source_id) VALUES (?, ?)",
+            [(k, source_id) for k in keys],
+        )
+        own = family(conn, [source_id]) - (new - {source_id}) | {source_id}
+        # the posts of one page are documents of one capture, never renditions of each other
+        own |= _capture_of(conn, source_id)
+        shared: dict[int, int] = defaultdict(int)
+        for (other,) in rows_in(
+            conn, "SELECT source_id FROM rendition_keys WHERE key IN ({marks})", keys
+        ):
+            if other not in own:
+                shared[other] += 1
+        ranked = sorted(shared, key=lambda o: (-shared[o], o))[:MAX_CANDIDATES]
+        for other in ranked:
+            other_text = conn.execute("SELECT text FROM sources WHERE id = ?", (other,)).fetchone()
+            here, there = containment(mine, text_shingles(other_text[0] if other_text else ""))
+            if min(here, there) < MIN_CONTAINMENT:
+                continue
+            details = {"contained_here": round(here, 4), "contained_there": round(there, 4)}
+            _record(conn, source_id, other, METHOD, round(min(here, there), 4), details)
+            _merge(conn, [source_id, other])
+            joined += 1
+    return joined
+
+
+def _capture_of(conn: sqlite3.Connection, source_id: int) -> set[int]:
+    row = conn.execute("SELECT parent_id FROM sources WHERE id = ?", (source_id,)).fetchone()
+    top = row[0] if row and row[0] else source_id
+    return {top} | {
+        r[0] for r in conn.execute("SELECT id FROM sources WHERE parent_id = ?", (top,))
+    }
+
+
+def _record(
+    conn: sqlite3.Connection, source_id: int, other: int, method: str, score: float, details: dict
+) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO renditions (source_id, other_source_id, method, score, details,"
+        " tool_version) VALUES (?, ?, ?, ?, ?, ?)",
+        (source_id, other, method, score, json.dumps(details), __version__),
+    )
+
+
+def _merge(conn: sqlite3.Connection, source_ids: list[int]) -> int:
+    """Put these sources' works together under the earliest-known rendition; return its id."""
+    works = {
+        r[0]
+        for r in rows_in(
+            conn, "SELECT coalesce(work_id, id) FROM sources WHERE id IN ({marks})", source_ids
+        )
+    }
+    order = sorted(works)
+    members = conn.execute(
+        f"SELECT id, published FROM sources WHERE work_id IN ({_marks(order)})"
+        f" OR id IN ({_marks(order)})",
+        (*order, *order),
+    ).fetchall()
+    first = min(members, key=lambda r: (r[1] is None, (r[1] or "")[:10], r[0]))[0]
+    conn.execute(
+        f"UPDATE sources SET work_id = ? WHERE work_id IN ({_marks(works)}) OR id IN"
+        f" ({_marks(works)})",
+        (first, *works, *works),
+    )
+    _undo_links_within(conn, first)
+    return first
+
+
+def _undo_links_within(conn: sqlite3.Connection, work_id: int) -> None:
+    """Links made before two sources were known to be one work, or before an undated one
+    took its work's date, that now break the rules: claim links, quote traces, citations
+    and attributions between renditions, and quote traces against time's arrow."""
+    ids = [r[0] for r in conn.execute("SELECT id FROM sources WHERE work_id = ?", (work_id,))]
+    members = sorted(family(conn, ids))
+    marks = _marks(members)
+    claims = f"SELECT id FROM claims WHERE source_id IN ({marks})"
+    conn.execute(
+        f"DELETE FROM claim_links WHERE claim_id IN ({claims}) AND other_claim_id IN ({claims})",
+        (*members, *members),
+    )
+    stale = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT id FROM quotes WHERE source_id IN ({marks}) AND traced_source_id IN ({marks})",
+            (*members, *members),
+        )
+    ]
+    for quote_id, quoting, traced in conn.execute(
+        f"SELECT id, source_id, traced_source_id FROM quotes WHERE traced_source_id IS NOT NULL"
+        f" AND (source_id IN ({marks}) OR traced_source_id IN ({marks}))",
+        (*members, *members),
+    ).fetchall():
+        if time_rule(dated(conn, quoting), dated(conn, traced)) is None:
+            stale.append(quote_id)
+    for quote_id in set(stale):
+        conn.execute(
+            "UPDATE quotes SET traced_source_id = NULL, traced_start = NULL, traced_end = NULL,"
+            " traced_text = NULL, differences = NULL, trace_score = NULL, trace_rule = NULL,"
+            " trace_tool_version = ? WHERE id = ?",
+            (__version__, quote_id),
+        )
+        conn.execute(
+            "DELETE FROM claim_links WHERE relation = 'quotes'"
+            " AND json_extract(details, '$.quote_id') = ?",
+            (quote_id,),
+        )
+    reason = json.dumps(
+        {"unresolved": "unresolved: the candidate is a rendition of the citing work"}
+    )
+    conn.execute(
+        f"UPDATE citations SET cited_source_id = NULL, confidence = NULL, evidence = ?,"
+        f" tool_version = ? WHERE citing_source_id IN ({marks}) AND cited_source_id IN ({marks})",
+        (reason, __version__, *members, *members),
+    )
+    conn.execute(
+        f"UPDATE attributions SET cited_source_id = NULL WHERE source_id IN ({marks})"
+        f" AND cited_source_id IN ({marks})",
+        (*members, *members),
+    )
+
+
+def renditions_of(conn: sqlite3.Connection, source_id: int) -> list[dict]:
+    """The other renditions of a source's work, earliest first, with the evidence of each."""
+    row = conn.execute("SELECT work_id FROM sources WHERE id = ?", (source_id,)).fetchone()
+    if row is None or row[0] is None:
+        return []
+    out = []
+    for other, title, kind, published, url in conn.execute(
+        "SELECT id, title, kind, published, url FROM sources WHERE work_id = ? AND id != ?"
+        " ORDER BY published IS NULL, published, id",
+        (row[0], source_id),
+    ):
+        evidence = conn.execute(
+            "SELECT method, score, details FROM renditions WHERE (source_id = ? AND"
+            " other_source_id = ?) OR (source_id = ? AND other_source_id = ?) LIMIT 1",
+            (source_id, other, other, source_id),
+        ).fetchone()
+        out.append(
+            {
+                "source_id": other,
+                "title": title,
+                "kind": kind,
+                "published": published,
+                "url": url,
+                "work_id": row[0],
+                "method": evidence[0] if evidence else "same work",
+                "score": evidence[1] if evidence else None,
+            }
+        )
+    return out
+
+
+#: A source's date for time's arrow: its own, else its work's (the earliest-known rendition's):
+#: an undated plain-text copy of a 2011 story is not older than the story. ``{s}`` is the
+#: alias of the sources table in the query.
+DATED = "coalesce({s}.published, (SELECT w.published FROM sources w WHERE w.id = {s}.work_id))"
+
+
+def dated(conn: sqlite3.Connection, source_id: int) -> str | None:
+    """A source's date for time's arrow (see :data:`DATED`)."""
+    row = conn.execute(
+        f"SELECT {DATED.format(s='s')} FROM sources s WHERE s.id = ?", (source_id,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+EARLIER_RULE = "earlier-published"
+UNDATED_RULE = "undated"
+
+
+def time_rule(later: str | None, earlier: str | None) -> str | None:
+    """The rule of time's arrow that lets a source published ``later`` quote, repeat or cite
+    one published ``earlier``: ``earlier-published`` when both dates are known and in that
+    order (the same day allowed; by year for a date that is a year alone), ``undated`` when a date is unknown, None when the arrow
+    forbids it (the "original" was published after the source that would draw on it)."""
+    if not later or not earlier:
+        return UNDATED_RULE
+    # A bare first of January is most often a year alone (a date read from "in 2008"):
+    # such a date is compared by its year only.
+    width = 4 if _year_only(later) or _year_only(earlier) else 10
+    return EARLIER_RULE if earlier[:width] <= later[:width] else None
+
+
+def _year_only(value: str) -> bool:
+    return value[4:] in ("-01-01", "-01-01T00:00:00", "-01-01T00:00:00Z")
