@@ -47,6 +47,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from provenance import __version__, search  # noqa: E402
 
+DEFAULT_WEIGHT = search.RESCORER_WEIGHT
+
 OUT = ROOT / "benchmarks" / "out"
 SET = ROOT / "benchmarks" / "who_restated.json"
 VERSION = __version__.replace(".", "_")
@@ -126,7 +128,7 @@ def _stored_as_claim(conn: sqlite3.Connection, source_id: int | None, item: dict
     )
 
 
-def run_quality(db_path: Path, verbose: bool) -> dict:
+def run_quality(db_path: Path, verbose: bool, rescorer=None, weights=()) -> dict:
     conn = sqlite3.connect(db_path)
     keys = _source_keys(conn)
     items = json.loads(SET.read_text(encoding="utf-8"))["items"]
@@ -154,14 +156,23 @@ def run_quality(db_path: Path, verbose: bool) -> dict:
         ).fetchall()
         source_of = dict(sources)
         fulltext = list(dict.fromkeys(source_of[c] for c in claim_ids if c in source_of))
-        measured = (_measure(ranked, targets), _measure([[keys[s]] for s in fulltext], targets))
+        measured = {
+            "who": _measure(ranked, targets),
+            "fulltext": _measure([[keys[s]] for s in fulltext], targets),
+        }
+        for weight in weights if rescorer is not None else ():
+            search.RESCORER_WEIGHT = weight
+            found = search.who(conn, item["restated"], limit=20, rescorer=rescorer)
+            accurate = [[keys[r["source_id"]] for r in w["renditions"]] for w in found]
+            measured[f"accurate {weight}"] = _measure(accurate, targets)
+        search.RESCORER_WEIGHT = DEFAULT_WEIGHT
         names = [item["split"]]
         if item["id"] not in unstored:
             names.append(f"{item['split']}*")  # only those whose original is a stored claim
         for name in names:
-            split = scores.setdefault(name, {"who": [], "fulltext": []})
-            split["who"].append(measured[0])
-            split["fulltext"].append(measured[1])
+            split = scores.setdefault(name, {})
+            for ranking, value in measured.items():
+                split.setdefault(ranking, []).append(value)
         if verbose and split["who"][-1][1] < 1:
             print(f"\n{item['id']} ({item['split']}) rr={split['who'][-1][1]:.2f}"
                   f" fulltext rr={split['fulltext'][-1][1]:.2f}: {item['restated']}")  # fmt: skip
@@ -256,6 +267,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="building: worker processes")
     parser.add_argument("--verbose", action="store_true", help="quality: print each miss")
     parser.add_argument("--json", action="store_true", help="print the report as JSON too")
+    parser.add_argument("--accurate", nargs="*", type=float, metavar="WEIGHT",
+                        help="quality: also rank with the accurate mode's sentence encoder"
+                        " (who --accurate), at each blend WEIGHT given (default: the shipped"
+                        " one)")  # fmt: skip
     args = parser.parse_args()
     corpus = corpus_dir()
     if corpus is None:
@@ -265,7 +280,22 @@ def main() -> int:
     (OUT / ".gitignore").write_text("*\n")
     report = {}
     if "quality" in args.only:
-        report["quality"] = quality = run_quality(cables_db(corpus, args.workers), args.verbose)
+        rescorer, weights = None, ()
+        if args.accurate is not None:
+            from provenance import semantic
+
+            memo: dict = {}  # the candidates do not depend on the weight: encode them once
+
+            def rescorer(query: str, texts: list[str]) -> list[float]:
+                key = (query, tuple(texts))
+                if key not in memo:
+                    memo[key] = semantic.similarities(query, texts)
+                return memo[key]
+
+            weights = args.accurate or [DEFAULT_WEIGHT]
+        report["quality"] = quality = run_quality(
+            cables_db(corpus, args.workers), args.verbose, rescorer, weights
+        )
         print(f"quality: {quality['sources']:,} sources ({quality['claims']:,} claims),"
               " restated claims of benchmarks/who_restated.json; who took"
               f" {quality['median_ms']} ms (median), {quality['p90_ms']} ms (p90),"
@@ -279,6 +309,9 @@ def main() -> int:
             print(f"  {split:6} {s['claims']:6}  recall@5 {s['who']['recall_at_5']:.3f}"
                   f" MRR {s['who']['mrr']:.3f}  recall@5 {s['fulltext']['recall_at_5']:.3f}"
                   f" MRR {s['fulltext']['mrr']:.3f}")  # fmt: skip
+            for name in (n for n in s if n.startswith("accurate")):
+                print(f"  {'':6} {'':6}  {name}: recall@5 {s[name]['recall_at_5']:.3f}"
+                      f" MRR {s[name]['mrr']:.3f}")  # fmt: skip
     if "latency" in args.only:
         report["latency"] = latency = run_latency(million_db(corpus, args.claims), args.runs)
         print(f"latency: {latency['claims']:,} claims ({latency['distinct']:,} distinct texts),"

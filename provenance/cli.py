@@ -424,23 +424,40 @@ def verify(db_path: str | None, as_json: bool, published_head: str | None) -> No
     show_default=True,
     help="Leave out results scoring under this (0-1).",
 )
-def who(text: str, db_path: str | None, as_json: bool, limit: int, min_score: float) -> None:
+@click.option(
+    "--accurate",
+    is_flag=True,
+    help="Also compare by meaning with the shipped sentence encoder (needs provenance[accurate]).",
+)
+def who(
+    text: str, db_path: str | None, as_json: bool, limit: int, min_score: float, accurate: bool
+) -> None:
     """Who reported TEXT: the stored claims that state it, ranked, grouped by work.
 
     TEXT may be a claim in your own words or a single name. Candidates come from the
     full-text index and are re-ranked by the paraphrase comparison; each result has a score
     (0-1) and a relation: same (the same wording, or nearly), paraphrase (the same fact in
     other words) or related (shares its telling words only). Works that state it come
-    first, earliest published first; related ones follow, best first.
+    first, earliest published first; related ones follow, best first. With --accurate the
+    best candidates are also compared by meaning (a sentence encoder, see `provenance.semantic`),
+    which finds restatements that share few words.
 
     \b
     Example:
         provenance who "a dozen officers were injured, according to police" --json
         provenance who Derna --limit 5
+        provenance who "the minister stepped down" --accurate
     """
     from .search import who as find_who
 
-    results = find_who(_open(db_path, existing=True).conn, text, limit=limit, min_score=min_score)
+    rescorer = None
+    if accurate:
+        from . import semantic
+
+        semantic.encoder()  # loaded now: a missing extra is one line before any search
+        rescorer = semantic.similarities
+    conn = _open(db_path, existing=True).conn
+    results = find_who(conn, text, limit=limit, min_score=min_score, rescorer=rescorer)
     if as_json:
         _print_json(results)
         return

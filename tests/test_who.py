@@ -209,6 +209,39 @@ def test_a_rescorer_giving_the_wrong_number_of_scores_is_an_error(archive):
         search.who(conn, QUERY, rescorer=lambda q, texts: [0.5])
 
 
+def test_accurate_blends_the_sentence_encoder_into_the_best_candidates(run_json, archive):
+    from provenance import semantic
+
+    if not semantic.available():
+        pytest.skip(f"needs the accurate extra ({semantic.INSTALL_HINT})")
+    lexical = {r["claim_id"]: r for r in run_json("who", QUERY)}
+    accurate = run_json("who", QUERY, "--accurate")
+    assert {r["claim_id"] for r in accurate} == set(lexical)
+    for result in accurate:
+        before = lexical[result["claim_id"]]
+        if before["relation"] == "same":
+            assert result["score"] == before["score"]
+            continue
+        [cosine] = semantic.similarities(QUERY, [result["text"]])
+        blended = (1 - search.RESCORER_WEIGHT) * before["score"] + search.RESCORER_WEIGHT * cosine
+        assert result["score"] == pytest.approx(blended, abs=1e-3)
+    market = next(r for r in accurate if "fish market" in r["text"])
+    stating = [r for r in accurate if r["relation"] != "related"]
+    assert market["relation"] == "related" and all(r["score"] > market["score"] for r in stating)
+
+
+def test_accurate_without_the_extra_is_one_line_naming_it(run, archive, monkeypatch):
+    from provenance import semantic
+
+    monkeypatch.setattr(semantic, "_runtime", lambda: None)
+    semantic.encoder.cache_clear()
+    result = run("who", QUERY, "--accurate")
+    semantic.encoder.cache_clear()
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "pip install 'provenance[accurate]'" in result.stderr
+
+
 # --- the search page ------------------------------------------------------------------------
 
 
