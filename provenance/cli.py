@@ -323,22 +323,42 @@ def show(source_id: int, db_path: str | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("file", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
 @click.option("--lines", is_flag=True, help="Each line of the input is one sentence.")
+@click.option(
+    "--accurate",
+    is_flag=True,
+    help="Blend in the sentence encoder's check-worthiness head (needs provenance[accurate]).",
+)
 @json_option
-def score(file: Any, lines: bool, as_json: bool) -> None:
+def score(file: Any, lines: bool, accurate: bool, as_json: bool) -> None:
     """Score the sentences of a text as check-worthy claims, without storing anything.
 
     Reads FILE, or standard input when FILE is - or absent. Offsets (start, end) are
     code-point offsets into the text as read. With --json: one object per sentence with
-    text, start, end, score and is_claim.
+    text, start, end, score and is_claim. With --accurate the score is the mean of the
+    default scorer's and a head over the sentence's embedding (slower; more accurate).
 
     \b
     Example:
         provenance score transcript.txt --json
         pbpaste | provenance score --lines
+        provenance score transcript.txt --accurate
     """
+    from dataclasses import replace
+
     from .claims import score_text
 
+    if accurate:
+        from . import semantic
+
+        semantic.encoder()  # a missing extra is one line before any work
     scored = score_text(file.read(), lines=lines)
+    if accurate and scored:
+        blended = semantic.checkworthiness([s.text for s in scored], [s.score for s in scored])
+        threshold = float(semantic.claims_head()[2]["threshold"])
+        scored = [
+            replace(s, score=round(p, 4), is_claim=p >= threshold)
+            for s, p in zip(scored, blended, strict=True)
+        ]
     if as_json:
         _print_json([s.as_dict() for s in scored])
         return

@@ -35,6 +35,9 @@ DIMENSIONS = 384
 #: The model's own limit (sentence-transformers' max_seq_length): longer text is truncated.
 MAX_TOKENS = 256
 INSTALL_HINT = "pip install 'provenance[accurate]'"
+#: The accurate mode's check-worthiness head (``scripts/train_claims_accurate.py``).
+CLAIMS_HEAD_FILE = "claims-accurate.npz"
+CLAIMS_HEAD_CARD = "claims-accurate.json"
 
 
 def _runtime() -> tuple[Any, Any] | None:
@@ -146,3 +149,30 @@ def embed(texts: list[str]) -> np.ndarray:
 def similarities(query: str, texts: list[str]) -> list[float]:
     """Cosine similarity of ``query`` to each text: the rescorer for ``who --accurate``."""
     return encoder().similarities(query, texts)
+
+
+# --- check-worthiness -----------------------------------------------------------------------
+
+
+@cache
+def claims_head() -> tuple[np.ndarray, float, dict[str, Any]]:
+    """The shipped check-worthiness head: its weights, intercept and card."""
+    base = _model_dir()
+    with np.load(base / CLAIMS_HEAD_FILE, allow_pickle=False) as arrays:
+        coef, intercept = arrays["coef"].astype(np.float64), float(arrays["intercept"])
+    card = json.loads((base / CLAIMS_HEAD_CARD).read_text(encoding="utf-8"))
+    return coef, intercept, card
+
+
+def checkworthiness(texts: Sequence[str], default_scores: Sequence[float]) -> list[float]:
+    """Accurate check-worthiness: the mean (weight ``blend`` of the card) of the default
+    scorer's probability and the head's probability over each text's embedding."""
+    if len(texts) != len(default_scores):
+        raise ValueError(f"{len(default_scores)} default scores for {len(texts)} texts")
+    coef, intercept, card = claims_head()
+    head = 1.0 / (1.0 + np.exp(-(embed(list(texts)).astype(np.float64) @ coef + intercept)))
+    weight = float(card["blend"])
+    return [
+        (1 - weight) * float(d) + weight * float(h)
+        for d, h in zip(default_scores, head, strict=True)
+    ]

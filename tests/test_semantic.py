@@ -1,6 +1,8 @@
 """Semantic matching (the accurate extra): the shipped sentence encoder and what it promises."""
 
 import hashlib
+import json
+import re
 
 import numpy as np
 import pytest
@@ -97,3 +99,60 @@ def test_text_past_the_token_limit_is_truncated_not_refused():
     long_text = " ".join([CLAIM] * 60)  # far more than MAX_TOKENS word pieces
     (score,) = semantic.similarities(CLAIM, [long_text])
     assert score > 0.5
+
+
+# --- the accurate check-worthiness head -------------------------------------------------
+
+
+def test_the_claims_head_card_names_its_data_encoder_and_recipe():
+    card = json.loads((semantic._model_dir() / semantic.CLAIMS_HEAD_CARD).read_text())
+    assert card["encoder"] == semantic.MODEL_VERSION
+    assert re.fullmatch(r"[0-9a-f]{64}", card["data_sha256"])
+    assert card["script"] == "scripts/train_claims_accurate.py"
+    assert (semantic._model_dir().parent.parent / card["script"]).is_file()
+    assert 0 < card["blend"] < 1 and 0 < card["threshold"] < 1
+
+
+@needs_extra
+def test_accurate_checkworthiness_blends_the_default_score_with_the_head():
+    from provenance import claims
+
+    texts = [CLAIM, "Thank you all for coming tonight.", *UNRELATED]
+    default = claims.score_sentences(texts, claims.model())
+    blended = semantic.checkworthiness(texts, default)
+    coef, intercept, card = semantic.claims_head()
+    head = 1 / (1 + np.exp(-(semantic.embed(texts).astype(np.float64) @ coef + intercept)))
+    for d, b, h in zip(default, blended, head, strict=True):
+        assert b == pytest.approx((1 - card["blend"]) * d + card["blend"] * h)
+    assert blended[0] > card["threshold"] > blended[1]  # a factual claim, a pleasantry
+    with pytest.raises(ValueError, match="default scores"):
+        semantic.checkworthiness(texts, default[:1])
+
+
+@needs_extra
+def test_score_accurate_marks_claims_by_the_blended_score(run, tmp_path):
+    from provenance import claims
+
+    path = tmp_path / "remarks.txt"
+    path.write_text(f"{CLAIM} Thank you all for coming tonight. {UNRELATED[0]}\n")
+    default = json.loads(run("score", path, "--json", ok=True).stdout)
+    accurate = json.loads(run("score", path, "--json", "--accurate", ok=True).stdout)
+    assert [(s["start"], s["end"]) for s in accurate] == [(s["start"], s["end"]) for s in default]
+    expected = semantic.checkworthiness(
+        [s["text"] for s in default], claims.score_sentences([s["text"] for s in default])
+    )
+    threshold = semantic.claims_head()[2]["threshold"]
+    for sentence, p in zip(accurate, expected, strict=True):
+        assert sentence["score"] == pytest.approx(p, abs=1e-4)
+        assert sentence["is_claim"] == (p >= threshold)
+
+
+def test_score_accurate_without_the_extra_is_one_line_naming_it(run, tmp_path, monkeypatch):
+    path = tmp_path / "remarks.txt"
+    path.write_text(f"{CLAIM}\n")
+    monkeypatch.setattr(semantic, "_runtime", lambda: None)
+    semantic.encoder.cache_clear()
+    result = run("score", path, "--accurate")
+    semantic.encoder.cache_clear()
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and semantic.INSTALL_HINT in result.stderr
