@@ -14,6 +14,7 @@ from .conftest import ROOT
 
 README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md"))
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
 
 def _make_docs():
@@ -84,13 +85,23 @@ def _relative_links(path: Path) -> list[str]:
     return [t for t in targets if not re.match(r"[a-z]+:|#", t)]
 
 
-@pytest.mark.parametrize("path", [README, *DOCS], ids=lambda p: p.name)
+def _anchors(path: Path) -> set[str]:
+    """The anchors GitHub gives the headings of a Markdown file."""
+    text = re.sub(r"```.*?```", "", path.read_text(), flags=re.S)
+    headings = re.findall(r"^#+ (.+)$", text, re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize("path", [README, *DOCS, RESULTS], ids=lambda p: p.name)
 def test_every_relative_link_resolves(path):
-    missing = [
-        target
-        for target in _relative_links(path)
-        if not (path.parent / target.split("#")[0]).exists()
-    ]
+    missing = []
+    for target in _relative_links(path) + [
+        path.name + t for t in re.findall(r"\]\((#[^)\s]+)\)", path.read_text())
+    ]:
+        file, _, anchor = target.partition("#")
+        linked = path.parent / file
+        if not linked.exists() or (anchor and anchor not in _anchors(linked)):
+            missing.append(target)
     assert missing == []
 
 
@@ -105,7 +116,7 @@ def test_the_docs_tree_exists():
         "limits.md",
         "development.md",
     } <= names
-    assert (ROOT / "benchmarks" / "RESULTS.md").exists()
+    assert RESULTS.exists()
 
 
 def test_the_readme_picture_is_a_small_png():
