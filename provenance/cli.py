@@ -48,16 +48,70 @@ def _print_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
-def _table(rows: list[dict[str, Any]], columns: list[str], widths: dict[str, int]) -> None:
-    for row in rows:
-        cells = []
-        for column in columns:
-            value = "" if row.get(column) is None else str(row[column])
-            width = widths.get(column)
-            if width:
-                value = (value[: width - 1] + "…") if len(value) > width else value.ljust(width)
-            cells.append(value)
-        click.echo("  ".join(cells).rstrip())
+def _width() -> int | None:
+    """The terminal's width in characters, or None when stdout is not a terminal (piped
+    output keeps whole values, for grep and less -S); $COLUMNS wins over both."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if not sys.stdout.isatty():
+        return None
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return " ".join(str(value).split())  # one line per row: newlines and runs of spaces folded
+
+
+def _cut(value: str, width: int) -> str:
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def _table(rows: list[dict[str, Any]], columns: dict[str, str]) -> None:
+    """Print rows as a table: a header row (``columns`` maps each key to its header), numbers
+    right-aligned, and the widest columns cut (with …) until the table fits the terminal."""
+    keys = list(columns)
+    cells = [[_cell(row.get(key)) for key in keys] for row in rows]
+    numeric = [
+        all(isinstance(row.get(key), int | float) for row in rows if row.get(key) not in (None, ""))
+        for key in keys
+    ]
+    widths = [
+        max([len(columns[key])] + [len(line[i]) for line in cells]) for i, key in enumerate(keys)
+    ]
+    limit = _width()
+    if limit is not None:
+        # Each column keeps its header (and at least 12 characters); what is left of the width
+        # is shared in proportion to what each column would need beyond that, so the long
+        # texts keep the most room and short columns are rarely cut.
+        floors = [min(w, max(len(columns[k]), 12)) for k, w in zip(keys, widths, strict=True)]
+        extra = [w - f for w, f in zip(widths, floors, strict=True)]
+        room = limit - 2 * (len(keys) - 1) - sum(floors)
+        if room < sum(extra):
+            ratio = max(room, 0) / sum(extra)
+            widths = [f + int(e * ratio) for f, e in zip(floors, extra, strict=True)]
+    header = [columns[key] for key in keys]
+    for line in [header, ["-" * w for w in widths], *cells]:
+        out = []
+        for value, width, right in zip(line, widths, numeric, strict=True):
+            value = _cut(value, width)
+            out.append(value.rjust(width) if right else value.ljust(width))
+        click.echo("  ".join(out).rstrip())
+
+
+_CLAIM_COLUMNS = {
+    "id": "id",
+    "source_id": "source",
+    "score": "score",
+    "attributed_to": "attributed to",
+    "text": "text",
+}
 
 
 class _Commands(click.Group):
@@ -292,8 +346,13 @@ def sources(db_path: str | None, as_json: bool) -> None:
         return
     _table(
         rows,
-        ["id", "kind", "published", "reference_id", "title"],
-        {"id": 6, "kind": 6, "published": 20, "reference_id": 18, "title": 70},
+        {
+            "id": "id",
+            "kind": "kind",
+            "published": "published",
+            "reference_id": "reference",
+            "title": "title",
+        },
     )
 
 
@@ -316,8 +375,19 @@ def show(source_id: int, db_path: str | None, as_json: bool) -> None:
     for key, value in source.items():
         if key not in ("text", "metadata", *listed) and value not in (None, "", []):
             click.echo(f"{key}: {value}")
-    click.echo(", ".join(f"{key}: {len(source.get(key, []))}" for key in listed) + "\n")
-    click.echo(source["text"])
+    click.echo(f"\ntext:\n{source['text']}\n")
+    claims = source["claims"]
+    click.echo(f"{len(claims)} claim{'' if len(claims) == 1 else 's'}:")
+    if claims:
+        paged = any(claim["page"] is not None for claim in claims)
+        spans = {"start": "start", "end": "end", **({"page": "page"} if paged else {})}
+        own = {key: header for key, header in _CLAIM_COLUMNS.items() if key != "source_id"}
+        _table(claims, {"id": "id", **spans, **own})
+    click.echo(
+        f"{len(source['attributions'])} attributions, {len(source['quotes'])} quotes"
+        " (--json lists them with their spans)",
+        err=True,
+    )
 
 
 @cli.command()
@@ -381,11 +451,7 @@ def claims(source_id: int | None, db_path: str | None, as_json: bool) -> None:
     if as_json:
         _print_json(rows)
         return
-    _table(
-        rows,
-        ["id", "source_id", "score", "attributed_to", "text"],
-        {"id": 6, "source_id": 6, "score": 6, "attributed_to": 24, "text": 90},
-    )
+    _table(rows, _CLAIM_COLUMNS)
 
 
 @cli.command()
@@ -489,16 +555,28 @@ def who(
             err=True,
         )
         return
-    widths = {"rank": 3, "published": 10, "relation": 10, "score": 6, "source": 30, "text": 80}
-    for result in results:
-        for i, rendition in enumerate(result["renditions"]):
-            row = {
-                **rendition,
-                "rank": result["rank"] if i == 0 else "",
-                "source": rendition["reference_id"] or rendition["title"] or rendition["source_id"],
-                "published": (rendition["published"] or "undated")[:10],
-            }
-            _table([row], list(widths), widths)
+    rows = [
+        {
+            **rendition,
+            "rank": result["rank"] if i == 0 else "",  # a work's other renditions follow it
+            "source": rendition["reference_id"] or rendition["title"] or rendition["source_id"],
+            "published": (rendition["published"] or "undated")[:10],
+        }
+        for result in results
+        for i, rendition in enumerate(result["renditions"])
+    ]
+    _table(
+        rows,
+        {
+            "rank": "rank",
+            "published": "published",
+            "relation": "relation",
+            "score": "score",
+            "claim_id": "claim",
+            "source": "source",
+            "text": "text",
+        },
+    )
 
 
 @cli.command()
@@ -532,7 +610,10 @@ def trace(claim_id: int, db_path: str | None, as_json: bool) -> None:
             f"{step['title'] or '(untitled)'} ({step['published'] or 'undated'}) {where}"
         )
         if step["text"]:
-            click.echo(f"{indent}    {step['text'][:200]}")
+            text, limit = " ".join(step["text"].split()), _width()
+            click.echo(
+                f"{indent}    {_cut(text, max(limit - len(indent) - 4, 20)) if limit else text}"
+            )
         for difference in step["differences"] or []:
             flag = "" if difference["editorial"] else "  MISQUOTE"
             click.echo(
@@ -569,14 +650,13 @@ def citations(source_id: int | None, unresolved: bool, db_path: str | None, as_j
             row["cited_title"] = why(row["evidence"]) or "unresolved"
     _table(
         rows,
-        ["citing_source_id", "kind", "cited_source_id", "confidence", "mention", "cited_title"],
         {
-            "citing_source_id": 6,
-            "kind": 11,
-            "cited_source_id": 6,
-            "confidence": 5,
-            "mention": 50,
-            "cited_title": 50,
+            "citing_source_id": "from",
+            "kind": "kind",
+            "cited_source_id": "to",
+            "confidence": "confidence",
+            "mention": "mention",
+            "cited_title": "cited (or why not)",
         },
     )
 

@@ -24,6 +24,16 @@ SCREENSHOTS = pytest.StashKey[set]()
 def pytest_terminal_summary(terminalreporter, config) -> None:
     for folder in sorted(config.stash.get(SCREENSHOTS, set())):
         terminalreporter.write_line(f"screenshots written to {folder}")
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "test_browser" in report.nodeid
+    ]
+    if skipped:  # a skip is easy to miss among dots: say it once, with how to run them
+        longrepr = skipped[0].longrepr
+        reason = str(longrepr[-1] if isinstance(longrepr, tuple) else longrepr)
+        reason = reason.removeprefix("Skipped: ").removeprefix("browser test skipped: ")
+        terminalreporter.write_line(f"{len(skipped)} browser tests skipped: {reason}", yellow=True)
 
 
 def query_rows(path: Path, queries: dict[str, str]) -> dict[str, list[tuple]]:
@@ -39,6 +49,7 @@ def query_rows(path: Path, queries: dict[str, str]) -> dict[str, list[tuple]]:
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never touch the user's ./provenance.db or home: every test gets its own database."""
     monkeypatch.setenv("PROVENANCE_DB", str(tmp_path / "test.db"))
+    monkeypatch.delenv("COLUMNS", raising=False)  # text tables fit $COLUMNS when it is set
     monkeypatch.chdir(tmp_path)
 
 

@@ -31,20 +31,27 @@ CHROMIUM = os.environ.get("PROVENANCE_CHROMIUM") or shutil.which("chromium") or 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+#: How to run the browser tests, said with every skip (and once at the end of the run).
+HOW_TO_RUN = (
+    "to run them: apt-get install chromium (Debian's; or PROVENANCE_CHROMIUM=/path/to/chromium)"
+    " and pip install -e '.[test]'; with CI=true a missing browser fails instead of skipping"
+)
+
+
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"browser tests must run in CI: {reason}")
-    pytest.skip(reason)
+    pytest.skip(f"browser test skipped: {reason}; {HOW_TO_RUN}")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        _unavailable(f"no Chromium at {CHROMIUM}")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
+        _unavailable("the playwright package is not installed")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS

@@ -114,3 +114,36 @@ def test_schema_file_matches_the_migrations():
     assert (ROOT / "schema" / "schema.sql").read_text() == schema_sql(memory), (
         "regenerate with: python -m provenance.migrations > schema/schema.sql"
     )
+
+
+def test_text_tables_have_a_header_row_and_a_rule(run, run_json, fixtures):
+    run_json("add", fixtures / "article.html")
+    lines = run("claims", ok=True).stdout.splitlines()
+    assert lines[0].split() == ["id", "source", "score", "attributed", "to", "text"]
+    assert set(lines[1].replace(" ", "")) == {"-"}
+    assert len(lines) == 2 + len(run_json("claims"))
+
+
+def test_text_tables_fit_the_terminal_width(run, run_json, fixtures, monkeypatch):
+    run_json("add", fixtures / "article.html")
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = run("claims", ok=True).stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert any(line.endswith("…") for line in lines)  # long claims are cut, not wrapped
+
+
+def test_piped_text_tables_keep_whole_values(run, run_json, fixtures):
+    run_json("add", fixtures / "article.html")
+    stdout = run("claims", ok=True).stdout
+    assert all(claim["text"] in stdout for claim in run_json("claims"))
+
+
+def test_show_lists_the_sources_claims(run, run_json, fixtures):
+    [added] = run_json("add", fixtures / "telegram.txt")
+    shown = run_json("show", added["source_id"])
+    result = run("show", added["source_id"], ok=True)
+    header = next(line for line in result.stdout.splitlines() if line.startswith("id  start"))
+    assert header.split()[:3] == ["id", "start", "end"]
+    assert f"{len(shown['claims'])} claims:" in result.stdout
+    for claim in shown["claims"]:
+        assert " ".join(claim["text"].split()) in result.stdout

@@ -178,7 +178,9 @@ def test_no_result_says_so(run, archive):
 
 def test_text_output_lists_rank_relation_and_source(run, archive):
     result = run("who", QUERY, ok=True)
-    first = result.stdout.splitlines()[0]
+    header, rule, first = result.stdout.splitlines()[:3]
+    assert header.split() == ["rank", "published", "relation", "score", "claim", "source", "text"]
+    assert set(rule.replace(" ", "")) == {"-"}
     assert first.split()[0] == "1" and "2009-05-12" in first and "paraphrase" in first
 
 
