@@ -68,11 +68,25 @@ def date_key(row: dict[str, Any]) -> tuple[bool, str, str, int]:
 # --- sources ------------------------------------------------------------------------------
 
 
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://", re.I)
+
+
+def published_input(value: str | None) -> str | None:
+    """What the site shows of where a source was added from: a URL whole, a local path by its
+    file name only (the folders of the archivist's machine are not published)."""
+    if not value or _URL.match(value):
+        return value
+    return re.split(r"[/\\]", value.rstrip("/\\"))[-1] or value
+
+
 def source_page(conn: sqlite3.Connection, source_id: int) -> dict[str, Any] | None:
-    """A source with its text layer, claims (with attribution), sections, parent and children."""
+    """A source with its text layer, claims (with attribution), sections, parent and children.
+    Where it was read from is given as :func:`published_input`; its locator is left out."""
     source = one(conn, "SELECT * FROM sources WHERE id = ?", (source_id,))
     if source is None:
         return None
+    source["input"] = published_input(source.get("input"))
+    source.pop("locator", None)
     source["metadata"] = _json(source.get("metadata")) or {}
     source["claims"] = list_claims(sqlite_utils.Database(conn), source_id)
     source["blob_size"] = (
@@ -491,6 +505,7 @@ def renditions(conn: sqlite3.Connection, source_id: int) -> list[dict[str, Any]]
     )
     for item in found:
         item["this"] = item["id"] == source_id
+        item["input"] = published_input(item["input"])
     return found if len(found) > 1 else []
 
 

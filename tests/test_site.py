@@ -367,3 +367,25 @@ async def test_the_front_door_of_a_live_database_counts_its_claims(demo):
     live = Datasette([str(demo)], **datasette_kwargs("demo"))  # mutable: no cached counts
     claims = one(demo, "SELECT count(*) FROM claims")
     assert f"<strong>{claims} claims</strong>" in (await get(live, "/")).text
+
+
+# --- nothing of the archivist's machine -----------------------------------------------------
+
+
+async def test_no_page_of_the_site_publishes_the_folders_it_was_added_from(ds, demo):
+    """The demo archive was added from absolute paths: the site names each file, never its
+    folders (nor the locator that keeps the absolute path for recaptures)."""
+    folders = str(ROOT)
+    inputs = [row[0] for row in query(demo, "SELECT input FROM sources WHERE input IS NOT NULL")]
+    assert any(folders in value for value in inputs)  # what is stored still has them
+    claims = [row[0] for row in query(demo, "SELECT id FROM claims ORDER BY id LIMIT 5")]
+    paths = ["/", "/demo/-/search?q=boats", "/demo/-/search.json?q=boats"]
+    for source_id in (article(demo), cable(demo), report(demo)):
+        paths += [f"/demo/-/source/{source_id}", f"/demo/-/source/{source_id}.json"]
+    paths += [f"/demo/-/claim/{claim_id}" for claim_id in claims]
+    paths += [f"/demo/-/claim/{claims[0]}.json"]
+    for path in paths:
+        body = (await get(ds, path)).text
+        assert folders not in body, path
+    page = (await get(ds, f"/demo/-/source/{cable(demo)}")).text
+    assert "<dt>Added from</dt><dd>02-cable-08VELMORA112.txt</dd>" in page
