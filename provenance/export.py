@@ -27,10 +27,9 @@ from typing import Any, TextIO
 
 from . import evidence
 from .db import record_event
+from .defaults import DEFAULT_BASE_URL, FORMATS
 from .errors import ProvenanceError, SourceNotFound
 
-FORMATS = ("annotation", "prov", "claimreview", "csv")
-DEFAULT_BASE_URL = "http://127.0.0.1:8001"
 WEB_ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 SCHEMA_ORG_CONTEXT = "https://schema.org"
 

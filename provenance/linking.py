@@ -61,7 +61,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
-from . import __version__, alignment, citations, similarity, works
+from . import __version__, alignment, citations, minhash, similarity, works
 from .errors import ClaimNotFound
 from .queries import rows_in
 
@@ -170,7 +170,7 @@ def prepare_links(documents: list, analyses: list) -> LinkHints:
         )
     texts = list(hints.features)
     for text, keys in zip(
-        texts, similarity.band_keys([hints.features[t].terms for t in texts]), strict=True
+        texts, minhash.band_keys([hints.features[t].terms for t in texts]), strict=True
     ):
         hints.band_keys[text] = keys
     return hints
@@ -261,7 +261,7 @@ def _link_stages(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, A
 
 
 def _record_index_versions(conn: sqlite3.Connection) -> None:
-    for name, method in (("claim_keys", similarity.METHOD), ("quote_keys", QUOTE_KEY_METHOD)):
+    for name, method in (("claim_keys", minhash.METHOD), ("quote_keys", QUOTE_KEY_METHOD)):
         conn.execute(
             "INSERT INTO link_indexes (name, method, tool_version) VALUES (?, ?, ?)"
             " ON CONFLICT(name) DO NOTHING",
@@ -304,7 +304,7 @@ def _band_keys(texts: list[str], features: list[similarity.Features]) -> list[li
     missing = [i for i, k in enumerate(out) if k is None]
     if missing:
         for i, keys in zip(
-            missing, similarity.band_keys([features[i].terms for i in missing]), strict=True
+            missing, minhash.band_keys([features[i].terms for i in missing]), strict=True
         ):
             out[i] = keys
     return out  # type: ignore[return-value]
@@ -436,7 +436,7 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
             )
         )
         for match, candidate in matches[:MAX_LINKS_PER_CLAIM]:
-            method = EXACT_METHOD if match.relation == "same" else similarity.METHOD
+            method = EXACT_METHOD if match.relation == "same" else minhash.METHOD
             links.append(
                 (
                     cid,

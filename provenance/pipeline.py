@@ -25,11 +25,11 @@ from . import attribution, claims, ingest, profile
 from .analysis import MentionRecord, analyse
 from .archive import sha256_hex
 from .citations import claim_of, page_link_mentions
-from .db import Prepared, capture_plan, record_failure, store_prepared
 from .errors import NotProse, ProvenanceError
 from .ingest.base import Budget, Extracted, Hint
 from .inputs import Fetched, Item, Limits, fetch_url, iter_inputs, read_item, unwrap
 from .linking import prepare_links
+from .store import Prepared, capture_plan, record_failure, store_prepared
 from .worker import FORKS, Worker
 
 log = logging.getLogger(__name__)

@@ -78,9 +78,9 @@ def test_what_an_add_reports_is_committed(tmp_path):
 
 def _fail_on_call(monkeypatch, n: int) -> None:
     """Make storing the ``n``-th analysis of the run fail, as a full disk would."""
-    from provenance import db as db_module
+    from provenance import store as store_module
 
-    real = db_module._insert_analysis
+    real = store_module._insert_analysis
     calls = {"n": 0}
 
     def fail(conn, source_id, text, analysis):
@@ -89,7 +89,7 @@ def _fail_on_call(monkeypatch, n: int) -> None:
             raise RuntimeError("disk on fire")
         return real(conn, source_id, text, analysis)
 
-    monkeypatch.setattr(db_module, "_insert_analysis", fail)
+    monkeypatch.setattr(store_module, "_insert_analysis", fail)
 
 
 def test_a_failing_source_in_a_batch_leaves_the_others_stored(tmp_path, monkeypatch):
@@ -142,7 +142,7 @@ def test_a_rolled_back_source_is_forgotten_by_the_writer(tmp_path, monkeypatch):
 
 
 def test_agents_made_together_are_the_agents_made_one_at_a_time(tmp_path):
-    from provenance.db import ensure_agent, ensure_agents
+    from provenance.store import ensure_agent, ensure_agents
 
     names = ["the Ministry of Water", "Ruth Okafor", "the ministry of water", "", "Dov Harlan"]
     one, together = open_db(tmp_path / "one.db").conn, open_db(tmp_path / "together.db").conn

@@ -9,7 +9,7 @@ import sys
 import pytest
 from datasette.app import Datasette
 
-from provenance import similarity
+from provenance import minhash, similarity
 
 from .conftest import ROOT
 
@@ -156,8 +156,8 @@ def test_clusters_gather_one_claim_across_sources(run_json, tmp_path, db_path):
 def test_claim_keys_are_the_same_in_every_process():
     """Band keys are stored: they must not depend on Python's per-process hash seed."""
     code = (
-        "from provenance import similarity;"
-        "print(similarity.band_keys([similarity.terms('Police said 12 officers were hurt.')]))"
+        "from provenance import minhash, similarity;"
+        "print(minhash.band_keys([similarity.terms('Police said 12 officers were hurt.')]))"
     )
     outputs = {
         subprocess.run(
@@ -170,7 +170,7 @@ def test_claim_keys_are_the_same_in_every_process():
         ).stdout
         for seed in ("1", "2")
     }
-    assert len(outputs) == 1 and len(json.loads(outputs.pop())[0]) == similarity.BANDS
+    assert len(outputs) == 1 and len(json.loads(outputs.pop())[0]) == minhash.BANDS
 
 
 @pytest.mark.parametrize(
