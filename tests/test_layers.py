@@ -70,3 +70,39 @@ def test_the_plugin_found_by_its_entry_point_imports_nothing_of_the_write_step()
 def test_the_registry_loads_an_ingester_only_when_asked():
     loaded = loaded_after("import provenance.ingest")
     assert [m for m in loaded if m.startswith("provenance.ingest.")] == ["provenance.ingest.base"]
+
+
+def test_the_import_graph_keeps_its_floors():
+    result = subprocess.run(
+        [sys.executable, "-m", "provenance.layers"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stdout
+    assert "storage:\n" in result.stdout and "no cycles" in result.stdout
+
+
+def graph(imports: dict[str, dict[str, bool]]):
+    from provenance.layers import Module, layer_of
+
+    return {name: Module(name, layer_of(name), targets) for name, targets in imports.items()}
+
+
+def test_storage_importing_the_write_step_is_a_violation():
+    from provenance.layers import violations
+
+    found = violations(graph({"db": {"store": False}, "store": {"db": True}}))
+    assert found == ["db (storage) imports store (write): storage may import only base, storage"]
+
+
+def test_the_site_importing_an_ingester_is_a_violation():
+    from provenance.layers import violations
+
+    found = violations(graph({"datasette.pages": {"ingest.html": True}, "ingest.html": {}}))
+    assert len(found) == 1 and found[0].startswith("datasette.pages (site) imports ingest.html")
+
+
+def test_a_cycle_of_imports_at_load_time_is_a_violation():
+    from provenance.layers import violations
+
+    found = violations(graph({"linking": {"works": True}, "works": {"linking": True}}))
+    assert found == ["import cycle: linking -> works -> linking"]
+    assert violations(graph({"linking": {"works": True}, "works": {"linking": False}})) == []
