@@ -27,7 +27,7 @@ from .citations import claim_of, page_link_mentions
 from .errors import NotProse, ProvenanceError
 from .ingest.base import Budget, Extracted, Hint
 from .inputs import Fetched, Item, Limits, fetch_url, iter_inputs, read_item, unwrap
-from .linking import prepare_links
+from .linking import LinkMemory, prepare_links
 from .store import Prepared, capture_plan, record_failure, store_prepared
 from .worker import FORKS, Worker
 
@@ -237,6 +237,7 @@ class _Batch:
         self.pending: list[Result] = []  # stored, not yet committed
         self.began: float | None = None  # when the open transaction began
         self.bulk = self.preloaded = False
+        self.link_memory = LinkMemory()  # linking's memory from capture to capture
 
     def run(self, items: Iterator[Item]) -> Iterator[Result]:
         ahead = list(islice(items, PRELOAD_FROM))
@@ -384,7 +385,7 @@ class _Batch:
         else:
             assert job.prepared is not None
             with profile.stage("store"):
-                status, stored = store_prepared(self.db.conn, job.prepared)
+                status, stored = store_prepared(self.db.conn, job.prepared, self.link_memory)
             yield from _results(job.item.input, status, stored)
 
 

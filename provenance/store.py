@@ -318,14 +318,20 @@ def _insert_analysis(
     return claim_ids
 
 
-def store_prepared(conn: sqlite3.Connection, prepared: Prepared) -> tuple[str, list[Stored]]:
+def store_prepared(
+    conn: sqlite3.Connection, prepared: Prepared, memory: linking.LinkMemory | None = None
+) -> tuple[str, list[Stored]]:
     """Store one input's documents whole or not at all.
+
+    ``memory`` is what linking keeps from one capture to the next of a batch (see
+    :class:`provenance.linking.LinkMemory`); without one, this capture is linked on its own.
 
     Returns ``("unchanged", …)`` when nothing is to be written (see :func:`capture_plan`;
     checked inside the transaction, so two writers racing on the same bytes store them once),
     ``("recaptured", …)`` when the bytes are a new capture of a source already stored from the
     same path or URL (its claims are re-anchored into the new text), else ``("added", …)``.
     """
+    memory = memory or linking.LinkMemory()
     try:
         with transaction(conn):
             existing, previous = capture_plan(conn, prepared.fetched.locator, prepared.raw_sha256)
@@ -375,8 +381,8 @@ def store_prepared(conn: sqlite3.Connection, prepared: Prepared) -> tuple[str, l
                 stored.append(item)
             with profile.stage("link"):
                 ids = [s.source_id for s in stored]
-                with linking.prepared_hints(ids, prepared.link_hints):
-                    link_counts = linking.link_sources(conn, ids)
+                with memory.linking(ids, prepared.link_hints):
+                    link_counts = linking.link_sources(conn, ids, memory)
             payload: dict[str, Any] = {
                 "input": prepared.fetched.input,
                 "locator": prepared.fetched.locator,
@@ -406,7 +412,7 @@ def store_prepared(conn: sqlite3.Connection, prepared: Prepared) -> tuple[str, l
                 conn, "recapture" if previous else "add", payload, source_id=stored[0].source_id
             )
     except BaseException:
-        linking.forget_uncommitted()  # the ids it was given are given out again
+        memory.forget_uncommitted()  # the ids it was given are given out again
         raise
     return ("recaptured" if previous else "added"), stored
 

@@ -401,7 +401,7 @@ def test_linking_a_new_source_never_scans_a_whole_table(run_json, db_path, fixtu
 def test_a_failing_linking_stage_does_not_lose_the_source(run_json, tmp_path, db_path, monkeypatch):
     from provenance import linking
 
-    def broken(conn, source_ids):
+    def broken(conn, source_ids, memory=None):
         conn.execute(
             "INSERT INTO claim_clusters (claim_id, cluster_id, method, tool_version) SELECT id, id, 'x', 'x' FROM claims"
         )
