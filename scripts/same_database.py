@@ -58,9 +58,13 @@ def clock_values(path: str) -> set[str]:
     """The values of the clock columns, and of the columns derived from them."""
     values: set[str] = set()
     with sqlite3.connect(path) as conn:
-        for table, columns in (CLOCK_COLUMNS | DERIVED_COLUMNS).items():
-            present = [c for c in columns if c in _columns(conn, table)]
-            for column in present:
+        for table, column in [
+            (table, column)
+            for named in (CLOCK_COLUMNS, DERIVED_COLUMNS)
+            for table, columns in named.items()
+            for column in columns
+        ]:
+            if column in _columns(conn, table):
                 for (value,) in conn.execute(f"SELECT DISTINCT {column} FROM {table}"):
                     if isinstance(value, str) and value:
                         values.add(value)
