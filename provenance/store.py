@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__, captures, linking, profile
 from .agents import agent_key, agent_kind
@@ -77,19 +77,27 @@ def find_capture(conn: sqlite3.Connection, raw_sha256: str) -> list[Stored]:
     return [] if top is None else capture_tree(conn, top[0])
 
 
-def latest_capture(conn: sqlite3.Connection, locator: str) -> tuple[int, str, int] | None:
-    """The latest capture of the source a path or URL names: (id, raw_sha256, capture)."""
+class Capture(NamedTuple):
+    """The latest stored capture of a path or URL."""
+
+    source_id: int
+    raw_sha256: str
+    number: int  # 1 for the first capture, 2 for the next…
+
+
+def latest_capture(conn: sqlite3.Connection, locator: str) -> Capture | None:
+    """The latest capture of the source a path or URL names."""
     row = conn.execute(
         "SELECT id, raw_sha256, coalesce(capture, 1) FROM sources"
         " WHERE locator = ? AND parent_id IS NULL ORDER BY id DESC LIMIT 1",
         (locator,),
     ).fetchone()
-    return None if row is None else (row[0], row[1], row[2])
+    return None if row is None else Capture(*row)
 
 
 def capture_plan(
     conn: sqlite3.Connection, locator: str | None, raw_sha256: str
-) -> tuple[list[Stored], tuple[int, str, int] | None]:
+) -> tuple[list[Stored], Capture | None]:
     """What adding these bytes from this path or URL means.
 
     Returns ``(stored, None)`` when nothing is to be written (the latest capture of this
@@ -98,8 +106,8 @@ def capture_plan(
     """
     previous = latest_capture(conn, locator) if locator else None
     if previous is not None:
-        if previous[1] == raw_sha256:
-            return capture_tree(conn, previous[0]), None
+        if previous.raw_sha256 == raw_sha256:
+            return capture_tree(conn, previous.source_id), None
         return [], previous  # different bytes at the same place: a new capture
     return find_capture(conn, raw_sha256), None
 
@@ -170,20 +178,28 @@ def ensure_agent(conn: sqlite3.Connection, name: str) -> int | None:
 
 
 @lru_cache(maxsize=50_000)
-def _agent_row(name: str) -> tuple[str, str, str] | None:
-    """(name, key, kind) of the agent a name stands for, or None when it has no key."""
+class AgentRow(NamedTuple):
+    """An ``agents`` row as first inserted."""
+
+    name: str
+    key: str
+    kind: str
+
+
+def _agent_row(name: str) -> AgentRow | None:
+    """The agent a name stands for, or None when it has no key."""
     key = agent_key(name)
-    return (name.strip(), key, agent_kind(name)) if key else None
+    return AgentRow(name.strip(), key, agent_kind(name)) if key else None
 
 
 def ensure_agents(conn: sqlite3.Connection, names: list[str]) -> dict[str, int]:
     """The ids of the agents these names stand for, created in order on first sight (names
     without a key are left out): two statements for a source, not two per name."""
     rows = {name: _agent_row(name) for name in dict.fromkeys(names)}
-    keyed: dict[str, tuple[str, str, str]] = {}
+    keyed: dict[str, AgentRow] = {}
     for row in rows.values():
         if row is not None:
-            keyed.setdefault(row[1], row)  # the name first seen, as one insert at a time kept
+            keyed.setdefault(row.key, row)  # the name first seen, as one insert at a time kept
     if not keyed:
         return {}
     conn.executemany(
@@ -192,7 +208,7 @@ def ensure_agents(conn: sqlite3.Connection, names: list[str]) -> dict[str, int]:
         [(*row, __version__) for row in keyed.values()],
     )
     ids = dict(rows_in(conn, "SELECT key, id FROM agents WHERE key IN ({marks})", keyed))
-    return {name: ids[row[1]] for name, row in rows.items() if row is not None}
+    return {name: ids[row.key] for name, row in rows.items() if row is not None}
 
 
 def _insert_analysis(
@@ -338,11 +354,14 @@ def store_prepared(
             if existing:
                 return "unchanged", existing
             store_blob(conn, prepared.fetched.data, prepared.raw_sha256)
-            number = previous[2] + 1 if previous else 1
+            number = previous.number + 1 if previous else 1
             records = prepared.flatten()
             before = [None] * len(records)
             if previous:
-                before = [previous[0], *captures.match_children(conn, previous[0], records[1:])]
+                before = [
+                    previous.source_id,
+                    *captures.match_children(conn, previous.source_id, records[1:]),
+                ]
             stored: list[Stored] = []
             raws: list[str] = []
             digests: list[str] = []
@@ -403,9 +422,9 @@ def store_prepared(
                 "links": link_counts,
             }
             if previous:
-                by_status = captures.reanchor_capture(conn, previous[0], stored)
+                by_status = captures.reanchor_capture(conn, previous.source_id, stored)
                 stored[0].anchors = by_status
-                payload["previous_id"] = previous[0]
+                payload["previous_id"] = previous.source_id
                 payload["anchors"] = by_status
                 payload["anchors_sha256"] = captures.anchors_digest(conn, stored[0].source_id)
             append_event(
