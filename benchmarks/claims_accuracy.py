@@ -480,7 +480,8 @@ def claims_section() -> None:
     if not corpora.polnear_files("dev"):
         return skip("claims", corpora.corpus_dir() / "attribution" / "polnear")
     from provenance import pipeline
-    from provenance.db import list_claims, open_db
+    from provenance.db import open_db
+    from provenance.reading import list_claims
 
     base = corpora.corpus_dir() / "attribution" / "polnear" / "data" / "dev" / "text"
     with tempfile.TemporaryDirectory() as folder:

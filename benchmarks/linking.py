@@ -118,7 +118,7 @@ def write_cables(corpus: Path, target: Path, form: str) -> list[dict]:
 @contextmanager
 def linking_off():
     original = linking.link_sources
-    linking.link_sources = lambda conn, ids: {}
+    linking.link_sources = lambda conn, ids, memory=None: {}
     try:
         yield
     finally:
@@ -135,10 +135,10 @@ class LinkTimer:
     def __enter__(self):
         self.original = linking.link_sources
 
-        def timed(conn, ids):
+        def timed(conn, ids, memory=None):
             start = time.perf_counter()
             try:
-                return self.original(conn, ids)
+                return self.original(conn, ids, memory)
             finally:
                 self.calls.append(time.perf_counter() - start)
                 self.sources.append(list(ids))

@@ -66,7 +66,8 @@ def prepared_inputs(corpus: str, limit: int) -> list[bytes]:
 def store_round(records: list[bytes]) -> dict:
     """Store the prepared inputs into a fresh database as a bulk add's writer does."""
     from provenance import pipeline, profile
-    from provenance.db import open_db, store_prepared
+    from provenance.db import open_db
+    from provenance.store import store_prepared
 
     items = [pickle.loads(r) for r in records]
     with tempfile.TemporaryDirectory(prefix="provenance-writer-") as tmp:

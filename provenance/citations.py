@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urljoin, urlsplit
 
-from . import __version__, works
+from . import __version__, kinds, works
 from .similarity import STOP_WORDS, fold
 
 IDENTIFIER_METHOD = "identifier-0.3"  # 0.3: renditions and time's arrow excluded
@@ -305,7 +305,7 @@ class Target:
 
     @property
     def kind_label(self) -> str | None:
-        if self.kinds == ("cable",):
+        if self.kinds == kinds.kinds_described_as("cable"):
             return "cable"
         return "document" if self.kinds is None else "report"
 
@@ -349,12 +349,12 @@ def parse_target(text: str, start: int, end: int) -> Target:
     noun_word = noun.group("noun").lower() if noun else "document"
     target = Target()
     if noun_word in _CABLE_NOUNS:
-        target.kinds = ("cable",)
+        target.kinds = kinds.kinds_described_as("cable")
     elif re.search(r"\b(?:newspaper|magazine|website|blog|news)\b", phrase, re.I):
-        target.kinds = ("html", "post", "text", "pdf")
+        target.kinds = kinds.kinds_described_as("report")
     # A date after "released/published by WikiLeaks" dates the leak, not a cable.
     dating = phrase
-    if target.kinds == ("cable",) and noun:
+    if target.kinds == kinds.kinds_described_as("cable") and noun:
         release = _RELEASE_VERBS.search(phrase, noun.end())
         if release:
             dating = phrase[: release.start()]
@@ -891,10 +891,11 @@ def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict
     ):
         add(other_source, 1.5 * (score or 0.0), "claim linked")
     if target.precision == "day" and target.date_from and target.date_to:
-        kinds = target.kinds or ("cable", "pdf", "html", "post", "text")
+        allowed = target.kinds or kinds.kinds_described_as()
         for (source_id,) in conn.execute(
-            f"SELECT id FROM sources WHERE published >= ? AND published < ? AND kind IN ({_marks(kinds)})",
-            (target.date_from, _next_day(target.date_to), *kinds),
+            "SELECT id FROM sources WHERE published >= ? AND published < ?"
+            f" AND kind IN ({_marks(allowed)})",
+            (target.date_from, _next_day(target.date_to), *allowed),
         ):
             add(source_id, 1.5, "date")
     if target.title:
@@ -1004,11 +1005,12 @@ def _fitting(
 ) -> tuple[list[int], int]:
     """Stored sources the description's kind and dates allow (a few of them, and how many,
     counted up to :data:`MAX_FITTING`): the candidates of a description with no evidence."""
-    kinds = target.kinds or ("cable", "pdf", "html", "post", "text")
+    allowed = target.kinds or kinds.kinds_described_as()
     sql = (
-        f"SELECT id, {works.DATED.format(s='sources')} FROM sources WHERE kind IN ({_marks(kinds)})"
+        f"SELECT id, {works.DATED.format(s='sources')} FROM sources"
+        f" WHERE kind IN ({_marks(allowed)})"
     )
-    params: list = list(kinds)
+    params: list = list(allowed)
     if target.date_from and target.date_to:
         sql += " AND published >= ? AND published < ?"
         params += [target.date_from, _next_day(target.date_to)]
@@ -1059,7 +1061,9 @@ def _refers_back(text: str, hi: int, target: Target, others: list[int]) -> int:
     """Where the sentences that refer back to a description end: the passage goes on over the
     following paragraphs that speak of "the cable" ("the report" for a report), up to the
     next mention of another document, so that their quotations count as evidence too."""
-    pattern = _BACK_TO_CABLE if target.kinds == ("cable",) else _BACK_TO_REPORT
+    pattern = (
+        _BACK_TO_CABLE if target.kinds == kinds.kinds_described_as("cable") else _BACK_TO_REPORT
+    )
     while hi < len(text) and not any(hi <= o < hi + 2 for o in others):
         following = text.find("\n\n", hi + 2)
         end = len(text) if following < 0 else following

@@ -13,11 +13,11 @@ from typing import Any
 
 import click
 
+# Only what the commands' help shows: each command imports its implementation when it runs, so
+# `provenance --help` loads neither the database layer nor the ingesters.
 from . import __version__, profile
-from .db import default_path, get_source, list_claims, list_sources, open_db
+from .defaults import DEFAULT_BASE_URL, FORMATS, Limits, default_path
 from .errors import ProvenanceError
-from .export import DEFAULT_BASE_URL, FORMATS
-from .inputs import Limits
 
 db_option = click.option(
     "--db",
@@ -33,6 +33,8 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON o
 def _open(db_path: str | None, *, existing: bool = False):
     """Open (and migrate) the database; ``existing``: refuse one that is not there yet, so a
     command that only reads never leaves an empty archive behind a typo."""
+    from .db import open_db
+
     path = db_path or default_path()
     if existing and not Path(path).exists():
         raise click.ClickException(f"no database at {path}: run `provenance add` first")
@@ -340,6 +342,8 @@ def sources(db_path: str | None, as_json: bool) -> None:
     Example:
         provenance sources --json
     """
+    from .reading import list_sources
+
     rows = list_sources(_open(db_path, existing=True))
     if as_json:
         _print_json(rows)
@@ -367,6 +371,8 @@ def show(source_id: int, db_path: str | None, as_json: bool) -> None:
     Example:
         provenance show 3 --json
     """
+    from .reading import get_source
+
     source = get_source(_open(db_path, existing=True), source_id)
     if as_json:
         _print_json(source)
@@ -447,6 +453,8 @@ def claims(source_id: int | None, db_path: str | None, as_json: bool) -> None:
     Example:
         provenance claims --source 3 --json
     """
+    from .reading import list_claims
+
     rows = list_claims(_open(db_path, existing=True), source_id)
     if as_json:
         _print_json(rows)

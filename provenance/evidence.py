@@ -19,9 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import sqlite_utils
-
-from .db import list_claims
+from .reading import list_claims
 
 #: Characters of context shown on each side of a claim or a traced quotation.
 CONTEXT_CHARS = 400
@@ -88,7 +86,7 @@ def source_page(conn: sqlite3.Connection, source_id: int) -> dict[str, Any] | No
     source["input"] = published_input(source.get("input"))
     source.pop("locator", None)
     source["metadata"] = _json(source.get("metadata")) or {}
-    source["claims"] = list_claims(sqlite_utils.Database(conn), source_id)
+    source["claims"] = list_claims(conn, source_id)
     source["blob_size"] = (
         conn.execute("SELECT size FROM blobs WHERE sha256 = ?", (source["raw_sha256"],)).fetchone()
         or (None,)

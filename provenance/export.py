@@ -25,12 +25,11 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
-from . import evidence
+from . import evidence, kinds
 from .db import record_event
+from .defaults import DEFAULT_BASE_URL, FORMATS
 from .errors import ProvenanceError, SourceNotFound
 
-FORMATS = ("annotation", "prov", "claimreview", "csv")
-DEFAULT_BASE_URL = "http://127.0.0.1:8001"
 WEB_ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 SCHEMA_ORG_CONTEXT = "https://schema.org"
 
@@ -298,14 +297,13 @@ def write_annotations(
 
 # --- schema.org Claim (for ClaimReview) ------------------------------------------------------
 
-_WORK_TYPES = {"html": "Article", "post": "BlogPosting", "pdf": "Report"}
 _AGENT_TYPES = {"person": "Person", "organisation": "Organization"}
 
 
 def creative_work(report: dict[str, Any], ids: Identifiers) -> dict[str, Any]:
     """A source as a schema.org CreativeWork: where and when a claim appeared."""
     work: dict[str, Any] = {
-        "@type": _WORK_TYPES.get(report.get("kind") or "", "DigitalDocument"),
+        "@type": kinds.kind(report.get("kind")).schema_type,
         "url": _http(report.get("url"))
         or _http(report.get("canonical_url"))
         or ids.source(report["source_id"]),

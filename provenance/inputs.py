@@ -11,7 +11,6 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -19,6 +18,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import httpx
 
 from . import __version__
+from .db import now_iso
+from .defaults import Limits
 from .errors import InputError, LimitExceeded
 from .ingest.base import Hint
 
@@ -46,23 +47,6 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 GZIP_MAGIC = b"\x1f\x8b"
 _GZIP_PIECE = 64 * 1024
-
-
-@dataclass
-class Limits:
-    """Bounds on what one input may cost; each is a flag of ``provenance add``.
-
-    The time limit covers everything done for one input (fetching, extraction, analysis): the
-    work runs in a worker process that is killed when the time is up (see :mod:`.worker`).
-    """
-
-    max_bytes: int = 50 * 1024 * 1024  # bytes read, fetched or decompressed for one input
-    timeout: float = 60.0  # seconds for one input, fetching and extraction included
-    max_pages: int = 2000  # pages of one PDF
-    max_memory: int = 2048 * 1024 * 1024  # bytes the extraction process may allocate
-    max_redirects: int = 10
-    #: Follow symbolic links inside a folder that point outside it (off: a recorded skip).
-    follow_links: bool = False
 
 
 @dataclass
@@ -103,10 +87,6 @@ class Fetched:
     http_status: int | None = None
     content_type: str | None = None
     locator: str | None = None  # see Item.locator
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def display_name(name: str) -> str:

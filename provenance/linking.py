@@ -61,7 +61,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
-from . import __version__, alignment, citations, similarity, works
+from . import __version__, alignment, citations, minhash, similarity, works
 from .errors import ClaimNotFound
 from .queries import rows_in
 
@@ -170,83 +170,101 @@ def prepare_links(documents: list, analyses: list) -> LinkHints:
         )
     texts = list(hints.features)
     for text, keys in zip(
-        texts, similarity.band_keys([hints.features[t].terms for t in texts]), strict=True
+        texts, minhash.band_keys([hints.features[t].terms for t in texts]), strict=True
     ):
         hints.band_keys[text] = keys
     return hints
 
-
-# Hints of the capture being linked (set by prepared_hints for the length of one link).
-_hints = LinkHints()
-_source_hints: dict[int, SourceHints] = {}
 
 #: Prepared features of the claims of recently linked captures, marshalled (an eighth of
 #: the memory of the objects, and read back in a tenth of the time computing them takes): a
 #: new claim's candidates are mostly claims stored shortly before, whose features the workers
 #: already computed. Keyed by text, so always right.
 RECENT_FEATURES = 10_000
-_recent_features: dict[str, bytes] = {}
 _FEATURE_FIELDS = [f.name for f in fields(similarity.Features)]
 
 #: Furniture lines of stored sources, by id, with the text_sha256 they were computed from:
-#: a source is a candidate original of many later quotations. Forgotten when a store is
-#: rolled back (see :func:`forget_uncommitted`), since its ids are then given out again, and
-#: when linking moves to another connection (ids are per database).
+#: a source is a candidate original of many later quotations.
 RECENT_FURNITURE = 20_000
-_furniture: dict[int, tuple[str, list[tuple[int, int]]]] = {}
-_furniture_connection: int | None = None
 
 
-@contextmanager
-def prepared_hints(source_ids: list[int], hints: LinkHints | None) -> Iterator[None]:
-    """Let :func:`link_sources` use what :func:`prepare_links` computed for these documents
-    (``source_ids`` in flatten() order) instead of computing it again."""
-    global _hints, _source_hints
-    if hints is not None:
-        _hints = hints
-        _source_hints = {
-            sid: h for sid, h in zip(source_ids, hints.sources, strict=False) if h is not None
-        }
-    try:
-        yield
-    finally:
+@dataclass
+class LinkMemory:
+    """What linking keeps from one capture to the next: owned by the batch that stores them
+    (one writer, one database) and passed down to :func:`link_sources`.
+
+    ``hints`` and ``source_hints`` are those of the capture being linked (see
+    :meth:`linking`); ``recent_features`` and ``furniture`` outlive it. The furniture is
+    forgotten when a store is rolled back (:meth:`forget_uncommitted`), since the ids of the
+    sources undone are given out again."""
+
+    hints: LinkHints = field(default_factory=LinkHints)
+    source_hints: dict[int, SourceHints] = field(default_factory=dict)
+    recent_features: dict[str, bytes] = field(default_factory=dict)
+    furniture: dict[int, tuple[str, list[tuple[int, int]]]] = field(default_factory=dict)
+
+    @contextmanager
+    def linking(self, source_ids: list[int], hints: LinkHints | None) -> Iterator[LinkMemory]:
+        """Let :func:`link_sources` use what :func:`prepare_links` computed for these
+        documents (``source_ids`` in flatten() order) instead of computing it again."""
         if hints is not None:
-            _remember_features(hints.features)
-        _hints, _source_hints = LinkHints(), {}
+            self.hints = hints
+            self.source_hints = {
+                sid: h for sid, h in zip(source_ids, hints.sources, strict=False) if h is not None
+            }
+        try:
+            yield self
+        finally:
+            if hints is not None:
+                self.remember_features(hints.features)
+            self.hints, self.source_hints = LinkHints(), {}
+
+    def remember_features(self, features: dict[str, similarity.Features]) -> None:
+        for text, found in features.items():
+            if text not in self.recent_features:
+                self.recent_features[text] = marshal.dumps(
+                    tuple(getattr(found, name) for name in _FEATURE_FIELDS)
+                )
+        while len(self.recent_features) > RECENT_FEATURES:
+            del self.recent_features[next(iter(self.recent_features))]
+
+    def remember_furniture(
+        self, source_id: int, text_sha256: str | None, furniture: list[tuple[int, int]]
+    ) -> None:
+        if text_sha256 is None:
+            return
+        self.furniture[source_id] = (text_sha256, furniture)
+        while len(self.furniture) > RECENT_FURNITURE:
+            del self.furniture[next(iter(self.furniture))]
+
+    def forget_uncommitted(self) -> None:
+        """Drop what is remembered of stored sources by id (after a rollback)."""
+        self.furniture.clear()
 
 
-def _remember_features(features: dict[str, similarity.Features]) -> None:
-    for text, found in features.items():
-        if text not in _recent_features:
-            _recent_features[text] = marshal.dumps(
-                tuple(getattr(found, name) for name in _FEATURE_FIELDS)
-            )
-    while len(_recent_features) > RECENT_FEATURES:
-        del _recent_features[next(iter(_recent_features))]
-
-
-def forget_uncommitted() -> None:
-    """Drop what is remembered of stored sources by id (after a rollback)."""
-    _furniture.clear()
-
-
-def link_sources(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, Any]:
+def link_sources(
+    conn: sqlite3.Connection, source_ids: list[int], memory: LinkMemory | None = None
+) -> dict[str, Any]:
     """All linking for the documents of one capture; returns counts by kind of link.
+
+    ``memory``: what the batch keeps from capture to capture (a fresh one when None).
 
     Each stage runs in a savepoint: a stage that fails on some odd input is undone and named
     under ``errors`` (the event log keeps it), and the source is still stored with the links
     the other stages made. Links are derived data; the capture itself must not be lost."""
     _record_index_versions(conn)
-    return _link_stages(conn, source_ids)
+    return _link_stages(conn, source_ids, memory or LinkMemory())
 
 
-def _link_stages(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, Any]:
+def _link_stages(
+    conn: sqlite3.Connection, source_ids: list[int], memory: LinkMemory
+) -> dict[str, Any]:
     counts: dict[str, Any] = {}
     for name, stage in (
-        ("renditions", works.recognise_renditions),
-        ("claims_linked", link_claims),
-        ("quotes_traced", trace_quotes),
-        ("citations_resolved", citations.resolve_citations),
+        ("renditions", lambda conn, ids: works.recognise_renditions(conn, ids)),
+        ("claims_linked", lambda conn, ids: link_claims(conn, ids, memory)),
+        ("quotes_traced", lambda conn, ids: trace_quotes(conn, ids, memory)),
+        ("citations_resolved", lambda conn, ids: citations.resolve_citations(conn, ids)),
     ):
         conn.execute(f"SAVEPOINT {name}")
         try:
@@ -261,7 +279,7 @@ def _link_stages(conn: sqlite3.Connection, source_ids: list[int]) -> dict[str, A
 
 
 def _record_index_versions(conn: sqlite3.Connection) -> None:
-    for name, method in (("claim_keys", similarity.METHOD), ("quote_keys", QUOTE_KEY_METHOD)):
+    for name, method in (("claim_keys", minhash.METHOD), ("quote_keys", QUOTE_KEY_METHOD)):
         conn.execute(
             "INSERT INTO link_indexes (name, method, tool_version) VALUES (?, ?, ?)"
             " ON CONFLICT(name) DO NOTHING",
@@ -280,13 +298,14 @@ def _family(conn: sqlite3.Connection, source_ids: list[int]) -> set[int]:
     return works.family(conn, source_ids)
 
 
-def _features(text: str) -> similarity.Features:
-    found = _hints.features.get(text)
-    if found is not None:
-        return found
-    recent = _recent_features.get(text)
-    if recent is not None:
-        return similarity.Features(*marshal.loads(recent))
+def _features(text: str, memory: LinkMemory | None = None) -> similarity.Features:
+    if memory is not None:
+        found = memory.hints.features.get(text)
+        if found is not None:
+            return found
+        recent = memory.recent_features.get(text)
+        if recent is not None:
+            return similarity.Features(*marshal.loads(recent))
     return _cached_features(text)
 
 
@@ -298,13 +317,15 @@ def _cached_features(text: str) -> similarity.Features:
     return similarity.features(text)
 
 
-def _band_keys(texts: list[str], features: list[similarity.Features]) -> list[list[int]]:
+def _band_keys(
+    texts: list[str], features: list[similarity.Features], memory: LinkMemory
+) -> list[list[int]]:
     """MinHash band keys of each text's terms: prepared ones, the rest computed in one batch."""
-    out: list[list[int] | None] = [_hints.band_keys.get(t) for t in texts]
+    out: list[list[int] | None] = [memory.hints.band_keys.get(t) for t in texts]
     missing = [i for i, k in enumerate(out) if k is None]
     if missing:
         for i, keys in zip(
-            missing, similarity.band_keys([features[i].terms for i in missing]), strict=True
+            missing, minhash.band_keys([features[i].terms for i in missing]), strict=True
         ):
             out[i] = keys
     return out  # type: ignore[return-value]
@@ -325,9 +346,9 @@ class _Candidate:
     # Computed once per linking pass, however many new claims it is compared with.
     feature_list: list[similarity.Features] | None = field(default=None, repr=False)
 
-    def features(self) -> list[similarity.Features]:
+    def features(self, memory: LinkMemory) -> list[similarity.Features]:
         if self.feature_list is None:
-            self.feature_list = [_features(t) for t in (self.text, *self.contents)]
+            self.feature_list = [_features(t, memory) for t in (self.text, *self.contents)]
         return self.feature_list
 
 
@@ -350,19 +371,21 @@ def _contents(conn: sqlite3.Connection, claims: dict[int, tuple[int, str]]) -> d
     return found
 
 
-def _prepared_contents(source_ids: list[int], rows: list) -> dict[int, list[str]] | None:
+def _prepared_contents(
+    source_ids: list[int], rows: list, memory: LinkMemory
+) -> dict[int, list[str]] | None:
     """:func:`_contents` of the new claims from the prepared hints, or None without them.
 
     A document's claims have consecutive ids in the order of its analysis, so a claim's
     index is its id less the first id of its document."""
-    if not source_ids or len(_hints.contents) != len(source_ids):
+    if not source_ids or len(memory.hints.contents) != len(source_ids):
         return None
     position = {sid: i for i, sid in enumerate(source_ids)}
     first: dict[int, int] = {}
     found: dict[int, list[str]] = {}
     for cid, _, _, _, sid in rows:  # in id order
         first.setdefault(sid, cid)
-        prepared = _hints.contents[position[sid]]
+        prepared = memory.hints.contents[position[sid]]
         if prepared is None:
             return None
         texts = prepared.get(cid - first[sid])
@@ -371,7 +394,9 @@ def _prepared_contents(source_ids: list[int], rows: list) -> dict[int, list[str]
     return found
 
 
-def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
+def link_claims(
+    conn: sqlite3.Connection, source_ids: list[int], memory: LinkMemory | None = None
+) -> int:
     """Link each new claim to stored claims of other captures that state the same thing."""
     family = _family(conn, source_ids)
     marks = _marks(source_ids)
@@ -382,15 +407,17 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     ).fetchall()
     mine = {r[0] for r in rows}
     usable = [r[:4] for r in rows if r[2] and len(r[2].split()) >= MIN_LINK_WORDS]
-    contents = _prepared_contents(source_ids, rows)
+    memory = memory or LinkMemory()
+    contents = _prepared_contents(source_ids, rows, memory)
     if contents is None:
         contents = _contents(conn, {cid: (start, text) for cid, text, _, start in usable})
     rep_texts = {cid: [text, *contents.get(cid, ())] for cid, text, _, _ in usable}
-    reps = {cid: [_features(t) for t in texts] for cid, texts in rep_texts.items()}
+    reps = {cid: [_features(t, memory) for t in texts] for cid, texts in rep_texts.items()}
     owners = [cid for cid, *_ in usable for _ in reps[cid]]
     keys = _band_keys(
         [t for cid, *_ in usable for t in rep_texts[cid]],
         [f for cid, *_ in usable for f in reps[cid]],
+        memory,
     )
     key_rows = list(
         dict.fromkeys((k, cid) for cid, ks in zip(owners, keys, strict=True) for k in ks)
@@ -423,7 +450,7 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
             candidate = candidates.get(other)
             if candidate is None or candidate.source_id in family or candidate.family in family:
                 continue
-            match = _best_match(reps[cid], candidate.features())
+            match = _best_match(reps[cid], candidate.features(memory))
             if match is not None:
                 matches.append((match, candidate))
         matches.sort(
@@ -436,7 +463,7 @@ def link_claims(conn: sqlite3.Connection, source_ids: list[int]) -> int:
             )
         )
         for match, candidate in matches[:MAX_LINKS_PER_CLAIM]:
-            method = EXACT_METHOD if match.relation == "same" else similarity.METHOD
+            method = EXACT_METHOD if match.relation == "same" else minhash.METHOD
             links.append(
                 (
                     cid,
@@ -613,13 +640,10 @@ class _Source:
 class _Sources:
     """Source texts and furniture lines, loaded once per linking pass."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        global _furniture_connection
+    def __init__(self, conn: sqlite3.Connection, memory: LinkMemory) -> None:
         self.conn = conn
+        self.memory = memory
         self.cache: dict[int, _Source] = {}
-        if _furniture_connection != id(conn):
-            _furniture.clear()
-            _furniture_connection = id(conn)
 
     def get(self, source_id: int) -> _Source | None:
         if source_id not in self.cache:
@@ -630,15 +654,15 @@ class _Sources:
             ).fetchone()
             if row is None:
                 return None
-            prepared = _source_hints.get(source_id)
+            prepared = self.memory.source_hints.get(source_id)
             if prepared is not None:
                 self.cache[source_id] = _Source(
                     source_id, row[0], row[1], row[2] or source_id,
                     prepared.furniture, prepared.words, prepared.trigram_keys,
                 )  # fmt: skip
-                _remember_furniture(source_id, row[3], prepared.furniture)
+                self.memory.remember_furniture(source_id, row[3], prepared.furniture)
                 return self.cache[source_id]
-            known = _furniture.get(source_id)
+            known = self.memory.furniture.get(source_id)
             if known is not None and known[0] == row[3]:
                 furniture = known[1]
             else:
@@ -650,21 +674,11 @@ class _Sources:
                     )
                 ]
                 furniture = alignment.furniture_lines(row[0], breaks)
-                _remember_furniture(source_id, row[3], furniture)
+                self.memory.remember_furniture(source_id, row[3], furniture)
             self.cache[source_id] = _Source(
                 source_id, row[0], row[1], row[2] or source_id, furniture
             )
         return self.cache[source_id]
-
-
-def _remember_furniture(
-    source_id: int, text_sha256: str | None, furniture: list[tuple[int, int]]
-) -> None:
-    if text_sha256 is None:
-        return
-    _furniture[source_id] = (text_sha256, furniture)
-    while len(_furniture) > RECENT_FURNITURE:
-        del _furniture[next(iter(_furniture))]
 
 
 def _fts_query(quote: str) -> str | None:
@@ -734,11 +748,14 @@ def _quote_plan(quote: str) -> tuple[list[int], str | None] | None:
     return quote_keys(quote), _fts_query(quote)
 
 
-def trace_quotes(conn: sqlite3.Connection, source_ids: list[int]) -> int:
+def trace_quotes(
+    conn: sqlite3.Connection, source_ids: list[int], memory: LinkMemory | None = None
+) -> int:
     """Trace the new quotations to the sources they quote, and stored quotations to the new
     sources when those are their originals."""
     family = _family(conn, source_ids)
-    sources = _Sources(conn)
+    memory = memory or LinkMemory()
+    sources = _Sources(conn, memory)
     marks = _marks(source_ids)
     traced = 0
     quotes = conn.execute(
@@ -748,7 +765,7 @@ def trace_quotes(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     ).fetchall()
     key_rows = []
     for quote_id, text, claim_id, published in quotes:
-        plan = _hints.quotes[text] if text in _hints.quotes else _quote_plan(text)
+        plan = memory.hints.quotes[text] if text in memory.hints.quotes else _quote_plan(text)
         if plan is None:
             continue
         keys, query = plan

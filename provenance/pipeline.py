@@ -10,7 +10,6 @@ capture per transaction. A failing input becomes a ``failures`` row and a result
 from __future__ import annotations
 
 import gc
-import logging
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -21,18 +20,16 @@ from typing import Any
 
 import sqlite_utils
 
-from . import attribution, claims, ingest, profile
+from . import attribution, claims, ingest, kinds, profile
 from .analysis import MentionRecord, analyse
 from .archive import sha256_hex
 from .citations import claim_of, page_link_mentions
-from .db import Prepared, capture_plan, record_failure, store_prepared
 from .errors import NotProse, ProvenanceError
 from .ingest.base import Budget, Extracted, Hint
 from .inputs import Fetched, Item, Limits, fetch_url, iter_inputs, read_item, unwrap
-from .linking import prepare_links
+from .linking import LinkMemory, prepare_links
+from .store import Prepared, capture_plan, record_failure, store_prepared
 from .worker import FORKS, Worker
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -87,11 +84,10 @@ def prepare(
             prepared.analyses.append(None)  # claims are cut from the posts, not the page
             continue
         analysis = analyse(document.text, document.structure)
-        for ref in document.metadata.get("refs", []):
-            if ref.get("identifier"):
-                analysis.mentions.append(
-                    MentionRecord(None, None, ref["mention"], "cable-ref", ref["identifier"])
-                )
+        for named in document.mentions:
+            analysis.mentions.append(
+                MentionRecord(None, None, named.text, named.kind, named.identifier)
+            )
         if links[position]:
             claim_of(links[position], [(c.start, c.end) for c in analysis.claims])
             analysis.mentions.extend(links[position])
@@ -115,37 +111,22 @@ def _prepare_in_worker(fetched: Fetched, raw_sha256: str, limits: Limits) -> Pre
 
 def _links(fetched: Fetched, documents: list) -> list[list[MentionRecord]]:
     """Hyperlinks of an HTML page as mentions of the documents they point to."""
-    if documents[0].kind != "html":
+    if not kinds.kind(documents[0].kind).links_are_mentions:
         return [[] for _ in documents]
     base = documents[0].canonical_url or documents[0].url or fetched.url
     return page_link_mentions(documents, base)
 
 
-#: Kinds of input whose extraction goes through trafilatura and htmldate.
-_HTML_KINDS = frozenset({"html", "warc"})
-
-
-def preload(kinds: Iterable[str] = ()) -> None:
+def preload(ingesters: Iterable[str] = ()) -> None:
     """Load now, in this process, what each worker would otherwise load for itself on first
-    use: the claim and attribution models, and when ``kinds`` holds HTML the tables that
-    trafilatura and htmldate build lazily (justext's stoplists of every language, about
-    25 MB; dateparser's locales, about 40 MB and 4 s, the first time a page's date string
-    reaches it). Workers forked afterwards share these pages with this process instead of
-    each holding a copy.
+    use: the claim and attribution models, and what the named ingesters build lazily (see
+    :meth:`provenance.ingest.base.Ingester.preload`). Workers forked afterwards share these
+    pages with this process instead of each holding a copy.
     """
     claims.model()
     attribution.load_models()
-    if _HTML_KINDS.intersection(kinds):
-        try:
-            from htmldate.extractors import get_external_parser
-            from justext.core import define_stoplist
-            from trafilatura import external
-
-            define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())
-            # A string no locale reads makes dateparser load every locale.
-            get_external_parser().get_date_data("provenance preload")
-        except Exception as exc:  # another version of the libraries: workers load their own
-            log.debug("could not preload the HTML libraries' tables: %s", exc)
+    for name in sorted(set(ingesters)):
+        ingest.get_ingester(name).preload()
     gc.collect()  # what loading left behind, before workers inherit it (see worker.Worker)
 
 
@@ -256,6 +237,7 @@ class _Batch:
         self.pending: list[Result] = []  # stored, not yet committed
         self.began: float | None = None  # when the open transaction began
         self.bulk = self.preloaded = False
+        self.link_memory = LinkMemory()  # linking's memory from capture to capture
 
     def run(self, items: Iterator[Item]) -> Iterator[Result]:
         ahead = list(islice(items, PRELOAD_FROM))
@@ -287,7 +269,7 @@ class _Batch:
                     self._read(job)
             if self.bulk and not self.preloaded:
                 self.preloaded = True
-                preload(self._kinds())
+                preload(self._ingesters())
             self._dispatch()
             while self.window and self.window[0].done:
                 if self.began is None:
@@ -308,16 +290,16 @@ class _Batch:
             if self.busy:
                 self._wait()
 
-    def _kinds(self) -> set[str]:
-        """The kinds of the inputs read so far (the first ones of the batch)."""
-        kinds = set()
+    def _ingesters(self) -> set[str]:
+        """The ingesters of the inputs read so far (the first ones of the batch)."""
+        names = set()
         for job in self.window:
             if job.fetched is not None:
                 try:
-                    kinds.add(ingest.detect(job.fetched.data, job.fetched.hint).name)
+                    names.add(ingest.detect(job.fetched.data, job.fetched.hint).name)
                 except ProvenanceError:
                     pass
-        return kinds
+        return names
 
     def _commit(self) -> None:
         if self.began is not None:
@@ -403,7 +385,7 @@ class _Batch:
         else:
             assert job.prepared is not None
             with profile.stage("store"):
-                status, stored = store_prepared(self.db.conn, job.prepared)
+                status, stored = store_prepared(self.db.conn, job.prepared, self.link_memory)
             yield from _results(job.item.input, status, stored)
 
 

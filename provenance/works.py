@@ -24,7 +24,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 
-from . import __version__, similarity
+from . import __version__, minhash, similarity
 from .queries import rows_in
 
 METHOD = "word5-shingle-containment-0.1"
@@ -124,7 +124,7 @@ def recognise_renditions(conn: sqlite3.Connection, source_ids: list[int]) -> int
         mine = text_shingles(text or "")
         if not mine:
             continue
-        [keys] = similarity.band_keys([mine])
+        [keys] = minhash.band_keys([mine])
         conn.executemany(
             "INSERT OR IGNORE INTO rendition_keys (key, source_id) VALUES (?, ?)",
             [(k, source_id) for k in keys],

@@ -138,7 +138,7 @@ def test_a_source_is_stored_whole_or_not_at_all(db_path, fixtures, monkeypatch):
     db = open_db(db_path)
     before = counts(db_path)
 
-    def explode(conn, source_ids):
+    def explode(conn, source_ids, memory=None):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(linking, "link_sources", explode)

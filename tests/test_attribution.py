@@ -6,13 +6,8 @@ import pytest
 from datasette.app import Datasette
 
 from provenance import attribution
-from provenance.attribution import (
-    agent_key,
-    agent_name,
-    find_attributions,
-    find_quotes,
-    resolve_agents,
-)
+from provenance.agents import agent_key, agent_name
+from provenance.attribution import find_attributions, find_quotes, resolve_agents
 
 from .conftest import ROOT
 

@@ -78,9 +78,9 @@ def test_what_an_add_reports_is_committed(tmp_path):
 
 def _fail_on_call(monkeypatch, n: int) -> None:
     """Make storing the ``n``-th analysis of the run fail, as a full disk would."""
-    from provenance import db as db_module
+    from provenance import store as store_module
 
-    real = db_module._insert_analysis
+    real = store_module._insert_analysis
     calls = {"n": 0}
 
     def fail(conn, source_id, text, analysis):
@@ -89,7 +89,7 @@ def _fail_on_call(monkeypatch, n: int) -> None:
             raise RuntimeError("disk on fire")
         return real(conn, source_id, text, analysis)
 
-    monkeypatch.setattr(db_module, "_insert_analysis", fail)
+    monkeypatch.setattr(store_module, "_insert_analysis", fail)
 
 
 def test_a_failing_source_in_a_batch_leaves_the_others_stored(tmp_path, monkeypatch):
@@ -119,30 +119,41 @@ async def test_a_table_search_is_shown_without_a_full_count(run_json, fixtures, 
     assert plain.json()["filtered_table_rows_count"] > 0
 
 
+def _batch_memories(monkeypatch) -> list[linking.LinkMemory]:
+    """The link memories the batches of this test make, as they make them."""
+    made: list[linking.LinkMemory] = []
+
+    def make() -> linking.LinkMemory:
+        made.append(linking.LinkMemory())
+        return made[-1]
+
+    monkeypatch.setattr(pipeline, "LinkMemory", make)
+    return made
+
+
 def test_what_the_writer_remembers_between_sources_does_not_change_links(tmp_path, monkeypatch):
     warm, cold = tmp_path / "warm.db", tmp_path / "cold.db"
-    linking.forget_uncommitted()
+    memories = _batch_memories(monkeypatch)
     list(pipeline.add(open_db(warm), inputs()))
-    assert linking._recent_features and linking._furniture  # remembered across sources
+    assert memories[-1].recent_features and memories[-1].furniture  # kept across sources
     monkeypatch.setattr(linking, "RECENT_FEATURES", 0)
     monkeypatch.setattr(linking, "RECENT_FURNITURE", 0)
-    linking.forget_uncommitted()
-    linking._recent_features.clear()
     list(pipeline.add(open_db(cold), inputs()))
-    assert not linking._recent_features and not linking._furniture
+    assert not memories[-1].recent_features and not memories[-1].furniture
     assert linked(warm) == linked(cold)
     assert content(warm) == content(cold)
 
 
 def test_a_rolled_back_source_is_forgotten_by_the_writer(tmp_path, monkeypatch):
+    memories = _batch_memories(monkeypatch)
     _fail_on_call(monkeypatch, 4)
     with pytest.raises(RuntimeError):
         list(pipeline.add(open_db(tmp_path / "bulk.db"), inputs()))
-    assert linking._furniture == {}  # its id is given to the next source
+    assert memories[-1].furniture == {}  # its id is given to the next source
 
 
 def test_agents_made_together_are_the_agents_made_one_at_a_time(tmp_path):
-    from provenance.db import ensure_agent, ensure_agents
+    from provenance.store import ensure_agent, ensure_agents
 
     names = ["the Ministry of Water", "Ruth Okafor", "the ministry of water", "", "Dov Harlan"]
     one, together = open_db(tmp_path / "one.db").conn, open_db(tmp_path / "together.db").conn

@@ -9,7 +9,7 @@ import sys
 import pytest
 from datasette.app import Datasette
 
-from provenance import similarity
+from provenance import minhash, similarity
 
 from .conftest import ROOT
 
@@ -156,8 +156,8 @@ def test_clusters_gather_one_claim_across_sources(run_json, tmp_path, db_path):
 def test_claim_keys_are_the_same_in_every_process():
     """Band keys are stored: they must not depend on Python's per-process hash seed."""
     code = (
-        "from provenance import similarity;"
-        "print(similarity.band_keys([similarity.terms('Police said 12 officers were hurt.')]))"
+        "from provenance import minhash, similarity;"
+        "print(minhash.band_keys([similarity.terms('Police said 12 officers were hurt.')]))"
     )
     outputs = {
         subprocess.run(
@@ -170,7 +170,7 @@ def test_claim_keys_are_the_same_in_every_process():
         ).stdout
         for seed in ("1", "2")
     }
-    assert len(outputs) == 1 and len(json.loads(outputs.pop())[0]) == similarity.BANDS
+    assert len(outputs) == 1 and len(json.loads(outputs.pop())[0]) == minhash.BANDS
 
 
 @pytest.mark.parametrize(
@@ -401,7 +401,7 @@ def test_linking_a_new_source_never_scans_a_whole_table(run_json, db_path, fixtu
 def test_a_failing_linking_stage_does_not_lose_the_source(run_json, tmp_path, db_path, monkeypatch):
     from provenance import linking
 
-    def broken(conn, source_ids):
+    def broken(conn, source_ids, memory=None):
         conn.execute(
             "INSERT INTO claim_clusters (claim_id, cluster_id, method, tool_version) SELECT id, id, 'x', 'x' FROM claims"
         )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from provenance import alignment, linking, works
-from provenance.attribution import agent_name, is_date
+from provenance.agents import agent_name, is_date
 
 ORIGINS = Path(__file__).parent / "origins_fixtures"
 CABLE = ORIGINS / "01-cable-08VELMORA12.txt"

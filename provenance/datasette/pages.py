@@ -17,7 +17,7 @@ from urllib.parse import quote_plus
 from datasette import Forbidden, NotFound, Response
 from datasette.database import QueryInterrupted
 
-from .. import __version__, evidence, search
+from .. import __version__, evidence, kinds, search
 from .limits import read_limited
 from .pdfpages import PAGE_WIDTH, PageImages, PageUnavailable
 from .render import Span, highlight, marked_hits, safe_url
@@ -411,7 +411,7 @@ async def original_view(datasette: Any, request: Any) -> Response:
 
 def download_name(source_id: int, sha: str, kind: str, input_name: str | None) -> str:
     """A safe file name for a download: id, hash prefix and an extension from the input."""
-    extension = {"pdf": "pdf", "html": "html", "post": "html"}.get(kind, "txt")
+    extension = kinds.kind(kind).extension
     if input_name:
         match = re.search(r"\.([A-Za-z0-9]{1,8})$", input_name.split("?")[0])
         if match:

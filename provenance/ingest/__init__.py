@@ -1,31 +1,47 @@
-"""Ingesters: one small module per kind of source, behind one registry.
+"""Ingesters: bytes in, :class:`Extracted` records out; one small module per kind of source.
 
-Each ingester declares what it is for and sniffs the bytes in ``match()``; :func:`detect` picks
-the best match, so the kind comes from the content, not only the file name.
+The modules are listed, in detection priority, in :data:`provenance.kinds.REGISTRY` and
+imported on first use (reading a stored database loads none of them). Each ingester declares
+what it is for and sniffs the bytes in ``match()``; :func:`detect` picks the best match, so the
+kind comes from the content, not only the file name.
 """
 
 from __future__ import annotations
 
+import importlib
+
+from .. import kinds
 from ..errors import IngestError, NotProse, UnsupportedInput
 from .base import Extracted, Hint, Ingester
-from .decode import looks_binary
 
 _REGISTRY: list[Ingester] = []
+_loaded: set[str] = set()
 
 
 def register(cls: type[Ingester]) -> type[Ingester]:
-    """Class decorator: add an ingester to the registry."""
-    _REGISTRY.append(cls())
+    """Class decorator: add an ingester to the registry (its module imports it)."""
+    if all(type(i) is not cls for i in _REGISTRY):
+        _REGISTRY.append(cls())
+        _REGISTRY.sort(key=lambda ingester: kinds.priority(ingester.name))
     return cls
 
 
+def _load() -> list[Ingester]:
+    """The registered ingesters, in detection priority, importing any module not yet loaded."""
+    for registered in kinds.REGISTRY:
+        if registered.module not in _loaded:
+            importlib.import_module(registered.module)
+            _loaded.add(registered.module)
+    return _REGISTRY
+
+
 def ingesters() -> list[Ingester]:
-    """Every registered ingester."""
-    return list(_REGISTRY)
+    """Every registered ingester, in detection priority."""
+    return list(_load())
 
 
 def get_ingester(name: str) -> Ingester:
-    for ingester in _REGISTRY:
+    for ingester in _load():
         if ingester.name == name:
             return ingester
     raise KeyError(name)
@@ -36,11 +52,13 @@ def detect(data: bytes, hint: Hint) -> Ingester:
     if not data.strip():
         raise UnsupportedInput("empty input: nothing to ingest")
     best, best_score = None, 0.0
-    for ingester in _REGISTRY:
+    for ingester in _load():  # in priority order: the first of equal scores wins
         score = ingester.match(data, hint)
         if score > best_score:
             best, best_score = ingester, score
     if best is None:
+        from .decode import looks_binary
+
         what = "binary data" if looks_binary(data) else "unrecognised content"
         raise UnsupportedInput(f"not a document this tool can read ({what})")
     return best
@@ -65,8 +83,5 @@ def extract(data: bytes, hint: Hint) -> Extracted:
         raise IngestError(f"{ingester.name}: no text found in the document")
     return record
 
-
-# Registration order breaks ties: more specific kinds first.
-from . import warc, pdf, cable, html, plaintext  # noqa: E402,F401
 
 __all__ = ["Extracted", "Hint", "Ingester", "detect", "extract", "get_ingester", "ingesters"]

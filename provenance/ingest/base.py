@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from ..errors import LimitExceeded
 from ..text import NORMALISATION, Span
@@ -56,6 +56,14 @@ class Budget:
             )
 
 
+class Mention(NamedTuple):
+    """A document named by identifier, as its ingester read it (a cable's "REF: A. 08TRIPOLI120")."""
+
+    text: str  # as written
+    kind: str  # of mention, as :mod:`provenance.citations` resolves them ("cable-ref")
+    identifier: str  # the document's identifier ("08TRIPOLI120")
+
+
 @dataclass
 class Extracted:
     """One document turned into a text layer plus citation metadata.
@@ -101,6 +109,9 @@ class Extracted:
     #: an HTML page's hyperlinks outside navigation and page furniture, as (href, anchor
     #: text), read from the same parse as its text (not stored: citations are made of them)
     anchors: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    #: documents this one names by identifier in its own header (a cable's REF line), made
+    #: citations by the pipeline (not stored as such: the citations are)
+    mentions: list[Mention] = field(default_factory=list, repr=False)
 
     #: Columns of ``sources`` filled from the fields of this record.
     COLUMNS: ClassVar[tuple[str, ...]] = (
@@ -156,6 +167,10 @@ class Ingester:
     def extract(self, data: bytes, hint: Hint) -> Extracted:
         """Turn the bytes into a record, or raise :class:`provenance.errors.IngestError`."""
         raise NotImplementedError
+
+    def preload(self) -> None:
+        """Build now what extraction would build on first use (parsers' tables), so that
+        worker processes forked afterwards share it instead of each building its own."""
 
     def skip_reason(self, data: bytes, hint: Hint) -> str | None:
         """Why these bytes, though this ingester's kind, are not a source to store (a one-line

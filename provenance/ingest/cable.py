@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from ..errors import IngestError
 from ..text import Span, TextBuilder, normalise_block
 from . import register
-from .base import Extracted, Hint, Ingester
+from .base import Extracted, Hint, Ingester, Mention
 from .dates import iso_date
 from .decode import decode, looks_binary
 from .html import parse_html, text_of
@@ -902,6 +902,11 @@ def _telegram_record(tel: Telegram, extractor: str, version: str) -> Extracted:
     if tel.refs:
         record.metadata["refs"] = [
             {"mention": ref, "identifier": ref_identifier(ref, tel.created)} for ref in tel.refs
+        ]
+        record.mentions = [
+            Mention(ref["mention"], "cable-ref", ref["identifier"])
+            for ref in record.metadata["refs"]
+            if ref["identifier"]
         ]
     if tel.classified_by:
         record.metadata["classified_by"] = tel.classified_by

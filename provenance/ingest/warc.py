@@ -24,7 +24,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from ..errors import IngestError, UnsupportedInput
 from . import extract as extract_document
-from . import register
+from . import get_ingester, register
 from .base import Budget, Extracted, Hint, Ingester
 
 log = logging.getLogger(__name__)
@@ -154,6 +154,9 @@ class WarcIngester(Ingester):
     version = "0.1.0"
     media_types = ("application/warc",)
     extensions = ("warc", "gz")
+
+    def preload(self) -> None:
+        get_ingester("html").preload()  # the pages a capture holds
 
     def match(self, data: bytes, hint: Hint) -> float:
         if data.startswith(b"WARC/"):
