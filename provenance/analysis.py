@@ -94,12 +94,14 @@ def keep_as_claim(sentence: str, score: float, threshold: float, reported: bool)
     return checkable and claims_mod.rule_factor(sentence) >= 0.5 and len(sentence.split()) >= 4
 
 
-def analyse(text: str, structure: list[Span]) -> Analysis:
+def analyse(text: str, structure: list[Span], accurate: bool = False) -> Analysis:
     """Claims (with scores, kinds, pages, paragraphs), attributions, quotes and mentions.
 
     Every sentence is scored in one batch; attributions and quotes are found paragraph by
     paragraph (a quotation often runs over several sentences) and belong to the claim that
-    holds their cue (or, failing that, the start of their content).
+    holds their cue (or, failing that, the start of their content). ``accurate``: scores are
+    the accurate mode's (:func:`provenance.semantic.checkworthiness`), and its model version
+    is recorded on the claims.
     """
     result = Analysis()
     markers = _Locator([m for m in structure if m.kind == "marker"])
@@ -117,6 +119,12 @@ def analyse(text: str, structure: list[Span]) -> Analysis:
     sentences = [text[a:b] for a, b in spans]
     scores = claims_mod.score_sentences(sentences)
     threshold = claims_mod.model().threshold
+    if accurate:
+        from . import semantic  # the accurate extra: never imported by the default path
+
+        scores = semantic.checkworthiness(sentences, scores)
+        card = semantic.claims_head()[2]
+        threshold, result.model_version = float(card["threshold"]), card["version"]
     pages = _Locator([s for s in structure if s.kind == "page"])
     blocks = _Locator([s for s in structure if s.kind in _BLOCK_KINDS])
     sentence_starts = [a for a, _ in spans]

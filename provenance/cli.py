@@ -239,6 +239,12 @@ class _Progress:
     is_flag=True,
     help="Read symbolic links to files, also those in a folder that point outside it.",
 )
+@click.option(
+    "--accurate",
+    is_flag=True,
+    help="Score claims with the accurate mode's check-worthiness head (needs "
+    "provenance[accurate]; slower).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures: no lines, no progress.")
 def add(
     inputs: tuple[str, ...],
@@ -253,6 +259,7 @@ def add(
     cluster: str | None,
     as_text: bool,
     follow_links: bool,
+    accurate: bool,
     quiet: bool,
 ) -> None:
     """Add files, folders (recursively) and http(s) URLs to the database.
@@ -270,9 +277,16 @@ def add(
         provenance add big-report.pdf --timeout 300 --max-pages 5000
         provenance add archive/ --cluster tcp://10.0.0.5:8786
         provenance add exports/settings.json --as-text
+        provenance add cables/ --accurate
     """
     from .outputs import check_output
     from .pipeline import add as add_inputs
+
+    if accurate:
+        from . import semantic
+
+        semantic.claims_head()
+        semantic.encoder()  # a missing extra is one line before anything is added
 
     if executor == "dask" and not cluster:
         raise click.UsageError("--executor dask needs --cluster ADDRESS")
@@ -290,6 +304,7 @@ def add(
         max_pages=max_pages,
         max_memory=max_memory * 1024 * 1024,
         follow_links=follow_links,
+        accurate=accurate,
     )
     profile.TIMES.clear()
     progress = _Progress(enabled=not quiet and sys.stderr.isatty())

@@ -83,7 +83,7 @@ def prepare(
         if position == 0 and document.children:
             prepared.analyses.append(None)  # claims are cut from the posts, not the page
             continue
-        analysis = analyse(document.text, document.structure)
+        analysis = analyse(document.text, document.structure, accurate=limits.accurate)
         for named in document.mentions:
             analysis.mentions.append(
                 MentionRecord(None, None, named.text, named.kind, named.identifier)

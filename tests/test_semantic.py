@@ -10,6 +10,8 @@ import pytest
 from provenance import semantic
 from provenance.errors import ExtraNotInstalled, ProvenanceError
 
+from .conftest import FIXTURES
+
 needs_extra = pytest.mark.skipif(
     not semantic.available(),
     reason=f"needs the accurate extra ({semantic.INSTALL_HINT})",
@@ -156,3 +158,38 @@ def test_score_accurate_without_the_extra_is_one_line_naming_it(run, tmp_path, m
     semantic.encoder.cache_clear()
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and semantic.INSTALL_HINT in result.stderr
+
+
+@needs_extra
+def test_add_accurate_stores_the_accurate_scores_with_their_model_version(run, tmp_path):
+    import sqlite3
+
+    from provenance import claims
+
+    source = FIXTURES / "telegram.txt"
+    default_db, accurate_db = tmp_path / "default.db", tmp_path / "accurate.db"
+    run("add", "--db", default_db, source, ok=True)
+    run("add", "--db", accurate_db, source, "--accurate", ok=True)
+    version = semantic.claims_head()[2]["version"]
+    with sqlite3.connect(accurate_db) as conn:
+        stored = conn.execute("SELECT text, score, model_version FROM claims").fetchall()
+    with sqlite3.connect(default_db) as conn:
+        versions = {v for (v,) in conn.execute("SELECT model_version FROM claims")}
+    assert stored and {v for _, _, v in stored} == {version}
+    assert versions == {claims.model().version} != {version}
+    texts = [t for t, _, _ in stored]
+    expected = semantic.checkworthiness(texts, claims.score_sentences(texts))
+    for (_, score, _), p in zip(stored, expected, strict=True):  # stored to 4 places
+        assert score == pytest.approx(p, abs=1e-4)
+    assert run("verify", "--db", accurate_db).exit_code == 0
+
+
+def test_add_accurate_without_the_extra_stores_nothing(run, tmp_path, monkeypatch):
+    db = tmp_path / "archive.db"
+    monkeypatch.setattr(semantic, "_runtime", lambda: None)
+    semantic.encoder.cache_clear()
+    result = run("add", "--db", db, FIXTURES / "telegram.txt", "--accurate")
+    semantic.encoder.cache_clear()
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert semantic.INSTALL_HINT in result.stderr
+    assert not db.exists()
