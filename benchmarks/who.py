@@ -306,7 +306,7 @@ def main() -> int:
               f" CPU time {quality['cpu_median_ms']} ms (median)")  # fmt: skip
         print(f"  {'split':6} {'claims':>6}  {'ranked who':>22}  {'full-text only':>22}")
         if quality["not_a_claim"]:
-            print(f"  original sentence not stored as a claim (so never found by who):"
+            print(f"  original sentence not stored as a claim (found only by reading the sources' sentences):"
                   f" {len(quality['not_a_claim'])}: {' '.join(quality['not_a_claim'])};"
                   " dev* and test* leave those out")  # fmt: skip
         for split, s in quality["splits"].items():

@@ -39,7 +39,7 @@ from typing import Any
 
 from . import similarity
 from .queries import rows_in
-from .text import normal_key
+from .text import normal_key, sentence_spans
 
 #: ``rescorer(query, texts) -> scores``: one similarity in [0, 1] per candidate text (a
 #: semantic model's cosine similarity, say). Called once per query with the best
@@ -72,6 +72,14 @@ PRECISION_FLOOR = 0.5
 RESCORE_TOP = 50
 #: Relations in the order a work's best rendition is chosen.
 RELATIONS = ("same", "paraphrase", "related")
+#: When no stored claim states the query, the full texts of this many sources are read
+#: sentence by sentence: the claim detector keeps check-worthy sentences only, and a sentence
+#: it left out may still state the claim (see ``_sentence_hits``).
+SENTENCE_SOURCES = 10
+#: The rarest query words whose OR finds those sources when none holds the two rarest.
+SENTENCE_WORDS = 4
+#: ... asked only when those words are in at most this many claims together.
+SENTENCE_BUDGET = 2_000
 
 
 @dataclass
@@ -355,6 +363,8 @@ def who(
     (the earliest published that states it, else the best scoring): ``source_id``,
     ``reference_id``, ``title``, ``kind``, ``published``, ``claim_id``, ``text``, ``start``,
     ``end`` (``text`` is ``source.text[start:end]``), ``shared`` (canonical terms in common);
+    when no stored claim states it, sentences of stored texts that do are results too, with
+    ``claim_id`` None (see :data:`SENTENCE_SOURCES`);
     ``renditions`` lists every source of the work with a matching claim (the representative
     first), each with the same fields and its own ``relation`` and ``score``.
 
@@ -398,9 +408,84 @@ def who(
             features = similarity.features(row["text"])
             hit = seen[row["text"]] = compare(query, features)
         hits.append(Hit(cid, hit.score, hit.relation, hit.shared))
+    if all(h.relation == "related" for h in hits):
+        _sentence_hits(conn, query, work, hits, rows)
     if rescorer is not None:
         _rescore(query.text, hits, rows, rescorer)
     return _works(hits, rows, limit, min_score)
+
+
+def _sentence_hits(
+    conn: sqlite3.Connection, query: _Query, work: str, hits: list[Hit], rows: dict[int, dict]
+) -> None:
+    """Sentences of stored texts that state the query though not stored as claims, added to
+    ``hits`` and ``rows`` under negative keys (their ``claim_id`` is None; ``start`` and
+    ``end`` index the source's text). Only sentences holding at least :data:`MIN_SHARED` of
+    the query's words (or their forms) are compared; only those that state it are kept."""
+    if not query.terms:
+        return
+    # The sources where the query's rarest words are most relevant (BM25 over whole texts;
+    # the few rarest keep the ranking cheap on a large archive).
+    rarest = sorted((w for w in query.words if w.claims), key=lambda w: (w.claims, w.term))
+    if not rarest:
+        return
+    # The sources holding the two rarest words, best BM25 first (a short list to rank on a
+    # large archive); when they are few, also those holding any of the four rarest.
+    sources: list[int] = []
+    for expression in (
+        " AND ".join(f"({w.match})" for w in rarest[:2]),
+        " OR ".join(w.match for w in rarest[:SENTENCE_WORDS]),
+    ):
+        try:
+            sources += [
+                r[0]
+                for r in conn.execute(
+                    "SELECT rowid FROM sources_fts WHERE sources_fts MATCH ? ORDER BY rank LIMIT ?",
+                    (f"text : ({expression})", SENTENCE_SOURCES),
+                )
+            ]
+        except sqlite3.OperationalError:
+            return
+        sources = list(dict.fromkeys(sources))[:SENTENCE_SOURCES]
+        # The OR is ranked over every source holding one of the words: asked only when the
+        # AND found few and those words are in few claims (the budget of the claims' query).
+        if (
+            len(sources) >= SENTENCE_SOURCES
+            or sum(w.claims for w in rarest[:SENTENCE_WORDS]) > SENTENCE_BUDGET
+        ):
+            break
+    words = re.compile(
+        r"\b(" + "|".join(sorted(map(re.escape, query.terms), key=len, reverse=True)) + r")",
+        re.I,
+    )
+    for source_id in sources:
+        found = conn.execute(
+            "SELECT s.text, s.title, s.kind, s.published, s.reference_id, "
+            f"{work} FROM sources s WHERE s.id = ?",
+            (source_id,),
+        ).fetchone()
+        if found is None or not found[0]:
+            continue
+        text = found[0]
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            if len({m.lower() for m in words.findall(sentence)}) < MIN_SHARED:
+                continue
+            hit = compare(query, similarity.features(sentence))
+            if hit.relation == "related":
+                continue
+            key = -len(rows) - 1
+            while key in rows:
+                key -= 1
+            rows[key] = dict(
+                zip(
+                    ("claim_id", "source_id", "text", "start", "end", "title", "kind",
+                     "published", "reference_id", "work_id"),
+                    (None, source_id, sentence, start, end, *found[1:]),
+                    strict=True,
+                )
+            )  # fmt: skip
+            hits.append(Hit(key, hit.score, hit.relation, hit.shared))
 
 
 def _rescore(text: str, hits: list[Hit], rows: dict[int, dict], rescorer: Rescorer) -> None:

@@ -244,6 +244,50 @@ def test_accurate_without_the_extra_is_one_line_naming_it(run, archive, monkeypa
     assert "pip install 'provenance[accurate]'" in result.stderr
 
 
+def test_a_sentence_not_kept_as_a_claim_is_found_in_its_source_text(archive):
+    conn = sqlite3.connect(archive)
+    stating = search.who(conn, QUERY)
+    gazette = next(r for r in stating if r["title"] == "Harbour Gazette (invented)")
+    # As if the claim detector had not kept the sentences that state it:
+    gone = [r["claim_id"] for w in stating for r in w["renditions"] if r["relation"] != "related"]
+    conn.execute(f"DELETE FROM claims WHERE id IN ({','.join('?' * len(gone))})", gone)
+    conn.commit()
+    found = search.who(conn, QUERY)
+    by_title = {r["title"]: r for r in found}
+    assert {"Harbour Gazette (invented)", "Island Courier (invented)"} <= set(by_title)
+    sentence = by_title["Harbour Gazette (invented)"]
+    assert sentence["claim_id"] is None and sentence["relation"] == "paraphrase"
+    [text] = conn.execute(
+        "SELECT text FROM sources WHERE id = ?", (sentence["source_id"],)
+    ).fetchone()
+    assert text[sentence["start"] : sentence["end"]] == sentence["text"] == gazette["text"]
+    assert found[0]["title"] == "Harbour Gazette (invented)"  # still earliest first
+
+
+@pytest.mark.asyncio
+async def test_the_search_page_links_a_sentence_not_kept_as_a_claim_to_its_passage(archive):
+    conn = sqlite3.connect(archive)
+    stating = search.who(conn, QUERY)
+    gone = [r["claim_id"] for w in stating for r in w["renditions"] if r["relation"] != "related"]
+    conn.execute(f"DELETE FROM claims WHERE id IN ({','.join('?' * len(gone))})", gone)
+    conn.commit()
+    [first] = search.who(conn, QUERY, 1)
+    ds = Datasette([str(archive)])
+    html = (await ds.client.get(f"/{archive.stem}/-/search", params={"q": QUERY})).text
+    passage = f"/{archive.stem}/-/source/{first['source_id']}?start={first['start']}&amp;end={first['end']}"
+    assert f'class="sentence-link" href="{passage}' in html
+    assert "/-/claim/None" not in html
+
+
+def test_sentences_are_read_only_when_no_stored_claim_states_it(archive, monkeypatch):
+    conn = sqlite3.connect(archive)
+    read = []
+    original = search.sentence_spans
+    monkeypatch.setattr(search, "sentence_spans", lambda text: read.append(1) or original(text))
+    assert search.who(conn, QUERY)[0]["claim_id"] is not None
+    assert read == []
+
+
 # --- the search page ------------------------------------------------------------------------
 
 
