@@ -506,6 +506,8 @@ def test_a_news_article_reads_with_roles_a_legend_and_its_sources(page, demo_sit
     assert "VELMORAN COAST GUARD OVERWHELMED" in aside.locator(".quoted-documents").inner_text()
     assert "A leaked 2008 State Department cable" in aside.locator(".cited-documents").inner_text()
     assert page.locator("main").count() == 1 and page.locator("aside").count() == 1
+    assert str(ROOT) not in page.content()  # added from absolute paths: no folder shown
+    assert "03-harbour-ledger-trawlers.html" in page.locator("section.about").inner_text()
     assert page.evaluate(LOW_CONTRAST) == []
     page.screenshot(path=str(screenshots / "news-article-source.png"), full_page=True)
     quoting.click()
