@@ -232,7 +232,6 @@ def accurate_recipe(texts: list[str]):
     embeddings: ``fit(train_ids, labels, test_ids, default_scores)`` returns the blended
     scores of ``test_ids``; with ``test_ids`` None it returns a scorer of new texts
     ``(batch, default_scores) -> blended``."""
-    import numpy as np
     from train_claims_accurate import BLEND, embeddings, fit
 
     from provenance import semantic
@@ -240,12 +239,8 @@ def accurate_recipe(texts: list[str]):
     vectors = embeddings(texts)
 
     def blend(head: dict, batch_vectors, default_scores) -> list[float]:
-        logits = batch_vectors.astype(np.float64) @ head["coef"] + float(head["intercept"])
-        probabilities = 1 / (1 + np.exp(-logits))
-        return [
-            (1 - BLEND) * d + BLEND * float(q)
-            for d, q in zip(default_scores, probabilities, strict=True)
-        ]
+        coef, intercept = head["coef"].astype("float64"), float(head["intercept"])
+        return semantic.blend_head(batch_vectors, coef, intercept, default_scores, BLEND)
 
     def run(train_ids, train_labels, test_ids, default_scores):
         head = fit(vectors[train_ids], train_labels)

@@ -164,15 +164,25 @@ def claims_head() -> tuple[np.ndarray, float, dict[str, Any]]:
     return coef, intercept, card
 
 
+def blend_head(
+    vectors: np.ndarray,
+    coef: np.ndarray,
+    intercept: float,
+    default_scores: Sequence[float],
+    weight: float,
+) -> list[float]:
+    """The head's probability over each embedding, mixed (``weight``) with the default's."""
+    head = 1.0 / (1.0 + np.exp(-(vectors.astype(np.float64) @ coef + intercept)))
+    return [
+        (1 - weight) * float(d) + weight * float(h)
+        for d, h in zip(default_scores, head, strict=True)
+    ]
+
+
 def checkworthiness(texts: Sequence[str], default_scores: Sequence[float]) -> list[float]:
     """Accurate check-worthiness: the mean (weight ``blend`` of the card) of the default
     scorer's probability and the head's probability over each text's embedding."""
     if len(texts) != len(default_scores):
         raise ValueError(f"{len(default_scores)} default scores for {len(texts)} texts")
     coef, intercept, card = claims_head()
-    head = 1.0 / (1.0 + np.exp(-(embed(list(texts)).astype(np.float64) @ coef + intercept)))
-    weight = float(card["blend"])
-    return [
-        (1 - weight) * float(d) + weight * float(h)
-        for d, h in zip(default_scores, head, strict=True)
-    ]
+    return blend_head(embed(list(texts)), coef, intercept, default_scores, float(card["blend"]))
