@@ -338,6 +338,11 @@ def compare(query: _Query, claim: similarity.Features) -> Hit:
 # --- step 3: works -------------------------------------------------------------------------
 
 
+#: The fields of a result row (a stored claim, or a sentence with ``claim_id`` None).
+_ROW_FIELDS = ("claim_id", "source_id", "text", "start", "end", "title", "kind", "published",
+               "reference_id", "work_id")  # fmt: skip
+
+
 def _work_column(conn: sqlite3.Connection) -> str:
     """``COALESCE(s.work_id, s.id)`` where sources record their work, else ``s.id``."""
     columns = {r[1] for r in conn.execute("PRAGMA table_info(sources)")}
@@ -381,14 +386,7 @@ def who(
         return []
     work = _work_column(conn)
     rows = {
-        r[0]: dict(
-            zip(
-                ("claim_id", "source_id", "text", "start", "end", "title", "kind",
-                 "published", "reference_id", "work_id"),
-                r,
-                strict=True,
-            )
-        )
+        r[0]: dict(zip(_ROW_FIELDS, r, strict=True))
         for r in rows_in(
             conn,
             "SELECT c.id, c.source_id, c.text, c.start, c.end, s.title, s.kind, s.published,"
@@ -422,10 +420,6 @@ def _sentence_hits(
     ``hits`` and ``rows`` under negative keys (their ``claim_id`` is None; ``start`` and
     ``end`` index the source's text). Only sentences holding at least :data:`MIN_SHARED` of
     the query's words (or their forms) are compared; only those that state it are kept."""
-    if not query.terms:
-        return
-    # The sources where the query's rarest words are most relevant (BM25 over whole texts;
-    # the few rarest keep the ranking cheap on a large archive).
     rarest = sorted((w for w in query.words if w.claims), key=lambda w: (w.claims, w.term))
     if not rarest:
         return
@@ -458,6 +452,7 @@ def _sentence_hits(
         r"\b(" + "|".join(sorted(map(re.escape, query.terms), key=len, reverse=True)) + r")",
         re.I,
     )
+    key = min([0, *rows])  # sentences go under keys below every claim id
     for source_id in sources:
         found = conn.execute(
             "SELECT s.text, s.title, s.kind, s.published, s.reference_id, "
@@ -474,17 +469,9 @@ def _sentence_hits(
             hit = compare(query, similarity.features(sentence))
             if hit.relation == "related":
                 continue
-            key = -len(rows) - 1
-            while key in rows:
-                key -= 1
-            rows[key] = dict(
-                zip(
-                    ("claim_id", "source_id", "text", "start", "end", "title", "kind",
-                     "published", "reference_id", "work_id"),
-                    (None, source_id, sentence, start, end, *found[1:]),
-                    strict=True,
-                )
-            )  # fmt: skip
+            key -= 1
+            values = (None, source_id, sentence, start, end, *found[1:])
+            rows[key] = dict(zip(_ROW_FIELDS, values, strict=True))
             hits.append(Hit(key, hit.score, hit.relation, hit.shared))
 
 
