@@ -35,6 +35,7 @@ from .agents import (
     agent_kind,
     agent_name,
 )
+from .compiled import core
 from .text import paragraph_spans
 
 #: Recorded on every attribution and quote row (``attributions.method``): the tagger's version.
@@ -145,6 +146,8 @@ def load_models() -> None:
 
 
 def _shape(word: str) -> str:
+    if core is not None:
+        return core.shape(word)
     out = []
     for ch in word:
         c = "X" if ch.isupper() else "x" if ch.islower() else "d" if ch.isdigit() else ch
@@ -554,7 +557,13 @@ class _FastTagger:
             grown[:index] = self.vectors
             self.vectors = grown
             self.reporting = np.concatenate((self.reporting, np.zeros(capacity - index, bool)))
-        self.vectors[index] = [self._sum(part) for part in record[1:6]]
+        if core is not None:
+            row = self.vectors[index]
+            attributes, unknown, state = self.attributes, self.unknown, self.state
+            for offset, part in enumerate(record[1:6]):
+                core.sum_features(attributes, unknown, state, part, row, offset)
+        else:
+            self.vectors[index] = [self._sum(part) for part in record[1:6]]
         self.reporting[index] = record[6]
         self.keys.append(record[0])
         self.word_ids[word] = index
@@ -610,6 +619,10 @@ class _FastTagger:
         if not any(lengths):
             return [[] for _ in paragraphs]
         scores = self.emissions(paragraphs)
+        if core is not None:
+            names = self.labels
+            decoded = iter(core.viterbi(scores, [n for n in lengths if n], self.transition))
+            return [[names[y] for y in next(decoded)] if n else [] for n in lengths]
         size = len(self.labels)
         # The paragraphs run side by side, longest first, so that those still running at
         # step t are the first running[t]; state[t, i]: the state scores of token t of the

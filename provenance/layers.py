@@ -23,7 +23,20 @@ PACKAGE = "provenance"
 #: The layers, bottom first; a module belongs to the first layer with a matching pattern
 #: (``name`` or ``name.*``).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("__init__", "errors", "defaults", "kinds", "text", "queries", "outputs", "profile")),
+    (
+        "base",
+        (
+            "__init__",
+            "errors",
+            "defaults",
+            "kinds",
+            "text",
+            "queries",
+            "outputs",
+            "profile",
+            "compiled",
+        ),
+    ),
     ("storage", ("db", "migrations", "binding", "archive")),
     ("read", ("reading", "evidence", "search", "similarity", "agents", "export", "layers")),
     (

@@ -62,6 +62,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import __version__, alignment, citations, minhash, similarity, works
+from .compiled import core
 from .errors import ClaimNotFound
 from .queries import rows_in
 
@@ -588,6 +589,8 @@ QUOTE_KEY_METHOD = "word-trigrams-0.1"
 
 
 def _trigram_key(words: tuple[str, ...]) -> int:
+    if core is not None:
+        return core.trigram_key(words)
     digest = hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
 
@@ -611,6 +614,8 @@ def quote_keys(quote: str) -> list[int]:
 
 def _text_trigram_keys(words: list[tuple[str, int]]) -> set[int]:
     keys = [k for k, _ in words]
+    if core is not None:
+        return core.trigram_keys(keys)
     return {_trigram_key(tuple(keys[i : i + 3])) for i in range(len(keys) - 2)}
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from .compiled import core
+
 #: Recorded as the ``method`` of links and of the ``claim_keys`` index: change it whenever the
 #: terms, the hash functions or the banding change (stored keys are then stale).
 METHOD = "minhash-terms-b10r3-0.1"
@@ -28,6 +30,9 @@ _BAND_MIX = np.array(
     dtype=np.uint64,
 )
 
+#: The permutations and mixers as the compiled core reads them (little-endian uint64).
+_PARAMS = b"".join(a.astype("<u8").tobytes() for a in (_A, _B, _BAND_MIX))
+
 
 def _term_hash(term: str) -> int:
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
@@ -36,8 +41,11 @@ def _term_hash(term: str) -> int:
 def band_keys(term_sets: Sequence[Iterable[str]]) -> list[list[int]]:
     """MinHash band keys (signed 64-bit integers) for each set of terms; [] for an empty set.
 
-    Vectorised over the whole batch: one matrix of (permutation x term) hashes, reduced per set.
+    Vectorised over the whole batch: one matrix of (permutation x term) hashes, reduced per set
+    (the compiled core runs the same arithmetic term by term).
     """
+    if core is not None:
+        return core.band_keys(term_sets, _PARAMS, BANDS, ROWS)
     hashed = [sorted({_term_hash(t) for t in s}) for s in term_sets]
     sizes = [len(h) for h in hashed]
     out: list[list[int]] = [[] for _ in hashed]

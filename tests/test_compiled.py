@@ -1,0 +1,228 @@
+"""The compiled core and its pure-Python twins give the same values, and the same database.
+
+``provenance._core`` (C, built by ``pip install``) replaces a few per-token and per-claim loops
+(see provenance/compiled.py). Each function is checked against its twin on generated and real
+text, and a mixed folder added with and without the core (``PROVENANCE_PURE=1``) must give
+identical databases, apart from the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance import attribution, compiled, linking, minhash
+from provenance.text import paragraph_spans
+
+ROOT = Path(__file__).resolve().parent.parent
+core = compiled.core
+
+words = st.text(min_size=0, max_size=12)
+#: Unicode text with upper, lower, title-case letters, digits of other scripts, marks and
+#: surrogate-free symbols: what the shapes and hashes must agree on.
+any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+
+
+def test_the_core_is_built_where_the_install_has_a_compiler():
+    # The README's install builds it (gcc is on every machine the project runs on); the pure
+    # path is chosen only when asked for.
+    if os.environ.get("PROVENANCE_PURE", "") not in ("", "0"):
+        assert core is None and "PROVENANCE_PURE" in compiled.describe()
+    else:
+        assert core is not None, compiled.describe()
+
+
+needs_core = pytest.mark.skipif(core is None, reason="the pure path was asked for")
+
+
+@needs_core
+@settings(max_examples=300)
+@given(any_text)
+def test_blake2b64_is_hashlib_blake2b_of_8_bytes(text):
+    expected = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    assert core.blake2b64(text) == int.from_bytes(expected, "little")
+
+
+@needs_core
+@pytest.mark.parametrize("size", [0, 1, 127, 128, 129, 255, 256, 257, 1000])
+def test_blake2b64_at_block_edges(size):
+    text = "é" * (size // 2) + "x" * (size % 2)
+    expected = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    assert core.blake2b64(text) == int.from_bytes(expected, "little")
+
+
+@needs_core
+def test_a_lone_surrogate_fails_as_encoding_fails():
+    with pytest.raises(UnicodeEncodeError):
+        "\ud800".encode("utf-8")
+    with pytest.raises(UnicodeEncodeError):
+        core.blake2b64("a\ud800")
+    with pytest.raises(UnicodeEncodeError):
+        core.trigram_keys(["a", "\ud800", "b"])
+
+
+def _pure_trigram_keys(keys: list[str]) -> set[int]:
+    out = set()
+    for i in range(len(keys) - 2):
+        digest = hashlib.blake2b(" ".join(keys[i : i + 3]).encode("utf-8"), digest_size=8)
+        out.add(int.from_bytes(digest.digest(), "little", signed=True))
+    return out
+
+
+@needs_core
+@given(st.lists(words, max_size=30))
+def test_trigram_keys_are_the_pure_ones(keys):
+    assert core.trigram_keys(keys) == _pure_trigram_keys(keys)
+    assert linking._text_trigram_keys([(k, 0) for k in keys]) == _pure_trigram_keys(keys)
+    for i in range(len(keys) - 2):
+        assert linking._trigram_key(tuple(keys[i : i + 3])) in _pure_trigram_keys(keys)
+
+
+@needs_core
+@given(st.lists(st.frozensets(words, max_size=25), max_size=12))
+def test_band_keys_are_the_pure_ones(term_sets):
+    compiled_keys = minhash.band_keys(term_sets)
+    saved, minhash.core = minhash.core, None
+    try:
+        pure_keys = minhash.band_keys(term_sets)
+    finally:
+        minhash.core = saved
+    assert compiled_keys == pure_keys
+    assert [len(k) for k in compiled_keys] == [minhash.BANDS if s else 0 for s in term_sets]
+
+
+def _pure_shape(word: str) -> str:
+    saved, attribution.core = attribution.core, None
+    try:
+        return attribution._shape(word)
+    finally:
+        attribution.core = saved
+
+
+@needs_core
+@settings(max_examples=500)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=20))
+def test_shape_is_the_pure_one(word):
+    assert core.shape(word) == _pure_shape(word)
+
+
+@needs_core
+def test_shape_of_title_case_and_other_digits():
+    for word in ["ǅemal", "Ⅻ", "١٢٣", "U.S.", "McDONALD's", "ΣΑΣ", "ß", "İstanbul", ""]:
+        assert core.shape(word) == _pure_shape(word)
+
+
+def _viterbi_pure(state: np.ndarray, lengths: list[int], transition: np.ndarray) -> list:
+    """The textbook recursion (crfsuite's tie rule: the first best label wins)."""
+    out, row = [], 0
+    size = transition.shape[0]
+    for n in lengths:
+        scores = list(state[row])
+        back = []
+        for t in range(1, n):
+            step, links = [], []
+            for y in range(size):
+                values = [scores[x] + transition[x, y] for x in range(size)]
+                best = values.index(max(values))
+                links.append(best)
+                step.append(values[best] + state[row + t, y])
+            scores = step
+            back.append(links)
+        y = scores.index(max(scores))
+        labels = [y]
+        for links in reversed(back):
+            y = links[y]
+            labels.append(y)
+        out.append(labels[::-1])
+        row += n
+    return out
+
+
+@needs_core
+@given(
+    st.lists(st.integers(1, 9), min_size=1, max_size=6),
+    st.integers(2, 7),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
+def test_viterbi_is_crfsuites_recursion(lengths, size, seed, ties):
+    rng = np.random.default_rng(seed)
+    if ties:  # small integers: many equal paths, where the tie rule decides
+        state = rng.integers(-2, 3, size=(sum(lengths), size)).astype(float)
+        transition = rng.integers(-2, 3, size=(size, size)).astype(float)
+    else:
+        state = rng.normal(size=(sum(lengths), size))
+        transition = rng.normal(size=(size, size))
+    assert core.viterbi(state, lengths, transition) == _viterbi_pure(state, lengths, transition)
+
+
+@needs_core
+def test_viterbi_refuses_what_does_not_fit():
+    with pytest.raises(ValueError):
+        core.viterbi(np.zeros((3, 2)), [2], np.zeros((2, 2)))
+    with pytest.raises(ValueError):
+        core.viterbi(np.zeros((3, 2)), [3], np.zeros((3, 3)))
+    with pytest.raises(ValueError):
+        core.viterbi(np.zeros((3, 2), dtype=np.float32), [3], np.zeros((2, 2)))
+
+
+def _texts() -> list[str]:
+    from provenance import ingest
+    from provenance.ingest.base import Hint
+
+    texts = []
+    for folder in (ROOT / "sources", ROOT / "tests" / "origins_fixtures"):
+        for path in sorted(folder.iterdir()):
+            record = ingest.extract(path.read_bytes(), Hint(name=path.name))
+            texts += [record.text] + [child.text for child in record.children]
+    return texts
+
+
+@needs_core
+def test_the_tagger_gives_the_pure_labels_and_vectors_on_real_text(monkeypatch):
+    paragraphs_of = {
+        text: [attribution.tokenize(text, start, end) for start, end in paragraph_spans(text)]
+        for text in _texts()
+    }
+    results = {}
+    for path in ("compiled", "pure"):
+        if path == "pure":
+            monkeypatch.setattr(attribution, "core", None)
+        tagger = attribution._FastTagger(*attribution._load_tagger())
+        monkeypatch.setattr(attribution, "_fast_tagger", lambda t=tagger: t)
+        labels = [attribution.tag_paragraphs(t, p) for t, p in paragraphs_of.items()]
+        results[path] = (labels, tagger.vectors[: len(tagger.keys)].copy())
+    assert results["compiled"][0] == results["pure"][0]
+    assert sum(len(p) for labels in results["pure"][0] for p in labels) > 1000
+    assert np.array_equal(results["compiled"][1], results["pure"][1])
+
+
+def test_a_database_built_with_the_core_is_the_one_built_without(tmp_path):
+    inputs = [str(ROOT / "sources"), str(ROOT / "tests" / "origins_fixtures")]
+    databases = []
+    for pure in ("0", "1"):
+        db = tmp_path / f"pure-{pure}.db"
+        env = {**os.environ, "PROVENANCE_PURE": pure}
+        subprocess.run(
+            [sys.executable, "-c", "from provenance.cli import cli; cli()", "add", *inputs]
+            + ["--db", str(db), "--workers", "1", "-q"],
+            check=True,
+            cwd=ROOT,
+            env=env,
+        )
+        databases.append(str(db))
+    compare = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "same_database.py"), *databases],
+        capture_output=True,
+        text=True,
+    )
+    assert compare.returncode == 0, compare.stdout[-3000:]
+    assert compare.stdout.startswith("same:")
