@@ -12,16 +12,17 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
-
-import httpx
 
 from . import __version__
 from .db import now_iso
 from .defaults import Limits
 from .errors import InputError, LimitExceeded
 from .ingest.base import Hint
+
+if TYPE_CHECKING:
+    import httpx
 
 # Version control, OS and editor cruft skipped when walking folders.
 SKIP_DIRS = {
@@ -287,6 +288,8 @@ def fetch_url(
         raise InputError(f"invalid URL: {exc}") from None
     if scheme not in ("http", "https"):
         raise InputError(f"refused URL scheme {scheme!r}: only http and https are fetched")
+    import httpx  # imported here: adding files never needs it
+
     budget = limits.timeout if budget is None else max(0.1, budget)
     deadline = time.monotonic() + budget
     timeout = httpx.Timeout(min(budget, 30.0), connect=min(budget, 10.0))

@@ -5,9 +5,6 @@ from __future__ import annotations
 import codecs
 import re
 
-from bs4.dammit import UnicodeDammit
-from charset_normalizer import from_bytes
-
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -78,6 +75,8 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
         pass
     if declared in ("utf-8", "utf_8") or _mostly_utf8(data):
         # UTF-8 with Windows-1252 bytes pasted in (a page that lies about its charset in part).
+        from bs4.dammit import UnicodeDammit  # imported here: most inputs are UTF-8
+
         try:
             return UnicodeDammit.detwingle(data).decode("utf-8"), "utf-8+windows-1252"
         except UnicodeDecodeError:
@@ -94,6 +93,8 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data.decode(declared), declared
         except (UnicodeDecodeError, LookupError):
             pass
+    from charset_normalizer import from_bytes
+
     best = from_bytes(data[:200_000]).best()
     if best is not None and best.encoding:
         return data.decode(best.encoding, errors="replace"), best.encoding

@@ -12,12 +12,9 @@ import logging
 import re
 from functools import cache
 
-import htmldate
 import lxml.etree
 import lxml.html
-import trafilatura
 from lxml.html import HtmlElement
-from trafilatura.metadata import extract_author
 
 from ..errors import IngestError
 from ..text import Span, TextBuilder
@@ -33,8 +30,16 @@ log = logging.getLogger(__name__)
 
 _MARKUP = re.compile(rb"<(!doctype\s+html|html|head|body|p|div|article|title|meta)[\s>]", re.I)
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "form", "button", "iframe"}
-#: The versions of the libraries that shape the text layer and metadata of a page.
-_VERSION = "{}" + f"+trafilatura-{trafilatura.__version__}+htmldate-{htmldate.__version__}"
+
+
+@cache
+def _libraries() -> str:
+    """The versions of the libraries that shape the text layer and metadata of a page (read
+    when a page is extracted: a cable or a PDF never imports them)."""
+    import htmldate
+    import trafilatura
+
+    return f"+trafilatura-{trafilatura.__version__}+htmldate-{htmldate.__version__}"
 
 
 #: libxml2 cuts a text node past 10 MB, silently, unless told the tree may be huge; the other
@@ -107,6 +112,8 @@ def _trafilatura_blocks(tree: HtmlElement) -> list[tuple[str, str]]:
     for el in list(tree.iter()):
         if isinstance(el.tag, str) and el.getparent() is not None and not visible(el):
             el.drop_tree()
+    import trafilatura
+
     try:
         doc = trafilatura.bare_extraction(
             tree, with_metadata=False, include_comments=False, include_tables=True
@@ -217,6 +224,8 @@ class HtmlIngester(Ingester):
             if "author" not in meta.values:
                 byline = record.metadata.pop("byline", None)
                 if not meta.fill("author", byline, "markup:byline"):
+                    from trafilatura.metadata import extract_author
+
                     meta.fill("author", extract_author(tree), "trafilatura:author")
         for field, value in meta.values.items():
             if getattr(record, field, None) is None:
@@ -250,7 +259,7 @@ class HtmlIngester(Ingester):
             kind="html",
             text=builder.text(),
             extractor=extractor,
-            extractor_version=_VERSION.format(self.version),
+            extractor_version=self.version + _libraries(),
             structure=builder.structure,
         )
         if main.byline:
@@ -272,7 +281,7 @@ class HtmlIngester(Ingester):
                 continue
             spans.append((builder.mark("post", start, number, post.title), post))
         text = builder.text()
-        version = _VERSION.format(self.version)
+        version = self.version + _libraries()
         record = Extracted(
             kind="html",
             text=text,

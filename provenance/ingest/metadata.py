@@ -19,7 +19,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-import htmldate
 from lxml.html import HtmlElement
 
 from ..text import normalise_block
@@ -595,6 +594,8 @@ def _repair_title(tree: HtmlElement, meta: PageMetadata) -> None:
 def published_date(tree: HtmlElement, meta: PageMetadata, url: str | None) -> None:
     """The publication date as htmldate reads the whole page (declarations, markup, text),
     kept with the time of day when a declared value gives the same day."""
+    import htmldate  # imported here: only pages need it
+
     try:
         found = htmldate.find_date(tree, original_date=True, url=url, outputformat="%Y-%m-%d")
     except (ValueError, TypeError, AttributeError) as exc:

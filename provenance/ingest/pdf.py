@@ -21,11 +21,9 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-import pypdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 import pypdfium2.version as pdfium_version
-from pypdf.errors import DependencyError, PyPdfError
 
 from ..errors import IngestError, LimitExceeded
 from ..text import TextBuilder
@@ -266,6 +264,9 @@ def _metadata(data: bytes, document: pdfium.PdfDocument) -> tuple[dict, dict, li
             values[name] = value
             origins[name] = origin
 
+    import pypdf  # imported here: a text input never needs it
+    from pypdf.errors import DependencyError, PyPdfError
+
     try:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -394,9 +395,9 @@ class PdfIngester(Ingester):
         text = builder.text()
         if not text.strip():
             raise IngestError("pdf: no text layer (a scanned document without OCR?)")
-        version = (
-            f"{self.version}+pypdfium2-{pdfium_version.PYPDFIUM_INFO}+pypdf-{pypdf.__version__}"
-        )
+        from pypdf import __version__ as pypdf_version
+
+        version = f"{self.version}+pypdfium2-{pdfium_version.PYPDFIUM_INFO}+pypdf-{pypdf_version}"
         if reading.engine == "pdfminer":
             from pdfminer import __version__ as pdfminer_version
 

@@ -19,9 +19,6 @@ from collections.abc import Iterator
 from importlib.metadata import version as package_version
 from urllib.parse import unquote, urlsplit
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
-
 from ..errors import IngestError, UnsupportedInput
 from . import extract as extract_document
 from . import get_ingester, register
@@ -174,6 +171,9 @@ class WarcIngester(Ingester):
         skipped: list[dict[str, str]] = []
         records = 0
         budget = hint.bytes_budget(MAX_INFLATED_BYTES)
+        from warcio.archiveiterator import ArchiveIterator  # imported here: few inputs are WARC
+        from warcio.exceptions import ArchiveLoadFailed
+
         try:
             for record in ArchiveIterator(warc_stream(data, budget)):
                 records += 1
