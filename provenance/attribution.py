@@ -107,7 +107,7 @@ def word_clusters() -> dict[str, tuple[int, int, int]]:
     data = json.loads(_resource(CLUSTERS_FILE).read_text(encoding="utf-8"))
     sizes = data["sizes"]
     columns = [data["clusters"][str(k)] for k in sizes]
-    return {w: tuple(col[i] for col in columns) for i, w in enumerate(data["vocab"])}  # type: ignore[misc]
+    return dict(zip(data["vocab"], zip(*columns, strict=True), strict=True))
 
 
 @cache
