@@ -160,13 +160,35 @@ def parse_only(kind: str, paths: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def ingest(target: Path | list[Path], workers: int, db: Path | None = None) -> dict:
+def reference(kind: str, paths: list[Path]) -> dict:
+    """The reference pipeline (benchmarks/reference.py) on the same files, in a child process
+    started the same way as `provenance add`: wall and CPU seconds (user + system)."""
+    with tempfile.TemporaryDirectory(prefix="provenance-reference-") as tmp:
+        listing = Path(tmp) / "files.txt"
+        listing.write_text("\n".join(str(p) for p in paths))
+        cmd = [sys.executable, str(ROOT / "benchmarks" / "reference.py"), kind]
+        cmd += [str(Path(tmp) / "reference.db"), f"@{listing}"]
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+        out = proc.stdout.read() if proc.stdout else b""
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(f"the reference pipeline failed on {kind}")
+        return {**json.loads(out), "seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime}
+
+
+def ingest(
+    target: Path | list[Path], workers: int, db: Path | None = None, pure: bool = False
+) -> dict:
     """Run `provenance add` in a child process (on a fresh database unless ``db`` is given):
     wall time, peak memory of the process tree, counts, stage times."""
     with tempfile.TemporaryDirectory(prefix="provenance-speed-") as tmp:
         db = db or Path(tmp) / "speed.db"
         profile = Path(tmp) / "profile.json"
-        env = dict(os.environ, PROVENANCE_PROFILE=str(profile))
+        env = dict(
+            os.environ, PROVENANCE_PROFILE=str(profile), PROVENANCE_PURE="1" if pure else "0"
+        )
         inputs = [str(p) for p in target] if isinstance(target, list) else [str(target)]
         cmd = [*PROVENANCE, "add", *inputs, "--db", str(db), "--quiet", "--workers", str(workers)]
         start = time.perf_counter()
@@ -196,6 +218,7 @@ def ingest(target: Path | list[Path], workers: int, db: Path | None = None) -> d
         stages = json.loads(profile.read_text()) if profile.exists() else {}
         return {
             "seconds": seconds,
+            "cpu": usage.ru_utime + usage.ru_stime,  # with the workers it waited for
             "peak_mb": max(peak[0], usage.ru_maxrss * 1024) / 1e6,
             "sources": sources,
             "claims": claims,
@@ -208,6 +231,12 @@ def ingest(target: Path | list[Path], workers: int, db: Path | None = None) -> d
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def paths_of(args: argparse.Namespace) -> list[str]:
+    """Which code runs: "compiled" (the default install, with provenance._core) and/or "pure"
+    (PROVENANCE_PURE=1: the pure-Python twins)."""
+    return [p for p in args.code.split(",") if p]
 
 
 def workers_of(args: argparse.Namespace) -> list[int]:
@@ -224,23 +253,42 @@ def run_corpora(folders: dict[str, Path], args: argparse.Namespace) -> list[dict
             paths = paths[: args.limit]
             target = paths
         size = sum(p.stat().st_size for p in paths)
-        rounds: dict[str, list] = {"floor": [], "parse": []}
-        runs: dict[int, list[dict]] = {w: [] for w in workers}
+        rounds: dict[str, list] = {"floor": [], "parse": [], "reference": []}
+        variants = [(w, code) for code in paths_of(args) for w in workers]
+        runs: dict[tuple[int, str], list[dict]] = {v: [] for v in variants}
         for _ in range(args.rounds):
             # interleave baseline and candidate in each round: the machine is noisy
             rounds["floor"].append(floor(paths))
             rounds["parse"].append(parse_only(name, paths))
-            for w in workers:
-                runs[w].append(ingest(target, w))
-                print(f"  {name} workers={w}: {runs[w][-1]['seconds']:.1f} s", file=sys.stderr)
+            rounds["reference"].append(reference(name, paths))
+            for w, code in variants:
+                runs[w, code].append(ingest(target, w, pure=code == "pure"))
+                seconds = runs[w, code][-1]["seconds"]
+                print(f"  {name} workers={w} {code}: {seconds:.1f} s", file=sys.stderr)
         floor_s, parse_s = median(rounds["floor"]), median(rounds["parse"])
-        for w in workers:
-            seconds = median([r["seconds"] for r in runs[w]])
-            last = runs[w][-1]
-            stage_names = sorted({k for r in runs[w] for k in r["stages"]})
+        reference_s = median([r["seconds"] for r in rounds["reference"]])
+        reference_cpu = median([r["cpu"] for r in rounds["reference"]])
+        for w, code in variants:
+            seconds = median([r["seconds"] for r in runs[w, code]])
+            # Ratios of the same round, then their median (the machine is noisy).
+            x_wall = median(
+                [
+                    r["seconds"] / ref["seconds"]
+                    for r, ref in zip(runs[w, code], rounds["reference"], strict=True)
+                ]
+            )
+            x_cpu = median(
+                [
+                    r["cpu"] / ref["cpu"]
+                    for r, ref in zip(runs[w, code], rounds["reference"], strict=True)
+                ]
+            )
+            last = runs[w, code][-1]
+            stage_names = sorted({k for r in runs[w, code] for k in r["stages"]})
             results.append({
                 "corpus": name,
                 "workers": w,
+                "code": code,
                 "files": len(paths),
                 "mb": size / 1e6,
                 "seconds": seconds,
@@ -250,24 +298,31 @@ def run_corpora(folders: dict[str, Path], args: argparse.Namespace) -> list[dict
                 "claims": last["claims"],
                 "sources": last["sources"],
                 "failures": last["failures"],
-                "peak_mb": max(r["peak_mb"] for r in runs[w]),
+                "peak_mb": max(r["peak_mb"] for r in runs[w, code]),
                 "floor_s": floor_s,
                 "parse_s": parse_s,
                 "x_floor": seconds / floor_s,
                 "x_parse": seconds / parse_s,
-                "stages": {s: median([r["stages"].get(s, 0.0) for r in runs[w]])
+                "cpu": median([r["cpu"] for r in runs[w, code]]),
+                "reference_s": reference_s,
+                "reference_cpu": reference_cpu,
+                "reference_docs_per_s": len(paths) / reference_s,
+                "x_reference": x_wall,
+                "x_reference_cpu": x_cpu,
+                "stages": {s: median([r["stages"].get(s, 0.0) for r in runs[w, code]])
                            for s in stage_names},
-                "runs": [r["seconds"] for r in runs[w]],
+                "runs": [r["seconds"] for r in runs[w, code]],
             })  # fmt: skip
-        one = [r for r in results if r["corpus"] == name and r["workers"] == 1]
         for r in results:
+            one = [o for o in results if o["corpus"] == name and o["workers"] == 1
+                   and o["code"] == r["code"]]  # fmt: skip
             if r["corpus"] == name and one:
                 r["speedup"] = one[0]["seconds"] / r["seconds"]
     return results
 
 
 def print_corpora(results: list[dict], rounds: int) -> None:
-    header = (f"{'corpus':<7}{'wk':>3}{'files':>7}{'MB':>7}{'s':>8}{'docs/s':>8}{'MB/s':>7}"
+    header = (f"{'corpus':<7}{'wk':>3} {'code':<9}{'files':>7}{'MB':>7}{'s':>8}{'docs/s':>8}{'MB/s':>7}"
               f"{'claims/s':>9}{'peak MB':>8}{'floor s':>8}{'parse s':>8}{'x floor':>8}"
               f"{'x parse':>8}{'speedup':>8}")  # fmt: skip
     print(
@@ -276,17 +331,27 @@ def print_corpora(results: list[dict], rounds: int) -> None:
     )
     print(header)
     for r in results:
-        print(f"{r['corpus']:<7}{r['workers']:>3}{r['files']:>7}{r['mb']:>7.1f}{r['seconds']:>8.1f}"
+        print(f"{r['corpus']:<7}{r['workers']:>3} {r['code']:<9}{r['files']:>7}{r['mb']:>7.1f}{r['seconds']:>8.1f}"
               f"{r['docs_per_s']:>8.1f}{r['mb_per_s']:>7.2f}{r['claims_per_s']:>9.0f}"
               f"{r['peak_mb']:>8.0f}{r['floor_s']:>8.3f}{r['parse_s']:>8.2f}{r['x_floor']:>8.0f}"
               f"{r['x_parse']:>8.1f}{r.get('speedup', 1.0):>8.2f}")  # fmt: skip
+    print(
+        "\nagainst the reference pipeline (benchmarks/reference.py: read, hash, parse, split,"
+        " store, full-text index; same files, same rounds; x: medians of each round's ratio)"
+    )
+    print(f"{'corpus':<7}{'wk':>3} {'code':<9}{'ref s':>8}{'ref CPU':>8}{'ref docs/s':>11}{'s':>8}{'CPU s':>8}"
+          f"{'x wall':>8}{'x CPU':>8}")  # fmt: skip
+    for r in results:
+        print(f"{r['corpus']:<7}{r['workers']:>3} {r['code']:<9}{r['reference_s']:>8.2f}{r['reference_cpu']:>8.2f}"
+              f"{r['reference_docs_per_s']:>11.0f}{r['seconds']:>8.1f}{r['cpu']:>8.1f}"
+              f"{r['x_reference']:>8.1f}{r['x_reference_cpu']:>8.1f}")  # fmt: skip
     print(
         "\nper-stage seconds (median; extract, analyse and link-prepare run in the workers,"
         " read, hash, store, link and commit in the writer; link is part of store):"
     )
     for r in results:
         stages = "  ".join(f"{k} {v:.1f}" for k, v in r["stages"].items()) or "(not reported)"
-        print(f"  {r['corpus']:<7}{r['workers']:>2}  {stages}")
+        print(f"  {r['corpus']:<7}{r['workers']:>2} {r['code']:<9} {stages}")
 
 
 def run_memory(folder: Path, workers: int) -> dict:
@@ -425,6 +490,9 @@ def main() -> int:
     parser.add_argument("--only", default="cables,html,pdf,memory,scale",
                         help="sections: cables, html, pdf, memory, scale, site")  # fmt: skip
     parser.add_argument("--workers", default="1,2", help="worker counts to measure")
+    parser.add_argument("--code", default="compiled",
+                        help="compiled, pure or both (compiled,pure): with and without the"
+                             " compiled core, in the same rounds")  # fmt: skip
     parser.add_argument("--limit", type=int, default=0, help="first N files of each corpus")
     parser.add_argument("--html-files", type=int, default=10_000)
     parser.add_argument("--claims", type=int, default=1_000_000, help="scale: claims")
