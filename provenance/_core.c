@@ -12,13 +12,16 @@
  *   shape(str)                 attribution._shape
  *   sum_features(...)          attribution._FastTagger._sum, written into a row of an array
  *   viterbi(...)               attribution._FastTagger.tag's decoding (crfsuite's recursion)
+ *   row_digest(names, values)  binding.row_digest: canonical JSON of a row, SHA-256
  *
- * Only the stable C API and the buffer protocol are used (no numpy headers): arrays arrive as
+ * Only CPython's C API and the buffer protocol are used (no numpy headers): arrays arrive as
  * C-contiguous float64 buffers.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* --- BLAKE2b (RFC 7693), unkeyed, 8-byte digest ------------------------------------------- */
@@ -468,6 +471,242 @@ done:
     return out;
 }
 
+
+/* --- SHA-256 (FIPS 180-4) and the row digests of provenance.binding ------------------------ */
+
+typedef struct {
+    uint32_t h[8];
+    uint64_t size;
+    unsigned char block[64];
+    size_t used;
+} Sha256;
+
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2,
+};
+
+static inline uint32_t rotr32(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
+
+static void sha256_block(Sha256 *s, const unsigned char *p) {
+    uint32_t w[64], a, b, c, d, e, f, g, h;
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = rotr32(w[i - 15], 7) ^ rotr32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = rotr32(w[i - 2], 17) ^ rotr32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+    e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = h + (rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25)) + ((e & f) ^ (~e & g)) +
+                      sha256_k[i] + w[i];
+        uint32_t t2 = (rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+    }
+    s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
+    s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+}
+
+static void sha256_init(Sha256 *s) {
+    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(s->h, iv, sizeof iv);
+    s->size = 0;
+    s->used = 0;
+}
+
+static void sha256_add(Sha256 *s, const unsigned char *data, size_t size) {
+    s->size += size;
+    if (s->used) {
+        size_t take = 64 - s->used < size ? 64 - s->used : size;
+        memcpy(s->block + s->used, data, take);
+        s->used += take, data += take, size -= take;
+        if (s->used < 64) return;
+        sha256_block(s, s->block);
+        s->used = 0;
+    }
+    for (; size >= 64; data += 64, size -= 64) sha256_block(s, data);
+    memcpy(s->block, data, size);
+    s->used = size;
+}
+
+static void sha256_end(Sha256 *s, unsigned char out[32]) {
+    uint64_t bits = s->size * 8;
+    unsigned char pad[72] = {0x80};
+    size_t padding = (s->used < 56 ? 56 : 120) - s->used;
+    for (int i = 0; i < 8; i++) pad[padding + i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha256_add(s, pad, padding + 8);
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 4; j++) out[4 * i + j] = (unsigned char)(s->h[i] >> (24 - 8 * j));
+}
+
+static void sha256_hex(const unsigned char digest[32], char out[65]) {
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[64] = 0;
+}
+
+/* A str as json.dumps(..., ensure_ascii=False) writes it, then encoded as UTF-8 (a lone
+ * surrogate raises there too). Multi-byte UTF-8 never holds a byte below 0x80, so escaping
+ * the bytes of the UTF-8 is escaping the characters. */
+static int json_string(Buffer *b, PyObject *text) {
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &size);
+    if (!utf8 || buffer_add(b, "\"", 1)) return -1;
+    Py_ssize_t run = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char)utf8[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (buffer_add(b, utf8 + run, (size_t)(i - run))) return -1;
+        char escape[8];
+        const char *short_form = c == '"'    ? "\\\""
+                                 : c == '\\' ? "\\\\"
+                                 : c == '\n' ? "\\n"
+                                 : c == '\r' ? "\\r"
+                                 : c == '\t' ? "\\t"
+                                 : c == '\b' ? "\\b"
+                                 : c == '\f' ? "\\f"
+                                             : NULL;
+        if (!short_form) {
+            snprintf(escape, sizeof escape, "\\u%04x", c);
+            short_form = escape;
+        }
+        if (buffer_add(b, short_form, strlen(short_form))) return -1;
+        run = i + 1;
+    }
+    return buffer_add(b, utf8 + run, (size_t)(size - run)) || buffer_add(b, "\"", 1) ? -1 : 0;
+}
+
+/* binding.value_json(value) as canonical JSON: null, an int, a float as repr (NaN, Infinity),
+ * a str, a BLOB as {"sha256":"<hex of its SHA-256>"}. */
+static int json_value(Buffer *b, PyObject *value) {
+    if (value == Py_None) return buffer_add(b, "null", 4);
+    if (PyUnicode_Check(value)) return json_string(b, value);
+    if (PyLong_CheckExact(value) || PyFloat_CheckExact(value)) {
+        PyObject *text;
+        if (PyFloat_CheckExact(value) && !isfinite(PyFloat_AS_DOUBLE(value))) {
+            double x = PyFloat_AS_DOUBLE(value);
+            const char *name = isnan(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
+            return buffer_add(b, name, strlen(name));
+        }
+        text = PyObject_Repr(value);
+        if (!text) return -1;
+        Py_ssize_t size;
+        const char *utf8 = PyUnicode_AsUTF8AndSize(text, &size);
+        int failed = !utf8 || buffer_add(b, utf8, (size_t)size);
+        Py_DECREF(text);
+        return failed ? -1 : 0;
+    }
+    if (PyObject_CheckBuffer(value)) {
+        Py_buffer view;
+        if (PyObject_GetBuffer(value, &view, PyBUF_SIMPLE)) return -1;
+        Sha256 s;
+        unsigned char digest[32];
+        char hex[65];
+        sha256_init(&s);
+        sha256_add(&s, view.buf, (size_t)view.len);
+        sha256_end(&s, digest);
+        PyBuffer_Release(&view);
+        sha256_hex(digest, hex);
+        return buffer_add(b, "{\"sha256\":\"", 11) || buffer_add(b, hex, 64) ||
+                       buffer_add(b, "\"}", 2)
+                   ? -1
+                   : 0;
+    }
+    PyErr_Format(PyExc_TypeError, "row_digest: no canonical form for %.80s",
+                 Py_TYPE(value)->tp_name);
+    return -1;
+}
+
+/* row_digest(names, values) -> (hex, columns): binding.row_digest. */
+static PyObject *core_row_digest(PyObject *self, PyObject *args) {
+    PyObject *names_obj, *values_obj;
+    if (!PyArg_ParseTuple(args, "OO", &names_obj, &values_obj)) return NULL;
+    PyObject *names = PySequence_Fast(names_obj, "row_digest: names must be a sequence");
+    if (!names) return NULL;
+    PyObject *values = PySequence_Fast(values_obj, "row_digest: values must be a sequence");
+    PyObject *result = NULL, *order = NULL, *columns = NULL;
+    Buffer b;
+    buffer_init(&b);
+    if (!values) goto done;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(names);
+    if (PySequence_Fast_GET_SIZE(values) != n) {
+        PyErr_SetString(PyExc_ValueError, "row_digest: as many names as values");
+        goto done;
+    }
+    PyObject **name = PySequence_Fast_ITEMS(names), **value = PySequence_Fast_ITEMS(values);
+    columns = PyBytes_FromStringAndSize(NULL, 4 * n);
+    if (!columns) goto done;
+    unsigned char *column = (unsigned char *)PyBytes_AS_STRING(columns), digest[32];
+    Sha256 s;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyUnicode_Check(name[i])) {
+            PyErr_SetString(PyExc_TypeError, "row_digest: column names must be str");
+            goto done;
+        }
+        b.size = 0;
+        if (buffer_add(&b, "[", 1) || json_string(&b, name[i]) || buffer_add(&b, ",", 1) ||
+            json_value(&b, value[i]) || buffer_add(&b, "]", 1))
+            goto done;
+        sha256_init(&s);
+        sha256_add(&s, b.data, b.size);
+        sha256_end(&s, digest);
+        memcpy(column + 4 * i, digest, 4);
+    }
+    /* The row: its non-null columns, by name (json.dumps(sort_keys=True)). */
+    order = PyList_New(0);
+    if (!order) goto done;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (value[i] == Py_None) continue;
+        PyObject *index = PyLong_FromSsize_t(i);
+        if (!index) goto done;
+        PyObject *pair = PyTuple_Pack(2, name[i], index);
+        Py_DECREF(index);
+        if (!pair) goto done;
+        int failed = PyList_Append(order, pair);
+        Py_DECREF(pair);
+        if (failed) goto done;
+    }
+    if (PyList_Sort(order)) goto done;
+    b.size = 0;
+    if (buffer_add(&b, "{", 1)) goto done;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(order); k++) {
+        PyObject *pair = PyList_GET_ITEM(order, k);
+        Py_ssize_t i = PyLong_AsSsize_t(PyTuple_GET_ITEM(pair, 1));
+        if ((k && buffer_add(&b, ",", 1)) || json_string(&b, name[i]) || buffer_add(&b, ":", 1) ||
+            json_value(&b, value[i]))
+            goto done;
+    }
+    if (buffer_add(&b, "}", 1)) goto done;
+    char hex[65];
+    sha256_init(&s);
+    sha256_add(&s, b.data, b.size);
+    sha256_end(&s, digest);
+    sha256_hex(digest, hex);
+    result = Py_BuildValue("(s#O)", hex, (Py_ssize_t)64, columns);
+done:
+    buffer_free(&b);
+    Py_XDECREF(order);
+    Py_XDECREF(columns);
+    Py_XDECREF(values);
+    Py_DECREF(names);
+    return result;
+}
+
 static PyMethodDef core_methods[] = {
     {"blake2b64", core_blake2b64, METH_O, "blake2b(s.encode(), digest_size=8) as an unsigned int"},
     {"trigram_key", core_trigram_key, METH_O, "signed blake2b-8 key of ' '.join(words)"},
@@ -476,6 +715,7 @@ static PyMethodDef core_methods[] = {
     {"shape", core_shape, METH_O, "a word's shape: X x d for upper, lower, digit, runs of 2"},
     {"sum_features", core_sum_features, METH_VARARGS, "the summed weight rows of features"},
     {"viterbi", core_viterbi, METH_VARARGS, "best label ids of each paragraph"},
+    {"row_digest", core_row_digest, METH_VARARGS, "binding.row_digest: (sha256 hex, columns)"},
     {NULL, NULL, 0, NULL},
 };
 

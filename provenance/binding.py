@@ -31,6 +31,8 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .compiled import core
+
 #: Tables whose rows no digest covers, and why.
 NOT_COVERED: dict[str, str] = {
     "events": "the hash-chained log itself",
@@ -194,6 +196,8 @@ def _canonical(value: Any) -> bytes:
 
 def row_digest(names: list[str], values: tuple) -> tuple[str, bytes]:
     """(SHA-256 of the row's canonical serialisation, four bytes per column naming them)."""
+    if core is not None:
+        return core.row_digest(names, values)
     row = {n: value_json(v) for n, v in zip(names, values, strict=True) if v is not None}
     columns = b"".join(
         hashlib.sha256(_canonical([n, value_json(v)])).digest()[:4]

@@ -14,6 +14,7 @@ database built either way is the same):
 ``shape``              ``attribution._shape``
 ``sum_features``       ``attribution._FastTagger._sum``
 ``viterbi``            ``attribution._FastTagger.tag``'s decoding
+``row_digest``         ``binding.row_digest`` (canonical JSON, SHA-256)
 =====================  ============================================
 """
 

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance import attribution, compiled, linking, minhash
+from provenance import attribution, binding, compiled, linking, minhash
 from provenance.text import paragraph_spans
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,6 +172,48 @@ def test_viterbi_refuses_what_does_not_fit():
         core.viterbi(np.zeros((3, 2)), [3], np.zeros((3, 3)))
     with pytest.raises(ValueError):
         core.viterbi(np.zeros((3, 2), dtype=np.float32), [3], np.zeros((2, 2)))
+
+
+sqlite_values = st.one_of(
+    st.none(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=200),
+    st.binary(max_size=300),
+)
+
+
+def _pure_row_digest(names, values):
+    saved, binding.core = binding.core, None
+    try:
+        return binding.row_digest(names, values)
+    finally:
+        binding.core = saved
+
+
+@needs_core
+@settings(max_examples=400)
+@given(st.dictionaries(st.text(min_size=1, max_size=8), sqlite_values, max_size=10))
+def test_row_digests_are_the_pure_ones(row):
+    names, values = list(row), tuple(row.values())
+    assert core.row_digest(names, values) == _pure_row_digest(names, values)
+
+
+@needs_core
+def test_row_digests_of_escapes_blobs_and_odd_floats():
+    rows = [
+        (["a", "b", "c"], (1, "x", None)),
+        (["z", "a"], ('é\u2028\x00\x1f"\\\n\t\x7f\b\f\r', 2.5)),
+        (["k", "m"], (memoryview(b"abc"), bytearray(b""))),
+        (["f", "g", "h", "i"], (float("nan"), float("inf"), -float("inf"), -0.0)),
+        (["big", "small"], (2**63 - 1, -(2**63))),
+    ]
+    for names, values in rows:
+        assert core.row_digest(names, values) == _pure_row_digest(names, values)
+    with pytest.raises(UnicodeEncodeError):
+        core.row_digest(["a"], ("\ud800",))
+    with pytest.raises(UnicodeEncodeError):
+        _pure_row_digest(["a"], ("\ud800",))
 
 
 def _texts() -> list[str]:
