@@ -63,7 +63,11 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.casefold()
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    # Combining marks dropped: each distinct character asked once (a text has a few hundred),
+    # not each character of a whole source.
+    marks = {c: None for c in set(text) if unicodedata.combining(c)}
+    if marks:
+        text = text.translate(str.maketrans(marks))
     return text.casefold().replace("’", "'")
 
 
