@@ -89,6 +89,7 @@ class SourceHints:
     words: list[tuple[str, int]]  # alignment.text_keys(text)
     trigram_keys: set[int]  # _text_trigram_keys(words)
     furniture: list[tuple[int, int]]  # alignment.furniture_lines(text, page breaks)
+    rendition_keys: list[int] | None = None  # works.rendition_keys(text)
 
 
 @dataclass
@@ -167,6 +168,7 @@ def prepare_links(documents: list, analyses: list) -> LinkHints:
                 words=words,
                 trigram_keys=_text_trigram_keys(words),
                 furniture=alignment.furniture_lines(document.text, breaks),
+                rendition_keys=works.rendition_keys(document.text),
             )
         )
     texts = list(hints.features)
@@ -220,6 +222,14 @@ class LinkMemory:
                 self.remember_features(hints.features)
             self.hints, self.source_hints = LinkHints(), {}
 
+    def keys(self) -> dict[int, list[int]]:
+        """The rendition keys the workers computed for the sources being linked, by id."""
+        return {
+            sid: h.rendition_keys
+            for sid, h in self.source_hints.items()
+            if h.rendition_keys is not None
+        }
+
     def remember_features(self, features: dict[str, similarity.Features]) -> None:
         for text, found in features.items():
             if text not in self.recent_features:
@@ -262,7 +272,7 @@ def _link_stages(
 ) -> dict[str, Any]:
     counts: dict[str, Any] = {}
     for name, stage in (
-        ("renditions", lambda conn, ids: works.recognise_renditions(conn, ids)),
+        ("renditions", lambda conn, ids: works.recognise_renditions(conn, ids, memory.keys())),
         ("claims_linked", lambda conn, ids: link_claims(conn, ids, memory)),
         ("quotes_traced", lambda conn, ids: trace_quotes(conn, ids, memory)),
         ("citations_resolved", lambda conn, ids: citations.resolve_citations(conn, ids)),

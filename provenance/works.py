@@ -43,6 +43,13 @@ def text_shingles(text: str) -> set[str]:
     return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
+def rendition_keys(text: str) -> list[int]:
+    """The band keys a text layer is found by in ``rendition_keys`` ([] when it is too short to
+    be compared): computed where the text is prepared, so the writer need not."""
+    shingles = text_shingles(text)
+    return minhash.band_keys([shingles])[0] if shingles else []
+
+
 def containment(a: set[str], b: set[str]) -> tuple[float, float]:
     """How much of ``a`` is in ``b``, and of ``b`` in ``a``."""
     if not a or not b:
@@ -107,8 +114,13 @@ def same_work(conn: sqlite3.Connection, a: int, b: int) -> bool:
     return b in family(conn, [a])
 
 
-def recognise_renditions(conn: sqlite3.Connection, source_ids: list[int]) -> int:
-    """Join each new source to the works it is a rendition of; return how many joins."""
+def recognise_renditions(
+    conn: sqlite3.Connection, source_ids: list[int], prepared: dict[int, list[int]] | None = None
+) -> int:
+    """Join each new source to the works it is a rendition of; return how many joins.
+
+    ``prepared``: the :func:`rendition_keys` of some of these sources, computed beforehand (the
+    same values; the rest are computed here)."""
     joined = 0
     new = set(source_ids)
     for source_id in source_ids:
@@ -121,10 +133,14 @@ def recognise_renditions(conn: sqlite3.Connection, source_ids: list[int]) -> int
         if previous is not None:
             _record(conn, source_id, previous, CAPTURE_METHOD, 1.0, {"previous_capture": True})
             _merge(conn, [source_id, previous])
-        mine = text_shingles(text or "")
-        if not mine:
+        mine: set[str] | None = None
+        if prepared is not None and source_id in prepared:
+            keys = prepared[source_id]
+        else:
+            mine = text_shingles(text or "")
+            keys = minhash.band_keys([mine])[0] if mine else []
+        if not keys:
             continue
-        [keys] = minhash.band_keys([mine])
         conn.executemany(
             "INSERT OR IGNORE INTO rendition_keys (key, source_id) VALUES (?, ?)",
             [(k, source_id) for k in keys],
@@ -139,9 +155,13 @@ def recognise_renditions(conn: sqlite3.Connection, source_ids: list[int]) -> int
             if other not in own:
                 shared[other] += 1
         ranked = sorted(shared, key=lambda o: (-shared[o], o))[:MAX_CANDIDATES]
+        if ranked and mine is None:
+            mine = text_shingles(text or "")
         for other in ranked:
             other_text = conn.execute("SELECT text FROM sources WHERE id = ?", (other,)).fetchone()
-            here, there = containment(mine, text_shingles(other_text[0] if other_text else ""))
+            here, there = containment(
+                mine or set(), text_shingles(other_text[0] if other_text else "")
+            )
             if min(here, there) < MIN_CONTAINMENT:
                 continue
             details = {"contained_here": round(here, 4), "contained_there": round(there, 4)}
