@@ -444,11 +444,9 @@ def link_claims(
             continue
         for cid in by_key[k]:
             hits[cid][other] += 1
+    repeats = _repeats(conn, {key for _, _, key, _ in usable})
     for cid, _, key, _ in usable:
-        for (other,) in conn.execute(
-            "SELECT id FROM claims WHERE norm_key = ? AND id != ? ORDER BY id LIMIT 200",
-            (key, cid),
-        ):
+        for other in [o for o in repeats.get(key, ()) if o != cid][:REPEATS]:
             if other not in mine:
                 hits[cid][other] += 100  # an exact repeat comes first
     conn.executemany("INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)", key_rows)
@@ -500,6 +498,24 @@ def link_claims(
         ],
     )
     return len(links)
+
+
+#: Claims with the same normalised text looked at per new claim (the earliest first).
+REPEATS = 200
+
+
+def _repeats(conn: sqlite3.Connection, keys: set[str]) -> dict[str, list[int]]:
+    """The ids of the first ``REPEATS + 1`` claims of each normalised text, in id order: one
+    query per batch of keys, not one per claim (a claim's own id is dropped by the caller)."""
+    out: dict[str, list[int]] = defaultdict(list)
+    sql = (
+        "SELECT norm_key, id FROM (SELECT norm_key, id, ROW_NUMBER() OVER"
+        " (PARTITION BY norm_key ORDER BY id) AS n FROM claims WHERE norm_key IN ({marks}))"
+        f" WHERE n <= {REPEATS + 1} ORDER BY norm_key, id"
+    )
+    for key, other in rows_in(conn, sql, sorted(keys)):
+        out[key].append(other)
+    return out
 
 
 def _worth_verifying(counts: dict[int, int]) -> list[tuple[int, int]]:
