@@ -179,6 +179,9 @@ def furniture_lines(text: str, page_breaks: list[int] | None = None) -> list[tup
     return spans
 
 
+_BROKEN = re.compile(r"-[ \t]*\n?[ \t]*\w")  # a word broken at a line end: "inter-\nnational"
+
+
 def tokens(text: str, start: int, end: int, furniture: list[tuple[int, int]] = ()) -> list[Token]:
     """The words of ``text[start:end]`` with their offsets and furniture flags."""
     out: list[Token] = []
@@ -192,7 +195,7 @@ def tokens(text: str, start: int, end: int, furniture: list[tuple[int, int]] = (
         token.furniture = any(f0 <= a < f1 for f0, f1 in spans)
         if text[b : b + 1] == "-":
             following = text[b : b + 4]
-            token.broken = bool(re.match(r"-[ \t]*\n?[ \t]*\w", following)) and (
+            token.broken = bool(_BROKEN.match(following)) and (
                 "\n" in following or following[1:2] == " "
             )
         out.append(token)
@@ -229,18 +232,21 @@ def _variant(a: str, b: str, name: bool) -> bool:
 
 
 _SKELETON_RULES = [
-    (r"(?<=\w)h", ""),  # dh, kh, gh, th: the h of a digraph
-    (r"[qgc]", "k"),
-    (r"ph", "f"),
-    (r"[aeiouyw']", ""),
-    (r"(\w)\1+", r"\1"),
+    (re.compile(pattern), repl)
+    for pattern, repl in [
+        (r"(?<=\w)h", ""),  # dh, kh, gh, th: the h of a digraph
+        (r"[qgc]", "k"),
+        (r"ph", "f"),
+        (r"[aeiouyw']", ""),
+        (r"(\w)\1+", r"\1"),
+    ]
 ]
 
 
 def _skeleton(word: str) -> str:
     """A transliteration key: consonants only, digraphs and doubled letters folded."""
     for pattern, repl in _SKELETON_RULES:
-        word = re.sub(pattern, repl, word)
+        word = pattern.sub(repl, word)
     return word
 
 

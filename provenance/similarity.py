@@ -89,7 +89,7 @@ def shingles(tokens: Sequence[str], size: int = 3) -> set[tuple[str, ...]]:
     """Word n-grams (the words themselves when there are fewer than ``size``)."""
     if len(tokens) < size:
         return {(t,) for t in tokens}
-    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+    return set(zip(*(tokens[k:] for k in range(size)), strict=False))
 
 
 # --- canonical terms ---------------------------------------------------------------------

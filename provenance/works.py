@@ -40,7 +40,7 @@ def text_shingles(text: str) -> set[str]:
     words = similarity.words(text)
     if len(words) < MIN_WORDS:
         return set()
-    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+    return set(map(" ".join, zip(*(words[k:] for k in range(SHINGLE_WORDS)), strict=False)))
 
 
 def rendition_keys(text: str) -> list[int]:
