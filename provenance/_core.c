@@ -13,6 +13,7 @@
  *   sum_features(...)          attribution._FastTagger._sum, written into a row of an array
  *   viterbi(...)               attribution._FastTagger.tag's decoding (crfsuite's recursion)
  *   row_digest(names, values)  binding.row_digest: canonical JSON of a row, SHA-256
+ *   scorer_rows(...)           claims.ClaimModel.decision's word and character n-gram ids
  *
  * Only CPython's C API and the buffer protocol are used (no numpy headers): arrays arrive as
  * C-contiguous float64 buffers.
@@ -707,6 +708,194 @@ done:
     return result;
 }
 
+
+/* --- the check-worthiness scorer's features ----------------------------------------------- */
+
+typedef struct {
+    int32_t *data;
+    Py_ssize_t size, capacity;
+} Ids;
+
+static int ids_add(Ids *ids, int32_t value) {
+    if (ids->size == ids->capacity) {
+        Py_ssize_t capacity = ids->capacity ? 2 * ids->capacity : 256;
+        int32_t *grown = PyMem_Realloc(ids->data, sizeof(int32_t) * (size_t)capacity);
+        if (!grown) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        ids->data = grown;
+        ids->capacity = capacity;
+    }
+    ids->data[ids->size++] = value;
+    return 0;
+}
+
+static int ids_extend(Ids *ids, const int32_t *values, Py_ssize_t count) {
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (ids_add(ids, values[i])) return -1;
+    return 0;
+}
+
+/* ids += [vocab[key]] when the vocabulary has key. */
+static int ids_lookup(Ids *ids, PyObject *vocab, PyObject *key) {
+    PyObject *id = PyDict_GetItemWithError(vocab, key);
+    if (!id) return PyErr_Occurred() ? -1 : 0;
+    long value = PyLong_AsLong(id);
+    if (value == -1 && PyErr_Occurred()) return -1;
+    return ids_add(ids, (int32_t)value);
+}
+
+static PyObject *ids_bytes(Ids *ids) {
+    return PyBytes_FromStringAndSize((const char *)ids->data, ids->size * (Py_ssize_t)sizeof(int32_t));
+}
+
+/* claims.char_ngrams(word) looked up in the character vocabulary: the ids, as int32 bytes. */
+static PyObject *char_ids(PyObject *word, PyObject *chars) {
+    PyObject *padded = PyUnicode_FromFormat(" %U ", word);
+    if (!padded) return NULL;
+    Ids ids = {NULL, 0, 0};
+    PyObject *out = NULL;
+    Py_ssize_t size = PyUnicode_GET_LENGTH(padded);
+    for (Py_ssize_t n = 2; n <= 5; n++) {
+        if (size <= n) { /* shorter than n: the padded word itself once, nothing longer */
+            if (ids_lookup(&ids, chars, padded)) goto done;
+            break;
+        }
+        for (Py_ssize_t i = 0; i + n <= size; i++) {
+            PyObject *gram = PyUnicode_Substring(padded, i, i + n);
+            if (!gram) goto done;
+            int failed = ids_lookup(&ids, chars, gram);
+            Py_DECREF(gram);
+            if (failed) goto done;
+        }
+    }
+    out = ids_bytes(&ids);
+done:
+    PyMem_Free(ids.data);
+    Py_DECREF(padded);
+    return out;
+}
+
+static inline int is_word_char(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '_'; }
+
+/* scorer_rows(sentences, words, chars, char_cache, vectors, cache_limit): the feature ids of
+ * claims.ClaimModel.decision's loop, as int32 bytes: (word ends, word ids, char ends, char
+ * ids, vector ends, vector ids). Tokens are claims._WORD's ((?u)\b\w+\b|[?!%$]) of the
+ * lower-cased sentence, then its bigrams; character n-grams are those of each
+ * whitespace-separated word (str.split()), cached per word in char_cache, which is emptied
+ * when it holds more than cache_limit words; vectors may be None. */
+static PyObject *core_scorer_rows(PyObject *self, PyObject *args) {
+    PyObject *sentences_obj, *words, *chars, *cache, *vectors;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "OO!O!O!On", &sentences_obj, &PyDict_Type, &words, &PyDict_Type,
+                          &chars, &PyDict_Type, &cache, &vectors, &limit))
+        return NULL;
+    if (vectors != Py_None && !PyDict_Check(vectors)) {
+        PyErr_SetString(PyExc_TypeError, "scorer_rows: vectors must be a dict or None");
+        return NULL;
+    }
+    PyObject *sentences = PySequence_Fast(sentences_obj, "scorer_rows: expected a sequence");
+    if (!sentences) return NULL;
+    Ids all[6] = {{NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}};
+    Ids *w_ends = &all[0], *w_cols = &all[1], *c_ends = &all[2], *c_cols = &all[3];
+    Ids *v_ends = &all[4], *v_cols = &all[5];
+    PyObject *result = NULL, *tokens = NULL, *lowered = NULL;
+    for (Py_ssize_t s = 0; s < PySequence_Fast_GET_SIZE(sentences); s++) {
+        Py_CLEAR(lowered);
+        Py_CLEAR(tokens);
+        PyObject *sentence = PySequence_Fast_GET_ITEM(sentences, s);
+        if (!PyUnicode_Check(sentence)) {
+            PyErr_SetString(PyExc_TypeError, "scorer_rows: sentences must be str");
+            goto done;
+        }
+        lowered = PyObject_CallMethod(sentence, "lower", NULL);
+        tokens = PyList_New(0);
+        if (!lowered || !tokens) goto done;
+        int kind = PyUnicode_KIND(lowered);
+        const void *data = PyUnicode_DATA(lowered);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(lowered);
+        for (Py_ssize_t i = 0; i < n;) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            Py_ssize_t end = i + 1;
+            if (is_word_char(ch)) {
+                while (end < n && is_word_char(PyUnicode_READ(kind, data, end))) end++;
+            } else if (ch != '?' && ch != '!' && ch != '%' && ch != '$') {
+                i = end;
+                continue;
+            }
+            PyObject *token = PyUnicode_Substring(lowered, i, end);
+            if (!token || PyList_Append(tokens, token)) {
+                Py_XDECREF(token);
+                goto done;
+            }
+            Py_DECREF(token);
+            i = end;
+        }
+        Py_ssize_t count = PyList_GET_SIZE(tokens);
+        for (Py_ssize_t t = 0; t < count; t++)
+            if (ids_lookup(w_cols, words, PyList_GET_ITEM(tokens, t))) goto done;
+        for (Py_ssize_t t = 0; t + 1 < count; t++) {
+            PyObject *gram = PyUnicode_FromFormat("%U %U", PyList_GET_ITEM(tokens, t),
+                                                  PyList_GET_ITEM(tokens, t + 1));
+            if (!gram) goto done;
+            int failed = ids_lookup(w_cols, words, gram);
+            Py_DECREF(gram);
+            if (failed) goto done;
+        }
+        if (ids_add(w_ends, (int32_t)w_cols->size)) goto done;
+        if (vectors != Py_None) {
+            for (Py_ssize_t t = 0; t < count; t++)
+                if (ids_lookup(v_cols, vectors, PyList_GET_ITEM(tokens, t))) goto done;
+            if (ids_add(v_ends, (int32_t)v_cols->size)) goto done;
+        }
+        for (Py_ssize_t i = 0; i < n;) {
+            if (Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) {
+                i++;
+                continue;
+            }
+            Py_ssize_t end = i + 1;
+            while (end < n && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, end))) end++;
+            PyObject *word = PyUnicode_Substring(lowered, i, end);
+            if (!word) goto done;
+            PyObject *found = PyDict_GetItemWithError(cache, word);
+            if (found) {
+                Py_INCREF(found);
+            } else if (!PyErr_Occurred()) {
+                found = char_ids(word, chars);
+                if (found) {
+                    if (PyDict_GET_SIZE(cache) > limit) PyDict_Clear(cache);
+                    if (PyDict_SetItem(cache, word, found)) Py_CLEAR(found);
+                }
+            }
+            Py_DECREF(word);
+            if (!found) goto done;
+            int failed = ids_extend(c_cols, (const int32_t *)PyBytes_AS_STRING(found),
+                                    PyBytes_GET_SIZE(found) / (Py_ssize_t)sizeof(int32_t));
+            Py_DECREF(found);
+            if (failed) goto done;
+            i = end;
+        }
+        if (ids_add(c_ends, (int32_t)c_cols->size)) goto done;
+    }
+    result = PyTuple_New(6);
+    if (!result) goto done;
+    for (int k = 0; k < 6; k++) {
+        PyObject *bytes = ids_bytes(&all[k]);
+        if (!bytes) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyTuple_SET_ITEM(result, k, bytes);
+    }
+done:
+    for (int k = 0; k < 6; k++) PyMem_Free(all[k].data);
+    Py_XDECREF(lowered);
+    Py_XDECREF(tokens);
+    Py_DECREF(sentences);
+    return result;
+}
+
 static PyMethodDef core_methods[] = {
     {"blake2b64", core_blake2b64, METH_O, "blake2b(s.encode(), digest_size=8) as an unsigned int"},
     {"trigram_key", core_trigram_key, METH_O, "signed blake2b-8 key of ' '.join(words)"},
@@ -715,6 +904,7 @@ static PyMethodDef core_methods[] = {
     {"shape", core_shape, METH_O, "a word's shape: X x d for upper, lower, digit, runs of 2"},
     {"sum_features", core_sum_features, METH_VARARGS, "the summed weight rows of features"},
     {"viterbi", core_viterbi, METH_VARARGS, "best label ids of each paragraph"},
+    {"scorer_rows", core_scorer_rows, METH_VARARGS, "claims.ClaimModel.decision's feature ids"},
     {"row_digest", core_row_digest, METH_VARARGS, "binding.row_digest: (sha256 hex, columns)"},
     {NULL, NULL, 0, NULL},
 };

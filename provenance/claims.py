@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .compiled import core
 from .text import sentence_spans
 
 MODEL_FILE = "claims.npz"
@@ -94,7 +95,7 @@ class ClaimModel:
     def _char_ids(self, word: str) -> array:
         get = self._chars.get
         ids = array("i", [k for k in map(get, char_ngrams(word)) if k is not None])
-        if len(self._char_cache) > 200_000:
+        if len(self._char_cache) > self.CHAR_CACHE:
             self._char_cache.clear()
         self._char_cache[word] = ids
         return ids
@@ -124,8 +125,16 @@ class ClaimModel:
         dot = np.bincount(row, weights=value * coef[col], minlength=n)
         return np.divide(dot, norm, out=np.zeros(n), where=norm > 0)
 
-    def decision(self, sentences: Sequence[str]) -> np.ndarray:
-        """The model's log-odds for each sentence."""
+    #: Words whose character n-gram ids are kept (the cache starts afresh past it).
+    CHAR_CACHE = 200_000
+
+    def _rows(self, sentences: Sequence[str]) -> tuple:
+        """The feature ids of each sentence: (word ends, word ids, char ends, char ids, vector
+        ends, vector ids), each an int32 buffer; ``ends[i]`` is where sentence i's ids end."""
+        if core is not None:
+            return core.scorer_rows(
+                sentences, self._words, self._chars, self._char_cache, self._vec, self.CHAR_CACHE
+            )
         get_word = self._words.get
         char_cache = self._char_cache
         char_ids = self._char_ids
@@ -147,13 +156,18 @@ class ClaimModel:
                 ids = char_cache.get(word)
                 c_cols.extend(ids if ids is not None else char_ids(word))
             c_ends.append(len(c_cols))
+        return w_ends, w_cols, c_ends, c_cols, v_ends, v_cols
+
+    def decision(self, sentences: Sequence[str]) -> np.ndarray:
+        """The model's log-odds for each sentence."""
+        w_ends, w_cols, c_ends, c_cols, v_ends, v_cols = self._rows(sentences)
         n = len(sentences)
         decision = (
             self._tfidf_dot(w_ends, w_cols, n, self._word_idf, self._word_coef)
             + self._tfidf_dot(c_ends, c_cols, n, self._char_idf, self._char_coef)
             + self._intercept
         )
-        if get_vec is not None and v_cols:
+        if self._vec is not None and v_cols:
             decision += self._mean_word_score(v_ends, v_cols, n)
         return decision
 

@@ -15,6 +15,7 @@ database built either way is the same):
 ``sum_features``       ``attribution._FastTagger._sum``
 ``viterbi``            ``attribution._FastTagger.tag``'s decoding
 ``row_digest``         ``binding.row_digest`` (canonical JSON, SHA-256)
+``scorer_rows``        ``claims.ClaimModel._rows`` (word and character n-gram ids)
 =====================  ============================================
 """
 

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance import attribution, binding, compiled, linking, minhash
+from provenance import attribution, binding, claims, compiled, linking, minhash
 from provenance.text import paragraph_spans
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,6 +172,51 @@ def test_viterbi_refuses_what_does_not_fit():
         core.viterbi(np.zeros((3, 2)), [3], np.zeros((3, 3)))
     with pytest.raises(ValueError):
         core.viterbi(np.zeros((3, 2), dtype=np.float32), [3], np.zeros((2, 2)))
+
+
+#: Letters, digits of other scripts, underscores, Unicode spaces and the scorer's own symbols.
+sentence_text = st.text(
+    st.one_of(
+        st.characters(blacklist_categories=("Cs",)),
+        st.sampled_from(list("?!%$_ \t\n\u00a0\u2028\u3000\u0085\x1cİßK١Ⅻ")),
+    ),
+    max_size=120,
+)
+
+
+_MODELS: dict[bool, claims.ClaimModel] = {}
+
+
+def _scorer_rows(sentences, compiled_path: bool) -> list[bytes]:
+    saved = claims.core
+    claims.core = saved if compiled_path else None
+    try:
+        model = _MODELS.get(compiled_path) or _MODELS.setdefault(
+            compiled_path, claims.ClaimModel.load()
+        )
+        model._char_cache.clear()  # each path fills its own cache from empty
+        rows = model._rows(sentences)
+        return [bytes(r) for r in rows] + [model.decision(sentences).tobytes()]
+    finally:
+        claims.core = saved
+
+
+@needs_core
+@settings(max_examples=150, deadline=None)
+@given(st.lists(sentence_text, max_size=8))
+def test_the_scorers_features_are_the_pure_ones(sentences):
+    assert _scorer_rows(sentences, True) == _scorer_rows(sentences, False)
+
+
+@needs_core
+def test_the_scorers_features_on_real_sentences_and_a_full_cache(monkeypatch):
+    from provenance.text import sentence_spans
+
+    sentences = [t[a:b] for t in _texts() for a, b in sentence_spans(t)]
+    assert len(sentences) > 80
+    assert _scorer_rows(sentences, True) == _scorer_rows(sentences, False)
+    monkeypatch.setattr(claims.ClaimModel, "CHAR_CACHE", 10)  # emptied again and again
+    assert _scorer_rows(sentences, True) == _scorer_rows(sentences, False)
 
 
 sqlite_values = st.one_of(
