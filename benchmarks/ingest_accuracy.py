@@ -2,6 +2,7 @@
 
     python benchmarks/ingest_accuracy.py                 # every section
     python benchmarks/ingest_accuracy.py --only html,posts --json results.json
+    python benchmarks/ingest_accuracy.py --only html --pages   # main text page by page
 
 Reads the corpus at ``../shared/corpus`` from the project root (or ``$PROVENANCE_CORPUS``) and
 prints one table per section; exits 0 with a message when the corpus is absent. Every number
@@ -139,15 +140,17 @@ def shingle_match(true: str, pred: str) -> tuple[float, float, float]:
     return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
 
 
+def _precision_recall(counts: tuple[float, float, float]) -> tuple[float, float]:
+    """One page's precision and recall from its (tp, fp, fn) shares."""
+    tp, fp, fn = counts
+    if fp == fn == 0:
+        return 1.0, 1.0
+    return (tp / (tp + fp) if tp + fp else 0.0), (tp / (tp + fn) if tp + fn else 0.0)
+
+
 def prf(rows: list[tuple[float, float, float]]) -> tuple[float, float, float]:
-    def precision(tp, fp, fn):
-        return 1.0 if fp == fn == 0 else (0.0 if tp == fp == 0 else tp / (tp + fp))
-
-    def recall(tp, fp, fn):
-        return 1.0 if fp == fn == 0 else (0.0 if tp == fn == 0 else tp / (tp + fn))
-
-    p = statistics.mean(precision(*r) for r in rows if r[0] + r[1] > 0)
-    r = statistics.mean(recall(*x) for x in rows if x[0] + x[2] > 0)
+    p = statistics.mean(_precision_recall(r)[0] for r in rows if r[0] + r[1] > 0)
+    r = statistics.mean(_precision_recall(x)[1] for x in rows if x[0] + x[2] > 0)
     return p, r, 2 * p * r / (p + r)
 
 
@@ -198,6 +201,7 @@ class _Page:
     """One page of a main-text set: its gold, the shipped result and the two candidates."""
 
     set: str
+    name: str
     score: Callable[[str], tuple[float, float, float]]
     ours: str
     trafilatura: str
@@ -231,6 +235,7 @@ def _main_text_pages(corpus: Path) -> list[_Page]:
         found.append(
             _Page(
                 name,
+                path.name if name == "html/trafilatura" else path.parent.name,
                 score,
                 record.text if record else "",
                 trafilatura.extract(data) or "",
@@ -275,6 +280,43 @@ def _tune(pages: list[_Page]):
     return best[1]
 
 
+#: Set by ``--pages``: list the pages where ours and trafilatura.extract differ.
+SHOW_PAGES = False
+
+
+def _page_table(name: str, pages: list[_Page], tuned, other_name: str) -> None:
+    """Each page where the rule tuned on the other set and trafilatura.extract differ by more
+    than 0.05 in precision plus recall, worst for ours first, with the signals that chose."""
+    from provenance.ingest.combine import combine
+
+    rows = []
+    for page in pages:
+        ours = _precision_recall(page.score(_rule_text(page, tuned)))
+        theirs = _precision_recall(page.score(page.trafilatura))
+        if abs(sum(ours) - sum(theirs)) <= 0.05:
+            continue
+        chosen = combine(*page.candidates, tuned) if page.candidates else None
+        signals = chosen.signals if chosen else {}
+        rows.append(
+            (
+                sum(ours) - sum(theirs),
+                [
+                    page.name,
+                    f"{ours[0]:.2f} / {ours[1]:.2f}",
+                    f"{theirs[0]:.2f} / {theirs[1]:.2f}",
+                    chosen.method if chosen else "posts",
+                    signals.get("agreement", ""),
+                    signals.get("trimmed_blocks", ""),
+                ],
+            )
+        )
+    table(
+        f"Main text, {name}: pages where ours (tuned on {other_name}) and trafilatura differ",
+        ["page", "ours P / R", "trafilatura P / R", "method", "agreement", "trimmed"],
+        [row for _, row in sorted(rows, key=lambda r: r[0])],
+    )
+
+
 def section_html(corpus: Path, results: dict) -> None:
     from provenance.ingest.combine import RULE
 
@@ -308,6 +350,8 @@ def section_html(corpus: Path, results: dict) -> None:
             f"rule tuned on {other_name}": {k: getattr(tuned, k) for k in TUNING_GRID},
         }
         print(f"  rule tuned on {other_name}: {out[name][f'rule tuned on {other_name}']}")
+        if SHOW_PAGES:
+            _page_table(name, own, tuned, other_name)
     print(f"  shipped rule: { {k: getattr(RULE, k) for k in TUNING_GRID} }")
     table(
         "Main text: word-shingle F1 (html/trafilatura against its with/without snippets, "
@@ -966,7 +1010,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help=f"comma-separated sections of: {', '.join(SECTIONS)}")
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    parser.add_argument(
+        "--pages",
+        action="store_true",
+        help="main text: also list the pages where ours and trafilatura.extract differ",
+    )
     args = parser.parse_args()
+    global SHOW_PAGES
+    SHOW_PAGES = args.pages
     corpus = corpus_path()
     if not corpus.is_dir():
         print(f"corpus not found at {corpus} (set PROVENANCE_CORPUS): nothing measured")
