@@ -42,6 +42,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from importlib import resources
 from pathlib import Path
 
@@ -514,6 +515,9 @@ def export_onnx(bert, top: Top, frozen: int, directory: Path) -> tuple[Path, Pat
     example = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])
     mask = (example > 0).long()
     fp32, int8 = directory / "fp32.onnx", directory / "int8.onnx"
+    # The TorchScript exporter, as scripts/export_minilm.py: torch warns that it is the legacy
+    # one, but it gives plain ONNX ops that onnxruntime's quantiser handles.
+    warnings.filterwarnings("ignore", "You are using the legacy TorchScript", DeprecationWarning)
     torch.onnx.export(
         scorer,
         (example, mask),
@@ -626,6 +630,8 @@ def export(frozen: int, directory: Path) -> None:
         "outputs_sha256": {MODEL_FILE: sha256(directory / MODEL_FILE), "fp32.onnx": fp32_sha},
         "recipe": {
             "trained_layers": 6 - frozen,
+            "frozen": "the token, position and type embeddings"
+            + (f" and the lower {frozen} layers" if frozen else ""),
             "epochs_max": EPOCHS,
             "epoch_chosen": chosen["epoch"],
             "batch": BATCH,
