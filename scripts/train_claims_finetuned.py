@@ -173,8 +173,9 @@ class Scorer(torch.nn.Module):
 
 
 def lower_states(bert, tokenizer, texts: list[str], frozen: int) -> list[np.ndarray]:
-    """Each text's hidden states after the frozen layers (float32, one row per token),
-    cached under ``benchmarks/out`` by the base weights', the texts' and the recipe's digest."""
+    """Each text's hidden states after the frozen layers (float32, one row per token); with
+    frozen layers, cached under ``benchmarks/out`` by the base weights', the texts' and the
+    recipe's digest."""
     weights = hashlib.sha256((base_dir() / "model.safetensors").read_bytes()).hexdigest()[:12]
     digest = hashlib.sha256(
         f"{weights}|{frozen}|{MAX_TOKENS}|".encode() + "\n".join(texts).encode()
@@ -196,10 +197,11 @@ def lower_states(bert, tokenizer, texts: list[str], frozen: int) -> list[np.ndar
             hidden = lower(x, mask).numpy()
             for row, i in enumerate(chunk):
                 states[i] = hidden[row, : len(ids[i])].copy()
-    offsets = np.cumsum([0] + [len(s) for s in states])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, flat=np.concatenate(states), offsets=offsets)
     log(f"lower layers ({frozen}) of {len(texts)} texts: {time.time() - started:.0f} s")
+    if frozen:  # the embeddings alone take seconds: not worth 300 MB on disk
+        offsets = np.cumsum([0] + [len(s) for s in states])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, flat=np.concatenate(states), offsets=offsets)
     return states
 
 
