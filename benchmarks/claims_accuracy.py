@@ -37,13 +37,21 @@ with a message when its data is absent.
    interleaved with the same stages of the foundation (heuristic scorer, pattern attribution,
    read from git history) as the baseline.
 6. Accurate mode beside the default (needs ``pip install -e '.[accurate]'``): sentences per
-   second of the default's claim scoring and of the accurate mode's sentence embeddings on the
-   same sentences (one thread); the int8 encoder's agreement with the original model (from its
+   second of the default's claim scoring, of the accurate mode's (the fine-tuned model and the
+   default's, blended) and of its sentence embeddings on the same sentences (one thread); the int8 encoder's agreement with the original model (from its
    card); and ``benchmarks/semantic_rerank.py``: restated cable claims found among the
    full-text candidates by bm25 alone, by the default's canonical terms, and by embeddings.
 
 Section 1 prints the shipped recipe with and without its word-score block (training it needs
-the accurate extra), each beside the baseline of the same folds.
+the accurate extra), each beside the baseline of the same folds, and the previous accurate
+head (a logistic regression over MiniLM embeddings). With ``--finetuned`` it adds the accurate
+mode, MiniLM fine-tuned in the same folds (``scripts/train_claims_finetuned.py``; its int8
+graph scores the test sentences, blended with the n-gram scores of the same fold as the
+shipped model's card says). Fine-tuning takes about 15 minutes a fold on one core (and as
+long for CheckThat!); the script's own ``--folds all --checkthat`` leaves the same results in
+``benchmarks/out``, which this reads instead of training again:
+
+    .venv/bin/python benchmarks/claims_accuracy.py --only checkworthiness --finetuned
 """
 
 from __future__ import annotations
@@ -131,7 +139,7 @@ def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def checkworthiness() -> None:
+def checkworthiness(finetuned: bool = False) -> None:
     if not corpora.claimbuster_path().exists():
         return skip("checkworthiness", corpora.claimbuster_path())
     try:
@@ -143,7 +151,7 @@ def checkworthiness() -> None:
     from provenance import semantic
 
     texts, labels = corpora.read_claimbuster()
-    folds = StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels)
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels))
     # The shipped recipe with and without the word-score block (which needs the accurate
     # extra at training time only), and the baseline, in the same folds.
     variants = [False, True] if semantic.available() else [False]
@@ -151,9 +159,11 @@ def checkworthiness() -> None:
     base = [0.0] * len(texts)
     threshold = 0.5
     started = time.time()
-    accurate = accurate_recipe(texts) if semantic.available() else None
-    accurate_scores = [0.0] * len(texts)
-    for train, test in folds:
+    lr_head = lr_head_recipe(texts) if semantic.available() else None
+    lr_head_scores = [0.0] * len(texts)
+    tuned = FinetunedRecipe() if finetuned else None
+    tuned_scores = [0.0] * len(texts)
+    for k, (train, test) in enumerate(folds):
         tr_x = [texts[i] for i in train]
         tr_y = [labels[i] for i in train]
         te_x = [texts[i] for i in test]
@@ -161,10 +171,14 @@ def checkworthiness() -> None:
             score, threshold = ours_model(tr_x, tr_y, variant)
             for i, s in zip(test, score(te_x), strict=True):
                 ours[variant][i] = s
-        if accurate is not None:  # the head fitted on this fold, blended with n-grams alone
-            blended = accurate(list(train), tr_y, list(test), [ours[False][i] for i in test])
+        defaults = [ours[False][i] for i in test]  # the accurate modes blend n-grams alone
+        if lr_head is not None:
+            blended = lr_head(list(train), tr_y, list(test), defaults)
             for i, s in zip(test, blended, strict=True):
-                accurate_scores[i] = s
+                lr_head_scores[i] = s
+        if tuned is not None:
+            for i, s in zip(test, tuned.fold(k, test, defaults), strict=True):
+                tuned_scores[i] = s
         for i, s in zip(test, baseline_model(tr_x, tr_y)(te_x), strict=True):
             base[i] = s
     bp, br, bf = positive_f1(labels, base, 0.5)
@@ -177,12 +191,20 @@ def checkworthiness() -> None:
             f"   ours, {names[variant]:<22} P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
             f"   ours/baseline {f / bf:.3f}"
         )
-    if accurate is not None:
-        p, r, f = positive_f1(labels, accurate_scores, ACCURATE_THRESHOLD)
+    if lr_head is not None:
+        p, r, f = positive_f1(labels, lr_head_scores, LR_HEAD_THRESHOLD)
         print(
-            f"   {'accurate, n-grams + MiniLM':<28} P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
-            f"   accurate/baseline {f / bf:.3f}   (target >= 0.82)"
+            f"   {'n-grams + MiniLM LR head':<28} P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
+            f"   /baseline {f / bf:.3f}   (checkworthiness-minilm-lr-1, no longer shipped)"
         )
+    if tuned is not None:
+        p, r, f = positive_f1(labels, tuned_scores, tuned.threshold)
+        print(
+            f"   {'accurate, fine-tuned MiniLM':<28} P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
+            f"   accurate/baseline {f / bf:.3f}   (target >= 0.82; int8 graph, {tuned.note})"
+        )
+    elif not finetuned:
+        print("   (accurate mode, the fine-tuned MiniLM: add --finetuned)")
     print(f"   {'baseline':<28} P {bp:.3f}  R {br:.3f}  F1 {bf:.3f}   (target: ours >= 0.77)")
     if not semantic.available():
         print(f"   (word scores skipped: training them needs {semantic.INSTALL_HINT})")
@@ -211,44 +233,87 @@ def checkworthiness() -> None:
         f"   ours      MAP {m:.3f}   (target >= 0.28; ClaimBuster minus {len(texts) - len(keep)}"
         f" sentences that occur in the debates; the shipped recipe, {claims.MODEL_VERSION})"
     )
-    if accurate is not None:
-        kept = [texts[i] for i in keep]
-        head = accurate(keep, [labels[i] for i in keep], None, None)
-        accurate_ap = []
+    if lr_head is not None:
+        head = lr_head(keep, [labels[i] for i in keep], None, None)
+        head_ap = []
         for _, held_out in debates:
             batch = [line.text for line in held_out]
             gold = [line.label for line in held_out]
-            accurate_ap.append(average_precision(gold, head(batch, score(batch))))
-        am = statistics.mean(accurate_ap)
-        print(f"   accurate  MAP {am:.3f}   (target >= 0.28; {len(kept)} sentences)")
+            head_ap.append(average_precision(gold, head(batch, score(batch))))
+        print(f"   LR head   MAP {statistics.mean(head_ap):.3f}   (checkworthiness-minilm-lr-1)")
+    if tuned is not None:
+        debate_scores, weight = tuned.debates(keep, lines)
+        position = {id(line): k for k, line in enumerate(lines)}
+        tuned_ap = []
+        for _, held_out in debates:
+            rows = [position[id(line)] for line in held_out]
+            defaults = score([line.text for line in held_out])
+            blended = blend([debate_scores[k] for k in rows], defaults, weight)
+            tuned_ap.append(average_precision([line.label for line in held_out], blended))
+        print(
+            f"   accurate  MAP {statistics.mean(tuned_ap):.3f}   (target >= 0.28; fine-tuned"
+            f" MiniLM on the same {len(keep)} sentences, int8 graph)"
+        )
     print(f"   baseline  MAP {bm:.3f}   ours/baseline {m / bm:.3f}")
 
 
-ACCURATE_THRESHOLD = 0.5
+LR_HEAD_THRESHOLD = 0.5
 
 
-def accurate_recipe(texts: list[str]):
-    """The accurate head's recipe (scripts/train_claims_accurate.py) on ClaimBuster's
-    embeddings: ``fit(train_ids, labels, test_ids, default_scores)`` returns the blended
-    scores of ``test_ids``; with ``test_ids`` None it returns a scorer of new texts
-    ``(batch, default_scores) -> blended``."""
-    from train_claims_accurate import BLEND, embeddings, fit
+def lr_head_recipe(texts: list[str]):
+    """The previous accurate head's recipe (scripts/train_claims_accurate.py), for
+    comparison: a logistic regression over ClaimBuster's embeddings by the shipped encoder,
+    its probability blended with the default's. ``fit(train_ids, labels, test_ids,
+    default_scores)`` returns the blended scores of ``test_ids``; with ``test_ids`` None it
+    returns a scorer of new texts ``(batch, default_scores) -> blended``."""
+    from train_claims_accurate import BLEND, blend_head, embeddings, fit
 
     from provenance import semantic
 
     vectors = embeddings(texts)
 
-    def blend(head: dict, batch_vectors, default_scores) -> list[float]:
-        coef, intercept = head["coef"].astype("float64"), float(head["intercept"])
-        return semantic.blend_head(batch_vectors, coef, intercept, default_scores, BLEND)
-
     def run(train_ids, train_labels, test_ids, default_scores):
         head = fit(vectors[train_ids], train_labels)
         if test_ids is not None:
-            return blend(head, vectors[test_ids], default_scores)
-        return lambda batch, scores: blend(head, semantic.embed(batch), scores)
+            return blend_head(head, vectors[test_ids], default_scores, BLEND)
+        return lambda batch, scores: blend_head(head, semantic.embed(batch), scores, BLEND)
 
     return run
+
+
+def blend(model: list[float], defaults: list[float], weight: float) -> list[float]:
+    """The accurate mode's score: ``weight`` of the model's probability, the rest the
+    default's (as provenance.semantic.ClaimScorer.checkworthiness)."""
+    return [weight * m + (1 - weight) * d for m, d in zip(model, defaults, strict=True)]
+
+
+class FinetunedRecipe:
+    """The accurate mode's recipe (scripts/train_claims_finetuned.py) in the benchmark's
+    folds: each fold's model is fine-tuned on the other four (about 15 minutes of one core,
+    or read from benchmarks/out where that script or an earlier run left the same recipe's
+    result) and scored with its int8 ONNX graph, each sentence alone, as it ships."""
+
+    def __init__(self) -> None:
+        import train_claims_finetuned as recipe
+
+        self.recipe = recipe
+        self.threshold = recipe.THRESHOLD
+        self.note = f"recipe of {recipe.VERSION}"
+
+    def fold(self, k: int, test, defaults: list[float]) -> list[float]:
+        """Blended scores of fold ``k``'s test sentences, from a model that never saw them."""
+        result = self.recipe.fold_scores(k)
+        if result["test"].tolist() != list(test):
+            raise RuntimeError(f"fold {k + 1} of the cached result is not this fold")
+        return blend(result["int8"].tolist(), defaults, float(result["blend"]))
+
+    def debates(self, keep: list[int], lines) -> tuple[list[float], float]:
+        """The probability of every debate line from a model trained on ``keep``, and the
+        blend weight that model chose."""
+        result = self.recipe.checkthat_scores()
+        if result["kept"].tolist() != keep or len(result["int8"]) != len(lines):
+            raise RuntimeError("the cached CheckThat! result was trained on other sentences")
+        return result["int8"].tolist(), float(result["blend"])
 
 
 # --- 2. attribution -----------------------------------------------------------------------
@@ -633,17 +698,25 @@ def accurate_section(runs: int) -> None:
     sentences = sentences[:600]
     encoder = semantic.Encoder(threads=1)  # one core, as the default's figures
     encoder.embed(sentences[:8])
-    rates: dict[str, list[float]] = {"default: claim scoring": [], "accurate: embeddings": []}
+    scorer = semantic.ClaimScorer(threads=1)
+    rates: dict[str, list[float]] = {
+        "default: claim scoring": [],
+        "accurate: claim scoring": [],
+        "accurate: embeddings": [],
+    }
     for _ in range(runs):
         started = time.process_time()
         claims.score_sentences(sentences)
         rates["default: claim scoring"].append(len(sentences) / (time.process_time() - started))
         started = time.process_time()
+        scorer.checkworthiness(sentences, claims.score_sentences(sentences))  # both models
+        rates["accurate: claim scoring"].append(len(sentences) / (time.process_time() - started))
+        started = time.process_time()
         encoder.embed(sentences)
         rates["accurate: embeddings"].append(len(sentences) / (time.process_time() - started))
     card = semantic.model_card()
     print(
-        f"\n6. Accurate mode beside the default ({semantic.MODEL_VERSION},"
+        f"\n6. Accurate mode beside the default ({scorer.version}, {semantic.MODEL_VERSION},"
         f" {', '.join(encoder.providers)})"
     )
     print(
@@ -676,11 +749,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {SECTIONS}")
     parser.add_argument("--runs", type=int, default=5, help="speed rounds (median reported)")
+    parser.add_argument(
+        "--finetuned",
+        action="store_true",
+        help="check-worthiness: also the fine-tuned accurate mode (needs the finetune extra;"
+        " about 80 minutes of one core unless scripts/train_claims_finetuned.py left its folds)",
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     print(f"corpus: {corpora.corpus_dir()}")
     if "checkworthiness" in only:
-        checkworthiness()
+        checkworthiness(args.finetuned)
     if "attribution" in only:
         attribution_section()
     if "sentences" in only:

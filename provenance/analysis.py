@@ -122,9 +122,9 @@ def analyse(text: str, structure: list[Span], accurate: bool = False) -> Analysi
     if accurate:
         from . import semantic  # the accurate extra: never imported by the default path
 
-        scores = semantic.checkworthiness(sentences, scores)
-        card = semantic.claims_head()[2]
-        threshold, result.model_version = float(card["threshold"]), card["version"]
+        scorer = semantic.claim_scorer()
+        scores = scorer.checkworthiness(sentences, scores)
+        threshold, result.model_version = float(scorer.card["threshold"]), scorer.version
     pages = _Locator([s for s in structure if s.kind == "page"])
     blocks = _Locator([s for s in structure if s.kind in _BLOCK_KINDS])
     sentence_starts = [a for a, _ in spans]

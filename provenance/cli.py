@@ -242,7 +242,7 @@ class _Progress:
 @click.option(
     "--accurate",
     is_flag=True,
-    help="Score claims with the accurate mode's check-worthiness head (needs "
+    help="Score claims with the accurate mode's fine-tuned MiniLM (needs "
     "provenance[accurate]; slower).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures: no lines, no progress.")
@@ -285,8 +285,7 @@ def add(
     if accurate:
         from . import semantic
 
-        semantic.claims_head()
-        semantic.encoder()  # a missing extra is one line before anything is added
+        semantic.claim_scorer()  # a missing extra is one line before anything is added
 
     if executor == "dask" and not cluster:
         raise click.UsageError("--executor dask needs --cluster ADDRESS")
@@ -417,7 +416,7 @@ def show(source_id: int, db_path: str | None, as_json: bool) -> None:
 @click.option(
     "--accurate",
     is_flag=True,
-    help="Blend in the sentence encoder's check-worthiness head (needs provenance[accurate]).",
+    help="Blend in the fine-tuned MiniLM check-worthiness model (needs provenance[accurate]).",
 )
 @json_option
 def score(file: Any, lines: bool, accurate: bool, as_json: bool) -> None:
@@ -425,8 +424,9 @@ def score(file: Any, lines: bool, accurate: bool, as_json: bool) -> None:
 
     Reads FILE, or standard input when FILE is - or absent. Offsets (start, end) are
     code-point offsets into the text as read. With --json: one object per sentence with
-    text, start, end, score and is_claim. With --accurate the score is the mean of the
-    default scorer's and a head over the sentence's embedding (slower; more accurate).
+    text, start, end, score and is_claim. With --accurate the score is that of a MiniLM
+    fine-tuned for check-worthiness, blended with the default scorer's as its card says
+    (slower; more accurate).
 
     \b
     Example:
@@ -441,11 +441,11 @@ def score(file: Any, lines: bool, accurate: bool, as_json: bool) -> None:
     if accurate:
         from . import semantic
 
-        semantic.encoder()  # a missing extra is one line before any work
+        scorer = semantic.claim_scorer()  # a missing extra is one line before any work
     scored = score_text(file.read(), lines=lines)
     if accurate and scored:
-        blended = semantic.checkworthiness([s.text for s in scored], [s.score for s in scored])
-        threshold = float(semantic.claims_head()[2]["threshold"])
+        blended = scorer.checkworthiness([s.text for s in scored], [s.score for s in scored])
+        threshold = float(scorer.card["threshold"])
         scored = [
             replace(s, score=round(p, 4), is_claim=p >= threshold)
             for s, p in zip(scored, blended, strict=True)

@@ -35,5 +35,5 @@ class Limits:
     max_redirects: int = 10
     #: Follow symbolic links inside a folder that point outside it (off: a recorded skip).
     follow_links: bool = False
-    #: Score claims with the accurate mode's check-worthiness head (``add --accurate``).
+    #: Score claims with the accurate mode's fine-tuned check-worthiness model (``add --accurate``).
     accurate: bool = False

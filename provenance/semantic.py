@@ -16,7 +16,7 @@ by the ``accurate`` extra; torch is never needed and nothing is downloaded.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -35,9 +35,10 @@ DIMENSIONS = 384
 #: The model's own limit (sentence-transformers' max_seq_length): longer text is truncated.
 MAX_TOKENS = 256
 INSTALL_HINT = "pip install 'provenance[accurate]'"
-#: The accurate mode's check-worthiness head (``scripts/train_claims_accurate.py``).
-CLAIMS_HEAD_FILE = "claims-accurate.npz"
-CLAIMS_HEAD_CARD = "claims-accurate.json"
+#: The accurate mode's check-worthiness model: all-MiniLM-L6-v2 fine-tuned on ClaimBuster,
+#: int8 ONNX, token ids to probability (``scripts/train_claims_finetuned.py``); its card.
+CLAIMS_MODEL_FILE = "claims-minilm-ft-int8.onnx"
+CLAIMS_CARD = "claims-accurate.json"
 
 
 def _runtime() -> tuple[Any, Any] | None:
@@ -74,6 +75,40 @@ def providers(available_providers: Sequence[str]) -> list[str]:
     return [*chosen, "CPUExecutionProvider"]
 
 
+def _require_runtime(what: str) -> tuple[Any, Any]:
+    runtime = _runtime()
+    if runtime is None:
+        raise ExtraNotInstalled(f"{what} needs the accurate extra: {INSTALL_HINT}")
+    return runtime
+
+
+def _session(graph: Path, threads: int) -> Any:
+    """An onnxruntime session on ``graph`` (CUDA when present; ``threads`` 0: every core)."""
+    onnxruntime = _require_runtime("the accurate mode")[0]
+    if not graph.is_file():
+        raise ExtraNotInstalled(f"the model {graph} is missing; reinstall: {INSTALL_HINT}")
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.log_severity_level = 3  # CUDA-less machines would warn about the provider
+    return onnxruntime.InferenceSession(
+        str(graph), options, providers=providers(onnxruntime.get_available_providers())
+    )
+
+
+def _tokenizer(path: Path, max_tokens: int) -> Any:
+    tokenizer = _require_runtime("the accurate mode")[1].Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(max_tokens)
+    tokenizer.no_padding()  # the shipped tokenizer.json pads to 128: texts run alone
+    return tokenizer
+
+
+def _run_alone(session: Any, tokenizer: Any, texts: Sequence[str]) -> Iterator[np.ndarray]:
+    """The graph's first output for each text run alone (see :meth:`Encoder.embed`)."""
+    for encoding in tokenizer.encode_batch(list(texts)):
+        ids = np.array([encoding.ids], dtype=np.int64)
+        yield session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
+
+
 class Encoder:
     """The ONNX sentence encoder with its tokenizer; embeds batches of texts."""
 
@@ -83,28 +118,12 @@ class Encoder:
         """The shipped encoder, or the one in ``directory``; ``graph`` names another ONNX file
         with the same inputs and output (the fp32 export, to compare); ``threads`` 0 lets
         onnxruntime use every core."""
-        runtime = _runtime()
-        if runtime is None:
-            raise ExtraNotInstalled(f"semantic matching needs the accurate extra: {INSTALL_HINT}")
-        onnxruntime, tokenizers = runtime
+        _require_runtime("semantic matching")
         base = Path(directory) if directory else _model_dir()
         graph = Path(graph) if graph else base / ONNX_FILE
-        if not graph.is_file():
-            raise ExtraNotInstalled(
-                f"the sentence encoder {graph} is missing; reinstall: {INSTALL_HINT}"
-            )
         self.version = MODEL_VERSION if graph == base / ONNX_FILE else graph.name
-        self.tokenizer = tokenizers.Tokenizer.from_file(str(base / TOKENIZER_FILE))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.no_padding()  # the shipped tokenizer.json pads to 128: texts run alone
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.log_severity_level = 3  # CUDA-less machines would warn about the provider
-        self.session = onnxruntime.InferenceSession(
-            str(graph),
-            options,
-            providers=providers(onnxruntime.get_available_providers()),
-        )
+        self.session = _session(graph, threads)
+        self.tokenizer = _tokenizer(base / TOKENIZER_FILE, MAX_TOKENS)
         self.providers: list[str] = self.session.get_providers()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -118,11 +137,8 @@ class Encoder:
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
-        run = self.session.run
-        for row, encoding in enumerate(self.tokenizer.encode_batch(list(texts))):
-            ids = np.array([encoding.ids], dtype=np.int64)
-            mask = np.ones_like(ids)
-            out[row] = run(None, {"input_ids": ids, "attention_mask": mask})[0][0]
+        for row, vector in enumerate(_run_alone(self.session, self.tokenizer, texts)):
+            out[row] = vector
         # The graph normalises already; again here so that rounding never leaves |v| != 1.
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
@@ -154,35 +170,44 @@ def similarities(query: str, texts: list[str]) -> list[float]:
 # --- check-worthiness -----------------------------------------------------------------------
 
 
+class ClaimScorer:
+    """The fine-tuned check-worthiness graph: P(check-worthy) of each text, each run alone
+    (as the encoder's texts, so that a sentence's score never depends on its neighbours)."""
+
+    def __init__(self, directory: str | Path | None = None, threads: int = 0) -> None:
+        _require_runtime("accurate check-worthiness")
+        base = Path(directory) if directory else _model_dir()
+        self.card = json.loads((base / CLAIMS_CARD).read_text(encoding="utf-8"))
+        self.version: str = self.card["version"]
+        self.session = _session(base / self.card["file"], threads)
+        self.tokenizer = _tokenizer(base / self.card["tokenizer"], int(self.card["max_tokens"]))
+        self.providers: list[str] = self.session.get_providers()
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """The fine-tuned model's probability for each text, in the order given."""
+        out = np.zeros(len(texts), dtype=np.float64)
+        for row, p in enumerate(_run_alone(self.session, self.tokenizer, texts)):
+            out[row] = float(p)
+        return out
+
+    def checkworthiness(self, texts: Sequence[str], default_scores: Sequence[float]) -> list[float]:
+        """The card's blend of the model's probability with the default scorer's."""
+        if len(texts) != len(default_scores):
+            raise ValueError(f"{len(default_scores)} default scores for {len(texts)} texts")
+        weight = float(self.card["blend"])
+        return [
+            weight * float(p) + (1 - weight) * float(d)
+            for p, d in zip(self.probabilities(texts), default_scores, strict=True)
+        ]
+
+
 @cache
-def claims_head() -> tuple[np.ndarray, float, dict[str, Any]]:
-    """The shipped check-worthiness head: its weights, intercept and card."""
-    base = _model_dir()
-    with np.load(base / CLAIMS_HEAD_FILE, allow_pickle=False) as arrays:
-        coef, intercept = arrays["coef"].astype(np.float64), float(arrays["intercept"])
-    card = json.loads((base / CLAIMS_HEAD_CARD).read_text(encoding="utf-8"))
-    return coef, intercept, card
-
-
-def blend_head(
-    vectors: np.ndarray,
-    coef: np.ndarray,
-    intercept: float,
-    default_scores: Sequence[float],
-    weight: float,
-) -> list[float]:
-    """The head's probability over each embedding, mixed (``weight``) with the default's."""
-    head = 1.0 / (1.0 + np.exp(-(vectors.astype(np.float64) @ coef + intercept)))
-    return [
-        (1 - weight) * float(d) + weight * float(h)
-        for d, h in zip(default_scores, head, strict=True)
-    ]
+def claim_scorer() -> ClaimScorer:
+    """The shipped check-worthiness model, loaded once per process."""
+    return ClaimScorer()
 
 
 def checkworthiness(texts: Sequence[str], default_scores: Sequence[float]) -> list[float]:
-    """Accurate check-worthiness: the mean (weight ``blend`` of the card) of the default
-    scorer's probability and the head's probability over each text's embedding."""
-    if len(texts) != len(default_scores):
-        raise ValueError(f"{len(default_scores)} default scores for {len(texts)} texts")
-    coef, intercept, card = claims_head()
-    return blend_head(embed(list(texts)), coef, intercept, default_scores, float(card["blend"]))
+    """Accurate check-worthiness: the fine-tuned model's probability blended (weight
+    ``blend`` of the card) with the default scorer's (raises ExtraNotInstalled)."""
+    return claim_scorer().checkworthiness(texts, default_scores)

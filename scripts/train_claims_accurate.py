@@ -1,36 +1,27 @@
-"""Train the accurate mode's check-worthiness head shipped in provenance/models/.
+"""The previous accurate check-worthiness head, kept to compare: no longer shipped.
 
-The accurate mode scores a sentence as the mean of two probabilities: the default scorer's
-(``checkworthiness-lr-1``, n-gram TF-IDF, provenance/claims.py) and a class-balanced logistic
-regression over the sentence's embedding by the shipped encoder (all-MiniLM-L6-v2, int8 ONNX,
-``provenance/semantic.py``). This script fits that regression on every sentence of ClaimBuster
-``train.json`` (utaresearch/claimbuster-spotter @ 332bba08, read from ../shared/corpus or
-$PROVENANCE_CORPUS) and writes its 384 weights and intercept (``claims-accurate.npz``) with a
-card naming the data, the encoder and the recipe (``claims-accurate.json``).
-
-Recipe chosen by 5-fold cross-validation on the same data (``--sweep`` prints the grid:
-C in {1, 4, 16} by blend weight in {0.3, 0.5, 0.7}, positive-class F1 in the folds of
-``benchmarks/claims_accuracy.py``, which prints the chosen one beside the default and the
-baseline).
+``checkworthiness-minilm-lr-1`` scored a sentence as the mean of two probabilities: the
+default scorer's (``checkworthiness-lr-1``, n-gram TF-IDF, provenance/claims.py) and a
+class-balanced logistic regression over the sentence's embedding by the shipped encoder
+(all-MiniLM-L6-v2, int8 ONNX, ``provenance/semantic.py``), fitted on ClaimBuster
+``train.json``. The accurate mode now uses a fine-tuned MiniLM instead
+(``scripts/train_claims_finetuned.py``: 0.04 higher F1 in the same folds);
+``benchmarks/claims_accuracy.py --only checkworthiness`` still prints this head beside it.
 
     .venv/bin/pip install -e '.[train,accurate]'
-    .venv/bin/python scripts/train_claims_accurate.py          # a few minutes (embeddings)
-    .venv/bin/python scripts/train_claims_accurate.py --sweep  # the grid the recipe came from
+    .venv/bin/python scripts/train_claims_accurate.py   # the grid of C and blend weights
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from importlib.metadata import version
-from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from provenance import semantic
-from provenance.corpora import ROOT, claimbuster_path, read_claimbuster, sha256_files
+from provenance.corpora import ROOT, claimbuster_path, read_claimbuster
 
 VERSION = "checkworthiness-minilm-lr-1"
 C = 4.0
@@ -64,6 +55,18 @@ def fit(vectors: np.ndarray, labels: list[int]) -> dict[str, np.ndarray]:
         "coef": regression.coef_[0].astype(np.float32),
         "intercept": np.array(regression.intercept_[0], dtype=np.float64),
     }
+
+
+def blend_head(
+    head: dict[str, np.ndarray], vectors: np.ndarray, default_scores, weight: float
+) -> list[float]:
+    """The head's probability over each embedding, mixed (``weight``) with the default's."""
+    coef, intercept = head["coef"].astype(np.float64), float(head["intercept"])
+    probability = 1.0 / (1.0 + np.exp(-(vectors.astype(np.float64) @ coef + intercept)))
+    return [
+        (1 - weight) * float(d) + weight * float(h)
+        for d, h in zip(default_scores, probability, strict=True)
+    ]
 
 
 def sweep(texts: list[str], labels: list[int]) -> None:
@@ -101,41 +104,14 @@ def sweep(texts: list[str], labels: list[int]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "provenance" / "models")
-    parser.add_argument("--sweep", action="store_true", help="print the grid; write nothing")
-    args = parser.parse_args()
+    parser.parse_args()
     if not claimbuster_path().exists():
         print(f"skipped: no ClaimBuster data at {claimbuster_path()}")
         return 0
     if not semantic.available():
         print(f"needs the accurate extra: {semantic.INSTALL_HINT}", file=sys.stderr)
         return 1
-    texts, labels = read_claimbuster()
-    if args.sweep:
-        sweep(texts, labels)
-        return 0
-    arrays = fit(embeddings(texts), labels)
-    args.out.mkdir(parents=True, exist_ok=True)
-    np.savez(args.out / semantic.CLAIMS_HEAD_FILE, **arrays)
-    card = {
-        "version": VERSION,
-        "description": "Accurate check-worthiness: the mean of the default scorer's probability"
-        " and a logistic regression over the sentence's MiniLM embedding",
-        "blend": BLEND,
-        "threshold": THRESHOLD,
-        "script": "scripts/train_claims_accurate.py",
-        "encoder": semantic.MODEL_VERSION,
-        "data": f"ClaimBuster train.json (utaresearch/claimbuster-spotter @ 332bba08),"
-        f" {len(texts)} sentences, {sum(labels)} check-worthy",
-        "data_sha256": sha256_files([claimbuster_path()]),
-        "params": {"C": C, "class_weight": "balanced"},
-        "scikit_learn": version("scikit-learn"),
-        "licence": "weights derived from ClaimBuster train.json; the data's terms are those of"
-        " its repository (utaresearch/claimbuster-spotter)",
-        "accuracy": "see `python benchmarks/claims_accuracy.py --only checkworthiness`",
-    }
-    (args.out / semantic.CLAIMS_HEAD_CARD).write_text(json.dumps(card, indent=1) + "\n")
-    print(f"wrote {args.out / semantic.CLAIMS_HEAD_FILE} ({VERSION})")
+    sweep(*read_claimbuster())
     return 0
 
 

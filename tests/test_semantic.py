@@ -103,32 +103,52 @@ def test_text_past_the_token_limit_is_truncated_not_refused():
     assert score > 0.5
 
 
-# --- the accurate check-worthiness head -------------------------------------------------
+# --- the accurate check-worthiness model -------------------------------------------------
 
 
-def test_the_claims_head_card_names_its_data_encoder_and_recipe():
-    card = json.loads((semantic._model_dir() / semantic.CLAIMS_HEAD_CARD).read_text())
-    assert card["encoder"] == semantic.MODEL_VERSION
+def test_the_claims_card_names_its_base_data_recipe_and_files_by_sha256():
+    card = json.loads((semantic._model_dir() / semantic.CLAIMS_CARD).read_text())
+    assert card["version"] == "checkworthiness-minilm-ft-1"
+    assert card["model"] == semantic.model_card()["model"] and "Apache-2.0" in card["licence"]
+    assert card["inputs_sha256"] == semantic.model_card()["inputs_sha256"]
     assert re.fullmatch(r"[0-9a-f]{64}", card["data_sha256"])
-    assert card["script"] == "scripts/train_claims_accurate.py"
-    assert (semantic._model_dir().parent.parent / card["script"]).is_file()
-    assert 0 < card["blend"] < 1 and 0 < card["threshold"] < 1
+    assert (semantic._model_dir().parent.parent / card["script"].split()[0]).is_file()
+    digest = hashlib.sha256((semantic._model_dir() / card["file"]).read_bytes()).hexdigest()
+    assert (
+        card["file"] == semantic.CLAIMS_MODEL_FILE
+        and card["outputs_sha256"][card["file"]] == digest
+    )
+    assert card["tokenizer"] == semantic.TOKENIZER_FILE  # the encoder's: shipped once
+    assert 0 <= card["blend"] <= 1 and 0 < card["threshold"] < 1
 
 
 @needs_extra
-def test_accurate_checkworthiness_blends_the_default_score_with_the_head():
+def test_accurate_checkworthiness_blends_the_default_score_with_the_model():
     from provenance import claims
 
     texts = [CLAIM, "Thank you all for coming tonight.", *UNRELATED]
     default = claims.score_sentences(texts, claims.model())
     blended = semantic.checkworthiness(texts, default)
-    coef, intercept, card = semantic.claims_head()
-    head = 1 / (1 + np.exp(-(semantic.embed(texts).astype(np.float64) @ coef + intercept)))
-    for d, b, h in zip(default, blended, head, strict=True):
-        assert b == pytest.approx((1 - card["blend"]) * d + card["blend"] * h)
-    assert blended[0] > card["threshold"] > blended[1]  # a factual claim, a pleasantry
+    scorer = semantic.claim_scorer()
+    weight = scorer.card["blend"]
+    for d, b, p in zip(default, blended, scorer.probabilities(texts), strict=True):
+        assert b == pytest.approx(weight * p + (1 - weight) * d)
+    assert blended[0] > scorer.card["threshold"] > blended[1]  # a factual claim, a pleasantry
     with pytest.raises(ValueError, match="default scores"):
         semantic.checkworthiness(texts, default[:1])
+
+
+@needs_extra
+def test_a_sentence_scores_the_same_alone_or_among_longer_ones():
+    scorer = semantic.claim_scorer()
+    (alone,) = scorer.probabilities([CLAIM])
+    among = scorer.probabilities([UNRELATED[0] * 4, CLAIM])[1]
+    assert among == alone
+
+
+@needs_extra
+def test_no_texts_give_no_probabilities():
+    assert semantic.claim_scorer().probabilities([]).shape == (0,)
 
 
 @needs_extra
@@ -143,7 +163,7 @@ def test_score_accurate_marks_claims_by_the_blended_score(run, tmp_path):
     expected = semantic.checkworthiness(
         [s["text"] for s in default], claims.score_sentences([s["text"] for s in default])
     )
-    threshold = semantic.claims_head()[2]["threshold"]
+    threshold = semantic.claim_scorer().card["threshold"]
     for sentence, p in zip(accurate, expected, strict=True):
         assert sentence["score"] == pytest.approx(p, abs=1e-4)
         assert sentence["is_claim"] == (p >= threshold)
@@ -153,9 +173,9 @@ def test_score_accurate_without_the_extra_is_one_line_naming_it(run, tmp_path, m
     path = tmp_path / "remarks.txt"
     path.write_text(f"{CLAIM}\n")
     monkeypatch.setattr(semantic, "_runtime", lambda: None)
-    semantic.encoder.cache_clear()
+    semantic.claim_scorer.cache_clear()
     result = run("score", path, "--accurate")
-    semantic.encoder.cache_clear()
+    semantic.claim_scorer.cache_clear()
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and semantic.INSTALL_HINT in result.stderr
 
@@ -170,7 +190,7 @@ def test_add_accurate_stores_the_accurate_scores_with_their_model_version(run, t
     default_db, accurate_db = tmp_path / "default.db", tmp_path / "accurate.db"
     run("add", "--db", default_db, source, ok=True)
     run("add", "--db", accurate_db, source, "--accurate", ok=True)
-    version = semantic.claims_head()[2]["version"]
+    version = semantic.claim_scorer().version
     with sqlite3.connect(accurate_db) as conn:
         stored = conn.execute("SELECT text, score, model_version FROM claims").fetchall()
     with sqlite3.connect(default_db) as conn:
@@ -187,9 +207,9 @@ def test_add_accurate_stores_the_accurate_scores_with_their_model_version(run, t
 def test_add_accurate_without_the_extra_stores_nothing(run, tmp_path, monkeypatch):
     db = tmp_path / "archive.db"
     monkeypatch.setattr(semantic, "_runtime", lambda: None)
-    semantic.encoder.cache_clear()
+    semantic.claim_scorer.cache_clear()
     result = run("add", "--db", db, FIXTURES / "telegram.txt", "--accurate")
-    semantic.encoder.cache_clear()
+    semantic.claim_scorer.cache_clear()
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
     assert semantic.INSTALL_HINT in result.stderr
     assert not db.exists()
