@@ -5,8 +5,9 @@ two workers the three compete for two cores, so every CPU-second of the writer c
 prepares the first --limit files of a corpus once (in this process, as a worker would: the
 prepared records are cached in the temporary directory, one file per version of the code and
 corpus),
-then stores them into a fresh database per round, committing every 200 inputs as a bulk add
-does, and prints the writer's CPU seconds (process time, less disturbed by other jobs than
+then stores them into a fresh database per round, committing every 200 inputs and keeping one
+linking memory (furniture of stored sources, features of recent claims) as a bulk add does,
+and prints the writer's CPU seconds (process time, less disturbed by other jobs than
 wall time), wall seconds and the link stage's seconds, medians of --rounds.
 
     .venv/bin/python benchmarks/writer_speed.py --only cables,html --limit 300 --rounds 3
@@ -65,7 +66,7 @@ def prepared_inputs(corpus: str, limit: int) -> list[bytes]:
 
 def store_round(records: list[bytes]) -> dict:
     """Store the prepared inputs into a fresh database as a bulk add's writer does."""
-    from provenance import pipeline, profile
+    from provenance import linking, pipeline, profile
     from provenance.db import open_db
     from provenance.store import store_prepared
 
@@ -76,13 +77,15 @@ def store_round(records: list[bytes]) -> dict:
         if cache:  # as pipeline.add sets it, where the tree has it
             conn.execute(f"PRAGMA cache_size = -{cache}")
         profile.TIMES.clear()
+        # what linking keeps from one capture to the next, as a bulk add's batch holds it
+        memory = linking.LinkMemory() if hasattr(linking, "LinkMemory") else None
         cpu, wall = time.process_time(), time.perf_counter()
         for i, prepared in enumerate(items):
             if i % pipeline.COMMIT_EVERY == 0:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
                 conn.execute("BEGIN IMMEDIATE")
-            store_prepared(conn, prepared)
+            store_prepared(conn, prepared, memory) if memory else store_prepared(conn, prepared)
         conn.execute("COMMIT")
         result = {
             "cpu": time.process_time() - cpu,

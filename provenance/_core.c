@@ -896,6 +896,209 @@ done:
     return result;
 }
 
+/* --- the quotation aligner's dynamic programme (alignment._align_steps) ------------------ */
+
+enum { ST_NONE, ST_ELLIPSIS, ST_OMIT, ST_SOFT, ST_MATCH, ST_VARIANT, ST_CHANGE, ST_JOIN, ST_ADD,
+       ST_BRACKET, ST_COUNT };
+static const char *step_names[ST_COUNT] = {
+    NULL, "ellipsis", "omit", "soft", "match", "variant", "change", "join", "add", "bracket",
+};
+
+typedef struct {
+    int32_t pi, pj;
+    int8_t kind;
+} Back;
+
+typedef struct {
+    double *score;
+    Back *back;
+    Py_ssize_t width;
+} Grid;
+
+/* offer(i, j, value, step): keep the step when it scores strictly more */
+static inline void offer(Grid *g, Py_ssize_t i, Py_ssize_t j, double value, int kind,
+                         Py_ssize_t pi, Py_ssize_t pj) {
+    Py_ssize_t at = i * g->width + j;
+    if (value > g->score[at]) {
+        g->score[at] = value;
+        g->back[at].kind = (int8_t)kind;
+        g->back[at].pi = (int32_t)pi;
+        g->back[at].pj = (int32_t)pj;
+    }
+}
+
+/* align_steps(kinds, soft_ends, names, keys, tok_keys, tok_flags, variant, costs, max_ellipsis,
+ * max_bracket): the steps (kind, pi, pj, i, j) of the best alignment, first step first, or
+ * None. kinds: bytes, b'w' word, b'b' bracket, b'e' ellipsis (anything else: neither);
+ * soft_ends: ints (-1: none); names: bytes (1: a name); keys: tuples of accepted keys;
+ * tok_flags: bytes, 1 furniture, 2 new block, 4 broken, 8 stands in for a name;
+ * costs: (exact, variant, changed, added, omitted, furniture, bracket, ellipsis, soft_skip). */
+static PyObject *core_align_steps(PyObject *self, PyObject *args) {
+    PyObject *soft_ends, *keys, *tok_keys, *variant, *costs_obj;
+    Py_buffer kinds_view, names_view, flags_view;
+    Py_ssize_t max_ellipsis, max_bracket;
+    if (!PyArg_ParseTuple(args, "y*Oy*OOy*OOnn", &kinds_view, &soft_ends, &names_view, &keys,
+                          &tok_keys, &flags_view, &variant, &costs_obj, &max_ellipsis,
+                          &max_bracket))
+        return NULL;
+    PyObject *result = NULL;
+    double *score = NULL;
+    Back *back = NULL;
+    Py_ssize_t *soft = NULL;
+    double c[9];
+    Py_ssize_t n = kinds_view.len, m = PyList_Check(tok_keys) ? PyList_GET_SIZE(tok_keys) : -1;
+    const char *kinds = kinds_view.buf, *names = names_view.buf, *flags = flags_view.buf;
+    if (m < 0 || !PyList_Check(soft_ends) || !PyList_Check(keys) || PyList_GET_SIZE(keys) != n ||
+        PyList_GET_SIZE(soft_ends) != n || names_view.len != n || flags_view.len != m ||
+        !PyTuple_Check(costs_obj) || PyTuple_GET_SIZE(costs_obj) != 9) {
+        PyErr_SetString(PyExc_ValueError, "align_steps: arguments of inconsistent sizes");
+        goto done;
+    }
+    for (int k = 0; k < 9; k++) {
+        c[k] = PyFloat_AsDouble(PyTuple_GET_ITEM(costs_obj, k));
+        if (c[k] == -1.0 && PyErr_Occurred()) goto done;
+    }
+    const double EXACT = c[0], VARIANT = c[1], CHANGED = c[2], ADDED = c[3], OMITTED = c[4],
+                 FURNITURE = c[5], BRACKET = c[6], ELLIPSIS = c[7], SOFT_SKIP = c[8];
+    soft = PyMem_Malloc(sizeof(Py_ssize_t) * (n ? n : 1));
+    if (!soft) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        soft[i] = PyLong_AsSsize_t(PyList_GET_ITEM(soft_ends, i));
+        if (soft[i] == -1 && PyErr_Occurred()) goto done;
+    }
+    Py_ssize_t width = m + 1, cells = (n + 1) * width;
+    score = PyMem_Malloc(sizeof(double) * cells);
+    back = PyMem_Calloc(cells, sizeof(Back));
+    if (!score || !back) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const double neg = -Py_HUGE_VAL;
+    for (Py_ssize_t at = 0; at < cells; at++) score[at] = at < width ? 0.0 : neg;
+    Grid g = {score, back, width};
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        double *row = score + i * width;
+        int kind = i < n ? kinds[i] : 0;
+        if (kind == 'e') {
+            double best = neg;
+            Py_ssize_t best_j = -1;
+            for (Py_ssize_t j = 0; j <= m; j++) {
+                if (row[j] > best) {
+                    best = row[j];
+                    best_j = j;
+                }
+                if (best > neg && j - best_j <= max_ellipsis)
+                    offer(&g, i + 1, j, best + ELLIPSIS, ST_ELLIPSIS, i, best_j);
+            }
+        }
+        PyObject *item_keys = i < n ? PyList_GET_ITEM(keys, i) : NULL;
+        for (Py_ssize_t j = 0; j <= m; j++) {
+            double value = row[j];
+            if (value == neg) continue;
+            if (0 < i && i < n && j < m)
+                offer(&g, i, j + 1, value + ((flags[j] & 1) ? FURNITURE : OMITTED), ST_OMIT, i, j);
+            if (i == n) continue;
+            if (kind == 'w') {
+                if (soft[i] >= 0) offer(&g, soft[i], j, value + SOFT_SKIP, ST_SOFT, i, j);
+                if (j < m) {
+                    PyObject *tk = PyList_GET_ITEM(tok_keys, j);
+                    int found = PySequence_Contains(item_keys, tk);
+                    if (found < 0) goto done;
+                    if (found) {
+                        offer(&g, i + 1, j + 1, value + EXACT, ST_MATCH, i, j);
+                    } else {
+                        int similar = 0;
+                        if (names[i]) {
+                            PyObject *first = PySequence_GetItem(item_keys, 0);
+                            if (!first) goto done;
+                            PyObject *answer =
+                                PyObject_CallFunctionObjArgs(variant, first, tk, Py_True, NULL);
+                            Py_DECREF(first);
+                            if (!answer) goto done;
+                            similar = PyObject_IsTrue(answer);
+                            Py_DECREF(answer);
+                            if (similar < 0) goto done;
+                        }
+                        if (similar) {
+                            offer(&g, i + 1, j + 1, value + VARIANT, ST_VARIANT, i, j);
+                        } else {
+                            double cost = CHANGED - ((flags[j] & 2) ? 1.0 : 0.0);
+                            offer(&g, i + 1, j + 1, value + cost, ST_CHANGE, i, j);
+                        }
+                    }
+                    if ((flags[j] & 4) && j + 1 < m) {
+                        PyObject *joined = PyUnicode_Concat(tk, PyList_GET_ITEM(tok_keys, j + 1));
+                        if (!joined) goto done;
+                        int in = PySequence_Contains(item_keys, joined);
+                        Py_DECREF(joined);
+                        if (in < 0) goto done;
+                        if (in) offer(&g, i + 1, j + 2, value + EXACT, ST_JOIN, i, j);
+                    }
+                }
+                offer(&g, i + 1, j, value + ADDED, ST_ADD, i, j);
+            } else if (kind == 'b') {
+                Py_ssize_t most = m - j < max_bracket ? m - j : max_bracket;
+                for (Py_ssize_t k = 0; k <= most; k++) {
+                    double bonus = 0.0;
+                    if (0 < k && k <= 2) {
+                        int all = 1;
+                        for (Py_ssize_t t = j; t < j + k; t++) all = all && (flags[t] & 8);
+                        if (all) bonus = 0.1;
+                    }
+                    offer(&g, i + 1, j + k, value + BRACKET - 0.01 * (double)k + bonus, ST_BRACKET,
+                          i, j);
+                }
+            }
+        }
+    }
+    /* the end: the first column of the best score in the last row */
+    double *last = score + n * width;
+    Py_ssize_t end_j = 0;
+    for (Py_ssize_t j = 1; j <= m; j++)
+        if (last[j] > last[end_j]) end_j = j;
+    if (last[end_j] == neg) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    PyObject *steps = PyList_New(0);
+    if (!steps) goto done;
+    Py_ssize_t i = n, j = end_j;
+    while (i > 0) {
+        Back *b = &back[i * width + j];
+        if (b->kind == ST_NONE) {
+            Py_DECREF(steps);
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        PyObject *step = Py_BuildValue("(snnnn)", step_names[b->kind], (Py_ssize_t)b->pi,
+                                       (Py_ssize_t)b->pj, i, j);
+        if (!step || PyList_Append(steps, step) < 0) {
+            Py_XDECREF(step);
+            Py_DECREF(steps);
+            goto done;
+        }
+        Py_DECREF(step);
+        i = b->pi;
+        j = b->pj;
+    }
+    if (PyList_Reverse(steps) < 0) {
+        Py_DECREF(steps);
+        goto done;
+    }
+    result = steps;
+done:
+    PyMem_Free(score);
+    PyMem_Free(back);
+    PyMem_Free(soft);
+    PyBuffer_Release(&kinds_view);
+    PyBuffer_Release(&names_view);
+    PyBuffer_Release(&flags_view);
+    return result;
+}
+
 static PyMethodDef core_methods[] = {
     {"blake2b64", core_blake2b64, METH_O, "blake2b(s.encode(), digest_size=8) as an unsigned int"},
     {"trigram_key", core_trigram_key, METH_O, "signed blake2b-8 key of ' '.join(words)"},
@@ -906,6 +1109,7 @@ static PyMethodDef core_methods[] = {
     {"viterbi", core_viterbi, METH_VARARGS, "best label ids of each paragraph"},
     {"scorer_rows", core_scorer_rows, METH_VARARGS, "claims.ClaimModel.decision's feature ids"},
     {"row_digest", core_row_digest, METH_VARARGS, "binding.row_digest: (sha256 hex, columns)"},
+    {"align_steps", core_align_steps, METH_VARARGS, "alignment._align_steps: the best steps"},
     {NULL, NULL, 0, NULL},
 };
 

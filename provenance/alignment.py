@@ -32,6 +32,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from .compiled import core
 from .similarity import STOP_WORDS, fold
 
 METHOD = "align-0.2"  # 0.2: an added small word fixing a slip of the original is editorial
@@ -77,15 +78,21 @@ def text_keys(text: str) -> list[tuple[str, int]]:
     folded = text.casefold()
     if len(folded) != len(text):  # "ß" -> "ss": offsets would shift, fold word by word
         return [(key(m.group(0)), m.start()) for m in _WORD.finditer(text)]
-    out = []
-    for m in _WORD.finditer(folded):  # fold once, not word by word
-        word = m.group(0)
-        if not word.isascii():
-            word = key(word)
-        elif "'" in word or "." in word or "," in word:
-            word = _SEPARATORS.sub("", word)
-        out.append((word, m.start()))
-    return out
+    matches = list(_WORD.finditer(folded))  # fold once, not word by word
+    words = [m[0] for m in matches]
+    if not (folded.isascii() and all(map(str.isalnum, words))):
+        # only a word with an accent, an apostrophe or a separator needs more
+        words = [w if w.isalnum() and w.isascii() else _word_key(w) for w in words]
+    return list(zip(words, [m.start() for m in matches], strict=True))
+
+
+def _word_key(word: str) -> str:
+    """:func:`key` of a word of already case-folded text."""
+    if not word.isascii():
+        return key(word)
+    if "'" in word or "." in word or "," in word:
+        return _SEPARATORS.sub("", word)
+    return word
 
 
 # --- the quote ---------------------------------------------------------------------------
@@ -257,8 +264,7 @@ def align(quote: str, text: str, window: tuple[int, int], furniture=()) -> Align
     if len(words) < MIN_MATCHED_WORDS:
         return None
     toks = tokens(text, window[0], window[1], furniture)
-    n, m = len(items), len(toks)
-    if m == 0:
+    if not toks:
         return None
     verbatim = _verbatim(items, toks)
     if verbatim is not None:
@@ -267,6 +273,41 @@ def align(quote: str, text: str, window: tuple[int, int], furniture=()) -> Align
     possible = sum(1 for w in words if set(w.keys) & present or w.name)
     if possible < max(MIN_MATCHED_WORDS, MIN_MATCHED_SHARE * len(words)) and possible < 5:
         return None  # too few of the quote's words are here for any alignment to pass
+    steps = _align_steps(items, toks) if core is None else _compiled_steps(items, toks)
+    if steps is None:
+        return None
+    return _result(quote, text, items, toks, steps)
+
+
+#: Item kinds as the compiled programme reads them (see :func:`_align_steps`).
+_KIND_CODES = {"word": ord("w"), "bracket": ord("b"), "ellipsis": ord("e")}
+_COSTS = (_EXACT, _VARIANT, _CHANGED, _ADDED, _OMITTED, _FURNITURE, _BRACKET, _ELLIPSIS, _SOFT_SKIP)
+
+
+def _compiled_steps(items: list[Item], toks: list[Token]) -> list[tuple] | None:
+    """:func:`_align_steps` by the compiled core (the same steps)."""
+    assert core is not None
+    return core.align_steps(
+        bytes(_KIND_CODES.get(it.kind, 0) for it in items),
+        [-1 if it.soft_end is None else it.soft_end for it in items],
+        bytes(1 if it.name else 0 for it in items),
+        [it.keys for it in items],
+        [t.key for t in toks],
+        bytes(
+            t.furniture | t.new_block << 1 | t.broken << 2 | (t.key in _STANDS_IN) << 3
+            for t in toks
+        ),
+        _variant,
+        _COSTS,
+        MAX_ELLIPSIS_WORDS,
+        MAX_BRACKET_WORDS,
+    )
+
+
+def _align_steps(items: list[Item], toks: list[Token]) -> list[tuple] | None:
+    """The steps ``(kind, i, j, next i, next j)`` of the best alignment of the quote's items
+    with the window's tokens, first step first, or None (``_core.align_steps`` in C)."""
+    n, m = len(items), len(toks)
     neg = float("-inf")
     score = [[neg] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
@@ -324,7 +365,17 @@ def align(quote: str, text: str, window: tuple[int, int], furniture=()) -> Align
     end_j = max(range(m + 1), key=lambda j: score[n][j])
     if score[n][end_j] == neg:
         return None
-    return _result(quote, text, items, toks, back, n, end_j)
+    steps = []
+    i, j = n, end_j
+    while i > 0:
+        step = back[i][j]
+        if step is None:
+            return None
+        kind, pi, pj = step
+        steps.append((kind, pi, pj, i, j))
+        i, j = pi, pj
+    steps.reverse()
+    return steps
 
 
 def _verbatim(items: list[Item], toks: list[Token]) -> Alignment | None:
@@ -340,17 +391,7 @@ def _verbatim(items: list[Item], toks: list[Token]) -> Alignment | None:
     return None
 
 
-def _result(quote, text, items, toks, back, n, end_j) -> Alignment | None:
-    steps = []
-    i, j = n, end_j
-    while i > 0:
-        step = back[i][j]
-        if step is None:
-            return None
-        kind, pi, pj = step
-        steps.append((kind, pi, pj, i, j))
-        i, j = pi, pj
-    steps.reverse()
+def _result(quote, text, items, toks, steps) -> Alignment | None:
     consumed = [
         (pj, j)
         for kind, _, pj, _, j in steps

@@ -16,6 +16,7 @@ database built either way is the same):
 ``viterbi``            ``attribution._FastTagger.tag``'s decoding
 ``row_digest``         ``binding.row_digest`` (canonical JSON, SHA-256)
 ``scorer_rows``        ``claims.ClaimModel._rows`` (word and character n-gram ids)
+``align_steps``        ``alignment._align_steps`` (the quotation aligner's programme)
 =====================  ============================================
 """
 

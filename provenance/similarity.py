@@ -215,6 +215,10 @@ def _number(token: str) -> float | None:
     return _UNITS.get(token)
 
 
+#: Tokens :func:`_read_numbers` must look at: number words, and "a"/"an" ("a dozen").
+_NUMERIC_WORDS = frozenset(_UNITS) | {"a", "an"}
+
+
 def _adds_to(current: float, unit: int) -> bool:
     if current >= 100 and current % 100 == 0:
         return unit < 100
@@ -225,8 +229,13 @@ def _read_numbers(tokens: list[str]) -> list[str]:
     """Replace runs of number words and digits by one numeral: 'a dozen' -> '12'."""
     out: list[str] = []
     i = 0
+    numeric = _NUMERIC_WORDS
     while i < len(tokens):
         token = tokens[i]
+        if token not in numeric and not token[:1].isdigit():
+            out.append(token)  # most tokens: neither a number nor "a"/"an" (same as below)
+            i += 1
+            continue
         value = _number(token)
         if value is None and token in ("a", "an") and i + 1 < len(tokens):
             if tokens[i + 1] in ("dozen", "hundred", "thousand", "million", "billion"):
@@ -261,21 +270,38 @@ def terms(text: str, tokens: list[str] | None = None) -> list[str]:
     """Canonical terms of a text, in order of first appearance (see the module docstring).
     ``tokens``: the text's :func:`words`, when already known."""
     tokens = _read_numbers(words(text) if tokens is None else tokens)
-    seen: dict[str, None] = {}
-    for token in tokens:
-        if token in _NEGATION:
-            seen.setdefault("not")
-            continue
-        if token in _STOP or token in _REPORTING or len(token) < 2 and not token.isdigit():
-            continue
-        if token in ("per", "cent"):
-            continue
-        term = _SYNONYM.get(token)
-        if term is None:
-            term = token if token[0].isdigit() else _stem(token)
-            term = _SYNONYM.get(term, term)
-        seen.setdefault(term)
-    return list(seen)
+    term_of = _TERMS.__getitem__
+    return list(dict.fromkeys(t for t in map(term_of, tokens) if t is not None))
+
+
+def _term(token: str) -> str | None:
+    """The canonical term of one token (None: not a term)."""
+    if token in _NEGATION:
+        return "not"
+    if token in _STOP or token in _REPORTING or len(token) < 2 and not token.isdigit():
+        return None
+    if token in ("per", "cent"):
+        return None
+    term = _SYNONYM.get(token)
+    if term is None:
+        term = token if token[0].isdigit() else _stem(token)
+        term = _SYNONYM.get(term, term)
+    return term
+
+
+class _TermCache(dict):
+    """:func:`_term` by token, remembered (a token's term depends on the token alone)."""
+
+    LIMIT = 200_000
+
+    def __missing__(self, token: str) -> str | None:
+        term = _term(token)
+        if len(self) < self.LIMIT:
+            self[token] = term
+        return term
+
+
+_TERMS = _TermCache()
 
 
 def numbers(term_list: Iterable[str]) -> frozenset[str]:

@@ -313,3 +313,76 @@ def test_a_database_built_with_the_core_is_the_one_built_without(tmp_path):
     )
     assert compare.returncode == 0, compare.stdout[-3000:]
     assert compare.stdout.startswith("same:")
+
+
+# --- the quotation aligner's programme ----------------------------------------------------
+
+_ORIGINAL_WORDS = st.sampled_from(
+    "the port was closed on Monday he said they would pay for it GOB minister Qadhafi "
+    "Gaddafi Suleiman Soliman 12 1,200 3.5 juris- diction inter- national of a an".split()
+)
+_QUOTE_EDITS = st.sampled_from(
+    ["", "[Omar]", "[...]", "...", ". . .", "(U.S. government)", "[T]he", "fail(ing)", "[sic]",
+     "never", "Gadhafi", "he", "they", "of"]
+)  # fmt: skip
+
+
+def _both_steps(quote: str, original: str) -> tuple:
+    from provenance import alignment
+
+    furniture = alignment.furniture_lines(original)
+    items = alignment.quote_items(quote)
+    toks = alignment.tokens(original, 0, len(original), furniture)
+    return alignment._align_steps(items, toks), alignment._compiled_steps(items, toks)
+
+
+@needs_core
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_ORIGINAL_WORDS, min_size=1, max_size=40),
+    st.lists(st.tuples(st.integers(0, 40), _QUOTE_EDITS), max_size=6),
+    st.sampled_from([" ", "\n", "\n\n", "\nPage 4 of 9\n", " - 3 - "]),
+    st.integers(0, 30),
+    st.integers(0, 40),
+)
+def test_align_steps_are_the_programme_s(words, edits, gap, cut, length):
+    # The compiled programme takes the same steps as the Python one, ties included, on
+    # originals with page furniture, broken words and paragraph breaks, and quotes with every
+    # editorial mark, changed, added and left-out words.
+    original = " ".join(words[:cut]) + gap + " ".join(words[cut:])
+    quoted = words[cut // 2 : cut // 2 + length] or words
+    quoted = list(quoted)
+    for at, edit in edits:
+        if edit:
+            quoted.insert(min(at, len(quoted)), edit)
+        elif quoted:
+            del quoted[min(at, len(quoted) - 1)]
+    pure, fast = _both_steps(" ".join(quoted), original)
+    assert fast == pure
+
+
+@needs_core
+def test_align_steps_on_the_project_s_quote_cases():
+    originals = {
+        "He said the port would close": "[Omar] said the port would close",
+        "THE PORT WAS CLOSED ON MONDAY": "(T)he port was closed on Monday",
+        "the port of Varno was closed on Monday": "the port . . . was closed on Monday",
+        "Muammar al-Qadhafi was not at the meeting": "Muammar al-Gaddafi was not at the meeting",
+        "THE NAVY HAS NOT AGREED TO THE JURIS-\nDICTION OF THE HARBOUR AUTHORITY": (
+            "the navy has not agreed to the jurisdiction of the harbour"
+        ),
+        "the USG will pay for it": "the USG (U.S. government) will pay for it",
+    }
+    for original, quote in originals.items():
+        pure, fast = _both_steps(quote, original)
+        assert pure is not None and fast == pure
+    text = (ROOT / "tests" / "fixtures" / "telegram.txt").read_text()
+    sentence = next(s for s in text.split(".") if len(s.split()) > 12).strip()
+    words = sentence.split()
+    for quote in (
+        " ".join(words),
+        " ".join(words[:4] + ["..."] + words[7:]),
+        " ".join(words[:3] + ["[they]"] + words[4:] + ["today"]),
+    ):
+        pure, fast = _both_steps(quote, text)
+        assert fast == pure and pure is not None
