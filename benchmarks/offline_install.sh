@@ -22,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 git -C "$root" archive HEAD | tar -x -C "$work"
 cd "$work"
 python3 -m venv .venv
-.venv/bin/pip install --quiet --no-cache-dir '.[accurate]'
+.venv/bin/pip install --no-cache-dir '.[accurate]' > pip.log 2>&1 || { cat pip.log; exit 1; }
 offline() { unshare -n "$@"; }
 if offline .venv/bin/python -c "import socket; socket.create_connection(('pypi.org', 443), 5)" 2>/dev/null; then
     echo "FAILED: the network namespace still reaches the network"; exit 1

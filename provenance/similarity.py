@@ -227,51 +227,61 @@ def _adds_to(current: float, unit: int) -> bool:
 
 def _read_numbers(tokens: list[str]) -> list[str]:
     """Replace runs of number words and digits by one numeral: 'a dozen' -> '12'."""
+    numeric = _NUMERIC_WORDS
+    starts = [k for k, t in enumerate(tokens) if t in numeric or t[:1].isdigit()]
+    if not starts:  # most sentences of a few words: nothing to read
+        return list(tokens)
     out: list[str] = []
     i = 0
-    numeric = _NUMERIC_WORDS
-    while i < len(tokens):
-        token = tokens[i]
-        if token not in numeric and not token[:1].isdigit():
-            out.append(token)  # most tokens: neither a number nor "a"/"an" (same as below)
-            i += 1
-            continue
-        value = _number(token)
-        if value is None and token in ("a", "an") and i + 1 < len(tokens):
-            if tokens[i + 1] in ("dozen", "hundred", "thousand", "million", "billion"):
-                value, token = 1.0, "1"
-                if tokens[i + 1] == "dozen":
-                    value, i = 12.0, i + 1
-        if value is None:
-            out.append(token)
-            i += 1
-            continue
-        total, current = 0.0, value
-        i += 1
-        while i < len(tokens):
-            nxt = tokens[i]
-            if nxt in _SCALES:
-                current = (current or 1) * _SCALES[nxt]
-            elif nxt == "dozen":
-                current = (current or 1) * 12
-            elif nxt in _UNITS and _adds_to(current, _UNITS[nxt]):
-                current += _UNITS[nxt]  # "twenty four", "two hundred fifty"
-            elif nxt == "and" and i + 1 < len(tokens) and _number(tokens[i + 1]) is not None:
-                pass
-            else:
-                break
-            i += 1
-        total += current
-        out.append(f"{total:g}" if total != int(total) else str(int(total)))
+    for k in starts:
+        if k < i:
+            continue  # read already, as part of the number before it
+        out += tokens[i:k]
+        i = _read_number(tokens, k, out)
+    out += tokens[i:]
     return out
+
+
+def _read_number(tokens: list[str], i: int, out: list[str]) -> int:
+    """Append the numeral of the number that may start at ``tokens[i]`` (the token itself when
+    none does) to ``out``; return the index after what was read."""
+    token = tokens[i]
+    value = _number(token)
+    if value is None and token in ("a", "an") and i + 1 < len(tokens):
+        if tokens[i + 1] in ("dozen", "hundred", "thousand", "million", "billion"):
+            value, token = 1.0, "1"
+            if tokens[i + 1] == "dozen":
+                value, i = 12.0, i + 1
+    if value is None:
+        out.append(token)
+        return i + 1
+    total, current = 0.0, value
+    i += 1
+    while i < len(tokens):
+        nxt = tokens[i]
+        if nxt in _SCALES:
+            current = (current or 1) * _SCALES[nxt]
+        elif nxt == "dozen":
+            current = (current or 1) * 12
+        elif nxt in _UNITS and _adds_to(current, _UNITS[nxt]):
+            current += _UNITS[nxt]  # "twenty four", "two hundred fifty"
+        elif nxt == "and" and i + 1 < len(tokens) and _number(tokens[i + 1]) is not None:
+            pass
+        else:
+            break
+        i += 1
+    total += current
+    out.append(f"{total:g}" if total != int(total) else str(int(total)))
+    return i
 
 
 def terms(text: str, tokens: list[str] | None = None) -> list[str]:
     """Canonical terms of a text, in order of first appearance (see the module docstring).
     ``tokens``: the text's :func:`words`, when already known."""
     tokens = _read_numbers(words(text) if tokens is None else tokens)
-    term_of = _TERMS.__getitem__
-    return list(dict.fromkeys(t for t in map(term_of, tokens) if t is not None))
+    found = dict.fromkeys(map(_TERMS.__getitem__, tokens))  # in order of first appearance
+    found.pop(None, None)  # tokens that are not terms
+    return list(found)
 
 
 def _term(token: str) -> str | None:
