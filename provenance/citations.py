@@ -247,13 +247,33 @@ def link_mentions(
         words = re.findall(r"\w+(?:['’]\w+)*|[^\w\s]", anchor_text)
         if not words:
             continue
-        pattern = re.compile(r"\s*".join(re.escape(w) for w in words))
-        match = pattern.search(text, cursor)
-        if match is None:
+        span = find_words(text, words, cursor)
+        if span is None:
             continue
-        cursor = match.end()
-        found.append(MentionRecord(match.start(), match.end(), match.group(0), "link", url))
+        cursor = span[1]
+        found.append(MentionRecord(span[0], span[1], text[span[0] : span[1]], "link", url))
     return found
+
+
+def find_words(text: str, words: list[str], start: int = 0) -> tuple[int, int] | None:
+    r"""The first span of ``text`` from ``start`` on that is ``words`` in order, with any
+    whitespace (or none) between them: what ``re.search(r"\s*".join(map(re.escape, words)))``
+    finds, without compiling a pattern per anchor (a page has hundreds). ``words`` hold no
+    whitespace, so taking all the whitespace after a word is what the pattern does too."""
+    first, rest = words[0], words[1:]
+    at = text.find(first, start)
+    while at >= 0:
+        end = at + len(first)
+        for word in rest:
+            while end < len(text) and text[end].isspace():
+                end += 1
+            if not text.startswith(word, end):
+                break
+            end += len(word)
+        else:
+            return at, end
+        at = text.find(first, at + 1)
+    return None
 
 
 def page_link_mentions(documents: list, base_url: str | None) -> list[list[MentionRecord]]:

@@ -6,10 +6,13 @@ cites them by reference id, by hyperlink and by description.
 """
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provenance import citations
 from provenance.citations import find_mentions, parse_target
@@ -321,3 +324,35 @@ def test_a_link_resolves_to_the_capture_the_citing_source_could_have_seen(
     # Undated, the story was retrieved after both captures: it saw the latest. Dated before
     # any capture, the earliest is the closest the archive holds.
     assert cited == capture
+
+
+_ANCHOR_CHARS = st.sampled_from(
+    ["a", "b", "ab", "É", " ", "\n", "\u00a0", "\u2009", "(", ")", "’", "-", "9"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(_ANCHOR_CHARS, max_size=40).map("".join),
+    st.lists(_ANCHOR_CHARS, min_size=1, max_size=8).map("".join),
+    st.integers(0, 6),
+)
+def test_anchor_words_are_found_where_the_pattern_finds_them(text, anchor, start):
+    # An anchor's words are looked for with any whitespace (Unicode's too) or none between
+    # them, from the cursor on: the first span a regular expression of them would find.
+    words = re.findall(r"\w+(?:['’]\w+)*|[^\w\s]", anchor)
+    if not words:
+        return
+    expected = re.compile(r"\s*".join(re.escape(w) for w in words)).search(text, start)
+    assert citations.find_words(text, words, start) == (expected and expected.span())
+
+
+def test_a_link_mention_spans_its_anchor_text_across_a_line_break():
+    text = "Read the\nState Department's  statement of\u00a0Monday, and more."
+    found = citations.link_mentions(
+        [("https://example.org/a", "State Department's statement of Monday")], text, None
+    )
+    assert [(m.start, m.end, m.mention) for m in found] == [
+        (9, 48, "State Department's  statement of\u00a0Monday")
+    ]
+    assert text[found[0].start : found[0].end] == found[0].mention
