@@ -252,6 +252,11 @@ def test_row_digests_of_escapes_blobs_and_odd_floats():
         (["k", "m"], (memoryview(b"abc"), bytearray(b""))),
         (["f", "g", "h", "i"], (float("nan"), float("inf"), -float("inf"), -0.0)),
         (["big", "small"], (2**63 - 1, -(2**63))),
+        # long values go to hashlib's SHA-256, short ones to the core's own: both, and the
+        # lengths around where one hands over to the other
+        (["text", "blob"], ("é" * 3000 + "\n" * 7, bytes(range(256)) * 40)),
+        *[(["t"], ("x" * k,)) for k in range(240, 262)],
+        *[(["b"], (b"y" * k,)) for k in (255, 256, 257, 100_000)],
     ]
     for names, values in rows:
         assert core.row_digest(names, values) == _pure_row_digest(names, values)
