@@ -80,7 +80,7 @@ def words(text: str) -> list[str]:
         text = _FURNITURE.sub(" ", text)
     if "," in text:
         text = _NUMBER.sub(lambda m: m.group(0).replace(",", ""), text)
-    if "U" in text:
+    if "U." in text or "United States" in text:  # what _US needs
         text = _US.sub(" US ", text)
     return [w.replace("'", "") for w in _WORD.findall(fold(text))]
 
