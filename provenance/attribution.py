@@ -40,6 +40,9 @@ from .text import paragraph_spans
 
 #: Recorded on every attribution and quote row (``attributions.method``): the tagger's version.
 METHOD = "crf-polnear-2"
+#: The same with the accurate mode's tagger (``find_attributions(accurate=True)``); the card
+#: ``provenance/models/attribution-accurate.json`` says the same.
+ACCURATE_METHOD = "attribution-minilm-ft-1"
 MODEL_FILE = "attribution.crfsuite"
 CARD_FILE = "attribution.json"
 CLUSTERS_FILE = "word_clusters.json"
@@ -943,11 +946,29 @@ def _trim(text: str, start: int, end: int, chars: str = ",;:—–- ") -> tuple[
     return start, end
 
 
-def find_attributions(text: str, start: int = 0, end: int | None = None) -> list[Attribution]:
-    """Attributions in ``text[start:end]``, paragraph by paragraph, agents resolved."""
+def find_attributions(
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    accurate: bool = False,
+    tagger: Any = None,
+) -> list[Attribution]:
+    """Attributions in ``text[start:end]``, paragraph by paragraph, agents resolved.
+
+    The tokens are labelled by the CRF, or with ``accurate`` by the accurate mode's
+    fine-tuned MiniLM (:func:`provenance.semantic.attribution_tagger`, ``ACCURATE_METHOD``;
+    raises ExtraNotInstalled without the extra); ``tagger``, any object with that
+    ``tag_paragraphs``, replaces both (a model being trained or compared). Grouping, trimming
+    and agents are the same whichever labels the tokens.
+    """
+    if tagger is None and accurate:
+        from . import semantic  # the accurate extra: never imported by the default path
+
+        tagger = semantic.attribution_tagger()
     found = []
     paragraphs = [tokenize(text, a, b) for a, b in paragraph_spans(text, start, end)]
-    for tokens, labels in zip(paragraphs, tag_paragraphs(text, paragraphs), strict=True):
+    labelled = (tagger.tag_paragraphs if tagger is not None else tag_paragraphs)(text, paragraphs)
+    for tokens, labels in zip(paragraphs, labelled, strict=True):
         for cue, source, parts, naming in group(text, tokens, labels):
             parts = [_trim(text, a, b) for a, b in parts]
             parts = [p for p in parts if p[1] > p[0]]
