@@ -236,7 +236,7 @@ def train(bert, tokenizer, fit, held, digest: str, until: int = 0) -> tuple[Toke
         else:
             model.train()
             total, done = 0.0, 0
-            for batch in batches(lengths, BATCH, rng):
+            for step, batch in enumerate(batches(lengths, BATCH, rng), 1):
                 x, mask = padded([data[i][0] for i in batch])
                 y, _ = padded([data[i][1] for i in batch])
                 y[mask == 0] = IGNORE
@@ -250,7 +250,7 @@ def train(bert, tokenizer, fit, held, digest: str, until: int = 0) -> tuple[Toke
                 schedule.step()
                 total += float(loss.detach()) * len(batch)
                 done += len(batch)
-                if done % (BATCH * 100) == 0:
+                if step % 100 == 0:
                     log(f"  epoch {epoch}: {done}/{len(data)} chunks, loss {total / done:.4f}")
             epoch_seconds = time.time() - started
             CACHE.mkdir(parents=True, exist_ok=True)
@@ -328,6 +328,10 @@ def export(args) -> None:
         "data": f"PolNeAR v1.0.0 train split, {len(articles)} articles (one annotation file"
         f" each, the first by name), {len(fit)} trained on, {len(held)} held out",
         "data_sha256": corpora.sha256_files(corpora.polnear_files("train")),
+        "data_sha256_of": "the train split's .ann files in name order (as attribution.json)",
+        "texts_sha256": corpora.sha256_files(
+            sorted((corpora.polnear_files("train")[0].parent.parent / "text").glob("*.txt"))
+        ),
         "inputs_sha256": {
             "model.safetensors": sha256(base_dir() / "model.safetensors"),
             "tokenizer.json": sha256(base_dir() / "tokenizer.json"),
@@ -381,6 +385,9 @@ def export(args) -> None:
                 "trained": "the six transformer layers and a linear output; embeddings frozen",
                 "labels_on": "each word's first piece (words of provenance.attribution.tokenize)",
                 "chunks": "whole sentences of a paragraph up to max_tokens pieces",
+                "decoding": "Viterbi over the words' scores under BIO rules"
+                " (provenance.semantic.decode); grouping as the CRF's, a cue without a source"
+                " sharing the nearest of its sentence (attribution.group share_sources)",
                 "negative_share": NEGATIVE_SHARE,
                 "epochs_max": EPOCHS,
                 "epochs_trained": args.until or EPOCHS,
