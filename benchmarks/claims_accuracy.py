@@ -513,7 +513,7 @@ def attribution_section(accurate: bool = False) -> None:
     accurate_scores = attribution_scores(dev, find_accurate)
     print(
         f"   beside the accurate mode's tagger {tagger.version} ({tagger.card['file']}, MiniLM"
-        f" fine-tuned on PolNeAR train only; {time.time() - started:.0f} s), same grouping:"
+        f" fine-tuned on PolNeAR train only; {time.time() - started:.0f} s), grouped as the CRF's:"
     )
     print(f"   {'':<16} {'default (CRF)':^27}   {'accurate':^27}   bar (accurate)")
     for label, key, _ in rows:
