@@ -26,7 +26,13 @@ with a message when its data is absent.
    predicted cue (attributions without a source on either side do not count). *Content
    overlap*: word tokens (``\\w+``) inside predicted content spans against word tokens inside
    gold content spans, P = shared / predicted, R = shared / gold (BBC Citron's overlap measure).
-   Exact content and overlap cue/source figures are printed beside them for context.
+   Exact content and overlap cue/source figures are printed beside them for context. With
+   ``--accurate`` the accurate mode's tagger (MiniLM fine-tuned on PolNeAR train,
+   ``scripts/train_attribution_finetuned.py``; its labels grouped as the CRF's) is measured
+   the same way and printed beside the CRF with its bars (source and cue exact F1 >= 0.78,
+   content overlap F1 >= 0.85), with the sentences per second of both on the dev texts:
+
+       .venv/bin/python benchmarks/claims_accuracy.py --only attribution --accurate
 3. Sentence spans. Of the PolNeAR dev gold content spans that lie inside one sentence (judged
    by pysbd on the span's own text with its double quote marks blanked out, so that a quoted
    passage of several sentences counts as several), the share that our sentence spans cut.
@@ -346,13 +352,16 @@ def _overlaps(x: tuple[int, int], y: tuple[int, int]) -> bool:
     return x[0] < y[1] and y[0] < x[1]
 
 
-def attribution_scores(articles: list[corpora.Article]) -> dict[str, tuple[float, float, float]]:
+def attribution_scores(
+    articles: list[corpora.Article], find: Callable[[str], list] = attribution.find_attributions
+) -> dict[str, tuple[float, float, float]]:
+    """(P, R, F1) of each measure over the articles, attributions found by ``find``."""
     counts = {k: [0, 0, 0] for k in ("cue", "source", "content_exact")}
     overlap = {k: [0, 0, 0] for k in ("cue", "source", "content")}  # shared, predicted, gold
     for art in articles:
         text = art.text
         gold = [g for g in art.attributions if g.cue is not None]
-        predicted = attribution.find_attributions(text)
+        predicted = find(text)
         gold_cues = [_hull(text, g.cue.parts) for g in gold]  # type: ignore[union-attr]
         pred_cues = [_hull(text, [p.cue]) for p in predicted]
         # cue exact
@@ -449,7 +458,20 @@ def attribution_scores(articles: list[corpora.Article]) -> dict[str, tuple[float
     return out
 
 
-def attribution_section() -> None:
+#: The accurate tagger's bars (issue 15): PolNeAR dev, these measures.
+ACCURATE_ATTRIBUTION_BARS = {"source": 0.78, "cue": 0.78, "content_overlap": 0.85}
+
+
+def _sentences_per_second(texts: list[str], find: Callable[[str], list]) -> float:
+    """Sentences per second of ``find`` over the texts (CPU time of this process)."""
+    sentences = sum(len(sentence_spans(t)) for t in texts)
+    started = time.process_time()
+    for text in texts:
+        find(text)
+    return sentences / (time.process_time() - started)
+
+
+def attribution_section(accurate: bool = False) -> None:
     if not corpora.polnear_files("dev"):
         return skip("attribution", corpora.corpus_dir() / "attribution" / "polnear")
     started = time.time()
@@ -468,10 +490,55 @@ def attribution_section() -> None:
         ("cue overlap", "cue_overlap", ""),
         ("content exact", "content_exact", ""),
     ]
-    for label, key, target in rows:
+    if not accurate:
+        for label, key, target in rows:
+            p, r, f = scores[key]
+            print(
+                f"   {label:<16} P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
+                f"   {('target ' + target) if target else ''}"
+            )
+        print("   (the accurate mode's tagger beside it: add --accurate)")
+        return
+    from provenance import semantic
+
+    if semantic._runtime() is None:
+        print(f"   accurate tagger skipped: {semantic.INSTALL_HINT}")
+        return
+    tagger = semantic.AttributionTagger(threads=1)  # one core, as the CRF's figures
+
+    def find_accurate(text: str) -> list:
+        return attribution.find_attributions(text, tagger=tagger)
+
+    started = time.time()
+    accurate_scores = attribution_scores(dev, find_accurate)
+    print(
+        f"   beside the accurate mode's tagger {tagger.version} ({tagger.card['file']}, MiniLM"
+        f" fine-tuned on PolNeAR train only; {time.time() - started:.0f} s), grouped as the CRF's:"
+    )
+    print(f"   {'':<16} {'default (CRF)':^27}   {'accurate':^27}   bar (accurate)")
+    for label, key, _ in rows:
         p, r, f = scores[key]
+        ap, ar, af = accurate_scores[key]
+        bar = ACCURATE_ATTRIBUTION_BARS.get(key)
+        verdict = f">= {bar:.2f} {'met' if af >= bar else 'missed'}" if bar else ""
         print(
-            f"   {label:<16} P {p:.3f}  R {r:.3f}  F1 {f:.3f}   {('target ' + target) if target else ''}"
+            f"   {label:<16} P {p:.3f} R {r:.3f} F1 {f:.3f}   P {ap:.3f} R {ar:.3f} F1 {af:.3f}"
+            f"   {verdict}"
+        )
+    texts = [a.text for a in dev]
+    default_rate = _sentences_per_second(texts, attribution.find_attributions)
+    accurate_rate = _sentences_per_second(texts, find_accurate)
+    print(
+        f"   speed on the dev texts, one thread, CPU time: default {default_rate:.0f},"
+        f" accurate {accurate_rate:.0f} sentences/s"
+    )
+    held = tagger.card.get("held_out", {})
+    if held:
+        print(
+            f"   int8 against fp32 on the {tagger.card['recipe']['holdout']:.0%} of train held"
+            f" out (mean of the three F1): fp32 {held['fp32']['mean']:.3f},"
+            f" int8 {held['int8']['mean']:.3f}; shipped {held['shipped']}"
+            " (from the card, scripts/train_attribution_finetuned.py)"
         )
 
 
@@ -755,13 +822,19 @@ def main() -> None:
         help="check-worthiness: also the fine-tuned accurate mode (needs the finetune extra;"
         " about 80 minutes of one core unless scripts/train_claims_finetuned.py left its folds)",
     )
+    parser.add_argument(
+        "--accurate",
+        action="store_true",
+        help="attribution: also the accurate mode's fine-tuned tagger, side by side with the"
+        " default (needs the accurate extra)",
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     print(f"corpus: {corpora.corpus_dir()}")
     if "checkworthiness" in only:
         checkworthiness(args.finetuned)
     if "attribution" in only:
-        attribution_section()
+        attribution_section(args.accurate)
     if "sentences" in only:
         sentences_section()
     if "claims" in only:

@@ -100,8 +100,9 @@ def analyse(text: str, structure: list[Span], accurate: bool = False) -> Analysi
     Every sentence is scored in one batch; attributions and quotes are found paragraph by
     paragraph (a quotation often runs over several sentences) and belong to the claim that
     holds their cue (or, failing that, the start of their content). ``accurate``: scores are
-    the accurate mode's (:func:`provenance.semantic.checkworthiness`), and its model version
-    is recorded on the claims.
+    the accurate mode's (:func:`provenance.semantic.checkworthiness`), attributions are
+    tagged by its fine-tuned tagger (:func:`provenance.semantic.attribution_tagger`), and
+    their model versions are recorded on the claims and on the attribution and quote rows.
     """
     result = Analysis()
     markers = _Locator([m for m in structure if m.kind == "marker"])
@@ -133,7 +134,11 @@ def analyse(text: str, structure: list[Span], accurate: bool = False) -> Analysi
         i = bisect.bisect_right(sentence_starts, offset) - 1
         return i if i >= 0 and offset < spans[i][1] else None
 
-    attributions = attribution_mod.find_attributions(text)
+    attributions = attribution_mod.find_attributions(text, accurate=accurate)
+    if accurate:
+        from . import semantic
+
+        result.method = semantic.attribution_tagger().version
     quotes = attribution_mod.find_quotes(text)
     attribution_mod.attach_speakers(text, quotes, attributions)
     attributed: set[int] = set()  # sentences holding content attributed to a named source

@@ -242,8 +242,8 @@ class _Progress:
 @click.option(
     "--accurate",
     is_flag=True,
-    help="Score claims with the accurate mode's fine-tuned MiniLM (needs "
-    "provenance[accurate]; slower).",
+    help="Score claims and tag attributions with the accurate mode's fine-tuned MiniLM "
+    "models (needs provenance[accurate]; slower).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures: no lines, no progress.")
 def add(
@@ -286,6 +286,7 @@ def add(
         from . import semantic
 
         semantic.claim_scorer()  # a missing extra is one line before anything is added
+        semantic.attribution_tagger()
 
     if executor == "dask" and not cluster:
         raise click.UsageError("--executor dask needs --cluster ADDRESS")

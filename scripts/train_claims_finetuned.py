@@ -511,9 +511,17 @@ def checkthat(frozen: int) -> dict[str, float]:
 def export_onnx(bert, top: Top, frozen: int, directory: Path) -> tuple[Path, Path]:
     """The whole scorer (token ids → probability) as fp32 ONNX and its int8 quantisation
     (dynamic, weights of MatMul and Gather per output channel, as scripts/export_minilm.py)."""
+    return export_graph(Scorer(Lower(bert, frozen), top), directory, "probability", {0: "batch"})
+
+
+def export_graph(
+    model: torch.nn.Module, directory: Path, output: str, output_axes: dict[int, str]
+) -> tuple[Path, Path]:
+    """A model from (input_ids, attention_mask) to ``output`` as fp32 ONNX in ``directory``
+    and its int8 quantisation (dynamic, weights of MatMul and Gather per output channel)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    scorer = Scorer(Lower(bert, frozen), top).eval()
+    model = model.eval()
     example = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]])
     mask = (example > 0).long()
     fp32, int8 = directory / "fp32.onnx", directory / "int8.onnx"
@@ -521,15 +529,15 @@ def export_onnx(bert, top: Top, frozen: int, directory: Path) -> tuple[Path, Pat
     # one, but it gives plain ONNX ops that onnxruntime's quantiser handles.
     warnings.filterwarnings("ignore", "You are using the legacy TorchScript", DeprecationWarning)
     torch.onnx.export(
-        scorer,
+        model,
         (example, mask),
         str(fp32),
         input_names=["input_ids", "attention_mask"],
-        output_names=["probability"],
+        output_names=[output],
         dynamic_axes={
             "input_ids": {0: "batch", 1: "tokens"},
             "attention_mask": {0: "batch", 1: "tokens"},
-            "probability": {0: "batch"},
+            output: output_axes,
         },
         opset_version=OPSET,
         dynamo=False,
