@@ -9,8 +9,8 @@
 # from the package index), then, inside a network namespace with no network at all
 # (`unshare -n`, which needs root or user namespaces; skipped with a message otherwise):
 # scores two sentences with --accurate, adds the sample sources/ with --accurate, asks `who`
-# with --accurate, and checks that a connection attempt fails there and that every claim row
-# records the fine-tuned model's version.
+# with --accurate, and checks that a connection attempt fails there and that every claim and
+# attribution row records the fine-tuned models' versions.
 set -eu
 if ! unshare -n true 2>/dev/null; then
     echo "skipped: unshare -n is not permitted here (needs root or user namespaces)"
@@ -39,9 +39,13 @@ assert [s["is_claim"] for s in scores] == [True, False], scores
 versions = dict(sqlite3.connect("offline.db").execute(
     "SELECT model_version, count(*) FROM claims GROUP BY 1").fetchall())
 assert set(versions) == {"checkworthiness-minilm-ft-1"}, versions
+methods = dict(sqlite3.connect("offline.db").execute(
+    "SELECT method, count(*) FROM attributions GROUP BY 1").fetchall())
+assert set(methods) == {"attribution-minilm-ft-1"}, methods
 found = json.load(open("who.json"))
 assert found, "who found nothing"
 print(f"offline: score --accurate {[s['score'] for s in scores]}; add --accurate stored"
-      f" {sum(versions.values())} claims, all checkworthiness-minilm-ft-1; who --accurate"
+      f" {sum(versions.values())} claims, all checkworthiness-minilm-ft-1, and"
+      f" {sum(methods.values())} attributions, all attribution-minilm-ft-1; who --accurate"
       f" answered {len(found)} rows; no connection possible in the namespace")
 PY
