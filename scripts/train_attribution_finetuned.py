@@ -60,6 +60,7 @@ from train_claims_finetuned import (  # noqa: E402
     export_graph,
     load_base,
     log,
+    optimiser_and_schedule,
     padded,
     sha256,
 )
@@ -205,17 +206,8 @@ def train(bert, tokenizer, fit, held, digest: str, until: int = 0) -> tuple[Toke
     data = examples(fit, tokenizer)
     pieces = sum(len(ids) for ids, _ in data)
     log(f"{len(fit)} articles, {len(data)} chunks, {pieces} pieces; {len(held)} held out")
-    optimiser = torch.optim.AdamW(
-        [
-            {"params": model.layers.parameters(), "lr": LR_LAYERS},
-            {"params": model.out.parameters(), "lr": LR_HEAD},
-        ],
-        weight_decay=0.01,
-    )
-    steps = EPOCHS * math.ceil(len(data) / BATCH)
-    warmup = max(1, int(WARMUP * steps))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup)))
+    optimiser, schedule = optimiser_and_schedule(
+        model, EPOCHS * math.ceil(len(data) / BATCH), LR_LAYERS, LR_HEAD, WARMUP
     )
     lengths = [len(ids) for ids, _ in data]
     chosen: dict = {"mean": -1.0, "examples": len(data), "pieces": pieces, "epochs": {}}

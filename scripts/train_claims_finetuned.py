@@ -234,6 +234,24 @@ def f1_at(labels: np.ndarray, scores: np.ndarray, threshold: float = THRESHOLD) 
     return 2 * tp / (int(predicted.sum()) + int((labels == 1).sum()) or 1)
 
 
+def optimiser_and_schedule(model, steps: int, lr_layers: float, lr_head: float, warmup: float):
+    """AdamW over the model's trained layers and its output layer (each its own learning
+    rate, weight decay 0.01), and a schedule warming up linearly over the first ``warmup``
+    share of ``steps``, then decaying linearly to zero (both fine-tuning scripts use it)."""
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": model.layers.parameters(), "lr": lr_layers},
+            {"params": model.out.parameters(), "lr": lr_head},
+        ],
+        weight_decay=0.01,
+    )
+    first = max(1, int(warmup * steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min((s + 1) / first, max(0.0, (steps - s) / (steps - first)))
+    )
+    return optimiser, schedule
+
+
 def train(
     bert,
     states: list[np.ndarray],
@@ -251,17 +269,8 @@ def train(
     top = Top(bert, frozen)
     positives = float(labels.sum())
     pos_weight = torch.tensor((len(labels) - positives) / positives)  # class-balanced
-    optimiser = torch.optim.AdamW(
-        [
-            {"params": top.layers.parameters(), "lr": LR_LAYERS},
-            {"params": top.out.parameters(), "lr": LR_HEAD},
-        ],
-        weight_decay=0.01,
-    )
-    steps = epochs * math.ceil(len(states) / BATCH)
-    warmup = max(1, int(WARMUP * steps))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup)))
+    optimiser, schedule = optimiser_and_schedule(
+        top, epochs * math.ceil(len(states) / BATCH), LR_LAYERS, LR_HEAD, WARMUP
     )
     lengths = [len(s) for s in states]
     target = torch.as_tensor(labels, dtype=torch.float32)
