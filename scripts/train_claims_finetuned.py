@@ -41,6 +41,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import time
 import warnings
 from importlib import resources
@@ -350,13 +351,30 @@ def recipe_digest(frozen: int) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
+def _save_scores(path, bert, tokenizer, top, frozen, texts, model, weight, chosen, seconds, **ids):
+    """Score ``texts`` with the exported int8 graph too, and save both scores with the blend
+    weight, epoch and training time (and ``ids``: which sentences) to ``path``."""
+    with tempfile.TemporaryDirectory() as scratch:
+        _, graph = export_onnx(bert, top, frozen, Path(scratch))
+        quantised = onnx_scores(graph, tokenizer, texts)
+    out = {
+        **ids,
+        "model": model,
+        "int8": quantised,
+        "blend": np.array(weight),
+        "epoch": np.array(chosen["epoch"]),
+        "seconds": np.array(seconds),
+    }
+    np.savez(path, **out)
+    return out
+
+
 def fold_scores(fold: int, frozen: int = 6 - TRAINED) -> dict[str, np.ndarray]:
     """The recipe trained on the other four of the 5 folds of benchmarks/claims_accuracy.py
     and applied to fold ``fold`` (0-based): ``test`` ids, ``model`` (torch) and ``int8`` (the
     exported graph, each text alone: what ships) probabilities, the chosen ``blend`` weight
     and ``epoch``, ``seconds`` of training. Cached under benchmarks/out by the recipe's digest
     (training is deterministic on one thread; delete the file to recompute)."""
-    import tempfile
 
     from sklearn.model_selection import StratifiedKFold
 
@@ -381,19 +399,10 @@ def fold_scores(fold: int, frozen: int = 6 - TRAINED) -> dict[str, np.ndarray]:
     )
     seconds = time.time() - started
     model = predict(top, [states[i] for i in test_ids])
-    with tempfile.TemporaryDirectory() as scratch:
-        _, graph = export_onnx(bert, top, frozen, Path(scratch))
-        quantised = onnx_scores(graph, tokenizer, [texts[i] for i in test_ids])
-    out = {
-        "test": test_ids,
-        "model": model,
-        "int8": quantised,
-        "blend": np.array(weight),
-        "epoch": np.array(chosen["epoch"]),
-        "seconds": np.array(seconds),
-    }
-    np.savez(path, **out)
-    return out
+    scored = [texts[i] for i in test_ids]
+    return _save_scores(
+        path, bert, tokenizer, top, frozen, scored, model, weight, chosen, seconds, test=test_ids
+    )
 
 
 def cross_validate(folds: list[int], frozen: int) -> dict[str, float]:
@@ -442,7 +451,6 @@ def checkthat_scores(frozen: int = 6 - TRAINED) -> dict[str, np.ndarray]:
     every debate line's probability (``model``, torch; ``int8``, the exported graph) with the
     chosen ``blend`` and ``epoch`` and the ``kept`` ClaimBuster ids. Cached under
     benchmarks/out as ``fold_scores``."""
-    import tempfile
 
     from claims_accuracy import _key
 
@@ -464,19 +472,19 @@ def checkthat_scores(frozen: int = 6 - TRAINED) -> dict[str, np.ndarray]:
     seconds = time.time() - started
     debate_texts = [line.text for line in lines]
     model = predict(top, lower_states(bert, tokenizer, debate_texts, frozen))
-    with tempfile.TemporaryDirectory() as scratch:
-        _, graph = export_onnx(bert, top, frozen, Path(scratch))
-        quantised = onnx_scores(graph, tokenizer, debate_texts)
-    out = {
-        "kept": np.asarray(keep),
-        "model": model,
-        "int8": quantised,
-        "blend": np.array(weight),
-        "epoch": np.array(chosen["epoch"]),
-        "seconds": np.array(seconds),
-    }
-    np.savez(path, **out)
-    return out
+    return _save_scores(
+        path,
+        bert,
+        tokenizer,
+        top,
+        frozen,
+        debate_texts,
+        model,
+        weight,
+        chosen,
+        seconds,
+        kept=np.asarray(keep),
+    )
 
 
 def checkthat(frozen: int) -> dict[str, float]:
