@@ -849,9 +849,10 @@ def _shared_source(
     for seg in segs:
         if seg[0] != "S" or sentence[seg[1]] != sentence[cue[1]]:
             continue
+        # tokens between them (segments of one labelling never overlap)
         gap = cue[1] - seg[2] if seg[2] <= cue[1] else seg[1] - cue[2]
         if best is None or gap < best[0]:
-            best = (max(gap, 0), seg)
+            best = (gap, seg)
     return best
 
 
