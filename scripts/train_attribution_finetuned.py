@@ -114,6 +114,7 @@ class TorchTagger(semantic.AttributionTagger):
         self.model, self.tokenizer = model, tokenizer
         self.card = {"max_tokens": MAX_TOKENS}
         self.version = "torch"
+        self.bias = None  # the epoch is chosen on the plain decoding
 
     def scores(self, ids: list[int]) -> np.ndarray:
         with torch.no_grad():

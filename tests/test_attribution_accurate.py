@@ -92,6 +92,28 @@ def test_decoding_never_continues_a_span_that_was_not_opened():
     assert decoded == ["O", "B-C", "I-C"]
 
 
+def test_a_decoding_bias_moves_a_close_call_and_leaves_a_clear_one():
+    labels = list(semantic.TAG_LABELS)
+    scores = semantic.np.full((3, len(labels)), -5.0)
+    scores[:, labels.index("O")] = 0.0
+    scores[1, labels.index("B-C")] = 0.4  # a cue start, by a little
+    scores[2, labels.index("B-C")] = 3.0  # a cue start, by a lot
+    plain = [labels[k] for k in semantic.decode(scores)]
+    assert plain == ["O", "B-C", "B-C"]
+    bias = semantic.decoding_bias({"decoding_bias": {"B-C": -1.0}})
+    assert bias is not None and bias[labels.index("B-C")] == -1.0 and bias.sum() == -1.0
+    assert [labels[k] for k in semantic.decode(scores, bias)] == ["O", "O", "B-C"]
+    positions = [0, 1, -1, 2]  # the same through labels_from_scores, a piece-less word too
+    assert semantic.labels_from_scores(scores, positions, bias) == ["O", "O", "O", "B-C"]
+
+
+def test_a_card_without_a_decoding_bias_decodes_plainly_and_an_unknown_label_is_refused():
+    assert semantic.decoding_bias({}) is None
+    assert semantic.decoding_bias({"decoding_bias": {}}) is None
+    with pytest.raises(ValueError, match="B-X"):
+        semantic.decoding_bias({"decoding_bias": {"B-X": 1.0}})
+
+
 @needs_extra
 def test_the_card_names_the_graph_by_sha256_the_data_and_the_licences():
     tagger = semantic.attribution_tagger()
