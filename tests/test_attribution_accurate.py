@@ -115,6 +115,31 @@ def test_a_card_without_a_decoding_bias_decodes_plainly_and_an_unknown_label_is_
 
 
 @needs_extra
+def test_the_shipped_tagger_decodes_with_its_cards_bias(monkeypatch):
+    tagger = semantic.AttributionTagger(threads=1)
+    given = tagger.card["decoding_bias"]
+    assert tagger.bias is not None
+    assert {semantic.TAG_LABELS[k]: v for k, v in enumerate(tagger.bias) if v} == given
+    labels = list(semantic.TAG_LABELS)
+    target, value = next(iter(given.items()))
+
+    def scores(ids):  # every piece: O, and the biased label closer than the bias
+        out = semantic.np.full((len(ids), len(labels)), -5.0)
+        out[:, labels.index("O")] = 0.0
+        out[:, labels.index(target)] = -value / 2
+        return out
+
+    monkeypatch.setattr(tagger, "scores", scores)
+    paragraph = attribution.tokenize(REPORTED, 0, REPORTED.index("\n"))
+    with_bias = tagger.tag_paragraphs(REPORTED, [paragraph])[0]
+    tagger.bias = None
+    plain = tagger.tag_paragraphs(REPORTED, [paragraph])[0]
+    assert with_bias != plain
+    # the bias takes the label's side when positive, the other side when negative
+    assert (target in plain) == (value < 0) and (target in with_bias) == (value > 0)
+
+
+@needs_extra
 def test_the_card_names_the_graph_by_sha256_the_data_and_the_licences():
     tagger = semantic.attribution_tagger()
     card = tagger.card
