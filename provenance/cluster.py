@@ -215,9 +215,7 @@ def fetch_on_worker(url: str, limits: Limits, input_name: str, budget: float) ->
 class ClusterBatch(_Batch):
     """A batch whose inputs are prepared on a Dask cluster and stored here, in input order."""
 
-    def __init__(
-        self, db: Archive, limits: Limits, client: Any, as_text: bool = False
-    ) -> None:
+    def __init__(self, db: Archive, limits: Limits, client: Any, as_text: bool = False) -> None:
         super().__init__(db, limits, pool=[], as_text=as_text)
         self.client = client
         self.busy: dict[Any, _Job] = {}  # type: ignore[assignment]  # future -> its job
