@@ -110,8 +110,9 @@ def test_a_cycle_of_imports_at_load_time_is_a_violation():
 
 #: Libraries a text input never needs; importing them is start-up time `add` of one cable
 #: would pay for nothing (pdfium and pypdf: PDFs; importlib.metadata: WARC's version string;
-#: sqlite-utils: its API over the archive, which the commands do not use).
-NOT_FOR_TEXT = ("pypdfium2", "pypdf", "warcio", "sqlite_utils", "importlib.metadata")
+#: lxml: HTML pages and cable pages; sqlite-utils: its API over the archive, which the
+#: commands do not use).
+NOT_FOR_TEXT = ("pypdfium2", "pypdf", "warcio", "sqlite_utils", "importlib.metadata", "lxml")
 
 
 def test_adding_a_cable_loads_nothing_it_does_not_need(tmp_path):
