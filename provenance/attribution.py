@@ -67,9 +67,20 @@ _CLOSE_QUOTES = frozenset("”»")
 _SENTENCE_END = frozenset(".!?")
 
 
+_TITLE_SET = frozenset(_TITLES.split("|"))
+
+
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Token spans of ``text[start:end]``."""
+    """Token spans of ``text[start:end]``: :data:`TOKEN`'s matches (scanned by the compiled
+    core when it is there, a tenth of the time)."""
     end = len(text) if end is None else end
+    if core is not None:
+        return core.tokens(text, start, end, _TITLE_SET)
+    return _token_spans(text, start, end)
+
+
+def _token_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The pure twin of ``core.tokens``: the regular expression itself."""
     return [m.span() for m in TOKEN.finditer(text, start, end)]
 
 

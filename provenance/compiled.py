@@ -11,6 +11,7 @@ database built either way is the same):
 ``trigram_key(s)``     ``linking._trigram_key``
 ``trigram_keys``       ``linking._text_trigram_keys``
 ``band_keys``          ``minhash.band_keys``
+``tokens``             ``attribution._token_spans`` (the :data:`~attribution.TOKEN` pattern)
 ``shape``              ``attribution._shape``
 ``sum_features``       ``attribution._FastTagger._sum``
 ``viterbi``            ``attribution._FastTagger.tag``'s decoding
