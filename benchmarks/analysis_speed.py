@@ -22,7 +22,9 @@ stage alone is printed for both in the same rounds. Two checks:
 
 ``--compare`` tags every PolNeAR dev paragraph and every paragraph of the cables with both
 taggers and counts the paragraphs whose labels differ (it must be 0), and prints the largest
-difference between the array tagger's state scores and crfsuite's sum of feature weights.
+difference between the array tagger's state scores and crfsuite's sum of feature weights, and
+the paragraphs whose tokens (the compiled core's, when it is built) differ from the token
+pattern's matches (it must be 0).
 ``--memory`` analyses the cables in a fresh process per tagger and prints its RSS before and
 after (the per-word caches are what differs).
 """
@@ -94,10 +96,14 @@ def compare(layers: list[tuple[str, list]]) -> None:
     texts["cables"] = [text for text, _ in layers]
     tagger = attribution._fast_tagger()
     for name, corpus in texts.items():
-        paragraphs = tokens = differ = 0
+        paragraphs = tokens = differ = split_apart = 0
         gap = 0.0
         for i, text in enumerate(corpus):
             spans = paragraphs_of(text)
+            split_apart += sum(
+                p != attribution._token_spans(text, a, b)
+                for p, (a, b) in zip(spans, attribution.paragraph_spans(text), strict=True)
+            )
             fast = ARRAY_TAGGER(text, spans)
             for p, labels in zip(spans, fast, strict=True):
                 paragraphs += 1
@@ -115,7 +121,8 @@ def compare(layers: list[tuple[str, list]]) -> None:
         print(
             f"   {name}: {len(corpus)} texts, {paragraphs} paragraphs, {tokens} tokens;"
             f" paragraphs whose labels differ: {differ}; largest state-score difference"
-            f" (first 200 texts): {gap:.2e}"
+            f" (first 200 texts): {gap:.2e}; paragraphs whose tokens differ from the"
+            f" pattern's: {split_apart}"
         )
 
 
@@ -209,6 +216,14 @@ def main() -> None:
         for text, _ in layers:
             attribution.find_quotes(text)
 
+    def run_tokens() -> None:
+        for text, _ in layers:
+            paragraphs_of(text)
+
+    def run_tokens_pure() -> None:
+        for text, _ in layers:
+            [attribution._token_spans(text, a, b) for a, b in attribution.paragraph_spans(text)]
+
     def run_array_tagging() -> None:
         for text, spans in paragraphs:
             ARRAY_TAGGER(text, spans)
@@ -222,6 +237,8 @@ def main() -> None:
         "sentence_spans only (baseline)": run_split,
         "  sentences + scoring": run_scoring,
         "  attribution (find_attributions)": run_attribution,
+        "    tokenising, as analyse() does": run_tokens,
+        "    tokenising, the pattern (pure)": run_tokens_pure,
         "    tagging only, array tagger": run_array_tagging,
         "    tagging only, python-crfsuite": run_crfsuite_tagging,
         "  quotations (find_quotes)": run_quotes,
