@@ -24,7 +24,8 @@ stage alone is printed for both in the same rounds. Two checks:
 taggers and counts the paragraphs whose labels differ (it must be 0), and prints the largest
 difference between the array tagger's state scores and crfsuite's sum of feature weights, and
 the paragraphs whose tokens (the compiled core's, when it is built) differ from the token
-pattern's matches (it must be 0).
+pattern's matches and the cable sentences whose scoring rules (checked by their literals) differ
+from every pattern searched (both must be 0).
 ``--memory`` analyses the cables in a fresh process per tagger and prints its RSS before and
 after (the per-word caches are what differs).
 """
@@ -94,6 +95,11 @@ def compare(layers: list[tuple[str, list]]) -> None:
     if not texts["PolNeAR dev"]:
         print(f"[analysis_speed] PolNeAR dev not found under {corpora.corpus_dir()}")
     texts["cables"] = [text for text, _ in layers]
+    sentences = [text[a:b] for text in texts["cables"] for a, b in sentence_spans(text)]
+    ruled = sum(claims.rule_factor(s) != claims.rule_factor_by_the_patterns(s) for s in sentences)
+    print(
+        f"   cables: {len(sentences)} sentences; scoring rules that differ from the patterns': {ruled}"
+    )
     tagger = attribution._fast_tagger()
     for name, corpus in texts.items():
         paragraphs = tokens = differ = split_apart = 0
@@ -216,6 +222,16 @@ def main() -> None:
         for text, _ in layers:
             attribution.find_quotes(text)
 
+    sentences = [text[a:b] for text, _ in layers for a, b in sentence_spans(text)]
+
+    def run_rules() -> None:
+        for sentence in sentences:
+            claims.rule_factor(sentence)
+
+    def run_rules_by_patterns() -> None:
+        for sentence in sentences:
+            claims.rule_factor_by_the_patterns(sentence)
+
     def run_tokens() -> None:
         for text, _ in layers:
             paragraphs_of(text)
@@ -236,6 +252,8 @@ def main() -> None:
         "analyse()": run_analyse,
         "sentence_spans only (baseline)": run_split,
         "  sentences + scoring": run_scoring,
+        "    scoring rules, by their literals": run_rules,
+        "    scoring rules, every pattern": run_rules_by_patterns,
         "  attribution (find_attributions)": run_attribution,
         "    tokenising, as analyse() does": run_tokens,
         "    tokenising, the pattern (pure)": run_tokens_pure,
