@@ -24,8 +24,9 @@ stage alone is printed for both in the same rounds. Two checks:
 taggers and counts the paragraphs whose labels differ (it must be 0), and prints the largest
 difference between the array tagger's state scores and crfsuite's sum of feature weights, and
 the paragraphs whose tokens (the compiled core's, when it is built) differ from the token
-pattern's matches and the cable sentences whose scoring rules (checked by their literals) differ
-from every pattern searched (both must be 0).
+pattern's matches, the cable sentences whose scoring rules (checked by their literals) differ
+from every pattern searched, and the cable texts whose word keys for quotation tracing
+(``alignment.text_keys``) differ from the pure twin's (all must be 0).
 ``--memory`` analyses the cables in a fresh process per tagger and prints its RSS before and
 after (the per-word caches are what differs).
 """
@@ -45,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from provenance import attribution, claims, corpora, ingest  # noqa: E402
+from provenance import alignment, attribution, claims, corpora, ingest  # noqa: E402
 from provenance.analysis import analyse  # noqa: E402
 from provenance.ingest.base import Hint  # noqa: E402
 from provenance.text import sentence_spans  # noqa: E402
@@ -99,6 +100,14 @@ def compare(layers: list[tuple[str, list]]) -> None:
     ruled = sum(claims.rule_factor(s) != claims.rule_factor_by_the_patterns(s) for s in sentences)
     print(
         f"   cables: {len(sentences)} sentences; scoring rules that differ from the patterns': {ruled}"
+    )
+    same_length = [t for t in texts["cables"] if len(t.casefold()) == len(t)]  # "ß": no twin
+    keyed = sum(
+        alignment.text_keys.__wrapped__(t) != alignment._word_keys(t.casefold())
+        for t in same_length
+    )
+    print(
+        f"   cables: {len(same_length)} texts; word keys that differ from the pure twin's: {keyed}"
     )
     tagger = attribution._fast_tagger()
     for name, corpus in texts.items():

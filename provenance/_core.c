@@ -10,6 +10,7 @@
  *   trigram_key(seq[str])      linking._trigram_key
  *   band_keys(sets, params)    minhash.band_keys: MinHash band keys of each set of terms
  *   tokens(text, a, b, titles) attribution.tokenize: spans of attribution.TOKEN
+ *   word_keys(folded, other)   alignment.text_keys's words of case-folded text
  *   shape(str)                 attribution._shape
  *   sum_features(...)          attribution._FastTagger._sum, written into a row of an array
  *   viterbi(...)               attribution._FastTagger.tag's decoding (crfsuite's recursion)
@@ -424,6 +425,97 @@ static PyObject *core_tokens(PyObject *self, PyObject *args) {
 #undef AT
     return out;
 fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* word_keys(folded, other): alignment.text_keys's words of a case-folded text, as (key,
+ * start): the matches of alignment._WORD, \d+(?:[.,]\d+)+|\w+(?:['’]\w+)*, in order; the key
+ * of an ASCII word is the word without apostrophes, full stops and commas, that of any other
+ * word other(word) (alignment._word_key). */
+static PyObject *core_word_keys(PyObject *self, PyObject *args) {
+    PyObject *text, *other;
+    if (!PyArg_ParseTuple(args, "UO", &text, &other)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+#define AT(k) PyUnicode_READ(kind, data, (k))
+    PyObject *out = PyList_New(0);
+    if (!out) return NULL;
+    char *buffer = NULL;
+    Py_ssize_t capacity = 0;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        Py_UCS4 ch = AT(i);
+        if (!TOK_WORD(ch)) {
+            i++;
+            continue;
+        }
+        Py_ssize_t stop = -1;
+        if (Py_UNICODE_ISDECIMAL(ch)) { /* \d+(?:[.,]\d+)+ */
+            Py_ssize_t k = i + 1;
+            while (k < n && Py_UNICODE_ISDECIMAL(AT(k))) k++;
+            Py_ssize_t digits = k;
+            while (k + 1 < n && (AT(k) == '.' || AT(k) == ',') && Py_UNICODE_ISDECIMAL(AT(k + 1))) {
+                k += 2;
+                while (k < n && Py_UNICODE_ISDECIMAL(AT(k))) k++;
+            }
+            if (k > digits) stop = k;
+        }
+        if (stop < 0) { /* \w+(?:['’]\w+)* */
+            Py_ssize_t k = i + 1;
+            while (k < n && TOK_WORD(AT(k))) k++;
+            while (k + 1 < n && (AT(k) == '\'' || AT(k) == 0x2019) && TOK_WORD(AT(k + 1))) {
+                k += 2;
+                while (k < n && TOK_WORD(AT(k))) k++;
+            }
+            stop = k;
+        }
+        int ascii = 1;
+        for (Py_ssize_t k = i; k < stop && ascii; k++) ascii = AT(k) < 128;
+        PyObject *key;
+        if (ascii) {
+            if (stop - i > capacity) {
+                capacity = 2 * (stop - i);
+                char *grown = PyMem_Realloc(buffer, (size_t)capacity);
+                if (!grown) {
+                    PyErr_NoMemory();
+                    goto fail;
+                }
+                buffer = grown;
+            }
+            Py_ssize_t size = 0;
+            for (Py_ssize_t k = i; k < stop; k++) {
+                Py_UCS4 c = AT(k);
+                if (c != '\'' && c != '.' && c != ',') buffer[size++] = (char)c;
+            }
+            key = PyUnicode_FromStringAndSize(buffer, size);
+        } else {
+            PyObject *word = PyUnicode_Substring(text, i, stop);
+            if (!word) goto fail;
+            key = PyObject_CallOneArg(other, word);
+            Py_DECREF(word);
+        }
+        if (!key) goto fail;
+        PyObject *start = PyLong_FromSsize_t(i);
+        if (!start) {
+            Py_DECREF(key);
+            goto fail;
+        }
+        PyObject *pair = PyTuple_Pack(2, key, start);
+        Py_DECREF(key);
+        Py_DECREF(start);
+        if (!pair) goto fail;
+        int failed = PyList_Append(out, pair);
+        Py_DECREF(pair);
+        if (failed) goto fail;
+        i = stop;
+    }
+#undef AT
+    PyMem_Free(buffer);
+    return out;
+fail:
+    PyMem_Free(buffer);
     Py_DECREF(out);
     return NULL;
 }
@@ -1251,6 +1343,7 @@ static PyMethodDef core_methods[] = {
     {"trigram_keys", core_trigram_keys, METH_O, "keys of every word trigram of a word list"},
     {"band_keys", core_band_keys, METH_VARARGS, "MinHash band keys of each set of terms"},
     {"tokens", core_tokens, METH_VARARGS, "attribution.TOKEN's spans in text[start:end]"},
+    {"word_keys", core_word_keys, METH_VARARGS, "alignment.text_keys's (key, start) pairs"},
     {"shape", core_shape, METH_O, "a word's shape: X x d for upper, lower, digit, runs of 2"},
     {"sum_features", core_sum_features, METH_VARARGS, "the summed weight rows of features"},
     {"viterbi", core_viterbi, METH_VARARGS, "best label ids of each paragraph"},

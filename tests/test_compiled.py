@@ -219,6 +219,27 @@ def test_tokens_where_the_alternatives_meet():
     ]
 
 
+_KEY_PIECES = st.sampled_from(
+    ["word", "it's", "don’t", "o'", "'s", "u.s.", "1,000", "3.5", "1.", ".5", "2,", "12,000.50",
+     "a_b", "_", "é", "café", "naïve", "ﬁ", "١٢", "x²", "-", " ", "\n", ".", ",", "'", "’", "(",
+     "[1]", "ok,", "e.g.", "Ⅻ"]
+)  # fmt: skip
+key_text = st.one_of(
+    st.lists(_KEY_PIECES, max_size=30).map("".join),
+    st.text(st.characters(), max_size=120),
+)
+
+
+@needs_core
+@settings(max_examples=1000)
+@given(key_text)
+def test_word_keys_are_the_pure_ones(text):
+    from provenance import alignment
+
+    folded = text.casefold()
+    assert core.word_keys(folded, alignment._word_key) == alignment._word_keys(folded)
+
+
 def _viterbi_pure(state: np.ndarray, lengths: list[int], transition: np.ndarray) -> list:
     """The textbook recursion (crfsuite's tie rule: the first best label wins)."""
     out, row = [], 0
