@@ -22,7 +22,11 @@ stage alone is printed for both in the same rounds. Two checks:
 
 ``--compare`` tags every PolNeAR dev paragraph and every paragraph of the cables with both
 taggers and counts the paragraphs whose labels differ (it must be 0), and prints the largest
-difference between the array tagger's state scores and crfsuite's sum of feature weights.
+difference between the array tagger's state scores and crfsuite's sum of feature weights, and
+the paragraphs whose tokens (the compiled core's, when it is built) differ from the token
+pattern's matches, the cable sentences whose scoring rules (checked by their literals) differ
+from every pattern searched, and the cable texts whose word keys for quotation tracing
+(``alignment.text_keys``) differ from the pure twin's (all must be 0).
 ``--memory`` analyses the cables in a fresh process per tagger and prints its RSS before and
 after (the per-word caches are what differs).
 """
@@ -42,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from provenance import attribution, claims, corpora, ingest  # noqa: E402
+from provenance import alignment, attribution, claims, corpora, ingest  # noqa: E402
 from provenance.analysis import analyse  # noqa: E402
 from provenance.ingest.base import Hint  # noqa: E402
 from provenance.text import sentence_spans  # noqa: E402
@@ -92,12 +96,29 @@ def compare(layers: list[tuple[str, list]]) -> None:
     if not texts["PolNeAR dev"]:
         print(f"[analysis_speed] PolNeAR dev not found under {corpora.corpus_dir()}")
     texts["cables"] = [text for text, _ in layers]
+    sentences = [text[a:b] for text in texts["cables"] for a, b in sentence_spans(text)]
+    ruled = sum(claims.rule_factor(s) != claims.rule_factor_by_the_patterns(s) for s in sentences)
+    print(
+        f"   cables: {len(sentences)} sentences; scoring rules that differ from the patterns': {ruled}"
+    )
+    same_length = [t for t in texts["cables"] if len(t.casefold()) == len(t)]  # "ß": no twin
+    keyed = sum(
+        alignment.text_keys.__wrapped__(t) != alignment._word_keys(t.casefold())
+        for t in same_length
+    )
+    print(
+        f"   cables: {len(same_length)} texts; word keys that differ from the pure twin's: {keyed}"
+    )
     tagger = attribution._fast_tagger()
     for name, corpus in texts.items():
-        paragraphs = tokens = differ = 0
+        paragraphs = tokens = differ = split_apart = 0
         gap = 0.0
         for i, text in enumerate(corpus):
             spans = paragraphs_of(text)
+            split_apart += sum(
+                p != attribution._token_spans(text, a, b)
+                for p, (a, b) in zip(spans, attribution.paragraph_spans(text), strict=True)
+            )
             fast = ARRAY_TAGGER(text, spans)
             for p, labels in zip(spans, fast, strict=True):
                 paragraphs += 1
@@ -115,7 +136,8 @@ def compare(layers: list[tuple[str, list]]) -> None:
         print(
             f"   {name}: {len(corpus)} texts, {paragraphs} paragraphs, {tokens} tokens;"
             f" paragraphs whose labels differ: {differ}; largest state-score difference"
-            f" (first 200 texts): {gap:.2e}"
+            f" (first 200 texts): {gap:.2e}; paragraphs whose tokens differ from the"
+            f" pattern's: {split_apart}"
         )
 
 
@@ -209,6 +231,24 @@ def main() -> None:
         for text, _ in layers:
             attribution.find_quotes(text)
 
+    sentences = [text[a:b] for text, _ in layers for a, b in sentence_spans(text)]
+
+    def run_rules() -> None:
+        for sentence in sentences:
+            claims.rule_factor(sentence)
+
+    def run_rules_by_patterns() -> None:
+        for sentence in sentences:
+            claims.rule_factor_by_the_patterns(sentence)
+
+    def run_tokens() -> None:
+        for text, _ in layers:
+            paragraphs_of(text)
+
+    def run_tokens_pure() -> None:
+        for text, _ in layers:
+            [attribution._token_spans(text, a, b) for a, b in attribution.paragraph_spans(text)]
+
     def run_array_tagging() -> None:
         for text, spans in paragraphs:
             ARRAY_TAGGER(text, spans)
@@ -221,7 +261,11 @@ def main() -> None:
         "analyse()": run_analyse,
         "sentence_spans only (baseline)": run_split,
         "  sentences + scoring": run_scoring,
+        "    scoring rules, by their literals": run_rules,
+        "    scoring rules, every pattern": run_rules_by_patterns,
         "  attribution (find_attributions)": run_attribution,
+        "    tokenising, as analyse() does": run_tokens,
+        "    tokenising, the pattern (pure)": run_tokens_pure,
         "    tagging only, array tagger": run_array_tagging,
         "    tagging only, python-crfsuite": run_crfsuite_tagging,
         "  quotations (find_quotes)": run_quotes,

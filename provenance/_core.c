@@ -9,6 +9,8 @@
  *   trigram_keys(list[str])    linking._text_trigram_keys: signed keys of every word trigram
  *   trigram_key(seq[str])      linking._trigram_key
  *   band_keys(sets, params)    minhash.band_keys: MinHash band keys of each set of terms
+ *   tokens(text, a, b, titles) attribution.tokenize: spans of attribution.TOKEN
+ *   word_keys(folded, other)   alignment.text_keys's words of case-folded text
  *   shape(str)                 attribution._shape
  *   sum_features(...)          attribution._FastTagger._sum, written into a row of an array
  *   viterbi(...)               attribution._FastTagger.tag's decoding (crfsuite's recursion)
@@ -306,6 +308,216 @@ static PyObject *core_shape(PyObject *self, PyObject *arg) {
         if (size < 2 || out[size - 1] != c || out[size - 2] != c) out[size++] = c;
     }
     return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, size);
+}
+
+/* tokens(text, start, end, titles): attribution.TOKEN's matches in text[start:end], as
+ * (start, end) pairs: the regular expression
+ *     (?:[A-Za-z]\.){2,} | (?:TITLES)\.(?=\s) | \d+(?:[.,:]\d+)+ | \w+(?:-\w+)* |
+ *     ['’](?:s|ll|re|ve|d|m|t)\b | \S
+ * scanned as re.finditer(text, start, end) does, with sre's Unicode classes (\w: alphanumeric
+ * or "_", \d: decimal, \s: Py_UNICODE_ISSPACE) and end standing for the end of the text (the
+ * lookahead and the word boundary see nothing past it). titles: the set of title words. The
+ * alternatives are tried in order; they are exclusive where they overlap (a title has two
+ * letters or more, so a dotted abbreviation's second character is never a title's), so the
+ * first that matches is found by looking at the run of word characters at each position. */
+#define TOK_WORD(ch) (Py_UNICODE_ISALNUM(ch) || (ch) == '_')
+#define TOK_ASCII_LETTER(ch) (((ch) >= 'A' && (ch) <= 'Z') || ((ch) >= 'a' && (ch) <= 'z'))
+
+static int add_span(PyObject *out, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *pair = PyTuple_New(2);
+    if (!pair) return -1;
+    PyObject *x = PyLong_FromSsize_t(a), *y = PyLong_FromSsize_t(b);
+    if (!x || !y) {
+        Py_XDECREF(x);
+        Py_XDECREF(y);
+        Py_DECREF(pair);
+        return -1;
+    }
+    PyTuple_SET_ITEM(pair, 0, x);
+    PyTuple_SET_ITEM(pair, 1, y);
+    int failed = PyList_Append(out, pair);
+    Py_DECREF(pair);
+    return failed;
+}
+
+static PyObject *core_tokens(PyObject *self, PyObject *args) {
+    PyObject *text, *titles;
+    Py_ssize_t start, end;
+    if (!PyArg_ParseTuple(args, "UnnO", &text, &start, &end, &titles)) return NULL;
+    if (!PyAnySet_Check(titles)) {
+        PyErr_SetString(PyExc_TypeError, "tokens: titles must be a set");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (start < 0) start = 0;
+    if (end > n) end = n;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+#define AT(k) PyUnicode_READ(kind, data, (k))
+    PyObject *out = PyList_New(0);
+    if (!out) return NULL;
+    Py_ssize_t i = start;
+    while (i < end) {
+        Py_UCS4 ch = AT(i);
+        if (Py_UNICODE_ISSPACE(ch)) {
+            i++;
+            continue;
+        }
+        Py_ssize_t stop = -1;
+        /* (?:[A-Za-z]\.){2,} */
+        if (TOK_ASCII_LETTER(ch)) {
+            Py_ssize_t j = i;
+            while (j + 1 < end && TOK_ASCII_LETTER(AT(j)) && AT(j + 1) == '.') j += 2;
+            if (j - i >= 4) stop = j;
+        }
+        if (stop < 0 && TOK_WORD(ch)) {
+            Py_ssize_t run = i + 1;
+            while (run < end && TOK_WORD(AT(run))) run++;
+            /* (?:TITLES)\.(?=\s): a title is letters only, so it is the whole run */
+            if (TOK_ASCII_LETTER(ch) && run - i >= 2 && run + 1 < end && AT(run) == '.' &&
+                Py_UNICODE_ISSPACE(AT(run + 1))) {
+                PyObject *word = PyUnicode_Substring(text, i, run);
+                if (!word) goto fail;
+                int known = PySet_Contains(titles, word);
+                Py_DECREF(word);
+                if (known < 0) goto fail;
+                if (known) stop = run + 1;
+            }
+            /* \d+(?:[.,:]\d+)+ */
+            if (stop < 0 && Py_UNICODE_ISDECIMAL(ch)) {
+                Py_ssize_t k = i + 1;
+                while (k < end && Py_UNICODE_ISDECIMAL(AT(k))) k++;
+                Py_ssize_t digits = k;
+                while (k + 1 < end && (AT(k) == '.' || AT(k) == ',' || AT(k) == ':') &&
+                       Py_UNICODE_ISDECIMAL(AT(k + 1))) {
+                    k += 2;
+                    while (k < end && Py_UNICODE_ISDECIMAL(AT(k))) k++;
+                }
+                if (k > digits) stop = k;
+            }
+            /* \w+(?:-\w+)* */
+            if (stop < 0) {
+                Py_ssize_t k = run;
+                while (k + 1 < end && AT(k) == '-' && TOK_WORD(AT(k + 1))) {
+                    k += 2;
+                    while (k < end && TOK_WORD(AT(k))) k++;
+                }
+                stop = k;
+            }
+        }
+        /* ['’](?:s|ll|re|ve|d|m|t)\b */
+        if (stop < 0 && (ch == '\'' || ch == 0x2019)) {
+            static const char *clitics[] = {"s", "ll", "re", "ve", "d", "m", "t"};
+            for (int c = 0; c < 7 && stop < 0; c++) {
+                Py_ssize_t len = (Py_ssize_t)strlen(clitics[c]), k = i + 1;
+                if (k + len > end) continue;
+                int same = 1;
+                for (Py_ssize_t m = 0; m < len && same; m++)
+                    same = AT(k + m) == (Py_UCS4)clitics[c][m];
+                /* a clitic ends in a letter: \b holds where no word character follows */
+                if (same && (k + len == end || !TOK_WORD(AT(k + len)))) stop = k + len;
+            }
+        }
+        if (stop < 0) stop = i + 1; /* \S */
+        if (add_span(out, i, stop) < 0) goto fail;
+        i = stop;
+    }
+#undef AT
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* word_keys(folded, other): alignment.text_keys's words of a case-folded text, as (key,
+ * start): the matches of alignment._WORD, \d+(?:[.,]\d+)+|\w+(?:['’]\w+)*, in order; the key
+ * of an ASCII word is the word without apostrophes, full stops and commas, that of any other
+ * word other(word) (alignment._word_key). */
+static PyObject *core_word_keys(PyObject *self, PyObject *args) {
+    PyObject *text, *other;
+    if (!PyArg_ParseTuple(args, "UO", &text, &other)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+#define AT(k) PyUnicode_READ(kind, data, (k))
+    PyObject *out = PyList_New(0);
+    if (!out) return NULL;
+    char *buffer = NULL;
+    Py_ssize_t capacity = 0;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        Py_UCS4 ch = AT(i);
+        if (!TOK_WORD(ch)) {
+            i++;
+            continue;
+        }
+        Py_ssize_t stop = -1;
+        if (Py_UNICODE_ISDECIMAL(ch)) { /* \d+(?:[.,]\d+)+ */
+            Py_ssize_t k = i + 1;
+            while (k < n && Py_UNICODE_ISDECIMAL(AT(k))) k++;
+            Py_ssize_t digits = k;
+            while (k + 1 < n && (AT(k) == '.' || AT(k) == ',') && Py_UNICODE_ISDECIMAL(AT(k + 1))) {
+                k += 2;
+                while (k < n && Py_UNICODE_ISDECIMAL(AT(k))) k++;
+            }
+            if (k > digits) stop = k;
+        }
+        if (stop < 0) { /* \w+(?:['’]\w+)* */
+            Py_ssize_t k = i + 1;
+            while (k < n && TOK_WORD(AT(k))) k++;
+            while (k + 1 < n && (AT(k) == '\'' || AT(k) == 0x2019) && TOK_WORD(AT(k + 1))) {
+                k += 2;
+                while (k < n && TOK_WORD(AT(k))) k++;
+            }
+            stop = k;
+        }
+        int ascii = 1;
+        for (Py_ssize_t k = i; k < stop && ascii; k++) ascii = AT(k) < 128;
+        PyObject *key;
+        if (ascii) {
+            if (stop - i > capacity) {
+                capacity = 2 * (stop - i);
+                char *grown = PyMem_Realloc(buffer, (size_t)capacity);
+                if (!grown) {
+                    PyErr_NoMemory();
+                    goto fail;
+                }
+                buffer = grown;
+            }
+            Py_ssize_t size = 0;
+            for (Py_ssize_t k = i; k < stop; k++) {
+                Py_UCS4 c = AT(k);
+                if (c != '\'' && c != '.' && c != ',') buffer[size++] = (char)c;
+            }
+            key = PyUnicode_FromStringAndSize(buffer, size);
+        } else {
+            PyObject *word = PyUnicode_Substring(text, i, stop);
+            if (!word) goto fail;
+            key = PyObject_CallOneArg(other, word);
+            Py_DECREF(word);
+        }
+        if (!key) goto fail;
+        PyObject *start = PyLong_FromSsize_t(i);
+        if (!start) {
+            Py_DECREF(key);
+            goto fail;
+        }
+        PyObject *pair = PyTuple_Pack(2, key, start);
+        Py_DECREF(key);
+        Py_DECREF(start);
+        if (!pair) goto fail;
+        int failed = PyList_Append(out, pair);
+        Py_DECREF(pair);
+        if (failed) goto fail;
+        i = stop;
+    }
+#undef AT
+    PyMem_Free(buffer);
+    return out;
+fail:
+    PyMem_Free(buffer);
+    Py_DECREF(out);
+    return NULL;
 }
 
 static int float_matrix(PyObject *obj, Py_buffer *view, int writable, const char *what) {
@@ -1130,6 +1342,8 @@ static PyMethodDef core_methods[] = {
     {"trigram_key", core_trigram_key, METH_O, "signed blake2b-8 key of ' '.join(words)"},
     {"trigram_keys", core_trigram_keys, METH_O, "keys of every word trigram of a word list"},
     {"band_keys", core_band_keys, METH_VARARGS, "MinHash band keys of each set of terms"},
+    {"tokens", core_tokens, METH_VARARGS, "attribution.TOKEN's spans in text[start:end]"},
+    {"word_keys", core_word_keys, METH_VARARGS, "alignment.text_keys's (key, start) pairs"},
     {"shape", core_shape, METH_O, "a word's shape: X x d for upper, lower, digit, runs of 2"},
     {"sum_features", core_sum_features, METH_VARARGS, "the summed weight rows of features"},
     {"viterbi", core_viterbi, METH_VARARGS, "best label ids of each paragraph"},

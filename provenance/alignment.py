@@ -78,6 +78,13 @@ def text_keys(text: str) -> list[tuple[str, int]]:
     folded = text.casefold()
     if len(folded) != len(text):  # "ß" -> "ss": offsets would shift, fold word by word
         return [(key(m.group(0)), m.start()) for m in _WORD.finditer(text)]
+    if core is not None:
+        return core.word_keys(folded, _word_key)
+    return _word_keys(folded)
+
+
+def _word_keys(folded: str) -> list[tuple[str, int]]:
+    """:func:`text_keys` of case-folded text (the pure twin of ``core.word_keys``)."""
     matches = list(_WORD.finditer(folded))  # fold once, not word by word
     words = [m[0] for m in matches]
     if not (folded.isascii() and all(map(str.isalnum, words))):

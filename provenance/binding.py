@@ -92,17 +92,24 @@ def _quote(name: str) -> str:
 
 def key_sql(conn: sqlite3.Connection, table: str, alias: str = "") -> str:
     """SQL for a row's key: its rowid, or for a WITHOUT ROWID table its primary key as JSON."""
-    prefix = f"{alias}." if alias else ""
+    return _key_of(_primary_key(conn, table), alias)
+
+
+def _primary_key(conn: sqlite3.Connection, table: str) -> list[str] | None:
+    """None for a table with a rowid; else its primary key's columns, in key order."""
     try:
         conn.execute(f"SELECT rowid FROM {_quote(table)} LIMIT 0")
-        return f"{prefix}rowid"
+        return None
     except sqlite3.OperationalError:
-        pk = [
-            r[1]
-            for r in sorted(conn.execute(f"PRAGMA table_info({_quote(table)})"), key=lambda r: r[5])
-            if r[5]
-        ]
-        return "json_array(" + ", ".join(prefix + _quote(c) for c in pk) + ")"
+        info = conn.execute(f"PRAGMA table_info({_quote(table)})")
+        return [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
+
+
+def _key_of(primary_key: list[str] | None, alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    if primary_key is None:
+        return f"{prefix}rowid"
+    return "json_array(" + ", ".join(prefix + _quote(c) for c in primary_key) + ")"
 
 
 def key_column(conn: sqlite3.Connection, table: str) -> str:
@@ -124,22 +131,34 @@ def install(conn: sqlite3.Connection) -> None:
         f"CREATE TEMP TABLE IF NOT EXISTS {_TOUCHED} (tbl TEXT NOT NULL, key NOT NULL,"
         " PRIMARY KEY (tbl, key))"
     )
+    present = _trigger_names(conn)
     for table in covered_tables(conn):
         literal = "'" + table.replace("'", "''") + "'"
+        primary_key: list[str] | None = None
+        asked = False  # the table is asked for its key only when one of its triggers is missing
         for when, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
-            name = _quote(f"_bind_{table}_{when.lower()}")
+            trigger = f"_bind_{table}_{when.lower()}"
+            if trigger in present:
+                continue  # installed after an earlier migration (dropping a table drops it)
+            if not asked:
+                primary_key, asked = _primary_key(conn, table), True
             # Not INSERT OR IGNORE: an outer statement's conflict clause (an upsert) would
             # override it inside the trigger.
             body = " ".join(
-                f"INSERT INTO {_TOUCHED} (tbl, key) SELECT {literal}, {key_sql(conn, table, row)}"
+                f"INSERT INTO {_TOUCHED} (tbl, key) SELECT {literal}, {_key_of(primary_key, row)}"
                 f" WHERE NOT EXISTS (SELECT 1 FROM {_TOUCHED} WHERE tbl = {literal}"
-                f" AND key = {key_sql(conn, table, row)});"
+                f" AND key = {_key_of(primary_key, row)});"
                 for row in rows
             )
             conn.execute(
-                f"CREATE TEMP TRIGGER IF NOT EXISTS {name} AFTER {when} ON main.{_quote(table)}"
-                f" BEGIN {body} END"
+                f"CREATE TEMP TRIGGER IF NOT EXISTS {_quote(trigger)} AFTER {when}"
+                f" ON main.{_quote(table)} BEGIN {body} END"
             )
+
+
+def _trigger_names(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute("SELECT name FROM sqlite_temp_master WHERE type = 'trigger'").fetchall()
+    return {r[0] for r in rows}
 
 
 def _installed(conn: sqlite3.Connection) -> set[str]:

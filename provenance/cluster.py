@@ -29,15 +29,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ProvenanceError
 from .inputs import Limits, fetch_url
 from .pipeline import COMMIT_SECONDS, _Batch, _Job, _prepare_in_worker
 from .worker import FORKS, Worker, _rebuild
+
+if TYPE_CHECKING:
+    from .db import Archive
 
 log = logging.getLogger(__name__)
 
@@ -214,9 +215,7 @@ def fetch_on_worker(url: str, limits: Limits, input_name: str, budget: float) ->
 class ClusterBatch(_Batch):
     """A batch whose inputs are prepared on a Dask cluster and stored here, in input order."""
 
-    def __init__(
-        self, db: sqlite_utils.Database, limits: Limits, client: Any, as_text: bool = False
-    ) -> None:
+    def __init__(self, db: Archive, limits: Limits, client: Any, as_text: bool = False) -> None:
         super().__init__(db, limits, pool=[], as_text=as_text)
         self.client = client
         self.busy: dict[Any, _Job] = {}  # type: ignore[assignment]  # future -> its job

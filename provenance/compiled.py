@@ -11,6 +11,8 @@ database built either way is the same):
 ``trigram_key(s)``     ``linking._trigram_key``
 ``trigram_keys``       ``linking._text_trigram_keys``
 ``band_keys``          ``minhash.band_keys``
+``tokens``             ``attribution._token_spans`` (the :data:`~attribution.TOKEN` pattern)
+``word_keys``          ``alignment._word_keys`` (``text_keys`` of case-folded text)
 ``shape``              ``attribution._shape``
 ``sum_features``       ``attribution._FastTagger._sum``
 ``viterbi``            ``attribution._FastTagger.tag``'s decoding

@@ -14,14 +14,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, binding
 from .defaults import default_path
 from .migrations import apply_migrations
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def now_iso() -> str:
@@ -29,7 +31,32 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def open_db(path: str | Path | None = None, *, migrate: bool = True) -> sqlite_utils.Database:
+class Archive:
+    """An open archive: its connection (``conn``, what the commands use), and sqlite-utils'
+    :class:`~sqlite_utils.Database` API over the same connection on first use
+    (``db.query(...)``, ``db["claims"].rows``, ``db.table_names()``).
+
+    Importing sqlite-utils loads numpy, dateutil and pluggy and compiles its patterns: about
+    0.15 s of CPU, an eighth of adding one cable, which a command that only needs the
+    connection does not pay."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @cached_property
+    def utils(self) -> sqlite_utils.Database:
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.utils, name)
+
+    def __getitem__(self, table: str) -> Any:
+        return self.utils[table]
+
+
+def open_db(path: str | Path | None = None, *, migrate: bool = True) -> Archive:
     """Open (creating if needed) and migrate the database every command works on."""
     path = str(path or default_path())
     conn = sqlite3.connect(path, isolation_level=None, timeout=60, check_same_thread=False)
@@ -42,7 +69,7 @@ def open_db(path: str | Path | None = None, *, migrate: bool = True) -> sqlite_u
     binding.install(conn)
     if migrate:
         apply_migrations(conn, after=_bind_migration)
-    return sqlite_utils.Database(conn)
+    return Archive(conn)
 
 
 def _bind_migration(conn: sqlite3.Connection, name: str) -> None:

@@ -16,9 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from itertools import chain, islice
 from multiprocessing.connection import wait
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from . import attribution, claims, ingest, kinds, profile
 from .analysis import MentionRecord, analyse
@@ -30,6 +28,9 @@ from .inputs import Fetched, Item, Limits, fetch_url, iter_inputs, read_item, un
 from .linking import LinkMemory, prepare_links
 from .store import Prepared, capture_plan, record_failure, store_prepared
 from .worker import FORKS, Worker
+
+if TYPE_CHECKING:
+    from .db import Archive
 
 
 @dataclass
@@ -131,7 +132,7 @@ def preload(ingesters: Iterable[str] = ()) -> None:
 
 
 def _failed(
-    db: sqlite_utils.Database,
+    db: Archive,
     input_name: str,
     error: BaseException,
     data: bytes | None = None,
@@ -144,7 +145,7 @@ def _failed(
 
 
 def add(
-    db: sqlite_utils.Database,
+    db: Archive,
     args: Iterable[str],
     limits: Limits | None = None,
     workers: int = 1,
@@ -228,7 +229,7 @@ class _Batch:
     yielded once committed, so whatever was reported is in the database."""
 
     def __init__(
-        self, db: sqlite_utils.Database, limits: Limits, pool: list[Worker], as_text: bool = False
+        self, db: Archive, limits: Limits, pool: list[Worker], as_text: bool = False
     ) -> None:
         self.db, self.limits, self.pool, self.as_text = db, limits, pool, as_text
         self.idle = list(pool)

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from .errors import SourceNotFound
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    from .db import Archive
 
-#: A connection, or the sqlite-utils database the commands open (its ``conn`` is read). Plain
-#: sqlite3 here: sqlite-utils would load numpy, which the site never needs.
-Readable: TypeAlias = "sqlite3.Connection | sqlite_utils.Database"
+#: A connection, or the archive the commands open (its ``conn`` is read). Plain sqlite3 here:
+#: sqlite-utils would load numpy, which the site never needs.
+Readable: TypeAlias = "sqlite3.Connection | Archive"
 
 
 def _query(db: Readable, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:

@@ -4,6 +4,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provenance import claims
 from provenance.claims import ClaimModel, char_ngrams, score_sentences, score_text
@@ -236,3 +238,33 @@ def test_a_sentence_that_opens_like_a_dateline_but_states_a_fact_stays_a_claim()
         "Published on the city's website on May 2, the audit found 40 percent of bridges unsafe."
     )
     assert claims.rule_factor(sentence) == 1.0
+
+
+_RULE_PIECES = st.sampled_from(
+    [
+        "Cookies", "COOKIE", "sign up", "Log in", "login", "click HERE", "share this", "Share on",
+        "follow us", "All Rights Reserved", "read more", "terms of use", "Terms of Service",
+        "privacy policy", "related articles", "comments (12)", "12 comments", "Copyright", "©",
+        "LOG-00", "NP-00", "AID-00", "B-52", "E.O. 12958", "E. O.12958", "TAGS:", "TAGS",
+        "161036Z DEC 04", "161036Z", "Classified by", "CLASSIFIED BY", "reasons 1.4", "REASON 1.5",
+        "Classified Website", "claſſified", "ſubſcribe", "Ｚ", "the", "minister", "said", "?",
+        " ", ", ", "\n", "(b)", "1", "2004", ".", "’",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.one_of(
+        st.lists(_RULE_PIECES, max_size=16).map(" ".join),
+        st.lists(_RULE_PIECES, max_size=16).map("".join),
+        st.text(max_size=120),
+    )
+)
+def test_the_rules_checked_by_their_literals_are_the_patterns_rules(sentence):
+    assert claims.rule_factor(sentence) == claims.rule_factor_by_the_patterns(sentence)
+
+
+def test_the_rules_on_the_furniture_and_statements_above():
+    for sentence in [*TELEGRAM_FURNITURE, *STATEMENTS]:
+        assert claims.rule_factor(sentence) == claims.rule_factor_by_the_patterns(sentence)

@@ -120,6 +120,126 @@ def test_shape_of_title_case_and_other_digits():
         assert core.shape(word) == _pure_shape(word)
 
 
+#: Pieces where the token pattern's alternatives meet: titles with and without their full stop
+#: and a following space, dotted abbreviations, numbers with separators, hyphens, clitics of
+#: both apostrophes, underscores, digits and spaces of other scripts, the end of a range.
+_TOKEN_PIECES = st.sampled_from(
+    [
+        *attribution._TITLES.split("|"),
+        "Mrs",
+        "Sens",
+        "mr",
+        "MR",
+        "U",
+        "S",
+        "e",
+        "g",
+        "Ⅻ",
+        "١٢",
+        "2008",
+        "1,000",
+        "3.5",
+        "10:30",
+        "x",
+        "ß",
+        "İ",
+        "_",
+        "a_b",
+        ".",
+        ",",
+        ":",
+        "-",
+        "--",
+        "'",
+        "’",
+        "s",
+        "ll",
+        "re",
+        "ve",
+        "d",
+        "m",
+        "t",
+        "n",
+        "sx",
+        " ",
+        "  ",
+        "\n",
+        "\u00a0",
+        "\u2003",
+        "\x1c",
+        "\t",
+        "“",
+        "”",
+        "!",
+        "?",
+        "(",
+        "…",
+    ]
+)
+token_text = st.one_of(
+    st.lists(_TOKEN_PIECES, max_size=40).map("".join),
+    st.text(st.characters(), max_size=120),  # lone surrogates included: the pattern takes them
+)
+
+
+def _pure_tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return attribution._token_spans(text, start, end)
+
+
+@needs_core
+@settings(max_examples=1500)
+@given(token_text, st.data())
+def test_tokens_are_the_patterns_matches(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    titles = attribution._TITLE_SET
+    assert core.tokens(text, 0, len(text), titles) == _pure_tokens(text, 0, len(text))
+    # a range: the end stands for the end of the text (lookahead and word boundary included)
+    assert core.tokens(text, start, end, titles) == _pure_tokens(text, start, end)
+
+
+@needs_core
+def test_tokens_where_the_alternatives_meet():
+    cases = [
+        "Mr. Smith met Mrs. Jones and Mr.X in the U.S. on Jan. 5, at 10:30.",
+        "Sen.\u00a0Kerry said the 1,000-strong force's 3.5% share wasn’t it; e.g. co-op's.",
+        "the U.S.A. and U.S and A.B ’ll 'd 'dx ’tis rock'n'roll No. 5 No.5 Gen.",
+        "١٢٫٣ ١٢,٣ Ⅻ.Ⅻ __init__ a-b-c- -a Mr.",
+    ]
+    titles = attribution._TITLE_SET
+    for text in cases:
+        for start, end in [(0, len(text)), (0, len(text) - 1), (3, len(text) - 2)]:
+            assert core.tokens(text, start, end, titles) == _pure_tokens(text, start, end)
+    assert attribution.tokenize("Mr. Smith's U.S. trip") == [
+        (0, 3),
+        (4, 9),
+        (9, 11),
+        (12, 16),
+        (17, 21),
+    ]
+
+
+_KEY_PIECES = st.sampled_from(
+    ["word", "it's", "don’t", "o'", "'s", "u.s.", "1,000", "3.5", "1.", ".5", "2,", "12,000.50",
+     "a_b", "_", "é", "café", "naïve", "ﬁ", "١٢", "x²", "-", " ", "\n", ".", ",", "'", "’", "(",
+     "[1]", "ok,", "e.g.", "Ⅻ"]
+)  # fmt: skip
+key_text = st.one_of(
+    st.lists(_KEY_PIECES, max_size=30).map("".join),
+    st.text(st.characters(), max_size=120),
+)
+
+
+@needs_core
+@settings(max_examples=1000)
+@given(key_text)
+def test_word_keys_are_the_pure_ones(text):
+    from provenance import alignment
+
+    folded = text.casefold()
+    assert core.word_keys(folded, alignment._word_key) == alignment._word_keys(folded)
+
+
 def _viterbi_pure(state: np.ndarray, lengths: list[int], transition: np.ndarray) -> list:
     """The textbook recursion (crfsuite's tie rule: the first best label wins)."""
     out, row = [], 0

@@ -106,3 +106,41 @@ def test_a_cycle_of_imports_at_load_time_is_a_violation():
     found = violations(graph({"linking": {"works": True}, "works": {"linking": True}}))
     assert found == ["import cycle: linking -> works -> linking"]
     assert violations(graph({"linking": {"works": True}, "works": {"linking": False}})) == []
+
+
+#: Libraries a text input never needs; importing them is start-up time `add` of one cable
+#: would pay for nothing (pdfium and pypdf: PDFs; importlib.metadata: WARC's version string;
+#: lxml: HTML pages and cable pages; sqlite-utils: its API over the archive, which the
+#: commands do not use).
+NOT_FOR_TEXT = ("pypdfium2", "pypdf", "warcio", "sqlite_utils", "importlib.metadata", "lxml")
+
+
+def test_adding_a_cable_loads_nothing_it_does_not_need(tmp_path):
+    # In one process (a batch's worker is a fork of the writer, so together they load what
+    # this does): read, detect, extract, analyse, store.
+    cable = ROOT / "tests" / "fixtures" / "telegram.txt"
+    statement = (
+        "from provenance.db import open_db\n"
+        "from provenance import pipeline, store\n"
+        "from provenance.archive import sha256_hex\n"
+        "from provenance.inputs import Limits, iter_inputs, read_item\n"
+        f"db = open_db({str(tmp_path / 'one.db')!r})\n"
+        f"fetched = read_item(next(iter(iter_inputs([{str(cable)!r}], False))), Limits())\n"
+        "prepared = pipeline.prepare(fetched, sha256_hex(fetched.data), Limits())\n"
+        "status, stored = store.store_prepared(db.conn, prepared)\n"
+        "assert status == 'added' and stored[0].claims, (status, stored)"
+    )
+    loaded = loaded_after(statement)
+    assert "provenance.ingest.cable" in loaded and "provenance.ingest.pdf" in loaded
+    assert [m for m in loaded if m.split(".")[0] in NOT_FOR_TEXT or m in NOT_FOR_TEXT] == []
+
+
+def test_the_archive_offers_sqlite_utils_on_first_use(tmp_path):
+    from provenance.db import open_db
+
+    db = open_db(tmp_path / "one.db")
+    assert "_migrations" in db.table_names()  # sqlite-utils' API, over the same connection
+    assert db.utils.conn is db.conn
+    assert [r["name"] for r in db["_migrations"].rows][:1] == [
+        r[0] for r in db.conn.execute("SELECT name FROM _migrations ORDER BY rowid LIMIT 1")
+    ]

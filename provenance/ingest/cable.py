@@ -782,8 +782,10 @@ def _place_start(body: str, start: int, post: str | None) -> int | None:
 
 
 def _strip_furniture(body: str, post: str | None = None) -> str:
-    # The distribution marker the State Department's system wrote into running text.
-    body = _SIPDIS.sub("", body)
+    # The distribution marker the State Department's system wrote into running text (the
+    # pattern opens with a lookbehind, so it is tried at every character: only where it can be).
+    if "SIPDIS" in body:
+        body = _SIPDIS.sub("", body)
     if " OF " in body:
         body = _strip_page_furniture(body, post)
     if "PAGE" in body:

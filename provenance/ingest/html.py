@@ -11,10 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
-
-import lxml.etree
-import lxml.html
-from lxml.html import HtmlElement
+from typing import TYPE_CHECKING
 
 from ..errors import IngestError
 from ..text import Span, TextBuilder
@@ -22,9 +19,15 @@ from . import register
 from .base import Extracted, Hint, Ingester
 from .combine import Blocks, combine
 from .decode import declared_charset, decode, looks_binary
-from .maintext import MainText, extract_main_text, visible
-from .metadata import page_metadata
-from .posts import Post, find_posts, page_labels
+
+# lxml and the page modules (main text, metadata, posts) are imported by the functions that
+# read a page: detection loads every ingester, and a cable or a PDF would otherwise pay about
+# 0.03 s of start-up for them.
+if TYPE_CHECKING:
+    import lxml.etree
+    from lxml.html import HtmlElement
+
+    from .posts import Post
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +45,24 @@ def _libraries() -> str:
     return f"+trafilatura-{trafilatura.__version__}+htmldate-{htmldate.__version__}"
 
 
-#: libxml2 cuts a text node past 10 MB, silently, unless told the tree may be huge; the other
-#: bounds on an input (bytes, time, memory) are the tool's own.
-_PARSER = lxml.html.HTMLParser(huge_tree=True)
+@cache
+def _parser() -> lxml.html.HTMLParser:
+    """libxml2 cuts a text node past 10 MB, silently, unless told the tree may be huge; the
+    other bounds on an input (bytes, time, memory) are the tool's own."""
+    import lxml.html
+
+    return lxml.html.HTMLParser(huge_tree=True)
 
 
 def parse_html(markup: str) -> HtmlElement:
     """Parse markup into an lxml tree, or raise IngestError."""
+    import lxml.etree
+    import lxml.html
+
     # lxml refuses str with an encoding declaration; strip the XML prolog first.
     markup = re.sub(r"^\s*<\?xml[^>]*\?>", "", markup)
     try:
-        tree = lxml.html.document_fromstring(markup, parser=_PARSER)
+        tree = lxml.html.document_fromstring(markup, parser=_parser())
     except (lxml.etree.ParserError, ValueError) as exc:
         raise IngestError(f"html: could not parse markup: {exc}") from exc
     return tree
@@ -109,6 +119,10 @@ def text_of(el: HtmlElement) -> str:
 
 def _trafilatura_blocks(tree: HtmlElement) -> list[tuple[str, str]]:
     """Blocks of trafilatura's main text (hidden elements dropped first, as a reader sees it)."""
+    import lxml.etree
+
+    from .maintext import visible
+
     for el in list(tree.iter()):
         if isinstance(el.tag, str) and el.getparent() is not None and not visible(el):
             el.drop_tree()
@@ -143,6 +157,10 @@ def _trafilatura_blocks(tree: HtmlElement) -> list[tuple[str, str]]:
 def main_text_candidates(data: bytes, url: str | None = None) -> tuple[Blocks, Blocks] | None:
     """The two main texts :func:`.combine.combine` chooses from, as the ingester computes them
     (ours, trafilatura's); None for a page of posts (benchmarks tune the rule with these)."""
+    from .maintext import extract_main_text
+    from .metadata import page_metadata
+    from .posts import find_posts
+
     markup, _ = decode(data, declared_charset(data))
     tree = parse_html(markup)
     if find_posts(tree, url):
@@ -199,9 +217,15 @@ class HtmlIngester(Ingester):
         return 0.0
 
     def preload(self) -> None:
+        from . import maintext, metadata, posts  # noqa: F401 (before a batch's workers fork)
+
+        _parser()
         preload_tables()
 
     def extract(self, data: bytes, hint: Hint) -> Extracted:
+        from .metadata import page_metadata
+        from .posts import find_posts, page_labels
+
         markup, encoding = decode(data, declared_charset(data))
         tree = parse_html(markup)
         anchors = page_anchors(tree)  # before the main-text pass prunes the tree
@@ -246,7 +270,9 @@ class HtmlIngester(Ingester):
         return record
 
     def _article_page(self, tree: HtmlElement, title: str | None, markup: str) -> Extracted:
-        main: MainText = extract_main_text(tree, title)
+        from .maintext import extract_main_text
+
+        main = extract_main_text(tree, title)
         # A fresh tree: the main-text pass dropped <noscript>, which on pages that render
         # with scripts holds the article.
         chosen = combine(main.blocks, _trafilatura_blocks(parse_html(markup)))

@@ -20,15 +20,17 @@ import unicodedata
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_raw
-import pypdfium2.version as pdfium_version
+from typing import TYPE_CHECKING
 
 from ..errors import IngestError, LimitExceeded
 from ..text import TextBuilder
 from . import register
 from .base import Extracted, Hint, Ingester
+
+# pypdfium2 (and pypdf) are imported by the functions that read a PDF: detection loads every
+# ingester, and a text or HTML input would otherwise pay ~0.03 s of start-up for them.
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
 
 log = logging.getLogger(__name__)
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?")
@@ -94,6 +96,8 @@ class Reading:
 
 
 def _read_with_pdfium(document: pdfium.PdfDocument) -> Reading:
+    import pypdfium2.raw as pdfium_raw
+
     reading = Reading("pdfium")
     for index in range(len(document)):
         page = document[index]
@@ -265,6 +269,7 @@ def _metadata(data: bytes, document: pdfium.PdfDocument) -> tuple[dict, dict, li
             origins[name] = origin
 
     import pypdf  # imported here: a text input never needs it
+    import pypdfium2 as pdfium
     from pypdf.errors import DependencyError, PyPdfError
 
     try:
@@ -339,6 +344,8 @@ def check_stream_sizes(data: bytes, limit: int) -> None:
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
+    import pypdfium2 as pdfium
+
     try:
         return pdfium.PdfDocument(data)  # an empty user password is tried by pdfium itself
     except pdfium.PdfiumError as exc:
@@ -360,7 +367,14 @@ class PdfIngester(Ingester):
     def match(self, data: bytes, hint: Hint) -> float:
         return 1.0 if b"%PDF-" in data[:1024] else 0.0
 
+    def preload(self) -> None:
+        import pypdf  # noqa: F401 (loaded before a batch's workers start, to be shared)
+        import pypdfium2  # noqa: F401
+
     def extract(self, data: bytes, hint: Hint) -> Extracted:
+        import pypdfium2 as pdfium
+        import pypdfium2.version as pdfium_version
+
         if hint.max_bytes is not None:
             check_stream_sizes(data, hint.max_bytes)
         document = _open(data)
