@@ -10,7 +10,9 @@ Reads ``cables/cables.jsonl.gz`` of the real corpus at ``../shared/corpus`` (or
 timed), then times ``analyse(text, structure)`` over the first ``--cables`` text layers: CPU time
 of this process, median of ``--rounds`` rounds. Printed beside it, measured in the same rounds:
 sentence splitting alone (``text.sentence_spans``, the floor any analysis pays) and the stages
-of analyse (scoring, attribution tagging, quotations) one by one. MB are of the text layers
+of analyse (scoring, attribution tagging, quotations) one by one, and the link preparation a
+worker does after analysis (``linking.prepare_links``: features of the claims, word keys,
+rendition keys; the analyses it reads are made before timing). MB are of the text layers
 (UTF-8), the input of analyse.
 
 The attribution tagger: ``--tagger crfsuite`` runs everything with python-crfsuite tagging
@@ -26,7 +28,8 @@ difference between the array tagger's state scores and crfsuite's sum of feature
 the paragraphs whose tokens (the compiled core's, when it is built) differ from the token
 pattern's matches, the cable sentences whose scoring rules (checked by their literals) differ
 from every pattern searched, and the cable texts whose word keys for quotation tracing
-(``alignment.text_keys``) differ from the pure twin's (all must be 0).
+(``alignment.text_keys``) or whose comparison words (``similarity.words``, of each sentence and
+each text) differ from the pure twin's (all must be 0).
 ``--memory`` analyses the cables in a fresh process per tagger and prints its RSS before and
 after (the per-word caches are what differs).
 """
@@ -40,13 +43,14 @@ import statistics
 import subprocess
 import sys
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from provenance import alignment, attribution, claims, corpora, ingest  # noqa: E402
+from provenance import alignment, attribution, claims, corpora, ingest, linking, similarity  # noqa: E402
 from provenance.analysis import analyse  # noqa: E402
 from provenance.ingest.base import Hint  # noqa: E402
 from provenance.text import sentence_spans  # noqa: E402
@@ -100,6 +104,12 @@ def compare(layers: list[tuple[str, list]]) -> None:
     ruled = sum(claims.rule_factor(s) != claims.rule_factor_by_the_patterns(s) for s in sentences)
     print(
         f"   cables: {len(sentences)} sentences; scoring rules that differ from the patterns': {ruled}"
+    )
+    worded = sum(similarity.words(s) != similarity._words(s) for s in sentences)
+    worded += sum(similarity.words(t) != similarity._words(t) for t in texts["cables"])
+    print(
+        f"   cables: {len(sentences)} sentences and {len(texts['cables'])} texts; comparison"
+        f" words that differ from the pure twin's: {worded}"
     )
     same_length = [t for t in texts["cables"] if len(t.casefold()) == len(t)]  # "ß": no twin
     keyed = sum(
@@ -241,6 +251,15 @@ def main() -> None:
         for sentence in sentences:
             claims.rule_factor_by_the_patterns(sentence)
 
+    documents = [
+        types.SimpleNamespace(text=text, structure=structure) for text, structure in layers
+    ]
+    analyses = [analyse(text, structure) for text, structure in layers]  # not timed
+
+    def run_link_preparation() -> None:
+        for document, analysis in zip(documents, analyses, strict=True):
+            linking.prepare_links([document], [analysis])
+
     def run_tokens() -> None:
         for text, _ in layers:
             paragraphs_of(text)
@@ -269,6 +288,7 @@ def main() -> None:
         "    tagging only, array tagger": run_array_tagging,
         "    tagging only, python-crfsuite": run_crfsuite_tagging,
         "  quotations (find_quotes)": run_quotes,
+        "link preparation (prepare_links)": run_link_preparation,
     }
     for text, structure in layers[:20]:  # load the models before timing
         analyse(text, structure)

@@ -11,6 +11,7 @@
  *   band_keys(sets, params)    minhash.band_keys: MinHash band keys of each set of terms
  *   tokens(text, a, b, titles) attribution.tokenize: spans of attribution.TOKEN
  *   word_keys(folded, other)   alignment.text_keys's words of case-folded text
+ *   ascii_words(str)           similarity.words of ASCII text no rewrite but U.S. touches
  *   shape(str)                 attribution._shape
  *   sum_features(...)          attribution._FastTagger._sum, written into a row of an array
  *   viterbi(...)               attribution._FastTagger.tag's decoding (crfsuite's recursion)
@@ -518,6 +519,153 @@ fail:
     PyMem_Free(buffer);
     Py_DECREF(out);
     return NULL;
+}
+
+/* ascii_words(text): similarity.words(text) for an ASCII text that none of its rewrites but the
+ * U.S. one touches, else None (similarity.words then takes its own path). The rewrites it
+ * declines: a word broken at a line end (the text has "-" and a line break), page furniture
+ * (similarity._FURNITURE_HINT: six digits, "page"/"Page" before a digit, a number of one to four
+ * digits between hyphens), thousands separators (a digit, a comma, a digit). What it does:
+ * similarity._US's matches (\bU\.\s?S\.(?:\s?A\.)? and \bUnited States(?: of America)?\b)
+ * become " US ", the text is lower-cased (case-folding, for ASCII), and the words are
+ * similarity._WORD's matches (\d+(?:\.\d+)+|\w+(?:['’]\w+)*) without their apostrophes. */
+#define AW_WORD(c) (isalnum_ascii(c) || (c) == '_')
+static int isalnum_ascii(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static int isdigit_ascii(unsigned char c) { return c >= '0' && c <= '9'; }
+static int isspace_ascii(unsigned char c) { return Py_UNICODE_ISSPACE(c); }
+
+static int furniture_hint(const unsigned char *t, Py_ssize_t n) {
+    Py_ssize_t digits = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        digits = isdigit_ascii(t[i]) ? digits + 1 : 0;
+        if (digits >= 6) return 1; /* \d{6} */
+        if ((t[i] == 'P' || t[i] == 'p') && i + 3 < n && t[i + 1] == 'a' && t[i + 2] == 'g' &&
+            t[i + 3] == 'e') { /* [Pp]age\s+\d */
+            Py_ssize_t k = i + 4;
+            while (k < n && isspace_ascii(t[k])) k++;
+            if (k > i + 4 && k < n && isdigit_ascii(t[k])) return 1;
+        }
+        if (t[i] == '-') { /* -\s*\d{1,4}\s*- */
+            Py_ssize_t k = i + 1;
+            while (k < n && isspace_ascii(t[k])) k++;
+            Py_ssize_t first = k;
+            while (k < n && isdigit_ascii(t[k])) k++;
+            if (k - first >= 1 && k - first <= 4) {
+                while (k < n && isspace_ascii(t[k])) k++;
+                if (k < n && t[k] == '-') return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* the length of similarity._US's match at i (0 for none); \b at i is the caller's */
+static Py_ssize_t us_match(const unsigned char *t, Py_ssize_t n, Py_ssize_t i) {
+    if (t[i] == 'U' && i + 1 < n && t[i + 1] == '.') {
+        Py_ssize_t k = i + 2;
+        if (k < n && isspace_ascii(t[k]) && k + 1 < n && t[k + 1] == 'S') k++;
+        if (k + 1 < n && t[k] == 'S' && t[k + 1] == '.') {
+            k += 2;
+            Py_ssize_t a = k;
+            if (a < n && isspace_ascii(t[a]) && a + 1 < n && t[a + 1] == 'A') a++;
+            if (a + 1 < n && t[a] == 'A' && t[a + 1] == '.') k = a + 2;
+            return k - i;
+        }
+        return 0;
+    }
+    static const char united[] = "United States", america[] = " of America";
+    Py_ssize_t lu = (Py_ssize_t)strlen(united), la = (Py_ssize_t)strlen(america);
+    if (i + lu <= n && memcmp(t + i, united, (size_t)lu) == 0) {
+        Py_ssize_t k = i + lu;
+        if (k + la <= n && memcmp(t + k, america, (size_t)la) == 0 &&
+            (k + la == n || !AW_WORD(t[k + la])))
+            return k + la - i;
+        if (k == n || !AW_WORD(t[k])) return lu;
+    }
+    return 0;
+}
+
+static PyObject *core_ascii_words(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "ascii_words: expected str");
+        return NULL;
+    }
+    if (!PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
+    const unsigned char *t = PyUnicode_1BYTE_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    if (memchr(t, '-', (size_t)n) && memchr(t, '\n', (size_t)n)) Py_RETURN_NONE;
+    for (Py_ssize_t i = 1; i + 1 < n; i++)
+        if (t[i] == ',' && isdigit_ascii(t[i - 1]) && isdigit_ascii(t[i + 1])) Py_RETURN_NONE;
+    if (furniture_hint(t, n)) Py_RETURN_NONE;
+    /* the U.S. rewrite, then lower case: at most 4 bytes out for each byte in */
+    unsigned char *buf = PyMem_Malloc((size_t)(4 * n + 1));
+    if (!buf) return PyErr_NoMemory();
+    Py_ssize_t m = 0;
+    for (Py_ssize_t i = 0; i < n;) {
+        Py_ssize_t len = (i == 0 || !AW_WORD(t[i - 1])) ? us_match(t, n, i) : 0;
+        if (len) {
+            memcpy(buf + m, " us ", 4);
+            m += 4;
+            i += len;
+        } else {
+            unsigned char c = t[i++];
+            buf[m++] = (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+        }
+    }
+    PyObject *out = PyList_New(0);
+    if (!out) {
+        PyMem_Free(buf);
+        return NULL;
+    }
+    char *word = PyMem_Malloc((size_t)m + 1);
+    if (!word) {
+        PyMem_Free(buf);
+        Py_DECREF(out);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < m;) {
+        if (!AW_WORD(buf[i])) {
+            i++;
+            continue;
+        }
+        Py_ssize_t stop = -1;
+        if (isdigit_ascii(buf[i])) { /* \d+(?:\.\d+)+ */
+            Py_ssize_t k = i + 1;
+            while (k < m && isdigit_ascii(buf[k])) k++;
+            Py_ssize_t digits = k;
+            while (k + 1 < m && buf[k] == '.' && isdigit_ascii(buf[k + 1])) {
+                k += 2;
+                while (k < m && isdigit_ascii(buf[k])) k++;
+            }
+            if (k > digits) stop = k;
+        }
+        if (stop < 0) { /* \w+(?:'\w+)* (no ’ in ASCII text) */
+            Py_ssize_t k = i + 1;
+            while (k < m && AW_WORD(buf[k])) k++;
+            while (k + 1 < m && buf[k] == '\'' && AW_WORD(buf[k + 1])) {
+                k += 2;
+                while (k < m && AW_WORD(buf[k])) k++;
+            }
+            stop = k;
+        }
+        Py_ssize_t size = 0;
+        for (Py_ssize_t k = i; k < stop; k++)
+            if (buf[k] != '\'') word[size++] = (char)buf[k];
+        PyObject *item = PyUnicode_FromStringAndSize(word, size);
+        if (!item || PyList_Append(out, item)) {
+            Py_XDECREF(item);
+            Py_DECREF(out);
+            out = NULL;
+            break;
+        }
+        Py_DECREF(item);
+        i = stop;
+    }
+    PyMem_Free(word);
+    PyMem_Free(buf);
+    return out;
 }
 
 static int float_matrix(PyObject *obj, Py_buffer *view, int writable, const char *what) {
@@ -1344,6 +1492,7 @@ static PyMethodDef core_methods[] = {
     {"band_keys", core_band_keys, METH_VARARGS, "MinHash band keys of each set of terms"},
     {"tokens", core_tokens, METH_VARARGS, "attribution.TOKEN's spans in text[start:end]"},
     {"word_keys", core_word_keys, METH_VARARGS, "alignment.text_keys's (key, start) pairs"},
+    {"ascii_words", core_ascii_words, METH_O, "similarity.words of plain ASCII text, or None"},
     {"shape", core_shape, METH_O, "a word's shape: X x d for upper, lower, digit, runs of 2"},
     {"sum_features", core_sum_features, METH_VARARGS, "the summed weight rows of features"},
     {"viterbi", core_viterbi, METH_VARARGS, "best label ids of each paragraph"},

@@ -31,6 +31,7 @@ from functools import cached_property, lru_cache
 
 import snowballstemmer
 
+from .compiled import core
 from .text import normal_key
 
 #: Thresholds of :func:`compare` (documented in its docstring).
@@ -73,6 +74,16 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of a text for comparison: folded, furniture removed, broken words rejoined."""
+    if core is not None:
+        found = core.ascii_words(text)  # plain ASCII text, as most is: one pass in C
+        if found is not None:
+            return found
+    return _words(text)
+
+
+def _words(text: str) -> list[str]:
+    """:func:`words` by its patterns (the pure twin of ``core.ascii_words``, and the path of
+    any text that is not ASCII or that one of the rewrites but the U.S. one would touch)."""
     # Each substitution only where its cheap precondition holds: most sentences need none.
     if "-" in text and "\n" in text:
         text = _LINE_HYPHEN.sub(r"\1\2", text)

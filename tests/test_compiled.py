@@ -240,6 +240,42 @@ def test_word_keys_are_the_pure_ones(text):
     assert core.word_keys(folded, alignment._word_key) == alignment._word_keys(folded)
 
 
+_SIMILARITY_PIECES = st.sampled_from(
+    ["U.S.", "U. S.", "U.S. A.", "U.S.A.", "U.SA.", "U.S", "XU.S.", "United States",
+     "United States of America", "United States of Americans", "United Statesman", "the", "Page",
+     "page 4", "Page\t12", "homepage 5", "- 4 -", "-12345-", "-1-", "123456", "12345", "1,000",
+     "1,5", "a,b", "3.14", "1.2.3", "2.", "don't", "o'", "'s", "rock'n'roll", "_", "a_b", "-",
+     "\n", " ", "\x1c", "\t", ".", ",", "(", "é", "’", "Ünited", "A.", "S.", "U", "of",
+     "America", "inter-\nnational"]
+)  # fmt: skip
+similarity_text = st.one_of(
+    st.lists(_SIMILARITY_PIECES, max_size=24).map("".join),
+    st.lists(_SIMILARITY_PIECES, max_size=24).map(" ".join),
+    st.text(st.characters(max_codepoint=127), max_size=120),
+)
+
+
+@needs_core
+@settings(max_examples=1500)
+@given(similarity_text)
+def test_ascii_words_are_the_pure_ones_or_none(text):
+    from provenance import similarity
+
+    found = core.ascii_words(text)
+    if found is not None:
+        assert found == similarity._words(text)
+    assert similarity.words(text) == similarity._words(text)
+
+
+@needs_core
+def test_ascii_words_decline_what_they_do_not_rewrite():
+    for text in ["inter-\nnational", "page 4 of 12", "1,000 troops", "café", "x 123456 y"]:
+        assert core.ascii_words(text) is None
+    assert core.ascii_words("The U.S. and the United States of America's") == [
+        "the", "us", "and", "the", "us", "s"
+    ]  # fmt: skip
+
+
 def _viterbi_pure(state: np.ndarray, lengths: list[int], transition: np.ndarray) -> list:
     """The textbook recursion (crfsuite's tie rule: the first best label wins)."""
     out, row = [], 0
