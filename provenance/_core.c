@@ -11,7 +11,7 @@
  *   band_keys(sets, params)    minhash.band_keys: MinHash band keys of each set of terms
  *   tokens(text, a, b, titles) attribution.tokenize: spans of attribution.TOKEN
  *   word_keys(folded, other)   alignment.text_keys's words of case-folded text
- *   ascii_words(str)           similarity.words of ASCII text no rewrite but U.S. touches
+ *   ascii_words(str, done)     similarity.words of ASCII text (_fold_words once rewritten)
  *   shape(str)                 attribution._shape
  *   sum_features(...)          attribution._FastTagger._sum, written into a row of an array
  *   viterbi(...)               attribution._FastTagger.tag's decoding (crfsuite's recursion)
@@ -521,9 +521,10 @@ fail:
     return NULL;
 }
 
-/* ascii_words(text): similarity.words(text) for an ASCII text that none of its rewrites but the
- * U.S. one touches, else None (similarity.words then takes its own path). The rewrites it
- * declines: a word broken at a line end (the text has "-" and a line break), page furniture
+/* ascii_words(text, rewritten): similarity.words(text) for an ASCII text that none of its
+ * rewrites but the U.S. one touches, else None (similarity.words then takes its own path); with
+ * rewritten, similarity._fold_words(text) of an ASCII text the caller has rewritten (None for
+ * any other). The rewrites it declines: a word broken at a line end (the text has "-" and a line break), page furniture
  * (similarity._FURNITURE_HINT: six digits, "page"/"Page" before a digit, a number of one to four
  * digits between hyphens), thousands separators (a digit, a comma, a digit). What it does:
  * similarity._US's matches (\bU\.\s?S\.(?:\s?A\.)? and \bUnited States(?: of America)?\b)
@@ -587,18 +588,19 @@ static Py_ssize_t us_match(const unsigned char *t, Py_ssize_t n, Py_ssize_t i) {
     return 0;
 }
 
-static PyObject *core_ascii_words(PyObject *self, PyObject *arg) {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "ascii_words: expected str");
-        return NULL;
-    }
+static PyObject *core_ascii_words(PyObject *self, PyObject *args) {
+    PyObject *arg;
+    int rewritten;
+    if (!PyArg_ParseTuple(args, "Up", &arg, &rewritten)) return NULL;
     if (!PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
     const unsigned char *t = PyUnicode_1BYTE_DATA(arg);
     Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
-    if (memchr(t, '-', (size_t)n) && memchr(t, '\n', (size_t)n)) Py_RETURN_NONE;
-    for (Py_ssize_t i = 1; i + 1 < n; i++)
-        if (t[i] == ',' && isdigit_ascii(t[i - 1]) && isdigit_ascii(t[i + 1])) Py_RETURN_NONE;
-    if (furniture_hint(t, n)) Py_RETURN_NONE;
+    if (!rewritten) { /* the rewrites it declines (similarity._rewrite's) */
+        if (memchr(t, '-', (size_t)n) && memchr(t, '\n', (size_t)n)) Py_RETURN_NONE;
+        for (Py_ssize_t i = 1; i + 1 < n; i++)
+            if (t[i] == ',' && isdigit_ascii(t[i - 1]) && isdigit_ascii(t[i + 1])) Py_RETURN_NONE;
+        if (furniture_hint(t, n)) Py_RETURN_NONE;
+    }
     /* the U.S. rewrite, then lower case: at most 4 bytes out for each byte in */
     unsigned char *buf = PyMem_Malloc((size_t)(4 * n + 1));
     if (!buf) return PyErr_NoMemory();
@@ -1492,7 +1494,7 @@ static PyMethodDef core_methods[] = {
     {"band_keys", core_band_keys, METH_VARARGS, "MinHash band keys of each set of terms"},
     {"tokens", core_tokens, METH_VARARGS, "attribution.TOKEN's spans in text[start:end]"},
     {"word_keys", core_word_keys, METH_VARARGS, "alignment.text_keys's (key, start) pairs"},
-    {"ascii_words", core_ascii_words, METH_O, "similarity.words of plain ASCII text, or None"},
+    {"ascii_words", core_ascii_words, METH_VARARGS, "similarity.words of ASCII text, or None"},
     {"shape", core_shape, METH_O, "a word's shape: X x d for upper, lower, digit, runs of 2"},
     {"sum_features", core_sum_features, METH_VARARGS, "the summed weight rows of features"},
     {"viterbi", core_viterbi, METH_VARARGS, "best label ids of each paragraph"},

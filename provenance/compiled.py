@@ -13,7 +13,7 @@ database built either way is the same):
 ``band_keys``          ``minhash.band_keys``
 ``tokens``             ``attribution._token_spans`` (the :data:`~attribution.TOKEN` pattern)
 ``word_keys``          ``alignment._word_keys`` (``text_keys`` of case-folded text)
-``ascii_words``        ``similarity._words`` (for ASCII text that only the U.S. rewrite touches)
+``ascii_words``        ``similarity._words`` / ``_fold_words`` (of ASCII text)
 ``shape``              ``attribution._shape``
 ``sum_features``       ``attribution._FastTagger._sum``
 ``viterbi``            ``attribution._FastTagger.tag``'s decoding

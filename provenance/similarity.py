@@ -74,16 +74,24 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of a text for comparison: folded, furniture removed, broken words rejoined."""
-    if core is not None:
-        found = core.ascii_words(text)  # plain ASCII text, as most is: one pass in C
-        if found is not None:
-            return found
-    return _words(text)
+    if core is None:
+        return _words(text)
+    found = core.ascii_words(text, False)  # plain ASCII text, as most is: one pass in C
+    if found is not None:
+        return found
+    text = _rewrite(text)
+    if text.isascii():
+        return core.ascii_words(text, True)  # the rewrites done: the U.S. one and the words
+    return _fold_words(text)
 
 
 def _words(text: str) -> list[str]:
-    """:func:`words` by its patterns (the pure twin of ``core.ascii_words``, and the path of
-    any text that is not ASCII or that one of the rewrites but the U.S. one would touch)."""
+    """:func:`words` by its patterns: the pure twin of ``core.ascii_words``."""
+    return _fold_words(_rewrite(text))
+
+
+def _rewrite(text: str) -> str:
+    """Broken words rejoined, page furniture blanked, thousands separators dropped."""
     # Each substitution only where its cheap precondition holds: most sentences need none.
     if "-" in text and "\n" in text:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
@@ -91,6 +99,11 @@ def _words(text: str) -> list[str]:
         text = _FURNITURE.sub(" ", text)
     if "," in text:
         text = _NUMBER.sub(lambda m: m.group(0).replace(",", ""), text)
+    return text
+
+
+def _fold_words(text: str) -> list[str]:
+    """The words of a rewritten text: "U.S." and "United States" as "US", folded."""
     if "U." in text or "United States" in text:  # what _US needs
         text = _US.sub(" US ", text)
     return [w.replace("'", "") for w in _WORD.findall(fold(text))]

@@ -261,17 +261,21 @@ similarity_text = st.one_of(
 def test_ascii_words_are_the_pure_ones_or_none(text):
     from provenance import similarity
 
-    found = core.ascii_words(text)
+    found = core.ascii_words(text, False)
     if found is not None:
         assert found == similarity._words(text)
+    rewritten = similarity._rewrite(text)
+    if rewritten.isascii():
+        assert core.ascii_words(rewritten, True) == similarity._fold_words(rewritten)
     assert similarity.words(text) == similarity._words(text)
 
 
 @needs_core
 def test_ascii_words_decline_what_they_do_not_rewrite():
     for text in ["inter-\nnational", "page 4 of 12", "1,000 troops", "café", "x 123456 y"]:
-        assert core.ascii_words(text) is None
-    assert core.ascii_words("The U.S. and the United States of America's") == [
+        assert core.ascii_words(text, False) is None
+    assert core.ascii_words("café", True) is None
+    assert core.ascii_words("The U.S. and the United States of America's", False) == [
         "the", "us", "and", "the", "us", "s"
     ]  # fmt: skip
 
