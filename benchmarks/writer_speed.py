@@ -6,7 +6,8 @@ prepares the first --limit files of a corpus once (in this process, as a worker 
 prepared records are cached in the temporary directory, one file per version of the code and
 corpus),
 then stores them into a fresh database per round, committing every 200 inputs and keeping one
-linking memory (furniture of stored sources, features of recent claims) as a bulk add does,
+linking memory (furniture of stored sources, features of recent claims) as a bulk add does, and
+reading each record back from its pickle as the batch receives it from a worker (timed),
 and prints the writer's CPU seconds (process time, less disturbed by other jobs than
 wall time), wall seconds and the link stage's seconds, medians of --rounds.
 
@@ -70,7 +71,6 @@ def store_round(records: list[bytes]) -> dict:
     from provenance.db import open_db
     from provenance.store import store_prepared
 
-    items = [pickle.loads(r) for r in records]
     with tempfile.TemporaryDirectory(prefix="provenance-writer-") as tmp:
         conn = open_db(Path(tmp) / "writer.db").conn
         cache = getattr(pipeline, "WRITER_CACHE_KIB", None)
@@ -80,7 +80,8 @@ def store_round(records: list[bytes]) -> dict:
         # what linking keeps from one capture to the next, as a bulk add's batch holds it
         memory = linking.LinkMemory() if hasattr(linking, "LinkMemory") else None
         cpu, wall = time.process_time(), time.perf_counter()
-        for i, prepared in enumerate(items):
+        for i, record in enumerate(records):
+            prepared = pickle.loads(record)  # as the batch receives it from a worker
             if i % pipeline.COMMIT_EVERY == 0:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
