@@ -324,6 +324,40 @@ static PyObject *core_shape(PyObject *self, PyObject *arg) {
 #define TOK_WORD(ch) (Py_UNICODE_ISALNUM(ch) || (ch) == '_')
 #define TOK_ASCII_LETTER(ch) (((ch) >= 'A' && (ch) <= 'Z') || ((ch) >= 'a' && (ch) <= 'z'))
 
+/* The scans the word patterns share, on any string kind (an ASCII buffer is read as kind 1):
+ * the end of \d+(?:[seps]\d+)+ at i (the character at i a decimal digit), -1 when no separator
+ * and digit follow the digits; and the end of \w+(?:[ab]\w+)* at i (the character at i a word
+ * character), where a and b are the characters that join words ("-", or the two apostrophes). */
+static int in_separators(Py_UCS4 ch, const char *seps) {
+    return ch != 0 && ch < 128 && strchr(seps, (int)ch) != NULL;
+}
+
+static Py_ssize_t number_end(int kind, const void *data, Py_ssize_t i, Py_ssize_t end,
+                             const char *seps) {
+    Py_ssize_t k = i + 1;
+    while (k < end && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, k))) k++;
+    Py_ssize_t digits = k;
+    while (k + 1 < end && in_separators(PyUnicode_READ(kind, data, k), seps) &&
+           Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, k + 1))) {
+        k += 2;
+        while (k < end && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, k))) k++;
+    }
+    return k > digits ? k : -1;
+}
+
+static Py_ssize_t joined_word_end(int kind, const void *data, Py_ssize_t i, Py_ssize_t end,
+                                  Py_UCS4 a, Py_UCS4 b) {
+    Py_ssize_t k = i + 1;
+    while (k < end && TOK_WORD(PyUnicode_READ(kind, data, k))) k++;
+    while (k + 1 < end) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, k);
+        if ((c != a && c != b) || !TOK_WORD(PyUnicode_READ(kind, data, k + 1))) break;
+        k += 2;
+        while (k < end && TOK_WORD(PyUnicode_READ(kind, data, k))) k++;
+    }
+    return k;
+}
+
 static int add_span(PyObject *out, Py_ssize_t a, Py_ssize_t b) {
     PyObject *pair = PyTuple_New(2);
     if (!pair) return -1;
@@ -385,26 +419,9 @@ static PyObject *core_tokens(PyObject *self, PyObject *args) {
                 if (known) stop = run + 1;
             }
             /* \d+(?:[.,:]\d+)+ */
-            if (stop < 0 && Py_UNICODE_ISDECIMAL(ch)) {
-                Py_ssize_t k = i + 1;
-                while (k < end && Py_UNICODE_ISDECIMAL(AT(k))) k++;
-                Py_ssize_t digits = k;
-                while (k + 1 < end && (AT(k) == '.' || AT(k) == ',' || AT(k) == ':') &&
-                       Py_UNICODE_ISDECIMAL(AT(k + 1))) {
-                    k += 2;
-                    while (k < end && Py_UNICODE_ISDECIMAL(AT(k))) k++;
-                }
-                if (k > digits) stop = k;
-            }
+            if (stop < 0 && Py_UNICODE_ISDECIMAL(ch)) stop = number_end(kind, data, i, end, ".,:");
             /* \w+(?:-\w+)* */
-            if (stop < 0) {
-                Py_ssize_t k = run;
-                while (k + 1 < end && AT(k) == '-' && TOK_WORD(AT(k + 1))) {
-                    k += 2;
-                    while (k < end && TOK_WORD(AT(k))) k++;
-                }
-                stop = k;
-            }
+            if (stop < 0) stop = joined_word_end(kind, data, i, end, '-', '-');
         }
         /* ['’](?:s|ll|re|ve|d|m|t)\b */
         if (stop < 0 && (ch == '\'' || ch == 0x2019)) {
@@ -452,26 +469,8 @@ static PyObject *core_word_keys(PyObject *self, PyObject *args) {
             i++;
             continue;
         }
-        Py_ssize_t stop = -1;
-        if (Py_UNICODE_ISDECIMAL(ch)) { /* \d+(?:[.,]\d+)+ */
-            Py_ssize_t k = i + 1;
-            while (k < n && Py_UNICODE_ISDECIMAL(AT(k))) k++;
-            Py_ssize_t digits = k;
-            while (k + 1 < n && (AT(k) == '.' || AT(k) == ',') && Py_UNICODE_ISDECIMAL(AT(k + 1))) {
-                k += 2;
-                while (k < n && Py_UNICODE_ISDECIMAL(AT(k))) k++;
-            }
-            if (k > digits) stop = k;
-        }
-        if (stop < 0) { /* \w+(?:['’]\w+)* */
-            Py_ssize_t k = i + 1;
-            while (k < n && TOK_WORD(AT(k))) k++;
-            while (k + 1 < n && (AT(k) == '\'' || AT(k) == 0x2019) && TOK_WORD(AT(k + 1))) {
-                k += 2;
-                while (k < n && TOK_WORD(AT(k))) k++;
-            }
-            stop = k;
-        }
+        Py_ssize_t stop = Py_UNICODE_ISDECIMAL(ch) ? number_end(kind, data, i, n, ".,") : -1;
+        if (stop < 0) stop = joined_word_end(kind, data, i, n, '\'', 0x2019);
         int ascii = 1;
         for (Py_ssize_t k = i; k < stop && ascii; k++) ascii = AT(k) < 128;
         PyObject *key;
@@ -530,10 +529,6 @@ fail:
  * similarity._US's matches (\bU\.\s?S\.(?:\s?A\.)? and \bUnited States(?: of America)?\b)
  * become " US ", the text is lower-cased (case-folding, for ASCII), and the words are
  * similarity._WORD's matches (\d+(?:\.\d+)+|\w+(?:['’]\w+)*) without their apostrophes. */
-#define AW_WORD(c) (isalnum_ascii(c) || (c) == '_')
-static int isalnum_ascii(unsigned char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 static int isdigit_ascii(unsigned char c) { return c >= '0' && c <= '9'; }
 static int isspace_ascii(unsigned char c) { return Py_UNICODE_ISSPACE(c); }
 
@@ -581,9 +576,9 @@ static Py_ssize_t us_match(const unsigned char *t, Py_ssize_t n, Py_ssize_t i) {
     if (i + lu <= n && memcmp(t + i, united, (size_t)lu) == 0) {
         Py_ssize_t k = i + lu;
         if (k + la <= n && memcmp(t + k, america, (size_t)la) == 0 &&
-            (k + la == n || !AW_WORD(t[k + la])))
+            (k + la == n || !TOK_WORD(t[k + la])))
             return k + la - i;
-        if (k == n || !AW_WORD(t[k])) return lu;
+        if (k == n || !TOK_WORD(t[k])) return lu;
     }
     return 0;
 }
@@ -606,7 +601,7 @@ static PyObject *core_ascii_words(PyObject *self, PyObject *args) {
     if (!buf) return PyErr_NoMemory();
     Py_ssize_t m = 0;
     for (Py_ssize_t i = 0; i < n;) {
-        Py_ssize_t len = (i == 0 || !AW_WORD(t[i - 1])) ? us_match(t, n, i) : 0;
+        Py_ssize_t len = (i == 0 || !TOK_WORD(t[i - 1])) ? us_match(t, n, i) : 0;
         if (len) {
             memcpy(buf + m, " us ", 4);
             m += 4;
@@ -628,30 +623,12 @@ static PyObject *core_ascii_words(PyObject *self, PyObject *args) {
         return PyErr_NoMemory();
     }
     for (Py_ssize_t i = 0; i < m;) {
-        if (!AW_WORD(buf[i])) {
+        if (!TOK_WORD(buf[i])) {
             i++;
             continue;
         }
-        Py_ssize_t stop = -1;
-        if (isdigit_ascii(buf[i])) { /* \d+(?:\.\d+)+ */
-            Py_ssize_t k = i + 1;
-            while (k < m && isdigit_ascii(buf[k])) k++;
-            Py_ssize_t digits = k;
-            while (k + 1 < m && buf[k] == '.' && isdigit_ascii(buf[k + 1])) {
-                k += 2;
-                while (k < m && isdigit_ascii(buf[k])) k++;
-            }
-            if (k > digits) stop = k;
-        }
-        if (stop < 0) { /* \w+(?:'\w+)* (no ’ in ASCII text) */
-            Py_ssize_t k = i + 1;
-            while (k < m && AW_WORD(buf[k])) k++;
-            while (k + 1 < m && buf[k] == '\'' && AW_WORD(buf[k + 1])) {
-                k += 2;
-                while (k < m && AW_WORD(buf[k])) k++;
-            }
-            stop = k;
-        }
+        Py_ssize_t stop = isdigit_ascii(buf[i]) ? number_end(1, buf, i, m, ".") : -1;
+        if (stop < 0) stop = joined_word_end(1, buf, i, m, '\'', '\''); /* no ’ in ASCII */
         Py_ssize_t size = 0;
         for (Py_ssize_t k = i; k < stop; k++)
             if (buf[k] != '\'') word[size++] = (char)buf[k];
