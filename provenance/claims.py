@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
@@ -257,10 +257,15 @@ def _furniture(sentence: str) -> bool:
     )
 
 
-def rule_factor(sentence: str) -> float:
-    """How much the rules lower a sentence's score (1.0: not at all)."""
+def _every_pattern(sentence: str) -> bool:
+    return bool(_BOILERPLATE.search(sentence) or _TELEGRAM_FURNITURE.search(sentence))
+
+
+def rule_factor(sentence: str, furniture: Callable[[str], bool] = _furniture) -> float:
+    """How much the rules lower a sentence's score (1.0: not at all). ``furniture``: how the
+    boilerplate and telegram patterns are asked (see :func:`rule_factor_by_the_patterns`)."""
     factor = 1.0
-    if _furniture(sentence) or _DATELINE.match(sentence) or not _LETTERS.search(sentence):
+    if furniture(sentence) or _DATELINE.match(sentence) or not _LETTERS.search(sentence):
         factor *= 0.1
     if _QUESTION.search(sentence.rstrip()):
         factor *= 0.5
@@ -275,21 +280,9 @@ def rule_factor(sentence: str) -> float:
 
 
 def rule_factor_by_the_patterns(sentence: str) -> float:
-    """:func:`rule_factor` as written first, every pattern searched in every sentence: the
-    reference its literal checks must agree with (tests, ``benchmarks/analysis_speed.py``)."""
-    factor = 1.0
-    if (
-        _BOILERPLATE.search(sentence)
-        or _TELEGRAM_FURNITURE.search(sentence)
-        or _DATELINE.match(sentence)
-        or not _LETTERS.search(sentence)
-    ):
-        factor *= 0.1
-    if _QUESTION.search(sentence.rstrip()):
-        factor *= 0.5
-    if len(_WORDS.findall(sentence)) < 4:
-        factor *= 0.3
-    return factor
+    """:func:`rule_factor` with both patterns searched in every sentence: the reference its
+    literal checks must agree with (tests, ``benchmarks/analysis_speed.py``)."""
+    return rule_factor(sentence, _every_pattern)
 
 
 def score_sentences(sentences: Sequence[str], scorer: ClaimModel | None = None) -> list[float]:
