@@ -104,7 +104,7 @@ class LinkHints:
 
     # By text: each linkable text's features, marshalled (_pack), and its MinHash band keys as
     # an array of int64: a few objects a text, not hundreds, to pickle in the worker and read
-    # back in the writer (the Features objects and lists of ints took a tenth of its time).
+    # back in the writer (benchmarks/writer_speed.py times that reading).
     features: dict[str, bytes] = field(default_factory=dict)
     band_keys: dict[str, array] = field(default_factory=dict)
     sources: list[SourceHints | None] = field(default_factory=list)  # in flatten() order
