@@ -342,3 +342,20 @@ def test_article_tag_meta_elements_give_tags_when_the_markup_has_none():
     record = ingest.extract(page.encode(), Hint(name="quay.html"))
     assert (record.tags, record.metadata["categories"]) == ("ports, quay", ["Harbour"])
     assert record.metadata["field_origins"]["tags"] == "meta[property=article:tag]"
+
+
+def test_the_parser_gives_every_node_the_class_lxml_html_would():
+    import lxml.html
+
+    from provenance.ingest.html import parse_html
+
+    markup = (
+        "<!DOCTYPE html><html><head><title>T</title></head><body><!-- a comment -->"
+        "<?pi x?><FORM action='/'><Label>L</Label><input name='q'><select><option>o</select>"
+        "<textarea>t</textarea></FORM><p>A <b>bold</b> word &amp; more</p><svg><path/></svg>"
+        "</body></html>"
+    )
+    ours = [type(node) for node in parse_html(markup).iter()]
+    reference = [type(node) for node in lxml.html.document_fromstring(markup).iter()]
+    assert ours == reference
+    assert lxml.html.FormElement in ours and lxml.html.HtmlComment in ours
