@@ -359,3 +359,26 @@ def test_the_parser_gives_every_node_the_class_lxml_html_would():
     reference = [type(node) for node in lxml.html.document_fromstring(markup).iter()]
     assert ours == reference
     assert lxml.html.FormElement in ours and lxml.html.HtmlComment in ours
+
+
+def test_page_links_leave_out_navigation_and_boxes_at_any_depth():
+    from provenance.ingest.html import page_anchors, parse_html
+
+    markup = """<html><body>
+      <nav><ul><li><a href="/home">Home</a></li></ul></nav>
+      <div class="wrapper"><article>
+        <p>See <a href="/a">the first report</a> and <a href="#top">top</a>.</p>
+        <div class="social-share"><span><a href="/share">Share</a></span></div>
+        <p><a class="menu" href="/menu">menu link</a> <a href="mailto:x@example.org">mail</a>
+           <a href="/b"><b>the second</b> report</a></p>
+        <div id="related"><div><div><a href="/rel">Related</a></div></div></div>
+      </article>
+      <aside><a href="/side">Side</a></aside>
+      <div class="content"><p><a href="/c">third</a></p></div></div>
+      <footer><div><a href="/foot">Footer</a></div></footer>
+    </body></html>"""
+    assert page_anchors(parse_html(markup)) == [
+        ("/a", "the first report"),
+        ("/b", "the second report"),
+        ("/c", "third"),
+    ]

@@ -99,19 +99,39 @@ def page_anchors(tree: HtmlElement) -> list[tuple[str, str]]:
     mail and phone links and links inside navigation, headers, footers, sidebars, forms and
     share, comment or related-link boxes."""
     found = []
+    # Whether an element is or sits inside one of those boxes, known for each element looked
+    # at: a page's links share most of their ancestors, each is tested once.
+    boxed: dict[HtmlElement, bool] = {}
     for anchor in tree.iter("a"):
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
-        if any(
-            a.tag in _LINK_SKIP_ANCESTORS
-            or _LINK_BOILERPLATE.search(f"{a.get('class', '')} {a.get('id', '')}")
-            for a in (anchor, *anchor.iterancestors())
-            if isinstance(a.tag, str)
-        ):
-            continue
-        found.append((href, anchor.text_content() or ""))
+        if not _in_box(anchor, boxed):
+            found.append((href, anchor.text_content() or ""))
     return found
+
+
+def _in_box(element: HtmlElement, boxed: dict[HtmlElement, bool]) -> bool:
+    """Whether ``element`` or an ancestor is navigation, a footer, a share box (as
+    :func:`page_anchors` says); ``boxed`` keeps the answer for every element walked through."""
+    walked = []
+    node: HtmlElement | None = element
+    answer = False
+    while node is not None:
+        known = boxed.get(node)
+        if known is not None:
+            answer = known
+            break
+        walked.append(node)
+        if node.tag in _LINK_SKIP_ANCESTORS or _LINK_BOILERPLATE.search(
+            f"{node.get('class', '')} {node.get('id', '')}"
+        ):
+            answer = True
+            break
+        node = node.getparent()
+    for node in walked:
+        boxed[node] = answer
+    return answer
 
 
 def text_of(el: HtmlElement) -> str:
