@@ -382,3 +382,26 @@ def test_page_links_leave_out_navigation_and_boxes_at_any_depth():
         ("/b", "the second report"),
         ("/c", "third"),
     ]
+
+
+def test_post_elements_are_those_the_xpath_of_post_markup_selects():
+    from provenance.ingest.html import parse_html
+    from provenance.ingest.posts import post_elements
+
+    xpath = (
+        "//article"
+        " | //*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ')]"
+        " | //*[contains(concat(' ', normalize-space(@class), ' '), ' h-entry ')]"
+        " | //*[contains(concat(' ', normalize-space(@class), ' '), ' type-post ')]"
+        " | //*[contains(@itemtype, 'BlogPosting')]"
+    )
+    classes = [
+        "hentry", "post hentry", "a\thentry\nb", "x\u00a0hentry", "hentry-x", "xhentry",
+        "h-entry", "h-entryx", "type-post", "post type-post", "type-posts", "HENTRY", "",
+    ]  # fmt: skip
+    body = "".join(f'<div class="{c}"><p>{i}</p></div>' for i, c in enumerate(classes))
+    body += '<article><div itemtype="https://schema.org/BlogPosting">x</div></article>'
+    body += '<section itemtype="Blog"><!-- c --><span class="hentry">y</span></section>'
+    tree = parse_html(f"<html><body>{body}</body></html>")
+    assert post_elements(tree) == tree.xpath(xpath)
+    assert len(post_elements(tree)) == 9
