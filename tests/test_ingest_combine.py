@@ -1,5 +1,8 @@
 """Main text from two extractors: the rule that trims, falls back or keeps ours."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from provenance.ingest.combine import Rule, combine
 
 ARTICLE = [
@@ -43,3 +46,10 @@ def test_trafilatura_is_taken_whole_when_ours_found_little():
 def test_a_rule_that_trims_nothing_keeps_ours_whole():
     rule = Rule(trim_head_below=0, trim_tail_below=0)
     assert combine(ARTICLE + FURNITURE, ARTICLE[1:], rule).blocks == ARTICLE + FURNITURE
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=12), st.integers(1, 3))
+def test_word_ngrams_are_every_run_of_n_words(words, n):
+    from provenance.ingest.combine import _grams
+
+    assert _grams(words, n) == {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}

@@ -65,7 +65,7 @@ def _words(text: str) -> list[str]:
 
 
 def _grams(words: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+    return set(zip(*(words[k:] for k in range(n))))
 
 
 def _share_in(words: list[str], grams: set[tuple[str, ...]]) -> float:
@@ -73,7 +73,7 @@ def _share_in(words: list[str], grams: set[tuple[str, ...]]) -> float:
     n = min(3, len(words))
     if not n:
         return 1.0
-    own = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    own = list(zip(*(words[k:] for k in range(n))))
     return sum(g in grams for g in own) / len(own)
 
 
