@@ -161,8 +161,9 @@ def _trafilatura_blocks(tree: HtmlElement) -> list[tuple[str, str]]:
 
     from .maintext import visible
 
-    for el in list(tree.iter()):
-        if isinstance(el.tag, str) and el.getparent() is not None and not visible(el):
+    # Only an element with one of the attributes visible() reads can be hidden.
+    for el in tree.xpath("//*[@style or @hidden or @aria-hidden]"):
+        if el.getparent() is not None and not visible(el):
             el.drop_tree()
     import trafilatura
 
