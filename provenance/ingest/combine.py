@@ -22,7 +22,7 @@ either extractor).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 Blocks = list[tuple[str, str]]
@@ -64,8 +64,13 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def _runs(words: list[str], n: int) -> Iterator[tuple[str, ...]]:
+    """Every run of ``n`` consecutive words, in order (none when there are fewer words)."""
+    return zip(*(words[k:] for k in range(n)), strict=False)
+
+
 def _grams(words: list[str], n: int) -> set[tuple[str, ...]]:
-    return set(zip(*(words[k:] for k in range(n))))
+    return set(_runs(words, n))
 
 
 def _share_in(words: list[str], grams: set[tuple[str, ...]]) -> float:
@@ -73,7 +78,7 @@ def _share_in(words: list[str], grams: set[tuple[str, ...]]) -> float:
     n = min(3, len(words))
     if not n:
         return 1.0
-    own = list(zip(*(words[k:] for k in range(n))))
+    own = list(_runs(words, n))
     return sum(g in grams for g in own) / len(own)
 
 

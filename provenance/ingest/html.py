@@ -51,8 +51,8 @@ def _parser() -> lxml.html.HTMLParser:
     other bounds on an input (bytes, time, memory) are the tool's own.
 
     lxml.html picks each element's class by calling a Python method every time an element is
-    touched (a page's extraction touches elements about ten thousand times); the same classes
-    are picked here by lxml's own lookup by tag name, in C."""
+    touched, and extraction touches every element many times; the same classes are picked
+    here by lxml's own lookup by tag name, in C."""
     import lxml.etree
     import lxml.html
 

@@ -30,8 +30,8 @@ _POST_CLASS = re.compile(r"(?:^|[ \t\r\n])(?:hentry|h-entry|type-post)(?:[ \t\r\
 
 
 def post_elements(tree: HtmlElement) -> list[HtmlElement]:
-    """The elements marked as posts, in document order (one walk of the tree: the XPath union
-    of the same tests walked it five times and cost more than the rest of this module)."""
+    """The elements marked as posts, in document order, found in one walk of the tree (an
+    XPath union of the same tests walks it once per test)."""
     import lxml.etree
 
     found = []
@@ -47,6 +47,8 @@ def post_elements(tree: HtmlElement) -> list[HtmlElement]:
         if itemtype and "BlogPosting" in itemtype:
             found.append(el)
     return found
+
+
 _TITLE_CLASS = re.compile(r"(?:^|\s)(?:entry-title|p-name|post-title|article-title)(?:\s|$)")
 _DATE_CLASS = re.compile(r"(?:^|[\s_-])(?:date|published|dt-published|entry-date|post-date|time)")
 # Furniture of a post in a list: its header and footer lines, share and "read more" links.
