@@ -215,6 +215,9 @@ COMMIT_SECONDS = 0.5
 #: A batch of at least this many inputs loads the models before its workers start
 #: (:func:`preload`); a smaller one leaves it to the workers, on first use.
 PRELOAD_FROM = 100
+#: Jobs a worker holds at once: the one it runs and the next, which it starts as soon as it
+#: answers, instead of waiting for the writer to finish storing and hand it out.
+AHEAD = 2
 #: A forked worker that holds more than this many bytes of its own (its caches, the pages it
 #: copied from this process, a heap left at the high-water mark of a large input) is replaced
 #: by a fresh fork after its input. HTML pages reach it after about 50 inputs; a fork costs
@@ -232,8 +235,7 @@ class _Batch:
         self, db: Archive, limits: Limits, pool: list[Worker], as_text: bool = False
     ) -> None:
         self.db, self.limits, self.pool, self.as_text = db, limits, pool, as_text
-        self.idle = list(pool)
-        self.busy: dict[Any, tuple[Worker, _Job]] = {}
+        self.busy: dict[Any, deque[_Job]] = {}  # worker -> its jobs, the running one first
         self.window: deque[_Job] = deque()
         self.pending: list[Result] = []  # stored, not yet committed
         self.began: float | None = None  # when the open transaction began
@@ -332,41 +334,66 @@ class _Batch:
             job.results = list(_results(job.item.input, "unchanged", existing))
 
     def _dispatch(self) -> None:
+        taken = {id(job) for jobs in self.busy.values() for job in jobs}
         for job in self.window:
-            if not self.idle:
-                return
-            if job.done or any(j is job for _, j in self.busy.values()):
+            if job.done or id(job) in taken:
                 continue
-            worker = self.idle.pop()
-            if job.deadline is None:
-                job.deadline = time.monotonic() + self.limits.timeout
+            worker = self._worker_for(job)
+            if worker is None:
+                if not any(len(self.busy.get(w, ())) < AHEAD for w in self.pool):
+                    return
+                continue
+            jobs = self.busy.setdefault(worker, deque())
             if job.fetched is None:  # a URL: fetched in the worker, under the input's time
+                job.deadline = job.deadline or time.monotonic() + self.limits.timeout
                 remaining = job.deadline - time.monotonic()
                 worker.submit(fetch_url, job.item.url, self.limits, job.item.input, remaining - 0.5)
             else:
                 worker.submit(_prepare_in_worker, job.fetched, job.raw_sha256, self.limits)
-            self.busy[worker.connection] = (worker, job)
+            jobs.append(job)
+            self._timed(worker)
+
+    def _worker_for(self, job: _Job) -> Worker | None:
+        """An idle worker; else, for an input whose time has not begun (not a URL, nor one
+        fetched already), a worker that has a single job: the input waits behind it."""
+        idle = [w for w in self.pool if not self.busy.get(w)]
+        if idle:
+            return idle[-1]
+        if job.deadline is not None or job.fetched is None:
+            return None
+        return next((w for w in self.pool if len(self.busy[w]) < AHEAD), None)
+
+    def _timed(self, worker: Worker) -> None:
+        """The worker's running job has its time limit from when the worker began it."""
+        jobs = self.busy[worker]
+        if not jobs:
+            del self.busy[worker]
+        elif jobs[0].deadline is None:
+            assert worker.since is not None
+            jobs[0].deadline = worker.since + self.limits.timeout
 
     def _wait(self) -> None:
-        soonest = min(job.deadline for _, job in self.busy.values() if job.deadline is not None)
+        soonest = min(jobs[0].deadline for jobs in self.busy.values())
         if self.began is not None:  # wake up in time to commit what is stored
             soonest = min(soonest, self.began + COMMIT_SECONDS)
-        ready = wait(list(self.busy), timeout=max(0.0, soonest - time.monotonic()))
+        workers = {worker.connection: worker for worker in self.busy}
+        ready = wait(list(workers), timeout=max(0.0, soonest - time.monotonic()))
         for connection in ready:
-            worker, job = self.busy.pop(connection)
-            self.idle.append(worker)
+            worker = workers[connection]
+            job = self.busy[worker].popleft()
             try:
                 outcome = worker.collect()
             except ProvenanceError as exc:
                 job.error = exc
-                continue
-            self._collected(job, outcome)
+            else:
+                self._collected(job, outcome)
+            self._timed(worker)
         now = time.monotonic()
-        for connection, (worker, job) in list(self.busy.items()):
-            if job.deadline is not None and now >= job.deadline:
-                del self.busy[connection]
+        for worker, jobs in list(self.busy.items()):
+            if now >= jobs[0].deadline:
+                job = jobs.popleft()
                 job.error = worker.timed_out(self.limits.timeout)
-                self.idle.append(worker)
+                self._timed(worker)
 
     def _collected(self, job: _Job, outcome: Any) -> None:
         """A worker's answer: the bytes of a URL it fetched, or what it prepared."""

@@ -17,9 +17,13 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from . import errors
@@ -182,11 +186,13 @@ def _serve(
                 # a heap left fragmented) is past its share: a fresh copy takes the next input.
                 restart = True
                 reply = (reply[0], reply[1], True)
+        # When it answered: a call sent behind this one starts now (time.monotonic() is the
+        # system's clock, the same in the batch's process).
         try:
-            conn.send(reply)
+            conn.send((*reply, time.monotonic()))
         except (MemoryError, ValueError, TypeError, AttributeError, RecursionError) as exc:
             detail = f"its result could not be returned: {type(exc).__name__}: {exc}"
-            conn.send(("error", ("ProvenanceError", detail, None), True))
+            conn.send(("error", ("ProvenanceError", detail, None), True, time.monotonic()))
             restart = True
         except OSError:
             return
@@ -214,6 +220,11 @@ class Worker:
     holds more than that many bytes of its own, so that what it accumulates (caches, pages
     copied from this process, a heap left fragmented by large inputs) stays bounded however
     long the batch.
+
+    Calls may be submitted while one runs: they wait in the pipe, in order, and each starts
+    when the one before is answered (:attr:`since`), so the worker goes on to the next input
+    while the batch is busy storing the last. Calls that a stopped process never read (it
+    timed out, crashed or restarted) are sent again to its successor.
     """
 
     def __init__(self, max_memory: int | None = None, max_private: int | None = None) -> None:
@@ -221,6 +232,10 @@ class Worker:
         self.max_private = max_private
         self._process: Any = None
         self._conn: Connection | None = None
+        self._sent: deque[bytes] = deque()  # the calls not yet answered, oldest first
+        self._sender: threading.Thread | None = None  # sending the calls behind the first
+        #: When the oldest call not yet answered began to run (``time.monotonic()``).
+        self.since: float | None = None
 
     def __enter__(self) -> Worker:
         return self
@@ -266,6 +281,9 @@ class Worker:
         if process.is_alive():
             process.kill()
             process.join()
+        if self._sender is not None:  # the process is gone: its pipe no longer blocks a send
+            self._sender.join()
+            self._sender = None
         return process.exitcode
 
     def close(self) -> None:
@@ -277,35 +295,96 @@ class Worker:
         """The pipe to wait on while a job runs (for :func:`multiprocessing.connection.wait`)."""
         return self._conn
 
+    @property
+    def pending(self) -> int:
+        """How many calls are submitted and not yet collected."""
+        return len(self._sent)
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Send ``fn(*args)`` to the worker without waiting (collect it with :meth:`collect`)."""
+        """Send ``fn(*args)`` to the worker without waiting (collect it with :meth:`collect`);
+        behind the calls not yet answered, if any."""
+        message = bytes(ForkingPickler.dumps((fn, args)))
         if self._process is None:
             self._start()
+        self._sent.append(message)
+        if len(self._sent) == 1:
+            self.since = time.monotonic()
+            self._send(message)
+        else:
+            self._send_behind(message)
+
+    def _send(self, message: bytes) -> None:
         assert self._conn is not None
         try:
-            self._conn.send((fn, args))
+            self._conn.send_bytes(message)
         except (OSError, EOFError):
             pass  # the worker is gone; collect() says how
+
+    def _send_behind(self, message: bytes) -> None:
+        """Send a call while the worker runs another: from a thread, since the pipe takes a
+        large input only as fast as the worker reads it, and it reads it only once it has
+        answered. The thread writes through its own copy of the pipe's descriptor, so the
+        batch may close (and the system reuse) this one meanwhile."""
+        assert self._conn is not None
+        conn = Connection(os.dup(self._conn.fileno()))
+        before = self._sender
+
+        def send() -> None:
+            with conn:
+                if before is not None:
+                    before.join()  # the calls reach the worker in the order submitted
+                try:
+                    conn.send_bytes(message)
+                except OSError:
+                    pass  # the worker stopped before reading it: it is sent again
+
+        self._sender = threading.Thread(target=send, name="provenance-send", daemon=True)
+        self._sender.start()
+
+    def _answered(self, restarted: bool, finished: float | None = None) -> None:
+        """The oldest call is answered. The next, if any, started when the worker answered
+        (``finished``); or, when the process stopped (``restarted``) before reading the calls
+        behind it, they go to a fresh one and start now."""
+        self._sent.popleft()
+        self.since = None
+        if not self._sent:
+            return
+        if not restarted:
+            self.since = finished
+            return
+        waiting = list(self._sent)
+        self._sent.clear()
+        self._start()
+        self._sent.extend(waiting)
+        self.since = time.monotonic()
+        self._send(waiting[0])
+        for message in waiting[1:]:
+            self._send_behind(message)
 
     def timed_out(self, limit: float) -> LimitExceeded:
         """Kill the worker busy past its time; the error to report for that input."""
         self._stop(kill=True)
+        self._answered(restarted=True)
         return LimitExceeded(f"took longer than the time limit of {limit:g} s")
 
     def collect(self) -> Any:
-        """The outcome of the job submitted last; its ProvenanceErrors are raised here."""
+        """The outcome of the oldest call not yet collected; its ProvenanceErrors are raised
+        here."""
         assert self._conn is not None
         try:
-            kind, value, restart = self._conn.recv()
+            kind, value, restart, finished = self._conn.recv()
         except (EOFError, OSError):
             code = self._stop(kill=True)
+            self._answered(restarted=True)
             how = f"killed by signal {-code}" if code and code < 0 else f"exit status {code}"
             raise WorkerCrashed(f"the extraction process died ({how})") from None
         except Exception as exc:  # a result that cannot be unpickled here
             self._stop(kill=True)
+            self._answered(restarted=True)
             raise ProvenanceError(f"internal error ({type(exc).__name__}): {exc}") from None
         if restart:
             self._stop(kill=False)
+        self._answered(restart, finished)
         if kind == "ok":
             return value
         raise _rebuild(*value)
