@@ -19,6 +19,11 @@ from . import __version__, profile
 from .defaults import DEFAULT_BASE_URL, FORMATS, Limits, default_path
 from .errors import ProvenanceError
 
+# The numeric work runs in one process per core (the batch's workers), so OpenBLAS's threads
+# would only compete with them, and starting them costs CPU time at every command's start
+# (benchmarks/startup.py). Set before anything imports numpy; a value given by the user stays.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 db_option = click.option(
     "--db",
     "db_path",
