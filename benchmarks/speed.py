@@ -19,6 +19,9 @@ Sections (--only, comma-separated):
                       index included), with its peak memory (the sum over the process and its
                       workers, sampled) and the per-stage seconds the pipeline reports
                       ($PROVENANCE_PROFILE). --limit N takes the first N files of each corpus.
+                      --baseline DIR runs an earlier source tree too, in the same rounds (code
+                      "baseline"; e.g. `git archive REV provenance | tar -x -C DIR`, with the
+                      compiled core built for it or copied when _core.c is unchanged).
   memory              peak memory (PSS, sampled by benchmarks/memory.py) of adds of 1,000 and
                       of all --html-files pages (with the largest --workers count), and its
                       slope over the second half of the full run.
@@ -179,20 +182,30 @@ def reference(kind: str, paths: list[Path]) -> dict:
 
 
 def ingest(
-    target: Path | list[Path], workers: int, db: Path | None = None, pure: bool = False
+    target: Path | list[Path],
+    workers: int,
+    db: Path | None = None,
+    pure: bool = False,
+    tree: Path | None = None,
 ) -> dict:
     """Run `provenance add` in a child process (on a fresh database unless ``db`` is given):
-    wall time, peak memory of the process tree, counts, stage times."""
+    wall time, peak memory of the process tree, counts, stage times. ``tree``: run that
+    source tree's code instead of the installed one (see --baseline)."""
     with tempfile.TemporaryDirectory(prefix="provenance-speed-") as tmp:
         db = db or Path(tmp) / "speed.db"
         profile = Path(tmp) / "profile.json"
         env = dict(
             os.environ, PROVENANCE_PROFILE=str(profile), PROVENANCE_PURE="1" if pure else "0"
         )
+        if tree is not None:
+            env["PYTHONPATH"] = str(tree)
         inputs = [str(p) for p in target] if isinstance(target, list) else [str(target)]
         cmd = [*PROVENANCE, "add", *inputs, "--db", str(db), "--quiet", "--workers", str(workers)]
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Run outside the project: `-c` puts the working directory first on the path.
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         peak = [0]
         stop = threading.Event()
 
@@ -236,7 +249,8 @@ def median(values: list[float]) -> float:
 def paths_of(args: argparse.Namespace) -> list[str]:
     """Which code runs: "compiled" (the default install, with provenance._core) and/or "pure"
     (PROVENANCE_PURE=1: the pure-Python twins)."""
-    return [p for p in args.code.split(",") if p]
+    codes = [p for p in args.code.split(",") if p]
+    return codes + ["baseline"] if args.baseline else codes
 
 
 def workers_of(args: argparse.Namespace) -> list[int]:
@@ -262,7 +276,8 @@ def run_corpora(folders: dict[str, Path], args: argparse.Namespace) -> list[dict
             rounds["parse"].append(parse_only(name, paths))
             rounds["reference"].append(reference(name, paths))
             for w, code in variants:
-                runs[w, code].append(ingest(target, w, pure=code == "pure"))
+                tree = args.baseline if code == "baseline" else None
+                runs[w, code].append(ingest(target, w, pure=code == "pure", tree=tree))
                 seconds = runs[w, code][-1]["seconds"]
                 print(f"  {name} workers={w} {code}: {seconds:.1f} s", file=sys.stderr)
         floor_s, parse_s = median(rounds["floor"]), median(rounds["parse"])
@@ -493,6 +508,12 @@ def main() -> int:
     parser.add_argument("--code", default="compiled",
                         help="compiled, pure or both (compiled,pure): with and without the"
                              " compiled core, in the same rounds")  # fmt: skip
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="an earlier source tree (e.g. from `git archive`, its compiled core"
+        " built) run in the same rounds as code 'baseline'",
+    )
     parser.add_argument("--limit", type=int, default=0, help="first N files of each corpus")
     parser.add_argument("--html-files", type=int, default=10_000)
     parser.add_argument("--claims", type=int, default=1_000_000, help="scale: claims")

@@ -54,6 +54,20 @@ def _die_with_parent() -> None:
         pass
 
 
+#: How much lower a worker's scheduling priority is than the batch's process (``nice``).
+NICENESS = 5
+
+
+def _yield_to_the_writer() -> None:
+    """Lower this process's priority: the batch's single writer is what every worker's
+    results wait for, so where workers and writer share the cores it goes first (a worker
+    that holds its next input would otherwise take the writer's time while it stores)."""
+    try:
+        os.nice(NICENESS)
+    except (AttributeError, OSError):
+        pass
+
+
 def _cap_memory(max_memory: int | None) -> None:
     """Cap the address space at what the process uses now plus ``max_memory`` bytes."""
     if not max_memory:
@@ -152,6 +166,7 @@ def _serve(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
     faulthandler.disable()  # a crash here is reported by the batch, in one line
     _die_with_parent()
+    _yield_to_the_writer()
     _cap_memory(max_memory)
     release = _release_memory()
     check = MemoryCheck(max_private) if max_private else None
