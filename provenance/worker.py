@@ -247,7 +247,9 @@ class Worker:
         self.max_private = max_private
         self._process: Any = None
         self._conn: Connection | None = None
-        self._sent: deque[bytes] = deque()  # the calls not yet answered, oldest first
+        # The calls not yet answered, oldest first: the pickled call while it waits in the
+        # pipe (to send again if the process stops before reading it), None once it runs.
+        self._sent: deque[bytes | None] = deque()
         self._sender: threading.Thread | None = None  # sending the calls behind the first
         #: When the oldest call not yet answered began to run (``time.monotonic()``).
         self.since: float | None = None
@@ -321,11 +323,15 @@ class Worker:
         message = bytes(ForkingPickler.dumps((fn, args)))
         if self._process is None:
             self._start()
-        self._sent.append(message)
-        if len(self._sent) == 1:
+        self._submit(message)
+
+    def _submit(self, message: bytes) -> None:
+        if not self._sent:
+            self._sent.append(None)
             self.since = time.monotonic()
             self._send(message)
         else:
+            self._sent.append(message)
             self._send_behind(message)
 
     def _send(self, message: bytes) -> None:
@@ -365,16 +371,14 @@ class Worker:
         if not self._sent:
             return
         if not restarted:
+            self._sent[0] = None  # running: a copy of its input is no longer needed
             self.since = finished
             return
-        waiting = list(self._sent)
+        waiting = [m for m in self._sent if m is not None]
         self._sent.clear()
         self._start()
-        self._sent.extend(waiting)
-        self.since = time.monotonic()
-        self._send(waiting[0])
-        for message in waiting[1:]:
-            self._send_behind(message)
+        for message in waiting:
+            self._submit(message)
 
     def timed_out(self, limit: float) -> LimitExceeded:
         """Kill the worker busy past its time; the error to report for that input."""
