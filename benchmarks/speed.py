@@ -248,7 +248,7 @@ def median(values: list[float]) -> float:
 
 def paths_of(args: argparse.Namespace) -> list[str]:
     """Which code runs: "compiled" (the default install, with provenance._core) and/or "pure"
-    (PROVENANCE_PURE=1: the pure-Python twins)."""
+    (PROVENANCE_PURE=1: the pure-Python twins), and "baseline" (the --baseline tree) if given."""
     codes = [p for p in args.code.split(",") if p]
     return codes + ["baseline"] if args.baseline else codes
 

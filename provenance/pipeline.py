@@ -340,8 +340,6 @@ class _Batch:
                 continue
             worker = self._worker_for(job)
             if worker is None:
-                if not any(len(self.busy.get(w, ())) < AHEAD for w in self.pool):
-                    return
                 continue
             jobs = self.busy.setdefault(worker, deque())
             if job.fetched is None:  # a URL: fetched in the worker, under the input's time
