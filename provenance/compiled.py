@@ -16,7 +16,7 @@ database built either way is the same):
 ``ascii_words``        ``similarity._words`` / ``_fold_words`` (of ASCII text)
 ``shape``              ``attribution._shape``
 ``sum_features``       ``attribution._FastTagger._sum``
-``viterbi``            ``attribution._FastTagger.tag``'s decoding
+``viterbi``            ``attribution._FastTagger.tag``'s decoding, ``semantic.decode``
 ``row_digest``         ``binding.row_digest`` (canonical JSON, SHA-256)
 ``scorer_rows``        ``claims.ClaimModel._rows`` (word and character n-gram ids)
 ``align_steps``        ``alignment._align_steps`` (the quotation aligner's programme)

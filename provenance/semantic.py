@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .compiled import core
 from .errors import ExtraNotInstalled
 
 #: Recorded on what the encoder produces; the card of the shipped files says the same.
@@ -326,6 +327,10 @@ def decode(scores: np.ndarray, bias: np.ndarray | None = None) -> list[int]:
     log_p = scores - top - np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
     if bias is not None:
         log_p = log_p + bias
+    if core is not None:  # the same recursion, ties and all (see _core.c: viterbi)
+        state = np.ascontiguousarray(log_p, dtype=np.float64)
+        state[0] += _FIRST
+        return core.viterbi(state, [len(state)], _FOLLOW)[0]
     best = _FIRST + log_p[0]
     back = np.zeros(scores.shape, dtype=np.int64)
     for t in range(1, len(scores)):

@@ -457,6 +457,25 @@ def test_the_tagger_gives_the_pure_labels_and_vectors_on_real_text(monkeypatch):
     assert np.array_equal(results["compiled"][1], results["pure"][1])
 
 
+@needs_core
+@settings(max_examples=200)
+@given(st.integers(1, 40), st.integers(0, 2**32 - 1), st.booleans())
+def test_the_accurate_taggers_decoding_is_the_pure_one(words, seed, biased):
+    from provenance import semantic
+
+    rng = np.random.default_rng(seed)
+    labels = len(semantic.TAG_LABELS)
+    # Rounded scores make ties, where both must keep the first best label.
+    scores = np.round(rng.normal(0, 2, (words, labels)), 1)
+    bias = np.round(rng.normal(0, 1, labels), 1) if biased else None
+    compiled_path = semantic.decode(scores, bias)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(semantic, "core", None)
+        pure_path = semantic.decode(scores, bias)
+    assert compiled_path == pure_path
+    assert len(pure_path) == words and all(isinstance(k, int) for k in compiled_path)
+
+
 def test_a_database_built_with_the_core_is_the_one_built_without(tmp_path):
     inputs = [str(ROOT / "sources"), str(ROOT / "tests" / "origins_fixtures")]
     databases = []
