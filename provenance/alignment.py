@@ -30,8 +30,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
-
 from .compiled import core
 from .similarity import STOP_WORDS, fold
 
@@ -238,6 +236,8 @@ def _variant(a: str, b: str, name: bool) -> bool:
     """Spelling variants of a name: transliterations ("Soliman", "Suleiman") or a slip."""
     if not name or len(a) < 3 or len(b) < 3 or a[0].isdigit() or b[0].isdigit():
         return False
+    from rapidfuzz.distance import JaroWinkler, Levenshtein  # only once quotes are aligned
+
     similarity = JaroWinkler.similarity(a, b)
     skeleton = _skeleton(a)
     if skeleton == _skeleton(b) and (len(skeleton) >= 3 or similarity >= 0.75):

@@ -116,13 +116,30 @@ def _resource(name: str) -> Any:
     return resources.files("provenance").joinpath("models", name)
 
 
+class WordClusters:
+    """Word → (64-, 256-, 1024-way cluster) by :meth:`get`: each tuple made when its word is
+    looked up (once per distinct word: the word's record is cached), not all 39,528 of them
+    when a process loads the table, which took a third of that."""
+
+    def __init__(self, vocab: list[str], columns: list[list[int]]) -> None:
+        if any(len(column) != len(vocab) for column in columns):
+            raise ValueError("word clusters: a column of the wrong length")
+        self._index = dict(zip(vocab, range(len(vocab)), strict=True))
+        self._columns = columns
+
+    def get(self, word: str) -> tuple[int, ...] | None:
+        i = self._index.get(word)
+        return None if i is None else tuple(column[i] for column in self._columns)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 @cache
-def word_clusters() -> dict[str, tuple[int, int, int]]:
-    """Word → (64-, 256-, 1024-way cluster), learned by ``scripts/build_word_clusters.py``."""
+def word_clusters() -> WordClusters:
+    """The word clusters learned by ``scripts/build_word_clusters.py``."""
     data = json.loads(_resource(CLUSTERS_FILE).read_text(encoding="utf-8"))
-    sizes = data["sizes"]
-    columns = [data["clusters"][str(k)] for k in sizes]
-    return dict(zip(data["vocab"], zip(*columns, strict=True), strict=True))
+    return WordClusters(data["vocab"], [data["clusters"][str(k)] for k in data["sizes"]])
 
 
 @cache

@@ -62,6 +62,11 @@ def char_ngrams(word: str, low: int = 2, high: int = 5) -> list[str]:
     return grams
 
 
+def _index(vocab: np.ndarray) -> dict[str, int]:
+    """Each entry of a vocabulary → its position."""
+    return dict(zip(vocab.tolist(), range(len(vocab)), strict=True))
+
+
 class ClaimModel:
     """The exported logistic regression, scoring batches of sentences with numpy."""
 
@@ -69,8 +74,8 @@ class ClaimModel:
         self.card = card
         self.version: str = card["version"]
         self.threshold: float = float(card["threshold"])
-        self._words = {w: i for i, w in enumerate(arrays["word_vocab"].tolist())}
-        self._chars = {c: i for i, c in enumerate(arrays["char_vocab"].tolist())}
+        self._words = _index(arrays["word_vocab"])
+        self._chars = _index(arrays["char_vocab"])
         self._word_idf = arrays["word_idf"].astype(np.float64)
         self._char_idf = arrays["char_idf"].astype(np.float64)
         self._word_coef = arrays["word_coef"].astype(np.float64)
@@ -80,7 +85,7 @@ class ClaimModel:
         vec_words = arrays.get("vec_words")
         self._vec: dict[str, int] | None = None
         if vec_words is not None:
-            self._vec = {w: i for i, w in enumerate(vec_words.tolist())}
+            self._vec = _index(vec_words)
             self._vec_scores = arrays["vec_scores"].astype(np.float64)
 
     @classmethod

@@ -272,3 +272,17 @@ def test_tagging_features_leave_out_only_what_the_model_ignores():
         assert tagger.tag(pruned) == tagger.tag(full)
         dropped += sum(len(f) for f in full) - sum(len(p) for p in pruned)
     assert dropped > 0
+
+
+def test_word_clusters_give_each_words_three_clusters_from_the_shipped_table():
+    import json
+
+    data = json.loads(attribution._resource(attribution.CLUSTERS_FILE).read_text(encoding="utf-8"))
+    clusters = attribution.word_clusters()
+    assert len(clusters) == len(data["vocab"]) > 10_000
+    for i in (0, 1, len(data["vocab"]) // 2, len(data["vocab"]) - 1):
+        word = data["vocab"][i]
+        assert clusters.get(word) == tuple(data["clusters"][str(k)][i] for k in data["sizes"])
+    assert clusters.get("no-such-word-in-any-vocabulary") is None
+    with pytest.raises(ValueError):
+        attribution.WordClusters(["a", "b"], [[1, 2], [3]])
