@@ -56,7 +56,7 @@ import re
 import sqlite3
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
@@ -87,8 +87,10 @@ _RELATION_RANK = {"same": 0, "near": 1, "paraphrase": 2}
 class SourceHints:
     """The per-text work of quote tracing for one new document, done before it is stored."""
 
-    words: list[tuple[str, int]]  # alignment.text_keys(text)
-    trigram_keys: set[int]  # _text_trigram_keys(words)
+    # _text_trigram_keys(alignment.text_keys(text)), as int64: all the writer needs of the
+    # text's words (the words themselves, as many tuples as the text has words, were most of
+    # what a cable's hints cost to pickle and read back)
+    trigram_keys: array
     furniture: list[tuple[int, int]]  # alignment.furniture_lines(text, page breaks)
     rendition_keys: list[int] | None = None  # works.rendition_keys(text)
 
@@ -166,12 +168,10 @@ def prepare_links(documents: list, analyses: list) -> LinkHints:
         if not document.text:
             hints.sources.append(None)
             continue
-        words = alignment.text_keys(document.text)
         breaks = [s.start for s in document.structure or () if s.kind == "page"]
         hints.sources.append(
             SourceHints(
-                words=words,
-                trigram_keys=_text_trigram_keys(words),
+                trigram_keys=array("q", _text_trigram_keys(alignment.text_keys(document.text))),
                 furniture=alignment.furniture_lines(document.text, breaks),
                 rendition_keys=works.rendition_keys(document.text),
             )
@@ -658,19 +658,13 @@ class _Source:
     published: str | None
     family: int
     furniture: list[tuple[int, int]]
-    _words: list[tuple[str, int]] | None = None
-    _trigram_keys: set[int] | None = None
+    _trigram_keys: Collection[int] | None = None
 
     @property
-    def words(self) -> list[tuple[str, int]]:
-        if self._words is None:
-            self._words = alignment.text_keys(self.text)
-        return self._words
-
-    @property
-    def trigram_keys(self) -> set[int]:
+    def trigram_keys(self) -> Collection[int]:
+        """The distinct keys of the text's word trigrams (see :func:`_text_trigram_keys`)."""
         if self._trigram_keys is None:
-            self._trigram_keys = _text_trigram_keys(self.words)
+            self._trigram_keys = _text_trigram_keys(alignment.text_keys(self.text))
         return self._trigram_keys
 
 
@@ -695,7 +689,7 @@ class _Sources:
             if prepared is not None:
                 self.cache[source_id] = _Source(
                     source_id, row[0], row[1], row[2] or source_id,
-                    prepared.furniture, prepared.words, prepared.trigram_keys,
+                    prepared.furniture, prepared.trigram_keys,
                 )  # fmt: skip
                 self.memory.remember_furniture(source_id, row[3], prepared.furniture)
                 return self.cache[source_id]

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 from datasette.app import Datasette
 
-from provenance import linking, pipeline
+from provenance import alignment, linking, pipeline
 from provenance.datasette import metadata
 from provenance.db import open_db
 
@@ -58,6 +58,12 @@ def test_prepared_hints_hold_every_linkable_claim_text(fixtures):
     ]
     assert texts and set(texts) <= set(hints.features) == set(hints.band_keys)
     assert len(hints.sources) == len(prepared.flatten())
+    # A source's trigram keys, the one thing the writer reads of its words: each key once,
+    # the keys the writer would compute from the stored text.
+    for document, source in zip(prepared.flatten(), hints.sources, strict=True):
+        expected = linking._text_trigram_keys(alignment.text_keys(document.text))
+        assert source is not None and len(expected) > 10
+        assert sorted(source.trigram_keys) == sorted(expected)
 
 
 def test_what_an_add_reports_is_committed(tmp_path):
