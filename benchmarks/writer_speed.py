@@ -13,9 +13,13 @@ wall time), wall seconds and the link stage's seconds, medians of --rounds.
 
     .venv/bin/python benchmarks/writer_speed.py --only cables,html --limit 300 --rounds 3
     .venv/bin/python benchmarks/writer_speed.py --baseline ../main   # old and new, interleaved
+    .venv/bin/python benchmarks/writer_speed.py --unbound   # what binding rows costs the writer
 
 With --baseline DIR each round runs the baseline tree's code (DIR on PYTHONPATH) and this
-tree's code alternately, in fresh processes, and prints both and their ratio.
+tree's code alternately, in fresh processes, and prints both and their ratio. With --unbound
+the second run is this tree with the row-binding triggers dropped (no row is noted, so no
+digest is computed or stored: an archive ``verify`` would fail), to show what binding every
+published row (provenance.binding) costs the writer.
 """
 
 from __future__ import annotations
@@ -65,14 +69,22 @@ def prepared_inputs(corpus: str, limit: int) -> list[bytes]:
     return records
 
 
-def store_round(records: list[bytes]) -> dict:
-    """Store the prepared inputs into a fresh database as a bulk add's writer does."""
+def store_round(records: list[bytes], unbound: bool = False) -> dict:
+    """Store the prepared inputs into a fresh database as a bulk add's writer does (with
+    ``unbound``, without the triggers that note each changed row for its digest)."""
     from provenance import linking, pipeline, profile
     from provenance.db import open_db
     from provenance.store import store_prepared
 
     with tempfile.TemporaryDirectory(prefix="provenance-writer-") as tmp:
         conn = open_db(Path(tmp) / "writer.db").conn
+        if unbound:
+            triggers = conn.execute(
+                "SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE '_bind_%'"
+            ).fetchall()
+            assert triggers, "this tree binds no rows"
+            for (name,) in triggers:
+                conn.execute(f'DROP TRIGGER temp."{name}"')
         cache = getattr(pipeline, "WRITER_CACHE_KIB", None)
         if cache:  # as pipeline.add sets it, where the tree has it
             conn.execute(f"PRAGMA cache_size = -{cache}")
@@ -97,12 +109,13 @@ def store_round(records: list[bytes]) -> dict:
     return result
 
 
-def one_round(corpus: str, limit: int, python_path: str | None) -> dict:
+def one_round(corpus: str, limit: int, python_path: str | None, unbound: bool = False) -> dict:
     """One round in a fresh process (with ``python_path`` first on the path, if given)."""
     env = dict(os.environ)
     if python_path:
         env["PYTHONPATH"] = python_path
     cmd = [sys.executable, __file__, "--round", corpus, "--limit", str(limit)]
+    cmd += ["--unbound"] if unbound else []
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -113,20 +126,31 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline", help="another tree of the project, run alternately")
+    parser.add_argument(
+        "--unbound", action="store_true", help="also this tree without the row-binding triggers"
+    )
     parser.add_argument("--round", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.round:
-        print(json.dumps(store_round(prepared_inputs(args.round, args.limit))))
+        records = prepared_inputs(args.round, args.limit)
+        print(json.dumps(store_round(records, args.unbound)))
         return 0
-    trees = {"this": None}
+    if args.baseline and args.unbound:
+        parser.error("--baseline or --unbound, not both")
+    trees: dict[str, tuple[str | None, bool]] = {"this": (None, False)}
     if args.baseline:
-        trees = {"baseline": str(Path(args.baseline).resolve()), "this": str(ROOT)}
+        trees = {
+            "baseline": (str(Path(args.baseline).resolve()), False),
+            "this": (str(ROOT), False),
+        }
+    if args.unbound:
+        trees["unbound"] = (None, True)
     print(f"writer: {args.limit} inputs a corpus, medians of {args.rounds} rounds (seconds)")
     for corpus in args.only.split(","):
         runs: dict[str, list[dict]] = {name: [] for name in trees}
         for _ in range(args.rounds):
-            for name, path in trees.items():  # interleaved: the machine is shared
-                runs[name].append(one_round(corpus, args.limit, path))
+            for name, (path, unbound) in trees.items():  # interleaved: the machine is shared
+                runs[name].append(one_round(corpus, args.limit, path, unbound))
         medians = {}
         for name, rounds in runs.items():
             medians[name] = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
@@ -136,12 +160,13 @@ def main() -> int:
                 f"  {corpus:<7}{name:<9} cpu {m['cpu']:6.2f}  wall {m['wall']:6.2f}"
                 f"  link {m['link']:6.2f}   (cpu of each round: {cpu})"
             )
-        if "baseline" in medians:
-            b, t = medians["baseline"], medians["this"]
-            print(
-                f"  {corpus:<7}this/baseline: cpu x{t['cpu'] / b['cpu']:.2f}, wall"
-                f" x{t['wall'] / b['wall']:.2f}, link x{t['link'] / b['link']:.2f}"
-            )
+        for other in ("baseline", "unbound"):
+            if other in medians:
+                b, t = medians[other], medians["this"]
+                print(
+                    f"  {corpus:<7}this/{other}: cpu x{t['cpu'] / b['cpu']:.2f}, wall"
+                    f" x{t['wall'] / b['wall']:.2f}, link x{t['link'] / b['link']:.2f}"
+                )
     return 0
 
 

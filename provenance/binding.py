@@ -127,10 +127,11 @@ def key_column(conn: sqlite3.Connection, table: str) -> str:
 def install(conn: sqlite3.Connection) -> None:
     """Note every change to a covered table on this connection (idempotent)."""
     conn.execute("PRAGMA recursive_triggers = ON")  # REPLACE's deletions fire delete triggers
-    conn.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {_TOUCHED} (tbl TEXT NOT NULL, key NOT NULL,"
-        " PRIMARY KEY (tbl, key))"
-    )
+    # No key and no check: a row changed twice before the next event is noted twice and read
+    # once (bind_touched's DISTINCT). The unique key each trigger used to probe first was
+    # searched by table name only from inside a trigger (a scan of the table's rows noted so
+    # far), so a document's inserts cost more the more rows it had.
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_TOUCHED} (tbl TEXT NOT NULL, key NOT NULL)")
     present = _trigger_names(conn)
     for table in covered_tables(conn):
         literal = "'" + table.replace("'", "''") + "'"
@@ -142,12 +143,11 @@ def install(conn: sqlite3.Connection) -> None:
                 continue  # installed after an earlier migration (dropping a table drops it)
             if not asked:
                 primary_key, asked = _primary_key(conn, table), True
-            # Not INSERT OR IGNORE: an outer statement's conflict clause (an upsert) would
-            # override it inside the trigger.
+            # A plain INSERT into a table with no unique constraint: an outer statement's
+            # conflict clause (an upsert, OR IGNORE), which applies inside its triggers, has
+            # nothing to act on.
             body = " ".join(
-                f"INSERT INTO {_TOUCHED} (tbl, key) SELECT {literal}, {_key_of(primary_key, row)}"
-                f" WHERE NOT EXISTS (SELECT 1 FROM {_TOUCHED} WHERE tbl = {literal}"
-                f" AND key = {_key_of(primary_key, row)});"
+                f"INSERT INTO {_TOUCHED} (tbl, key) VALUES ({literal}, {_key_of(primary_key, row)});"
                 for row in rows
             )
             conn.execute(
@@ -176,7 +176,7 @@ def touch_all(conn: sqlite3.Connection, tables: list[str]) -> None:
     for table in tables:
         literal = "'" + table.replace("'", "''") + "'"
         conn.execute(
-            f"INSERT OR IGNORE INTO {_TOUCHED} (tbl, key)"
+            f"INSERT INTO {_TOUCHED} (tbl, key)"
             f" SELECT {literal}, {key_sql(conn, table)} FROM {_quote(table)}"
         )
 
@@ -261,7 +261,7 @@ def bind_touched(conn: sqlite3.Connection, event_id: int) -> dict[str, Any] | No
     if not has_table(conn, "row_digests") or not _has_touched_table(conn):
         return None
     touched: dict[str, list] = {}
-    for table, key in conn.execute(f"SELECT tbl, key FROM {_TOUCHED} ORDER BY tbl, key"):
+    for table, key in conn.execute(f"SELECT DISTINCT tbl, key FROM {_TOUCHED} ORDER BY tbl, key"):
         touched.setdefault(table, []).append(key)
     if not touched:
         return None

@@ -119,6 +119,22 @@ def test_the_archive_has_rows_in_every_published_table_and_verifies(archive):
     conn.close()
 
 
+def test_an_event_binds_each_row_it_changed_once(archive):
+    # A source is inserted, then given its work, then its citations resolved by later
+    # sources: rows changed more than once before one event are noted each time and bound once.
+    conn = sqlite3.connect(archive)
+    twice = conn.execute(
+        "SELECT tbl, key, event_id FROM row_digests GROUP BY tbl, key, event_id HAVING count(*) > 1"
+    ).fetchall()
+    rebound = conn.execute(
+        "SELECT count(*) FROM (SELECT tbl, key FROM row_digests GROUP BY tbl, key"
+        " HAVING count(DISTINCT event_id) > 1)"
+    ).fetchone()[0]
+    conn.close()
+    assert twice == []
+    assert rebound > 0  # rows a later event changed again are bound again by that event
+
+
 def test_every_published_column_is_bound(archive):
     """The tamper test: one edit per published column, each failing verify by name."""
     conn = sqlite3.connect(archive, isolation_level=None)
