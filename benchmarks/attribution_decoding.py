@@ -11,6 +11,9 @@ exact F1 (issue 15's unmet bars), content overlap F1 at most ``CONTENT_SLACK`` b
 decoding's.
 
     .venv/bin/python benchmarks/attribution_decoding.py
+
+The shipped tagger's weights must be the held-out run's: a refit's (``--refit``, trained on the
+held-out articles too) is refused.
 """
 
 from __future__ import annotations
@@ -122,8 +125,15 @@ def main() -> int:
     if not corpora.polnear_files("train"):
         print(f"skipped: no PolNeAR under {corpora.corpus_dir()}")
         return 0
-    articles = held_out_articles()
     tagger = CachedTagger({})
+    if "held_out" not in tagger.card:  # a refit (train_attribution_finetuned.py --refit)
+        print(
+            f"{tagger.version} was trained on every train article (a refit): no articles are"
+            " held out from it. Choose the decoding on the held-out run's graph (its sha256 is"
+            " the card's chosen_by), then refit."
+        )
+        return 1
+    articles = held_out_articles()
     path = cache_path(tagger)
     tagger.cache = load_cache(path)
     base = measure(articles, tagger)

@@ -42,7 +42,7 @@ from .text import paragraph_spans
 METHOD = "crf-polnear-2"
 #: The same with the accurate mode's tagger (``find_attributions(accurate=True)``); the card
 #: ``provenance/models/attribution-accurate.json`` says the same.
-ACCURATE_METHOD = "attribution-minilm-ft-2"
+ACCURATE_METHOD = "attribution-minilm-ft-3"
 MODEL_FILE = "attribution.crfsuite"
 CARD_FILE = "attribution.json"
 CLUSTERS_FILE = "word_clusters.json"
