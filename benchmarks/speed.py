@@ -178,7 +178,14 @@ def reference(kind: str, paths: list[Path]) -> dict:
         seconds = time.perf_counter() - start
         if os.waitstatus_to_exitcode(status):
             raise SystemExit(f"the reference pipeline failed on {kind}")
-        return {**json.loads(out), "seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime}
+        result = json.loads(out)
+        if result.get("parser") == "lxml":
+            print(
+                "  warning: the reference parses HTML with lxml, selectolax is not installed"
+                " (pip install -e '.[train]'): its HTML ratios are not comparable with others",
+                flush=True,
+            )
+        return {**result, "seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime}
 
 
 def ingest(
