@@ -117,9 +117,9 @@ def _resource(name: str) -> Any:
 
 
 class WordClusters:
-    """Word → (64-, 256-, 1024-way cluster) by :meth:`get`: each tuple made when its word is
-    looked up (once per distinct word: the word's record is cached), not all 39,528 of them
-    when a process loads the table, which took a third of that."""
+    """Word → (64-, 256-, 1024-way cluster) by :meth:`get`: each tuple is made when its word
+    is looked up (once per distinct word: the word's record is cached), not all 39,528 of
+    them each time a process loads the table."""
 
     def __init__(self, vocab: list[str], columns: list[list[int]]) -> None:
         if any(len(column) != len(vocab) for column in columns):

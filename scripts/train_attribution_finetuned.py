@@ -216,7 +216,8 @@ def recipe_digest(articles: list[corpora.Article]) -> str:
 
 def train(bert, tokenizer, fit, held, digest: str, until: int = 0) -> tuple[TokenTagger, dict]:
     """Train EPOCHS epochs (each checkpointed; ``until``: stop after that one, the schedule
-    unchanged); keep the epoch best on the held-out articles."""
+    unchanged); keep the epoch best on the held-out articles (with none held out, a refit,
+    the last one)."""
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     model = TokenTagger(bert)
@@ -363,9 +364,7 @@ def export(args) -> None:
         (out / CARD_FILE).write_text(
             json.dumps({**card, "file": graphs["int8"].name}, indent=1) + "\n", encoding="utf-8"
         )
-        for name, graph in graphs.items():
-            if earlier:
-                break
+        for name, graph in graphs.items() if not earlier else ():  # a refit held none out
             tagger = semantic.AttributionTagger(out, threads=args.threads, graph=graph)
             held_scores[name] = summary(scores(held, tagger))
             log(f"held out, {name}: {held_scores[name]}")
@@ -490,7 +489,7 @@ def main() -> int:
         card = json.loads((ROOT / "provenance" / "models" / CARD_FILE).read_text("utf-8"))
         # A held-out run's card, or a refit's, which keeps that run's under chosen_by (so the
         # shipped refit can be made again from the shipped card).
-        earlier = card.get("chosen_by") or {**card, "decoding_bias": card["decoding_bias"]}
+        earlier = card.get("chosen_by") or card
         if "held_out" not in earlier:
             raise SystemExit(f"{CARD_FILE} holds no held-out run's choices to refit with")
         args.refit = earlier
