@@ -37,12 +37,12 @@ def html_parser() -> str:
 
 
 def html_text(data: bytes) -> str:
-    try:
-        from selectolax.lexbor import LexborHTMLParser
-    except ImportError:
+    if html_parser() == "lxml":
         import lxml.html
 
         return lxml.html.document_fromstring(data).text_content()
+    from selectolax.lexbor import LexborHTMLParser
+
     tree = LexborHTMLParser(data)
     for node in tree.css("script, style, noscript"):
         node.decompose()
