@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-c", "from provenance.cli import cli; cli()"]
+CLI = [sys.executable, "-c", 'import provenance.cli as c; getattr(c, "main", c.cli)()']
 
 
 def corpus_folder() -> Path:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
-PROVENANCE = [sys.executable, "-c", "from provenance.cli import cli; cli()"]
+PROVENANCE = [sys.executable, "-c", 'import provenance.cli as c; getattr(c, "main", c.cli)()']
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 

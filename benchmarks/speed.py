@@ -58,7 +58,7 @@ import memory  # benchmarks/memory.py: processes' memory, sampled
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
-PROVENANCE = [sys.executable, "-c", "from provenance.cli import cli; cli()"]
+PROVENANCE = [sys.executable, "-c", 'import provenance.cli as c; getattr(c, "main", c.cli)()']
 
 
 def corpus_dir() -> Path | None:

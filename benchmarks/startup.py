@@ -60,7 +60,7 @@ def measure(tree: Path, path: Path) -> dict[str, float]:
             [
                 sys.executable,
                 "-c",
-                "from provenance.cli import cli; cli()",
+                'import provenance.cli as c; getattr(c, "main", c.cli)()',
                 "add",
                 str(path),
                 "--db",

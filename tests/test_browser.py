@@ -73,7 +73,7 @@ class Site:
         self.log = db.with_suffix(".serve.log")
         with self.log.open("wb") as log:  # a file, not a pipe nobody reads while serving
             self.process = subprocess.Popen(
-                [sys.executable, "-c", "from provenance.cli import cli; cli()", "serve"]
+                [sys.executable, "-c", "from provenance.cli import main; main()", "serve"]
                 + ["--db", str(db), "--port", str(self.port)],
                 env=env,
                 stdout=log,

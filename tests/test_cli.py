@@ -147,3 +147,35 @@ def test_show_lists_the_sources_claims(run, run_json, fixtures):
     assert f"{len(shown['claims'])} claims:" in result.stdout
     for claim in shown["claims"]:
         assert " ".join(claim["text"].split()) in result.stdout
+
+
+def test_the_console_command_closes_the_archive_and_keeps_its_exit_code(fixtures, tmp_path):
+    """`provenance` as installed (``cli.main``): what it added is in the database file alone
+    (the write-ahead log folded in, no ``-wal`` or ``-shm`` left), its output is all there,
+    and an input that fails still ends it with status 1."""
+    import json
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from provenance.cli import main; main()"]
+    db = tmp_path / "one.db"
+    done = subprocess.run(
+        [*command, "add", str(fixtures / "telegram.txt"), "--db", str(db), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    [result] = json.loads(done.stdout)
+    assert result["status"] == "added"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.db"]
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM sources").fetchone() == (1,)
+    conn.close()
+    failed = subprocess.run(
+        [*command, "add", str(tmp_path / "missing.txt"), "--db", str(db)],
+        capture_output=True,
+        text=True,
+    )
+    assert failed.returncode == 1
+    assert "missing.txt" in failed.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.db"]

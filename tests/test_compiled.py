@@ -483,7 +483,7 @@ def test_a_database_built_with_the_core_is_the_one_built_without(tmp_path):
         db = tmp_path / f"pure-{pure}.db"
         env = {**os.environ, "PROVENANCE_PURE": pure}
         subprocess.run(
-            [sys.executable, "-c", "from provenance.cli import cli; cli()", "add", *inputs]
+            [sys.executable, "-c", "from provenance.cli import main; main()", "add", *inputs]
             + ["--db", str(db), "--workers", "1", "-q"],
             check=True,
             cwd=ROOT,

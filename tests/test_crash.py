@@ -20,7 +20,7 @@ import pytest
 
 from provenance.db import open_db
 
-ADD = [sys.executable, "-c", "from provenance.cli import cli; cli()"]
+ADD = [sys.executable, "-c", "from provenance.cli import main; main()"]
 
 
 def write_notes(folder: Path, first: int, count: int) -> list[Path]:

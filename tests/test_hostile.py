@@ -298,7 +298,7 @@ def test_a_file_without_read_permission(tmp_path):
     good = tmp_path / "notes.txt"
     good.write_text("Field notes\n\nThe tide fell 1 metre.")
     db = tmp_path / "x.db"
-    command = [sys.executable, "-c", "from provenance.cli import cli; cli()"]
+    command = [sys.executable, "-c", "from provenance.cli import main; main()"]
     command += ["add", str(secret), str(good), "--db", str(db), "--json"]
     try:
         completed = subprocess.run(

@@ -257,7 +257,7 @@ def test_an_unreadable_subfolder_is_a_failure_row(tmp_path):
     note(locked / "hidden.txt", 2)
     locked.chmod(0o000)
     db = tmp_path / "x.db"
-    command = [sys.executable, "-c", "from provenance.cli import cli; cli()"]
+    command = [sys.executable, "-c", "from provenance.cli import main; main()"]
     command += ["add", str(folder), "--db", str(db), "--json"]
     try:
         done = subprocess.run(

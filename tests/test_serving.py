@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-CLI = [sys.executable, "-c", "from provenance.cli import cli; cli()"]
+CLI = [sys.executable, "-c", "from provenance.cli import main; main()"]
 DOCUMENTS = 120
 
 
