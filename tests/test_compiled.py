@@ -86,6 +86,20 @@ def test_trigram_keys_are_the_pure_ones(keys):
         assert linking._trigram_key(tuple(keys[i : i + 3])) in _pure_trigram_keys(keys)
 
 
+def test_minhash_permutations_are_the_seeded_draws():
+    """The permutations written out in minhash.py are numpy's draws from their seed: the
+    stored keys of every archive depend on them."""
+    rng = np.random.default_rng(20110203)
+    size = minhash.BANDS * minhash.ROWS
+    multipliers = rng.integers(0, 1 << 63, size=size, dtype=np.uint64) * np.uint64(2) + 1
+    assert minhash._A.tolist() == multipliers.tolist()
+    assert minhash._B.tolist() == rng.integers(0, 1 << 63, size=size, dtype=np.uint64).tolist()
+    assert minhash.band_keys([{"alpha", "beta", "gamma"}])[0][:2] == [
+        -5877800008135083609,
+        -1120861089746240165,
+    ]
+
+
 @needs_core
 @given(st.lists(st.frozensets(words, max_size=25), max_size=12))
 def test_band_keys_are_the_pure_ones(term_sets):
