@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from provenance.claims import CARD_FILE, MODEL_FILE, ClaimModel
+from provenance.claims import CARD_FILE, MODEL_FILE, ClaimModel, pack_vocabularies
 from provenance.corpora import ROOT, claimbuster_path, read_claimbuster, sha256_files
 
 VERSION = "checkworthiness-lr-1"
@@ -167,7 +167,7 @@ def main() -> None:
     vectors = minilm_word_vectors() if args.word_vectors else None
     model = fit(texts, labels, vectors)
     args.out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out / MODEL_FILE, **model.arrays)  # type: ignore[attr-defined]
+    np.savez_compressed(args.out / MODEL_FILE, **pack_vocabularies(model.arrays))  # type: ignore[attr-defined]
     card = {
         "version": model.version,
         "threshold": THRESHOLD,

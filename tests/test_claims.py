@@ -80,6 +80,34 @@ def test_a_model_from_other_arrays_gives_other_scores(tmp_path):
     assert np.allclose(flipped.decision(STATEMENTS), -model.decision(STATEMENTS))
 
 
+def test_packed_vocabularies_are_the_same_model(tmp_path):
+    """The shipped file holds its vocabularies packed as UTF-8 lines: saved that way, a
+    model with words of every script (and an empty vocabulary) loads the same entries and
+    scores as from numpy's unicode arrays."""
+    words = {"rose": 0.5, "percent": -1.0, "Zürich": 2.0, "東京": 0.25, "naïve": 1.5}
+    arrays = {
+        "word_vocab": np.array(list(words)),
+        "word_idf": np.ones(5),
+        "word_coef": np.array([0.5, 1.0, 0.1, 0.2, 0.3]),
+        "char_vocab": np.array([], dtype=str),
+        "char_idf": np.ones(0),
+        "char_coef": np.zeros(0),
+        "intercept": np.array(-0.25),
+    }
+    packed = claims.pack_vocabularies(arrays)
+    assert "word_vocab" not in packed and packed["word_vocab_utf8"].dtype == np.uint8
+    np.savez_compressed(tmp_path / claims.MODEL_FILE, **packed)
+    (tmp_path / claims.CARD_FILE).write_text(json.dumps({"version": "packed", "threshold": 0.5}))
+    loaded = ClaimModel.load(tmp_path)
+    assert list(loaded._words) == list(words) and loaded._chars == {}
+    plain = ClaimModel(arrays, {"version": "plain", "threshold": 0.5})
+    sentences = ["Zürich rose 4 percent.", "東京 naïve", "Nothing known."]
+    assert loaded.decision(sentences).tolist() == plain.decision(sentences).tolist()
+    assert len(set(plain.decision(sentences).tolist())) == 3  # the words count
+    with pytest.raises(ValueError, match="newline"):
+        claims.pack_vocabularies({"word_vocab": np.array(["two\nlines"])})
+
+
 def _tiny_model(words: dict[str, float] | None) -> ClaimModel:
     arrays = {
         "word_vocab": np.array(["rose", "percent"]),
