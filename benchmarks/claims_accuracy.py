@@ -111,10 +111,15 @@ def baseline_model(texts: list[str], labels: list[int]):
     return lambda batch: pipe.predict_proba(batch)[:, 1]
 
 
-def ours_model(texts: list[str], labels: list[int], word_vectors: bool = False):
+def ours_model(
+    texts: list[str], labels: list[int], word_vectors: bool = False, shape: bool = False
+):
+    """A scorer of ``scripts/train_claims.py``'s recipe fitted on these sentences: n-grams
+    (``checkworthiness-lr-1``), with word scores, with the shape block, or both (the shipped
+    ``checkworthiness-lr-3``)."""
     from train_claims import fit, minilm_word_vectors
 
-    model = fit(texts, labels, minilm_word_vectors() if word_vectors else None)
+    model = fit(texts, labels, minilm_word_vectors() if word_vectors else None, shape)
     return lambda batch: claims.score_sentences(batch, model), model.threshold
 
 
@@ -158,9 +163,13 @@ def checkworthiness(finetuned: bool = False) -> None:
 
     texts, labels = corpora.read_claimbuster()
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels))
-    # The shipped recipe with and without the word-score block (which needs the accurate
-    # extra at training time only), and the baseline, in the same folds.
-    variants = [False, True] if semantic.available() else [False]
+    # The recipe with and without the word-score block (which needs the accurate extra at
+    # training time only) and the shape block, and the baseline, in the same folds: keys are
+    # (word scores, shape); (True, True) is the shipped recipe.
+    if semantic.available():
+        variants = [(False, False), (True, False), (False, True), (True, True)]
+    else:
+        variants = [(False, False), (False, True)]
     ours = {v: [0.0] * len(texts) for v in variants}
     base = [0.0] * len(texts)
     threshold = 0.5
@@ -174,10 +183,10 @@ def checkworthiness(finetuned: bool = False) -> None:
         tr_y = [labels[i] for i in train]
         te_x = [texts[i] for i in test]
         for variant in variants:
-            score, threshold = ours_model(tr_x, tr_y, variant)
+            score, threshold = ours_model(tr_x, tr_y, *variant)
             for i, s in zip(test, score(te_x), strict=True):
                 ours[variant][i] = s
-        defaults = [ours[False][i] for i in test]  # the accurate modes blend n-grams alone
+        defaults = [ours[False, False][i] for i in test]  # the accurate modes blend n-grams alone
         if lr_head is not None:
             blended = lr_head(list(train), tr_y, list(test), defaults)
             for i, s in zip(test, blended, strict=True):
@@ -190,12 +199,22 @@ def checkworthiness(finetuned: bool = False) -> None:
     bp, br, bf = positive_f1(labels, base, 0.5)
     print(f"\n1. Check-worthiness ({time.time() - started:.0f} s)")
     print(f"   ClaimBuster train.json, {len(texts)} sentences, 5-fold CV, positive class:")
-    names = {False: "n-grams", True: "n-grams + word scores"}
+    names = {
+        (False, False): "n-grams (lr-1)",
+        (True, False): "+ word scores",
+        (False, True): "+ shape",
+        (True, True): "+ word scores + shape",
+    }
+    shipped = (
+        claims.model().card.get("word_vectors") is not None,
+        claims.model()._shape is not None,
+    )
     for variant in variants:
         p, r, f = positive_f1(labels, ours[variant], threshold)
         print(
             f"   ours, {names[variant]:<22} P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
             f"   ours/baseline {f / bf:.3f}"
+            + (f"   (shipped: {claims.MODEL_VERSION})" if variant == shipped else "")
         )
     if lr_head is not None:
         p, r, f = positive_f1(labels, lr_head_scores, LR_HEAD_THRESHOLD)
@@ -214,7 +233,6 @@ def checkworthiness(finetuned: bool = False) -> None:
     print(f"   {'baseline':<28} P {bp:.3f}  R {br:.3f}  F1 {bf:.3f}   (target: ours >= 0.77)")
     if not semantic.available():
         print(f"   (word scores skipped: training them needs {semantic.INSTALL_HINT})")
-    shipped_vectors = claims.model().card.get("word_vectors") is not None
 
     if not corpora.checkthat2019_path().exists():
         return skip("checkworthiness", corpora.checkthat2019_path())
@@ -222,9 +240,12 @@ def checkworthiness(finetuned: bool = False) -> None:
     debates = list(corpora.by_debate(lines))
     in_debates = {_key(line.text) for line in lines}
     keep = [i for i, t in enumerate(texts) if _key(t) not in in_debates]
+    kept_texts, kept_labels = [texts[i] for i in keep], [labels[i] for i in keep]
     score, _ = ours_model(
-        [texts[i] for i in keep], [labels[i] for i in keep], shipped_vectors and len(variants) > 1
+        kept_texts, kept_labels, *(shipped if shipped in variants else (False, False))
     )
+    # The accurate modes' blends take the n-gram recipe, as in the folds above.
+    plain = ours_model(kept_texts, kept_labels)[0] if shipped != (False, False) else score
     ours_ap, base_ap = [], []
     for name, held_out in debates:
         batch = [line.text for line in held_out]
@@ -245,7 +266,7 @@ def checkworthiness(finetuned: bool = False) -> None:
         for _, held_out in debates:
             batch = [line.text for line in held_out]
             gold = [line.label for line in held_out]
-            head_ap.append(average_precision(gold, head(batch, score(batch))))
+            head_ap.append(average_precision(gold, head(batch, plain(batch))))
         print(f"   LR head   MAP {statistics.mean(head_ap):.3f}   (checkworthiness-minilm-lr-1)")
     if tuned is not None:
         debate_scores, weight = tuned.debates(keep, lines)
@@ -253,7 +274,7 @@ def checkworthiness(finetuned: bool = False) -> None:
         tuned_ap = []
         for _, held_out in debates:
             rows = [position[id(line)] for line in held_out]
-            defaults = score([line.text for line in held_out])
+            defaults = plain([line.text for line in held_out])
             blended = blend([debate_scores[k] for k in rows], defaults, weight)
             tuned_ap.append(average_precision([line.label for line in held_out], blended))
         print(

@@ -11,7 +11,9 @@ A third block, when the model has one, is a table of one score per word (``vec_w
 into each word's vector beforehand, so that at run time the block is the mean of the scores of
 the sentence's words that are in the table (a dot product is linear in the mean). The word
 vectors are the accurate mode's sentence encoder applied to each word alone; they are used by
-the training script only, and no vector ships.
+the training script only, and no vector ships. A fourth (``shape_coef``) weighs three numbers
+of each sentence that the normalised TF-IDF rows lose: its length and its figures
+(:func:`shape_features`).
 
 A few documented rules then lower what the debate-trained model has never seen: page
 boilerplate ("Subscribe to our newsletter"), questions (headings such as "What happens next?")
@@ -21,6 +23,7 @@ and text too short to assert anything.
 from __future__ import annotations
 
 import json
+import math
 import re
 from array import array
 from collections.abc import Callable, Sequence
@@ -98,6 +101,28 @@ def _index(vocab: list[str]) -> dict[str, int]:
     return dict(zip(vocab, range(len(vocab)), strict=True))
 
 
+#: What :func:`shape_features` counts: words (runs of word characters) and digits.
+_SHAPE_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+
+
+def shape_features(sentences: Sequence[str]) -> np.ndarray:
+    """Per sentence, what the TF-IDF blocks (each row scaled to length one) cannot tell: how
+    long it is (the log of one plus its words), whether it holds a figure, and how many digits
+    (ten or more count as one). The scorer's fourth block, when the model has one."""
+    rows = []
+    for sentence in sentences:
+        digits = len(_DIGIT.findall(sentence))
+        rows.append(
+            (
+                math.log1p(len(_SHAPE_WORD.findall(sentence))),
+                float(digits > 0),
+                min(digits, 10) / 10,
+            )
+        )
+    return np.array(rows, dtype=np.float64).reshape(len(rows), 3)
+
+
 class ClaimModel:
     """The exported logistic regression, scoring batches of sentences with numpy."""
 
@@ -117,6 +142,8 @@ class ClaimModel:
         if "vec_words" in arrays or "vec_words" + PACKED in arrays:
             self._vec = _index(_vocabulary(arrays, "vec_words"))
             self._vec_scores = arrays["vec_scores"].astype(np.float64)
+        shape = arrays.get("shape_coef")
+        self._shape: np.ndarray | None = None if shape is None else shape.astype(np.float64)
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> ClaimModel:
@@ -204,6 +231,8 @@ class ClaimModel:
         )
         if self._vec is not None and v_cols:
             decision += self._mean_word_score(v_ends, v_cols, n)
+        if self._shape is not None and n:
+            decision += shape_features(sentences) @ self._shape
         return decision
 
     def _mean_word_score(self, ends: array, cols: array, n: int) -> np.ndarray:

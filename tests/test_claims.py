@@ -1,6 +1,7 @@
 """Check-worthiness: the shipped model, its rules, claim kinds and `provenance score`."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -73,11 +74,54 @@ def test_a_model_from_other_arrays_gives_other_scores(tmp_path):
     if model._vec is not None:
         arrays["vec_words"] = np.array(list(model._vec))
         arrays["vec_scores"] = -model._vec_scores
+    if model._shape is not None:
+        arrays["shape_coef"] = -model._shape
     np.savez(tmp_path / claims.MODEL_FILE, **arrays)
     (tmp_path / claims.CARD_FILE).write_text(json.dumps({"version": "flipped", "threshold": 0.5}))
     flipped = ClaimModel.load(tmp_path)
     assert flipped.version == "flipped"
     assert np.allclose(flipped.decision(STATEMENTS), -model.decision(STATEMENTS))
+
+
+def test_shape_features_count_words_and_figures():
+    rows = claims.shape_features(["Exports rose 4.5 percent in 2019.", "No figures here", ""])
+    assert rows.shape == (3, 3)
+    # \w+ runs: Exports, rose, 4, 5, percent, in, 2019; digits: 4, 5, 2, 0, 1, 9
+    assert rows[0].tolist() == pytest.approx([math.log(8), 1.0, 0.6])
+    assert rows[1].tolist() == pytest.approx([math.log(4), 0.0, 0.0])
+    assert rows[2].tolist() == [0.0, 0.0, 0.0]
+    assert claims.shape_features(["1" * 25])[0].tolist() == pytest.approx([math.log(2), 1, 1])
+    assert claims.shape_features([]).shape == (0, 3)
+
+
+def test_the_shape_block_adds_its_weights_times_the_features():
+    sentences = ["Exports rose 4 percent.", "Exports rose.", "Nothing known here at all today."]
+    plain = _tiny_model(None)
+    coef = np.array([0.5, -1.0, 2.0])
+    arrays = {
+        "word_vocab": np.array(["rose", "percent"]),
+        "word_idf": np.ones(2),
+        "word_coef": np.array([0.5, 1.0]),
+        "char_vocab": np.array([" r"]),
+        "char_idf": np.ones(1),
+        "char_coef": np.zeros(1),
+        "intercept": np.array(-0.25),
+        "shape_coef": coef,
+    }
+    shaped = ClaimModel(arrays, {"version": "shaped", "threshold": 0.5})
+    added = shaped.decision(sentences) - plain.decision(sentences)
+    assert added.tolist() == pytest.approx((claims.shape_features(sentences) @ coef).tolist())
+    assert len(set(np.round(added, 9).tolist())) == 3
+
+
+def test_the_shipped_scorer_has_its_blocks():
+    model = claims.model()
+    card = model.card
+    assert model.version == card["version"]
+    assert (model._vec is not None) == (card.get("word_vectors") is not None)
+    assert (model._shape is not None) == (card.get("shape") is not None)
+    if model._vec is not None:
+        assert len(model._vec) == card["features"]["word_scores"]
 
 
 def test_packed_vocabularies_are_the_same_model(tmp_path):
