@@ -67,8 +67,8 @@ def char_ngrams(word: str, low: int = 2, high: int = 5) -> list[str]:
 
 #: Vocabularies ship as their entries' UTF-8 joined by newlines, under the array's name with
 #: this suffix (:func:`pack_vocabularies`): numpy's fixed-width unicode arrays are four bytes
-#: a character padded to the longest entry (7.9 MB for the word vocabulary), and inflating and
-#: converting them took about 0.02 s of every process's start.
+#: a character padded to the longest entry (7.9 MB for the word vocabulary), inflated and
+#: converted at every process's start.
 PACKED = "_utf8"
 
 

@@ -163,10 +163,10 @@ def cli(verbose: bool) -> None:
 def main() -> None:
     """The ``provenance`` command: :func:`cli`, then the objects left are frozen for the
     cyclic collector before the interpreter tears down. Its teardown otherwise runs the
-    collector over every object the imports and the command made (about 0.04 s of the 0.6 s
-    that adding one cable takes), to free what the end of the process frees anyway; what the
-    collector alone would have freed at teardown is then not finalised, so the command closes
-    its archive itself (see :func:`_open`). Exit codes and ``atexit`` handlers are as without
+    collector over every object the imports and the command made, a noticeable part of adding
+    one small file, to free what the end of the process frees anyway; what the collector alone
+    would have freed at teardown is then not finalised, so the command closes its archive
+    itself (see :func:`_open`). Exit codes and ``atexit`` handlers are as without
     it. Tests call :func:`cli`, whose process goes on."""
     try:
         cli.main(prog_name="provenance")

@@ -24,8 +24,8 @@ _PERMUTATIONS = BANDS * ROWS
 # into the low ones: one cheap pseudo-random permutation of 64-bit term hashes per row. The
 # numbers are fixed (stored keys must be reproducible): numpy's default_rng(20110203), its
 # integers(0, 2**63) 30 times, doubled plus one, then 30 times more, as written out here so
-# that loading numpy.random (about 0.02 s of every start) is not needed to make them;
-# tests/test_compiled.py draws them again.
+# that no start has to load numpy.random to make them; tests/test_compiled.py draws them
+# again.
 _MULTIPLIERS = (
     0x3CBACB86D95C7645,
     0x9977E75A55B846A1,
