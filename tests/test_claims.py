@@ -98,17 +98,7 @@ def test_the_shape_block_adds_its_weights_times_the_features():
     sentences = ["Exports rose 4 percent.", "Exports rose.", "Nothing known here at all today."]
     plain = _tiny_model(None)
     coef = np.array([0.5, -1.0, 2.0])
-    arrays = {
-        "word_vocab": np.array(["rose", "percent"]),
-        "word_idf": np.ones(2),
-        "word_coef": np.array([0.5, 1.0]),
-        "char_vocab": np.array([" r"]),
-        "char_idf": np.ones(1),
-        "char_coef": np.zeros(1),
-        "intercept": np.array(-0.25),
-        "shape_coef": coef,
-    }
-    shaped = ClaimModel(arrays, {"version": "shaped", "threshold": 0.5})
+    shaped = _tiny_model(None, shape=coef)
     added = shaped.decision(sentences) - plain.decision(sentences)
     assert added.tolist() == pytest.approx((claims.shape_features(sentences) @ coef).tolist())
     assert len(set(np.round(added, 9).tolist())) == 3
@@ -152,7 +142,7 @@ def test_packed_vocabularies_are_the_same_model(tmp_path):
         claims.pack_vocabularies({"word_vocab": np.array(["two\nlines"])})
 
 
-def _tiny_model(words: dict[str, float] | None) -> ClaimModel:
+def _tiny_model(words: dict[str, float] | None, shape: np.ndarray | None = None) -> ClaimModel:
     arrays = {
         "word_vocab": np.array(["rose", "percent"]),
         "word_idf": np.ones(2),
@@ -165,6 +155,8 @@ def _tiny_model(words: dict[str, float] | None) -> ClaimModel:
     if words is not None:
         arrays["vec_words"] = np.array(list(words))
         arrays["vec_scores"] = np.array(list(words.values()))
+    if shape is not None:
+        arrays["shape_coef"] = shape
     return ClaimModel(arrays, {"version": "tiny", "threshold": 0.5})
 
 
