@@ -211,6 +211,10 @@ class LinkMemory:
     source_hints: dict[int, SourceHints] = field(default_factory=dict)
     recent_features: dict[str, bytes] = field(default_factory=dict)
     furniture: dict[int, tuple[str, list[tuple[int, int]]]] = field(default_factory=dict)
+    #: ``claim_keys`` rows of the claims linked in the open transaction, not yet written:
+    #: see :meth:`write_claim_keys`.
+    unwritten_keys: list[tuple[int, int]] = field(default_factory=list)
+    _unwritten_by_key: dict[int, list[int]] = field(default_factory=dict)
 
     @contextmanager
     def linking(self, source_ids: list[int], hints: LinkHints | None) -> Iterator[LinkMemory]:
@@ -256,19 +260,65 @@ class LinkMemory:
         """Drop what is remembered of stored sources by id (after a rollback)."""
         self.furniture.clear()
 
+    # The band keys of new claims are held here until the transaction commits, then written
+    # in key order at once. Written source by source, each source's few hundred random keys
+    # touched most pages of the index, and every page first touched inside a source's
+    # savepoint was copied to SQLite's statement journal (a temporary file): the writer's
+    # largest single cost on a bulk add. Lookups see these rows as if they were stored.
+
+    def add_claim_keys(self, rows: list[tuple[int, int]]) -> None:
+        """Rows (key, claim_id) of claims just linked, to be written before the commit."""
+        self.unwritten_keys += rows
+        for key, claim_id in rows:
+            self._unwritten_by_key.setdefault(key, []).append(claim_id)
+
+    def unwritten_claims(self, key: int) -> list[int]:
+        """The claims with band key ``key`` among those not yet written."""
+        return self._unwritten_by_key.get(key, [])
+
+    def claim_keys_mark(self) -> int:
+        """Where the unwritten rows stand now: :meth:`drop_claim_keys` undoes what follows."""
+        return len(self.unwritten_keys)
+
+    def drop_claim_keys(self, mark: int) -> None:
+        """Forget the rows added since ``mark`` (their savepoint was rolled back)."""
+        if mark >= len(self.unwritten_keys):
+            return
+        del self.unwritten_keys[mark:]
+        self._unwritten_by_key = {}
+        for key, claim_id in self.unwritten_keys:
+            self._unwritten_by_key.setdefault(key, []).append(claim_id)
+
+    def write_claim_keys(self, conn: sqlite3.Connection) -> None:
+        """Write the rows held (in key order) into ``claim_keys``; call before committing the
+        transaction that stored their claims."""
+        if self.unwritten_keys:
+            conn.executemany(
+                "INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)",
+                sorted(self.unwritten_keys),
+            )
+        self.unwritten_keys, self._unwritten_by_key = [], {}
+
 
 def link_sources(
     conn: sqlite3.Connection, source_ids: list[int], memory: LinkMemory | None = None
 ) -> dict[str, Any]:
     """All linking for the documents of one capture; returns counts by kind of link.
 
-    ``memory``: what the batch keeps from capture to capture (a fresh one when None).
+    ``memory``: what the batch keeps from capture to capture. With one, the new claims' band
+    keys are held in it until the caller writes them (:meth:`LinkMemory.write_claim_keys`,
+    before committing); without one, they are written here.
 
     Each stage runs in a savepoint: a stage that fails on some odd input is undone and named
     under ``errors`` (the event log keeps it), and the source is still stored with the links
     the other stages made. Links are derived data; the capture itself must not be lost."""
     _record_index_versions(conn)
-    return _link_stages(conn, source_ids, memory or LinkMemory())
+    if memory is not None:
+        return _link_stages(conn, source_ids, memory)
+    memory = LinkMemory()
+    counts = _link_stages(conn, source_ids, memory)
+    memory.write_claim_keys(conn)
+    return counts
 
 
 def _link_stages(
@@ -282,10 +332,12 @@ def _link_stages(
         ("citations_resolved", lambda conn, ids: citations.resolve_citations(conn, ids)),
     ):
         conn.execute(f"SAVEPOINT {name}")
+        mark = memory.claim_keys_mark()
         try:
             counts[name] = stage(conn, source_ids)
         except Exception as exc:  # recorded, and the rest goes on
             conn.execute(f"ROLLBACK TO {name}")
+            memory.drop_claim_keys(mark)
             log.exception("linking stage %s failed for sources %s", name, source_ids)
             counts.setdefault("errors", {})[name] = f"{type(exc).__name__}: {exc}"
             counts[name] = 0
@@ -424,6 +476,7 @@ def link_claims(
     ).fetchall()
     mine = {r[0] for r in rows}
     usable = [r[:4] for r in rows if r[2] and len(r[2].split()) >= MIN_LINK_WORDS]
+    own = memory is None  # then the new keys are written here, not held for the caller
     memory = memory or LinkMemory()
     contents = _prepared_contents(source_ids, rows, memory)
     if contents is None:
@@ -443,19 +496,29 @@ def link_claims(
     by_key: dict[int, list[int]] = defaultdict(list)
     for k, cid in key_rows:
         by_key[k].append(cid)
+    stored = set()
     for k, other in rows_in(
         conn, "SELECT key, claim_id FROM claim_keys WHERE key IN ({marks})", by_key
     ):
+        stored.add((k, other))
         if other in mine:
             continue
         for cid in by_key[k]:
             hits[cid][other] += 1
+    for k, cids in by_key.items():  # the rows of this transaction not yet written
+        for other in memory.unwritten_claims(k):
+            if other in mine or (k, other) in stored:
+                continue
+            for cid in cids:
+                hits[cid][other] += 1
     repeats = _repeats(conn, {key for _, _, key, _ in usable})
     for cid, _, key, _ in usable:
         for other in [o for o in repeats.get(key, ()) if o != cid][:REPEATS]:
             if other not in mine:
                 hits[cid][other] += 100  # an exact repeat comes first
-    conn.executemany("INSERT OR IGNORE INTO claim_keys (key, claim_id) VALUES (?, ?)", key_rows)
+    memory.add_claim_keys(key_rows)
+    if own:
+        memory.write_claim_keys(conn)
     ranked = {cid: _worth_verifying(hits[cid]) for cid in hits}
     candidates = _load_candidates(conn, {other for r in ranked.values() for other, _ in r})
     links = []

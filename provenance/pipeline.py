@@ -309,6 +309,7 @@ class _Batch:
             self.began = None
             if self.db.conn.in_transaction:
                 with profile.stage("commit"):
+                    self.link_memory.write_claim_keys(self.db.conn)
                     self.db.conn.execute("COMMIT")
 
     def _flush(self) -> Iterator[Result]:

@@ -347,7 +347,12 @@ def store_prepared(
     ``("recaptured", …)`` when the bytes are a new capture of a source already stored from the
     same path or URL (its claims are re-anchored into the new text), else ``("added", …)``.
     """
+    # Linking holds the new claims' band keys in ``memory`` until they are written: here,
+    # unless the caller holds the transaction and the memory (a batch writes them before it
+    # commits).
+    write_keys = memory is None or not conn.in_transaction
     memory = memory or linking.LinkMemory()
+    mark = memory.claim_keys_mark()
     try:
         with transaction(conn):
             existing, previous = capture_plan(conn, prepared.fetched.locator, prepared.raw_sha256)
@@ -402,6 +407,8 @@ def store_prepared(
                 ids = [s.source_id for s in stored]
                 with memory.linking(ids, prepared.link_hints):
                     link_counts = linking.link_sources(conn, ids, memory)
+                if write_keys:
+                    memory.write_claim_keys(conn)
             payload: dict[str, Any] = {
                 "input": prepared.fetched.input,
                 "locator": prepared.fetched.locator,
@@ -432,6 +439,7 @@ def store_prepared(
             )
     except BaseException:
         memory.forget_uncommitted()  # the ids it was given are given out again
+        memory.drop_claim_keys(mark)
         raise
     return ("recaptured" if previous else "added"), stored
 

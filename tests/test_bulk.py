@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 from datasette.app import Datasette
 
-from provenance import alignment, linking, pipeline
+from provenance import alignment, linking, pipeline, store
 from provenance.datasette import metadata
 from provenance.db import open_db
 
@@ -64,6 +64,85 @@ def test_prepared_hints_hold_every_linkable_claim_text(fixtures):
         expected = linking._text_trigram_keys(alignment.text_keys(document.text))
         assert source is not None and len(expected) > 10
         assert sorted(source.trigram_keys) == sorted(expected)
+
+
+def _prepared(path):
+    from provenance.inputs import Item, Limits, read_item
+
+    return pipeline.prepare(read_item(Item(str(path), path=path), Limits()))
+
+
+def _restated(tmp_path):
+    """Two invented sources, the second restating the first's claim with a changed word."""
+    claim = (
+        "The harbour authority said dredging of the outer anchorage will cost 40 percent"
+        " more than the ministry announced in January."
+    )
+    paths = []
+    for name, text in (("original", claim), ("restated", claim.replace("will", "would"))):
+        path = tmp_path / f"{name}.txt"
+        path.write_text(f"{name} (invented for the provenance test suite)\n\n{text}", "utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_band_keys_are_written_at_the_commit_and_seen_before_it(tmp_path):
+    """A batch holds its claims' band keys until it commits (written then in key order);
+    meanwhile linking sees them: the same links and keys as sources stored one by one."""
+    paths = _restated(tmp_path)
+    alone = open_db(tmp_path / "alone.db")
+    for path in paths:
+        store.store_prepared(alone.conn, _prepared(path))  # no memory: a transaction each
+    batch = open_db(tmp_path / "batch.db")
+    memory = linking.LinkMemory()
+    batch.conn.execute("BEGIN IMMEDIATE")
+    for path in paths:
+        store.store_prepared(batch.conn, _prepared(path), memory)
+    assert batch.conn.execute("SELECT count(*) FROM claim_keys").fetchone() == (0,)
+    held = sorted(memory.unwritten_keys)
+    memory.write_claim_keys(batch.conn)
+    batch.conn.execute("COMMIT")
+    assert memory.unwritten_keys == [] and memory.unwritten_claims(held[0][0]) == []
+    alone.conn.close()
+    batch.conn.close()
+    assert linked(tmp_path / "batch.db") == linked(tmp_path / "alone.db")
+    assert held == linked(tmp_path / "batch.db")["claim_keys"]
+    [(relation,)] = query_rows(
+        tmp_path / "batch.db", {"x": "SELECT relation FROM claim_links"}
+    )["x"]
+    assert relation == "near"  # the second found the first through the keys not yet written
+
+
+def test_band_keys_of_what_is_undone_are_never_written(tmp_path, monkeypatch):
+    """Keys held for a store that is rolled back, or for a linking stage that failed and was
+    undone, are dropped with it: what is written is what stands."""
+    first, second = _restated(tmp_path)
+    db = open_db(tmp_path / "undone.db")
+    memory = linking.LinkMemory()
+    db.conn.execute("BEGIN IMMEDIATE")
+    store.store_prepared(db.conn, _prepared(first), memory)
+    kept = list(memory.unwritten_keys)
+    assert kept
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("disk trouble")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "append_event", fails)  # after linking: the whole store undone
+        with pytest.raises(RuntimeError):
+            store.store_prepared(db.conn, _prepared(second), memory)
+    assert memory.unwritten_keys == kept
+    with monkeypatch.context() as patch:
+        patch.setattr(linking, "_load_candidates", fails)  # the claims stage undone
+        status, _ = store.store_prepared(db.conn, _prepared(second), memory)
+    assert status == "added" and memory.unwritten_keys == kept
+    memory.write_claim_keys(db.conn)
+    db.conn.execute("COMMIT")
+    written = db.conn.execute("SELECT key, claim_id FROM claim_keys ORDER BY 1, 2").fetchall()
+    assert written == sorted(kept)
+    assert db.conn.execute(
+        "SELECT count(*) FROM claim_keys WHERE claim_id NOT IN (SELECT id FROM claims)"
+    ).fetchone() == (0,)
 
 
 def test_what_an_add_reports_is_committed(tmp_path):
