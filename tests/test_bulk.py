@@ -107,10 +107,8 @@ def test_band_keys_are_written_at_the_commit_and_seen_before_it(tmp_path):
     batch.conn.close()
     assert linked(tmp_path / "batch.db") == linked(tmp_path / "alone.db")
     assert held == linked(tmp_path / "batch.db")["claim_keys"]
-    [(relation,)] = query_rows(
-        tmp_path / "batch.db", {"x": "SELECT relation FROM claim_links"}
-    )["x"]
-    assert relation == "near"  # the second found the first through the keys not yet written
+    relations = query_rows(tmp_path / "batch.db", {"x": "SELECT relation FROM claim_links"})
+    assert relations["x"] == [("near",)]  # the second found the first through unwritten keys
 
 
 def test_band_keys_of_what_is_undone_are_never_written(tmp_path, monkeypatch):
