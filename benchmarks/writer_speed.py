@@ -14,6 +14,7 @@ wall time), wall seconds and the link stage's seconds, medians of --rounds.
     .venv/bin/python benchmarks/writer_speed.py --only cables,html --limit 300 --rounds 3
     .venv/bin/python benchmarks/writer_speed.py --baseline ../main   # old and new, interleaved
     .venv/bin/python benchmarks/writer_speed.py --unbound   # what binding rows costs the writer
+    .venv/bin/python benchmarks/writer_speed.py --commit-every 10   # a bulk add's commits
 
 With --baseline DIR each round runs the baseline tree's code (DIR on PYTHONPATH) and this
 tree's code alternately, in fresh processes, and prints both and their ratio. With --unbound
@@ -69,9 +70,10 @@ def prepared_inputs(corpus: str, limit: int) -> list[bytes]:
     return records
 
 
-def store_round(records: list[bytes], unbound: bool = False) -> dict:
-    """Store the prepared inputs into a fresh database as a bulk add's writer does (with
-    ``unbound``, without the triggers that note each changed row for its digest)."""
+def store_round(records: list[bytes], unbound: bool = False, every: int = 0) -> dict:
+    """Store the prepared inputs into a fresh database as a bulk add's writer does, committing
+    every ``every`` inputs (0: the pipeline's COMMIT_EVERY; with ``unbound``, without the
+    triggers that note each changed row for its digest)."""
     from provenance import linking, pipeline, profile
     from provenance.db import open_db
     from provenance.store import store_prepared
@@ -91,14 +93,19 @@ def store_round(records: list[bytes], unbound: bool = False) -> dict:
         profile.TIMES.clear()
         # what linking keeps from one capture to the next, as a bulk add's batch holds it
         memory = linking.LinkMemory() if hasattr(linking, "LinkMemory") else None
+        # where the tree holds the claims' band keys until the commit, they are written then
+        write_keys = getattr(memory, "write_claim_keys", lambda conn: None)
+        every = every or pipeline.COMMIT_EVERY
         cpu, wall = time.process_time(), time.perf_counter()
         for i, record in enumerate(records):
             prepared = pickle.loads(record)  # as the batch receives it from a worker
-            if i % pipeline.COMMIT_EVERY == 0:
+            if i % every == 0:
                 if conn.in_transaction:
+                    write_keys(conn)
                     conn.execute("COMMIT")
                 conn.execute("BEGIN IMMEDIATE")
             store_prepared(conn, prepared, memory) if memory else store_prepared(conn, prepared)
+        write_keys(conn)
         conn.execute("COMMIT")
         result = {
             "cpu": time.process_time() - cpu,
@@ -109,13 +116,16 @@ def store_round(records: list[bytes], unbound: bool = False) -> dict:
     return result
 
 
-def one_round(corpus: str, limit: int, python_path: str | None, unbound: bool = False) -> dict:
+def one_round(
+    corpus: str, limit: int, python_path: str | None, unbound: bool = False, every: int = 0
+) -> dict:
     """One round in a fresh process (with ``python_path`` first on the path, if given)."""
     env = dict(os.environ)
     if python_path:
         env["PYTHONPATH"] = python_path
     cmd = [sys.executable, __file__, "--round", corpus, "--limit", str(limit)]
     cmd += ["--unbound"] if unbound else []
+    cmd += ["--commit-every", str(every)] if every else []
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -129,11 +139,18 @@ def main() -> int:
     parser.add_argument(
         "--unbound", action="store_true", help="also this tree without the row-binding triggers"
     )
+    parser.add_argument(
+        "--commit-every",
+        type=int,
+        default=0,
+        help="inputs per commit (default: the pipeline's COMMIT_EVERY; a bulk add of cables"
+        " also commits every half second, about every ten cables)",
+    )
     parser.add_argument("--round", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.round:
         records = prepared_inputs(args.round, args.limit)
-        print(json.dumps(store_round(records, args.unbound)))
+        print(json.dumps(store_round(records, args.unbound, args.commit_every)))
         return 0
     if args.baseline and args.unbound:
         parser.error("--baseline or --unbound, not both")
@@ -145,12 +162,16 @@ def main() -> int:
         }
     if args.unbound:
         trees["unbound"] = (None, True)
-    print(f"writer: {args.limit} inputs a corpus, medians of {args.rounds} rounds (seconds)")
+    every = args.commit_every or "COMMIT_EVERY"
+    print(
+        f"writer: {args.limit} inputs a corpus, a commit every {every} inputs,"
+        f" medians of {args.rounds} rounds (seconds)"
+    )
     for corpus in args.only.split(","):
         runs: dict[str, list[dict]] = {name: [] for name in trees}
         for _ in range(args.rounds):
             for name, (path, unbound) in trees.items():  # interleaved: the machine is shared
-                runs[name].append(one_round(corpus, args.limit, path, unbound))
+                runs[name].append(one_round(corpus, args.limit, path, unbound, args.commit_every))
         medians = {}
         for name, rounds in runs.items():
             medians[name] = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
