@@ -17,6 +17,7 @@
  *   viterbi(...)               attribution._FastTagger.tag's decoding (crfsuite's recursion)
  *   row_digest(names, values)  binding.row_digest: canonical JSON of a row, SHA-256
  *   scorer_rows(...)           claims.ClaimModel.decision's word and character n-gram ids
+ *   shape_counts(sentences)    claims.shape_features's word and digit counts
  *
  * Only CPython's C API and the buffer protocol are used (no numpy headers): arrays arrive as
  * C-contiguous float64 buffers.
@@ -1292,6 +1293,40 @@ done:
     return result;
 }
 
+/* shape_counts(sentences): per sentence, how many runs of word characters (re's \w+) and how
+ * many decimal digits (re's \d) it holds, as int32 pairs: claims.shape_features's counts. */
+static PyObject *core_shape_counts(PyObject *self, PyObject *arg) {
+    PyObject *sentences = PySequence_Fast(arg, "shape_counts: expected a sequence");
+    if (!sentences) return NULL;
+    Ids counts = {NULL, 0, 0};
+    PyObject *result = NULL;
+    for (Py_ssize_t s = 0; s < PySequence_Fast_GET_SIZE(sentences); s++) {
+        PyObject *sentence = PySequence_Fast_GET_ITEM(sentences, s);
+        if (!PyUnicode_Check(sentence)) {
+            PyErr_SetString(PyExc_TypeError, "shape_counts: sentences must be str");
+            goto done;
+        }
+        int kind = PyUnicode_KIND(sentence);
+        const void *data = PyUnicode_DATA(sentence);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(sentence);
+        int32_t words = 0, digits = 0;
+        int inside = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+            int word = is_word_char(ch);
+            if (word && !inside) words++;
+            inside = word;
+            if (Py_UNICODE_ISDECIMAL(ch)) digits++;
+        }
+        if (ids_add(&counts, words) || ids_add(&counts, digits)) goto done;
+    }
+    result = ids_bytes(&counts);
+done:
+    PyMem_Free(counts.data);
+    Py_DECREF(sentences);
+    return result;
+}
+
 /* --- the quotation aligner's dynamic programme (alignment._align_steps) ------------------ */
 
 enum { ST_NONE, ST_ELLIPSIS, ST_OMIT, ST_SOFT, ST_MATCH, ST_VARIANT, ST_CHANGE, ST_JOIN, ST_ADD,
@@ -1507,6 +1542,7 @@ static PyMethodDef core_methods[] = {
     {"sum_features", core_sum_features, METH_VARARGS, "the summed weight rows of features"},
     {"viterbi", core_viterbi, METH_VARARGS, "best label ids of each paragraph"},
     {"scorer_rows", core_scorer_rows, METH_VARARGS, "claims.ClaimModel.decision's feature ids"},
+    {"shape_counts", core_shape_counts, METH_O, "claims.shape_features's word and digit counts"},
     {"row_digest", core_row_digest, METH_VARARGS, "binding.row_digest: (sha256 hex, columns)"},
     {"align_steps", core_align_steps, METH_VARARGS, "alignment._align_steps: the best steps"},
     {NULL, NULL, 0, NULL},

@@ -110,16 +110,16 @@ def shape_features(sentences: Sequence[str]) -> np.ndarray:
     """Per sentence, what the TF-IDF blocks (each row scaled to length one) cannot tell: how
     long it is (the log of one plus its words), whether it holds a figure, and how many digits
     (ten or more count as one). The scorer's fourth block, when the model has one."""
-    rows = []
-    for sentence in sentences:
-        digits = len(_DIGIT.findall(sentence))
-        rows.append(
-            (
-                math.log1p(len(_SHAPE_WORD.findall(sentence))),
-                float(digits > 0),
-                min(digits, 10) / 10,
-            )
-        )
+    if core is not None:
+        counts = np.frombuffer(core.shape_counts(sentences), dtype=np.int32)
+        words, figures = counts[0::2].tolist(), counts[1::2].tolist()
+    else:
+        words = [len(_SHAPE_WORD.findall(sentence)) for sentence in sentences]
+        figures = [len(_DIGIT.findall(sentence)) for sentence in sentences]
+    rows = [
+        (math.log1p(count), float(digits > 0), min(digits, 10) / 10)
+        for count, digits in zip(words, figures, strict=True)
+    ]
     return np.array(rows, dtype=np.float64).reshape(len(rows), 3)
 
 

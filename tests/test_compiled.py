@@ -382,6 +382,32 @@ def test_the_scorers_features_are_the_pure_ones(sentences):
     assert _scorer_rows(sentences, True) == _scorer_rows(sentences, False)
 
 
+def _shape(sentences, compiled_path: bool) -> bytes:
+    saved = claims.core
+    claims.core = saved if compiled_path else None
+    try:
+        return claims.shape_features(sentences).tobytes()
+    finally:
+        claims.core = saved
+
+
+@needs_core
+@settings(max_examples=150, deadline=None)
+@given(st.lists(sentence_text, max_size=8))
+def test_the_shape_counts_are_the_patterns(sentences):
+    assert _shape(sentences, True) == _shape(sentences, False)
+
+
+@needs_core
+def test_the_shape_counts_of_lowering_and_other_digits():
+    # "İ" lowers to "i" and a combining dot (not a word character): counted on the sentence
+    # as written; "١٢" are decimal digits, "²" and "Ⅻ" are not (though they are \w).
+    sentences = ["İstanbul 2008", "١٢ x² Ⅻ", "", "__ a_b -- 12,5%"]
+    assert _shape(sentences, True) == _shape(sentences, False)
+    assert claims.shape_features(sentences)[:, 2].tolist() == [0.4, 0.2, 0.0, 0.3]
+    assert np.expm1(claims.shape_features(sentences)[:, 0]).round().tolist() == [2, 3, 0, 4]
+
+
 @needs_core
 def test_the_scorers_features_on_real_sentences_and_a_full_cache(monkeypatch):
     from provenance.text import sentence_spans
