@@ -16,7 +16,8 @@
  *   sum_features(...)          attribution._FastTagger._sum, written into a row of an array
  *   viterbi(...)               attribution._FastTagger.tag's decoding (crfsuite's recursion)
  *   row_digest(names, values)  binding.row_digest: canonical JSON of a row, SHA-256
- *   scorer_rows(...)           claims.ClaimModel.decision's word and character n-gram ids
+ *   vocabulary(text)           a scorer vocabulary, looked up without making a str per key
+ *   scorer_ids(...)            claims.ClaimModel.decision's word and character n-gram ids
  *   shape_counts(sentences)    claims.shape_features's word and digit counts
  *
  * Only CPython's C API and the buffer protocol are used (no numpy headers): arrays arrive as
@@ -1097,121 +1098,191 @@ static int ids_add(Ids *ids, int32_t value) {
     return 0;
 }
 
-static int ids_extend(Ids *ids, const int32_t *values, Py_ssize_t count) {
-    for (Py_ssize_t i = 0; i < count; i++)
-        if (ids_add(ids, values[i])) return -1;
-    return 0;
-}
-
-/* ids += [vocab[key]] when the vocabulary has key. */
-static int ids_lookup(Ids *ids, PyObject *vocab, PyObject *key) {
-    PyObject *id = PyDict_GetItemWithError(vocab, key);
-    if (!id) return PyErr_Occurred() ? -1 : 0;
-    long value = PyLong_AsLong(id);
-    if (value == -1 && PyErr_Occurred()) return -1;
-    return ids_add(ids, (int32_t)value);
-}
-
 static PyObject *ids_bytes(Ids *ids) {
     return PyBytes_FromStringAndSize((const char *)ids->data, ids->size * (Py_ssize_t)sizeof(int32_t));
 }
 
-/* before + a + middle + b + after as one new str, where before, middle and after are single
- * characters (0: none) and b may be NULL: f"{a} {b}" and f" {a} " without PyUnicode_FromFormat,
- * which parses its format at every call (most of the scorer's time on the bigrams). */
-static PyObject *spaced(Py_UCS4 before, PyObject *a, Py_UCS4 middle, PyObject *b, Py_UCS4 after) {
-    Py_ssize_t la = PyUnicode_GET_LENGTH(a), lb = b ? PyUnicode_GET_LENGTH(b) : 0;
-    Py_UCS4 maxchar = PyUnicode_MAX_CHAR_VALUE(a);
-    if (b && PyUnicode_MAX_CHAR_VALUE(b) > maxchar) maxchar = PyUnicode_MAX_CHAR_VALUE(b);
-    if (before > maxchar) maxchar = before;
-    if (middle > maxchar) maxchar = middle;
-    if (after > maxchar) maxchar = after;
-    Py_ssize_t size = la + lb + (before != 0) + (middle != 0) + (after != 0);
-    PyObject *out = PyUnicode_New(size, maxchar);
-    if (!out) return NULL;
-    int kind = PyUnicode_KIND(out);
-    void *data = PyUnicode_DATA(out);
-    Py_ssize_t at = 0;
-    if (before) PyUnicode_WRITE(kind, data, at++, before);
-    if (PyUnicode_CopyCharacters(out, at, a, 0, la) < 0) goto fail;
-    at += la;
-    if (middle) PyUnicode_WRITE(kind, data, at++, middle);
-    if (b) {
-        if (PyUnicode_CopyCharacters(out, at, b, 0, lb) < 0) goto fail;
-        at += lb;
+/* A vocabulary: each entry (a str) -> its position, as dict(zip(entries, range(n))) (a later
+ * duplicate wins), held as code points in one pool with an open-addressing table, so that the
+ * scorer looks keys up without making a str of each (its largest cost with dicts). */
+typedef struct {
+    Py_UCS4 *chars;
+    Py_ssize_t *starts; /* entry e is chars[starts[e] .. starts[e + 1]) */
+    int32_t *slots;     /* an entry, or -1 */
+    uint32_t *tags;     /* the high half of the slot's entry's hash */
+    Py_ssize_t count, mask;
+} Vocab;
+
+static const char VOCAB_CAPSULE[] = "provenance._core.vocabulary";
+
+static uint64_t ucs_hash(const Py_UCS4 *key, Py_ssize_t n) {
+    uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        h ^= key[i];
+        h *= 0x100000001b3ULL;
     }
-    if (after) PyUnicode_WRITE(kind, data, at++, after);
-    return out;
-fail:
-    Py_DECREF(out);
-    return NULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
 }
 
-/* claims.char_ngrams(word) looked up in the character vocabulary: the ids, as int32 bytes. */
-static PyObject *char_ids(PyObject *word, PyObject *chars) {
-    PyObject *padded = spaced(' ', word, 0, NULL, ' ');
-    if (!padded) return NULL;
-    Ids ids = {NULL, 0, 0};
-    PyObject *out = NULL;
-    Py_ssize_t size = PyUnicode_GET_LENGTH(padded);
-    for (Py_ssize_t n = 2; n <= 5; n++) {
-        if (size <= n) { /* shorter than n: the padded word itself once, nothing longer */
-            if (ids_lookup(&ids, chars, padded)) goto done;
-            break;
-        }
-        for (Py_ssize_t i = 0; i + n <= size; i++) {
-            PyObject *gram = PyUnicode_Substring(padded, i, i + n);
-            if (!gram) goto done;
-            int failed = ids_lookup(&ids, chars, gram);
-            Py_DECREF(gram);
-            if (failed) goto done;
-        }
+/* The slot holding key, or the empty slot where it would go. */
+static Py_ssize_t vocab_slot(const Vocab *v, const Py_UCS4 *key, Py_ssize_t n, uint64_t h) {
+    uint32_t tag = (uint32_t)(h >> 32);
+    for (Py_ssize_t at = (Py_ssize_t)(h & (uint64_t)v->mask);; at = (at + 1) & v->mask) {
+        int32_t e = v->slots[at];
+        if (e < 0) return at;
+        if (v->tags[at] == tag && v->starts[e + 1] - v->starts[e] == n &&
+            !memcmp(v->chars + v->starts[e], key, (size_t)n * sizeof(Py_UCS4)))
+            return at;
     }
-    out = ids_bytes(&ids);
-done:
-    PyMem_Free(ids.data);
-    Py_DECREF(padded);
-    return out;
+}
+
+static inline int32_t vocab_get(const Vocab *v, const Py_UCS4 *key, Py_ssize_t n) {
+    return v->slots[vocab_slot(v, key, n, ucs_hash(key, n))];
+}
+
+static void vocab_free(Vocab *v) {
+    if (!v) return;
+    PyMem_Free(v->chars);
+    PyMem_Free(v->starts);
+    PyMem_Free(v->slots);
+    PyMem_Free(v->tags);
+    PyMem_Free(v);
+}
+
+static void vocab_capsule_free(PyObject *capsule) {
+    vocab_free(PyCapsule_GetPointer(capsule, VOCAB_CAPSULE));
+}
+
+/* vocabulary(text): the entries of text.split("\n") (none for ""), as a capsule for
+ * scorer_ids. */
+static PyObject *core_vocabulary(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "vocabulary: expected str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), count = length ? 1 : 0;
+    for (Py_ssize_t i = 0; i < length; i++)
+        if (PyUnicode_READ(kind, data, i) == '\n') count++;
+    if (count >= INT32_MAX / 2) {
+        PyErr_SetString(PyExc_ValueError, "vocabulary: too many entries");
+        return NULL;
+    }
+    Py_ssize_t size = 8;
+    while (size < 2 * count) size *= 2;
+    Vocab *v = PyMem_Calloc(1, sizeof(Vocab));
+    if (!v) return PyErr_NoMemory();
+    v->count = count;
+    v->mask = size - 1;
+    v->chars = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(length + 1));
+    v->starts = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(count + 1));
+    v->slots = PyMem_Malloc(sizeof(int32_t) * (size_t)size);
+    v->tags = PyMem_Calloc((size_t)size, sizeof(uint32_t));
+    if (!v->chars || !v->starts || !v->slots || !v->tags) {
+        vocab_free(v);
+        return PyErr_NoMemory();
+    }
+    memset(v->slots, 0xff, sizeof(int32_t) * (size_t)size);
+    Py_ssize_t used = 0, entry = 0;
+    v->starts[0] = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch == '\n') v->starts[++entry] = used;
+        else v->chars[used++] = ch;
+    }
+    if (count) v->starts[count] = used;
+    for (Py_ssize_t e = 0; e < count; e++) {
+        const Py_UCS4 *key = v->chars + v->starts[e];
+        Py_ssize_t n = v->starts[e + 1] - v->starts[e];
+        uint64_t h = ucs_hash(key, n);
+        Py_ssize_t at = vocab_slot(v, key, n, h);
+        v->slots[at] = (int32_t)e; /* a later duplicate takes the slot, as in a dict */
+        v->tags[at] = (uint32_t)(h >> 32);
+    }
+    PyObject *capsule = PyCapsule_New(v, VOCAB_CAPSULE, vocab_capsule_free);
+    if (!capsule) vocab_free(v);
+    return capsule;
+}
+
+static Vocab *vocab_of(PyObject *capsule) {
+    return PyCapsule_GetPointer(capsule, VOCAB_CAPSULE); /* sets TypeError/ValueError */
+}
+
+/* Code points put together for one lookup. */
+typedef struct {
+    Py_UCS4 *data;
+    Py_ssize_t size, capacity;
+} Key;
+
+static int key_reserve(Key *k, Py_ssize_t size) {
+    if (size <= k->capacity) return 0;
+    Py_ssize_t capacity = k->capacity ? k->capacity : 64;
+    while (capacity < size) capacity *= 2;
+    Py_UCS4 *grown = PyMem_Realloc(k->data, sizeof(Py_UCS4) * (size_t)capacity);
+    if (!grown) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    k->data = grown;
+    k->capacity = capacity;
+    return 0;
+}
+
+static inline void key_copy(Key *k, int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
+    for (Py_ssize_t i = start; i < end; i++) k->data[k->size++] = PyUnicode_READ(kind, data, i);
+}
+
+static inline int key_lookup(Ids *ids, const Vocab *v, const Py_UCS4 *key, Py_ssize_t n) {
+    int32_t e = vocab_get(v, key, n);
+    return e < 0 ? 0 : ids_add(ids, e);
 }
 
 static inline int is_word_char(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '_'; }
 
-/* scorer_rows(sentences, words, chars, char_cache, vectors, cache_limit): the feature ids of
- * claims.ClaimModel.decision's loop, as int32 bytes: (word ends, word ids, char ends, char
- * ids, vector ends, vector ids). Tokens are claims._WORD's ((?u)\b\w+\b|[?!%$]) of the
- * lower-cased sentence, then its bigrams; character n-grams are those of each
- * whitespace-separated word (str.split()), cached per word in char_cache, which is emptied
- * when it holds more than cache_limit words; vectors may be None. */
-static PyObject *core_scorer_rows(PyObject *self, PyObject *args) {
-    PyObject *sentences_obj, *words, *chars, *cache, *vectors;
-    Py_ssize_t limit;
-    if (!PyArg_ParseTuple(args, "OO!O!O!On", &sentences_obj, &PyDict_Type, &words, &PyDict_Type,
-                          &chars, &PyDict_Type, &cache, &vectors, &limit))
+/* scorer_ids(sentences, words, chars, vectors): the feature ids of claims.ClaimModel.decision's
+ * loop, as int32 bytes: (word ends, word ids, char ends, char ids, vector ends, vector ids);
+ * words, chars and vectors (or None) are vocabulary() capsules. Tokens are claims._WORD's
+ * ((?u)\b\w+\b|[?!%$]) of the lower-cased sentence, then its bigrams (two tokens and a
+ * space); character n-grams are claims.char_ngrams of each whitespace-separated word
+ * (str.split()). */
+static PyObject *core_scorer_ids(PyObject *self, PyObject *args) {
+    PyObject *sentences_obj, *words_obj, *chars_obj, *vectors_obj;
+    if (!PyArg_ParseTuple(args, "OOOO", &sentences_obj, &words_obj, &chars_obj, &vectors_obj))
         return NULL;
-    if (vectors != Py_None && !PyDict_Check(vectors)) {
-        PyErr_SetString(PyExc_TypeError, "scorer_rows: vectors must be a dict or None");
-        return NULL;
-    }
-    PyObject *sentences = PySequence_Fast(sentences_obj, "scorer_rows: expected a sequence");
+    Vocab *words = vocab_of(words_obj), *chars = words ? vocab_of(chars_obj) : NULL;
+    Vocab *vectors = NULL;
+    if (!chars) return NULL;
+    if (vectors_obj != Py_None && !(vectors = vocab_of(vectors_obj))) return NULL;
+    PyObject *sentences = PySequence_Fast(sentences_obj, "scorer_ids: expected a sequence");
     if (!sentences) return NULL;
     Ids all[6] = {{NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}};
     Ids *w_ends = &all[0], *w_cols = &all[1], *c_ends = &all[2], *c_cols = &all[3];
     Ids *v_ends = &all[4], *v_cols = &all[5];
-    PyObject *result = NULL, *tokens = NULL, *lowered = NULL;
+    Ids spans = {NULL, 0, 0}; /* token starts and ends, in turn */
+    Key key = {NULL, 0, 0};
+    PyObject *result = NULL, *lowered = NULL;
     for (Py_ssize_t s = 0; s < PySequence_Fast_GET_SIZE(sentences); s++) {
         Py_CLEAR(lowered);
-        Py_CLEAR(tokens);
         PyObject *sentence = PySequence_Fast_GET_ITEM(sentences, s);
         if (!PyUnicode_Check(sentence)) {
-            PyErr_SetString(PyExc_TypeError, "scorer_rows: sentences must be str");
+            PyErr_SetString(PyExc_TypeError, "scorer_ids: sentences must be str");
             goto done;
         }
         lowered = PyObject_CallMethod(sentence, "lower", NULL);
-        tokens = PyList_New(0);
-        if (!lowered || !tokens) goto done;
+        if (!lowered) goto done;
         int kind = PyUnicode_KIND(lowered);
         const void *data = PyUnicode_DATA(lowered);
         Py_ssize_t n = PyUnicode_GET_LENGTH(lowered);
+        if (n >= INT32_MAX) {
+            PyErr_SetString(PyExc_ValueError, "scorer_ids: sentence too long");
+            goto done;
+        }
+        if (key_reserve(&key, 2 * n + 3)) goto done; /* the longest key: a bigram or padded word */
+        spans.size = 0;
         for (Py_ssize_t i = 0; i < n;) {
             Py_UCS4 ch = PyUnicode_READ(kind, data, i);
             Py_ssize_t end = i + 1;
@@ -1221,29 +1292,29 @@ static PyObject *core_scorer_rows(PyObject *self, PyObject *args) {
                 i = end;
                 continue;
             }
-            PyObject *token = PyUnicode_Substring(lowered, i, end);
-            if (!token || PyList_Append(tokens, token)) {
-                Py_XDECREF(token);
-                goto done;
-            }
-            Py_DECREF(token);
+            if (ids_add(&spans, (int32_t)i) || ids_add(&spans, (int32_t)end)) goto done;
             i = end;
         }
-        Py_ssize_t count = PyList_GET_SIZE(tokens);
-        for (Py_ssize_t t = 0; t < count; t++)
-            if (ids_lookup(w_cols, words, PyList_GET_ITEM(tokens, t))) goto done;
+        Py_ssize_t count = spans.size / 2;
+        for (Py_ssize_t t = 0; t < count; t++) {
+            key.size = 0;
+            key_copy(&key, kind, data, spans.data[2 * t], spans.data[2 * t + 1]);
+            if (key_lookup(w_cols, words, key.data, key.size)) goto done;
+        }
         for (Py_ssize_t t = 0; t + 1 < count; t++) {
-            PyObject *gram =
-                spaced(0, PyList_GET_ITEM(tokens, t), ' ', PyList_GET_ITEM(tokens, t + 1), 0);
-            if (!gram) goto done;
-            int failed = ids_lookup(w_cols, words, gram);
-            Py_DECREF(gram);
-            if (failed) goto done;
+            key.size = 0;
+            key_copy(&key, kind, data, spans.data[2 * t], spans.data[2 * t + 1]);
+            key.data[key.size++] = ' ';
+            key_copy(&key, kind, data, spans.data[2 * t + 2], spans.data[2 * t + 3]);
+            if (key_lookup(w_cols, words, key.data, key.size)) goto done;
         }
         if (ids_add(w_ends, (int32_t)w_cols->size)) goto done;
-        if (vectors != Py_None) {
-            for (Py_ssize_t t = 0; t < count; t++)
-                if (ids_lookup(v_cols, vectors, PyList_GET_ITEM(tokens, t))) goto done;
+        if (vectors) {
+            for (Py_ssize_t t = 0; t < count; t++) {
+                key.size = 0;
+                key_copy(&key, kind, data, spans.data[2 * t], spans.data[2 * t + 1]);
+                if (key_lookup(v_cols, vectors, key.data, key.size)) goto done;
+            }
             if (ids_add(v_ends, (int32_t)v_cols->size)) goto done;
         }
         for (Py_ssize_t i = 0; i < n;) {
@@ -1253,24 +1324,19 @@ static PyObject *core_scorer_rows(PyObject *self, PyObject *args) {
             }
             Py_ssize_t end = i + 1;
             while (end < n && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, end))) end++;
-            PyObject *word = PyUnicode_Substring(lowered, i, end);
-            if (!word) goto done;
-            PyObject *found = PyDict_GetItemWithError(cache, word);
-            if (found) {
-                Py_INCREF(found);
-            } else if (!PyErr_Occurred()) {
-                found = char_ids(word, chars);
-                if (found) {
-                    if (PyDict_GET_SIZE(cache) > limit) PyDict_Clear(cache);
-                    if (PyDict_SetItem(cache, word, found)) Py_CLEAR(found);
+            key.size = 0; /* the word padded with a space on each side */
+            key.data[key.size++] = ' ';
+            key_copy(&key, kind, data, i, end);
+            key.data[key.size++] = ' ';
+            Py_ssize_t size = key.size;
+            for (Py_ssize_t g = 2; g <= 5; g++) {
+                if (size <= g) { /* shorter than g: the padded word itself once, nothing longer */
+                    if (key_lookup(c_cols, chars, key.data, size)) goto done;
+                    break;
                 }
+                for (Py_ssize_t at = 0; at + g <= size; at++)
+                    if (key_lookup(c_cols, chars, key.data + at, g)) goto done;
             }
-            Py_DECREF(word);
-            if (!found) goto done;
-            int failed = ids_extend(c_cols, (const int32_t *)PyBytes_AS_STRING(found),
-                                    PyBytes_GET_SIZE(found) / (Py_ssize_t)sizeof(int32_t));
-            Py_DECREF(found);
-            if (failed) goto done;
             i = end;
         }
         if (ids_add(c_ends, (int32_t)c_cols->size)) goto done;
@@ -1287,8 +1353,9 @@ static PyObject *core_scorer_rows(PyObject *self, PyObject *args) {
     }
 done:
     for (int k = 0; k < 6; k++) PyMem_Free(all[k].data);
+    PyMem_Free(spans.data);
+    PyMem_Free(key.data);
     Py_XDECREF(lowered);
-    Py_XDECREF(tokens);
     Py_DECREF(sentences);
     return result;
 }
@@ -1541,7 +1608,8 @@ static PyMethodDef core_methods[] = {
     {"shape", core_shape, METH_O, "a word's shape: X x d for upper, lower, digit, runs of 2"},
     {"sum_features", core_sum_features, METH_VARARGS, "the summed weight rows of features"},
     {"viterbi", core_viterbi, METH_VARARGS, "best label ids of each paragraph"},
-    {"scorer_rows", core_scorer_rows, METH_VARARGS, "claims.ClaimModel.decision's feature ids"},
+    {"vocabulary", core_vocabulary, METH_O, "a vocabulary (entries joined by newlines) for scorer_ids"},
+    {"scorer_ids", core_scorer_ids, METH_VARARGS, "claims.ClaimModel.decision's feature ids"},
     {"shape_counts", core_shape_counts, METH_O, "claims.shape_features's word and digit counts"},
     {"row_digest", core_row_digest, METH_VARARGS, "binding.row_digest: (sha256 hex, columns)"},
     {"align_steps", core_align_steps, METH_VARARGS, "alignment._align_steps: the best steps"},

@@ -28,7 +28,7 @@ import re
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -87,13 +87,20 @@ def pack_vocabularies(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
-def _vocabulary(arrays: dict[str, np.ndarray], name: str) -> list[str]:
-    """A vocabulary's entries, packed (:func:`pack_vocabularies`) or as a unicode array
-    (KeyError when the model has neither)."""
+def _vocabulary_text(arrays: dict[str, np.ndarray], name: str) -> str:
+    """A vocabulary's entries joined by newlines, packed (:func:`pack_vocabularies`) or as a
+    unicode array (KeyError when the model has neither)."""
     packed = arrays.get(name + PACKED)
     if packed is not None:
-        return packed.tobytes().decode("utf-8").split("\n") if len(packed) else []
-    return arrays[name].tolist()
+        return packed.tobytes().decode("utf-8")
+    entries = arrays[name].tolist()
+    if any("\n" in entry for entry in entries):
+        raise ValueError(f"{name}: an entry holds a newline")
+    return "\n".join(entries)
+
+
+def _entries(text: str) -> list[str]:
+    return text.split("\n") if text else []
 
 
 def _index(vocab: list[str]) -> dict[str, int]:
@@ -130,20 +137,38 @@ class ClaimModel:
         self.card = card
         self.version: str = card["version"]
         self.threshold: float = float(card["threshold"])
-        self._words = _index(_vocabulary(arrays, "word_vocab"))
-        self._chars = _index(_vocabulary(arrays, "char_vocab"))
+        # The vocabularies as text: the compiled core builds its tables from them, the
+        # pure-Python path its dicts (:attr:`_words`, :attr:`_chars`, :attr:`_vec`), each once.
+        has_vec = "vec_words" in arrays or "vec_words" + PACKED in arrays
+        self._texts: dict[str, str | None] = {
+            "words": _vocabulary_text(arrays, "word_vocab"),
+            "chars": _vocabulary_text(arrays, "char_vocab"),
+            "vec": _vocabulary_text(arrays, "vec_words") if has_vec else None,
+        }
+        self._tables: tuple | None = None
         self._word_idf = arrays["word_idf"].astype(np.float64)
         self._char_idf = arrays["char_idf"].astype(np.float64)
         self._word_coef = arrays["word_coef"].astype(np.float64)
         self._char_coef = arrays["char_coef"].astype(np.float64)
         self._intercept = float(arrays["intercept"])
         self._char_cache: dict[str, array] = {}
-        self._vec: dict[str, int] | None = None
-        if "vec_words" in arrays or "vec_words" + PACKED in arrays:
-            self._vec = _index(_vocabulary(arrays, "vec_words"))
+        if has_vec:
             self._vec_scores = arrays["vec_scores"].astype(np.float64)
         shape = arrays.get("shape_coef")
         self._shape: np.ndarray | None = None if shape is None else shape.astype(np.float64)
+
+    @cached_property
+    def _words(self) -> dict[str, int]:
+        return _index(_entries(self._texts["words"] or ""))
+
+    @cached_property
+    def _chars(self) -> dict[str, int]:
+        return _index(_entries(self._texts["chars"] or ""))
+
+    @cached_property
+    def _vec(self) -> dict[str, int] | None:
+        text = self._texts["vec"]
+        return None if text is None else _index(_entries(text))
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> ClaimModel:
@@ -194,9 +219,14 @@ class ClaimModel:
         """The feature ids of each sentence: (word ends, word ids, char ends, char ids, vector
         ends, vector ids), each an int32 buffer; ``ends[i]`` is where sentence i's ids end."""
         if core is not None:
-            return core.scorer_rows(
-                sentences, self._words, self._chars, self._char_cache, self._vec, self.CHAR_CACHE
-            )
+            if self._tables is None:
+                vec = self._texts["vec"]
+                self._tables = (
+                    core.vocabulary(self._texts["words"]),
+                    core.vocabulary(self._texts["chars"]),
+                    None if vec is None else core.vocabulary(vec),
+                )
+            return core.scorer_ids(sentences, *self._tables)
         get_word = self._words.get
         char_cache = self._char_cache
         char_ids = self._char_ids
@@ -229,7 +259,7 @@ class ClaimModel:
             + self._tfidf_dot(c_ends, c_cols, n, self._char_idf, self._char_coef)
             + self._intercept
         )
-        if self._vec is not None and v_cols:
+        if self._texts["vec"] is not None and v_cols:
             decision += self._mean_word_score(v_ends, v_cols, n)
         if self._shape is not None and n:
             decision += shape_features(sentences) @ self._shape

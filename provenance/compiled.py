@@ -18,7 +18,7 @@ database built either way is the same):
 ``sum_features``       ``attribution._FastTagger._sum``
 ``viterbi``            ``attribution._FastTagger.tag``'s decoding, ``semantic.decode``
 ``row_digest``         ``binding.row_digest`` (canonical JSON, SHA-256)
-``scorer_rows``        ``claims.ClaimModel._rows`` (word and character n-gram ids)
+``scorer_ids``         ``claims.ClaimModel._rows`` (word and character n-gram ids)
 ``shape_counts``       ``claims.shape_features``'s counts (words, digits)
 ``align_steps``        ``alignment._align_steps`` (the quotation aligner's programme)
 =====================  ============================================

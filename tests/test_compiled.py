@@ -408,6 +408,42 @@ def test_the_shape_counts_of_lowering_and_other_digits():
     assert np.expm1(claims.shape_features(sentences)[:, 0]).round().tolist() == [2, 3, 0, 4]
 
 
+def _rows_of(model, sentences, compiled_path: bool) -> list[bytes]:
+    saved = claims.core
+    claims.core = saved if compiled_path else None
+    try:
+        model._char_cache.clear()
+        return [bytes(r) for r in model._rows(sentences)]
+    finally:
+        claims.core = saved
+
+
+@needs_core
+def test_the_cores_vocabularies_find_what_the_dicts_find():
+    # A later duplicate takes the entry's place (as in a dict), an empty entry, characters
+    # outside the basic plane, a bigram, padded n-grams and a word shorter than the n-grams.
+    words = ["rose", "ölü", "rose", "", "𝔘nit", "rose 4", "%", "4"]
+    chars = [" r", "ro", "se ", " 𝔘n", " a ", " ö", "ö", " ölü ", "lü"]
+    arrays = {
+        "word_vocab": np.array(words),
+        "word_idf": np.ones(len(words)),
+        "word_coef": np.linspace(-1, 1, len(words)),
+        "char_vocab": np.array(chars),
+        "char_idf": np.ones(len(chars)),
+        "char_coef": np.linspace(1, -1, len(chars)),
+        "intercept": np.array(0.0),
+        "vec_words": np.array(["rose", "ölü", "rose"]),
+        "vec_scores": np.array([0.1, 0.2, 0.3]),
+    }
+    model = claims.ClaimModel(arrays, {"version": "tiny", "threshold": 0.5})
+    sentences = ["Rose 4 % a ÖLÜ 𝔘nit", "", "  ", "a", "rose rose? 𝔘NIT!"]
+    compiled_rows = _rows_of(model, sentences, True)
+    assert compiled_rows == _rows_of(model, sentences, False)
+    first_word_ids = np.frombuffer(compiled_rows[1], dtype=np.int32).tolist()
+    assert 2 in first_word_ids and 0 not in first_word_ids  # "rose" is the later entry
+    assert {1, 4, 5, 6, 7} <= set(first_word_ids)
+
+
 @needs_core
 def test_the_scorers_features_on_real_sentences_and_a_full_cache(monkeypatch):
     from provenance.text import sentence_spans
