@@ -263,8 +263,8 @@ class LinkMemory:
     # The band keys of new claims are held here until the transaction commits, then written
     # in key order at once. Written source by source, each source's few hundred random keys
     # touched most pages of the index, and every page first touched inside a source's
-    # savepoint was copied to SQLite's statement journal (a temporary file): the writer's
-    # largest single cost on a bulk add. Lookups see these rows as if they were stored.
+    # savepoint was copied to SQLite's statement journal (a temporary file), a large part of
+    # the writer's work on a bulk add. Lookups see these rows as if they were stored.
 
     def add_claim_keys(self, rows: list[tuple[int, int]]) -> None:
         """Rows (key, claim_id) of claims just linked, to be written before the commit."""

@@ -311,6 +311,8 @@ class _Batch:
                 with profile.stage("commit"):
                     self.link_memory.write_claim_keys(self.db.conn)
                     self.db.conn.execute("COMMIT")
+            else:  # SQLite rolled the transaction back itself: its claims are gone
+                self.link_memory.drop_claim_keys(0)
 
     def _flush(self) -> Iterator[Result]:
         pending, self.pending = self.pending, []

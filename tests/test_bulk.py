@@ -143,6 +143,21 @@ def test_band_keys_of_what_is_undone_are_never_written(tmp_path, monkeypatch):
     ).fetchone() == (0,)
 
 
+def test_keys_held_for_a_transaction_that_is_gone_are_dropped(tmp_path):
+    """Where SQLite rolled the batch's transaction back itself (a full disk, say), the band
+    keys held for its claims are not written into the next one."""
+    import time
+
+    from provenance.inputs import Limits
+
+    db = open_db(tmp_path / "gone.db")
+    batch = pipeline._Batch(db, Limits(), [])
+    batch.link_memory.add_claim_keys([(7, 1), (9, 1)])
+    batch.began = time.monotonic()  # a transaction was begun, and is no more
+    batch._commit()
+    assert batch.link_memory.unwritten_keys == [] and batch.link_memory.unwritten_claims(7) == []
+
+
 def test_what_an_add_reports_is_committed(tmp_path):
     path = tmp_path / "bulk.db"
     db = open_db(path)

@@ -12,6 +12,7 @@ import hashlib
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -361,18 +362,25 @@ sentence_text = st.text(
 _MODELS: dict[bool, claims.ClaimModel] = {}
 
 
-def _scorer_rows(sentences, compiled_path: bool) -> list[bytes]:
+@contextmanager
+def _scoring_path(compiled_path: bool):
+    """The scorer runs the compiled core's loops, or (False) the pure-Python ones."""
     saved = claims.core
     claims.core = saved if compiled_path else None
     try:
+        yield
+    finally:
+        claims.core = saved
+
+
+def _scorer_rows(sentences, compiled_path: bool) -> list[bytes]:
+    with _scoring_path(compiled_path):
         model = _MODELS.get(compiled_path) or _MODELS.setdefault(
             compiled_path, claims.ClaimModel.load()
         )
         model._char_cache.clear()  # each path fills its own cache from empty
         rows = model._rows(sentences)
         return [bytes(r) for r in rows] + [model.decision(sentences).tobytes()]
-    finally:
-        claims.core = saved
 
 
 @needs_core
@@ -383,12 +391,8 @@ def test_the_scorers_features_are_the_pure_ones(sentences):
 
 
 def _shape(sentences, compiled_path: bool) -> bytes:
-    saved = claims.core
-    claims.core = saved if compiled_path else None
-    try:
+    with _scoring_path(compiled_path):
         return claims.shape_features(sentences).tobytes()
-    finally:
-        claims.core = saved
 
 
 @needs_core
@@ -409,13 +413,9 @@ def test_the_shape_counts_of_lowering_and_other_digits():
 
 
 def _rows_of(model, sentences, compiled_path: bool) -> list[bytes]:
-    saved = claims.core
-    claims.core = saved if compiled_path else None
-    try:
+    with _scoring_path(compiled_path):
         model._char_cache.clear()
         return [bytes(r) for r in model._rows(sentences)]
-    finally:
-        claims.core = saved
 
 
 @needs_core
