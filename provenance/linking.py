@@ -496,16 +496,18 @@ def link_claims(
     by_key: dict[int, list[int]] = defaultdict(list)
     for k, cid in key_rows:
         by_key[k].append(cid)
+    pending = bool(memory.unwritten_keys)  # rows of this transaction not yet written
     stored = set()
     for k, other in rows_in(
         conn, "SELECT key, claim_id FROM claim_keys WHERE key IN ({marks})", by_key
     ):
-        stored.add((k, other))
+        if pending:
+            stored.add((k, other))
         if other in mine:
             continue
         for cid in by_key[k]:
             hits[cid][other] += 1
-    for k, cids in by_key.items():  # the rows of this transaction not yet written
+    for k, cids in by_key.items() if pending else ():
         for other in memory.unwritten_claims(k):
             if other in mine or (k, other) in stored:
                 continue

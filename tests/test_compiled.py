@@ -378,7 +378,7 @@ def _scorer_rows(sentences, compiled_path: bool) -> list[bytes]:
         model = _MODELS.get(compiled_path) or _MODELS.setdefault(
             compiled_path, claims.ClaimModel.load()
         )
-        model._char_cache.clear()  # each path fills its own cache from empty
+        model._char_cache.clear()  # the pure path's cache of n-gram ids starts empty
         rows = model._rows(sentences)
         return [bytes(r) for r in rows] + [model.decision(sentences).tobytes()]
 
