@@ -526,7 +526,7 @@ fail:
  * rewrites but the U.S. one touches, else None (similarity.words then takes its own path); with
  * rewritten, similarity._fold_words(text) of an ASCII text the caller has rewritten (None for
  * any other). The rewrites it declines: a word broken at a line end (the text has "-" and a line break), page furniture
- * (similarity._FURNITURE_HINT: six digits, "page"/"Page" before a digit, a number of one to four
+ * (any text with six digits in a row, "page"/"Page" before a digit, a number of one to four
  * digits between hyphens), thousands separators (a digit, a comma, a digit). What it does:
  * similarity._US's matches (\bU\.\s?S\.(?:\s?A\.)? and \bUnited States(?: of America)?\b)
  * become " US ", the text is lower-cased (case-folding, for ASCII), and the words are

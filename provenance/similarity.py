@@ -47,12 +47,15 @@ MIN_TERMS = 3
 
 # Page furniture that can sit inside a sentence of a text layer: cable page headers
 # ("TRIPOLI 00000495 002.2 OF 004"), page numbers ("Page 4 of 12", "- 4 -").
-_FURNITURE = re.compile(
-    r"\b[A-Z][A-Z ]{1,30}\s\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b"
-    r"|\b[Pp]age\s+\d{1,4}(?:\s+of\s+\d{1,4})?\b"
-    r"|(?<!\w)-\s*\d{1,4}\s*-(?!\w)"
-)
-_FURNITURE_HINT = re.compile(r"\d{6}|[Pp]age\s+\d|-\s*\d{1,4}\s*-")
+_PAGE_HEADER = r"\b[A-Z][A-Z ]{1,30}\s\d{6,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b"
+_PAGE_NUMBER = r"\b[Pp]age\s+\d{1,4}(?:\s+of\s+\d{1,4})?\b|(?<!\w)-\s*\d{1,4}\s*-(?!\w)"
+_FURNITURE = re.compile(f"{_PAGE_HEADER}|{_PAGE_NUMBER}")
+# The header alternative tries a run of capitals at every word of capitals (most of a cable):
+# it runs only where what its match must hold is found (the figures, "OF" and three more), the
+# page numbers alone elsewhere, which is the same substitution where no header can match.
+_HEADER_HINT = re.compile(r"\d{6}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}")
+_PAGE_NUMBERS = re.compile(_PAGE_NUMBER)
+_PAGE_NUMBER_HINT = re.compile(r"[Pp]age\s+\d|-\s*\d{1,4}\s*-")
 _LINE_HYPHEN = re.compile(r"(\w)-[ \t]*\n[ \t]*(\w)")
 _NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\w)")
 _US = re.compile(r"\bU\.\s?S\.(?:\s?A\.)?|\bUnited States(?: of America)?\b")
@@ -80,9 +83,40 @@ def words(text: str) -> list[str]:
     if found is not None:
         return found
     text = _rewrite(text)
-    if text.isascii():
-        return core.ascii_words(text, True)  # the rewrites done: the U.S. one and the words
+    plain = text if text.isascii() else _ascii_stand_ins(text)
+    if plain is not None:  # the rewrites done: the U.S. one and the words
+        return core.ascii_words(plain, True)
     return _fold_words(text)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _ascii_stand_ins(text: str) -> str | None:
+    """``text`` with each character outside ASCII replaced by one that :func:`_fold_words`
+    treats the same way (None when a character has none): the ¶ signs, curly quotes and dashes
+    of text layers are what keeps most of them from the compiled core's ASCII path."""
+    for char in set(_NON_ASCII.findall(text)):
+        stand_in = _stand_in(char)
+        if stand_in is None:
+            return None
+        text = text.replace(char, stand_in)  # a few characters: faster than str.translate
+    return text
+
+
+@lru_cache(maxsize=4096)
+def _stand_in(char: str) -> str | None:
+    """An ASCII character :func:`_fold_words` treats as it treats ``char``, or None. ``’`` is
+    folded to ``'``. A character that no pattern of it can match (not a word character, not
+    white space: only ever a separator between words) and that folding leaves as it is (no
+    decomposition, not a combining mark, its own case fold) is treated as ``#`` is."""
+    if char == "’":
+        return "'"
+    if char.isalnum() or char == "_" or char.isspace() or unicodedata.combining(char):
+        return None
+    if unicodedata.normalize("NFKD", char) != char or char.casefold() != char:
+        return None
+    return "#"
 
 
 def _words(text: str) -> list[str]:
@@ -95,10 +129,19 @@ def _rewrite(text: str) -> str:
     # Each substitution only where its cheap precondition holds: most sentences need none.
     if "-" in text and "\n" in text:
         text = _LINE_HYPHEN.sub(r"\1\2", text)
-    if _FURNITURE_HINT.search(text):
-        text = _FURNITURE.sub(" ", text)
+    text = _strip_furniture(text)
     if "," in text:
         text = _NUMBER.sub(lambda m: m.group(0).replace(",", ""), text)
+    return text
+
+
+def _strip_furniture(text: str) -> str:
+    """``_FURNITURE.sub(" ", text)``, trying its page-header alternative only where a header
+    can match (see :data:`_HEADER_HINT`)."""
+    if _HEADER_HINT.search(text):
+        return _FURNITURE.sub(" ", text)
+    if _PAGE_NUMBER_HINT.search(text):
+        return _PAGE_NUMBERS.sub(" ", text)
     return text
 
 

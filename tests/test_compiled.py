@@ -261,12 +261,14 @@ _SIMILARITY_PIECES = st.sampled_from(
      "page 4", "Page\t12", "homepage 5", "- 4 -", "-12345-", "-1-", "123456", "12345", "1,000",
      "1,5", "a,b", "3.14", "1.2.3", "2.", "don't", "o'", "'s", "rock'n'roll", "_", "a_b", "-",
      "\n", " ", "\x1c", "\t", ".", ",", "(", "é", "’", "Ünited", "A.", "S.", "U", "of",
-     "America", "inter-\nnational"]
+     "America", "inter-\nnational", "¶", "“", "”", "‘", "–", "—", "´", "…", "\u00a0", "ﬁ",
+     "²", "ß", "\u0301", "•", "don’t", "U.S.’s", "¶1.", "\u2028"]
 )  # fmt: skip
 similarity_text = st.one_of(
     st.lists(_SIMILARITY_PIECES, max_size=24).map("".join),
     st.lists(_SIMILARITY_PIECES, max_size=24).map(" ".join),
     st.text(st.characters(max_codepoint=127), max_size=120),
+    st.lists(st.one_of(_SIMILARITY_PIECES, st.text(max_size=3)), max_size=16).map("".join),
 )
 
 
@@ -283,6 +285,20 @@ def test_ascii_words_are_the_pure_ones_or_none(text):
     if rewritten.isascii():
         assert core.ascii_words(rewritten, True) == similarity._fold_words(rewritten)
     assert similarity.words(text) == similarity._words(text)
+
+
+@needs_core
+def test_words_of_text_layers_with_paragraph_signs_and_curly_quotes():
+    from provenance import similarity
+
+    text = "¶2. (C) The U.S.’s “offer” – 1,200 tonnes – was ´final´.\n¶3. Don’t."
+    assert similarity._ascii_stand_ins(text) is None  # ´ decomposes: the patterns' path
+    assert similarity.words(text) == similarity._words(text)
+    text = text.replace("´", "")
+    assert similarity._ascii_stand_ins(text) is not None
+    assert similarity.words(text) == similarity._words(text) == [
+        "2", "c", "the", "us", "s", "offer", "1200", "tonnes", "was", "final", "3", "dont"
+    ]  # fmt: skip
 
 
 @needs_core

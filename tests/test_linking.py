@@ -8,6 +8,8 @@ import sys
 
 import pytest
 from datasette.app import Datasette
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provenance import minhash, similarity
 
@@ -185,6 +187,23 @@ def test_claim_keys_are_the_same_in_every_process():
 )
 def test_canonical_terms(text, wanted):
     assert set(similarity.terms(text)) == wanted
+
+
+#: Pieces of text around page furniture: a cable's page header, page numbers, capitals and
+#: figures that nearly make one.
+FURNITURE_PIECES = st.sampled_from(
+    ["TRIPOLI", "LA PAZ", " ", "\n", "00000495", "1234567", "123456789", "002", "002.2", "OF",
+     "of", "004", "Page", "page", "4", "12", "-", " - 3 -", "said", "X", "a-", ".", "OF 004"]
+)  # fmt: skip
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(FURNITURE_PIECES, max_size=14).map(" ".join), st.lists(FURNITURE_PIECES).map("".join)
+)
+def test_furniture_is_stripped_as_by_the_one_pattern(spaced, joined):
+    for text in (spaced, joined, f"{spaced} TRIPOLI 00000495 002 OF 004 {joined}"):
+        assert similarity._strip_furniture(text) == similarity._FURNITURE.sub(" ", text)
 
 
 # --- who ---------------------------------------------------------------------------------
