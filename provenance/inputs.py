@@ -127,7 +127,9 @@ def without_credentials(url: str) -> str:
     return urlunsplit(parts._replace(netloc=host))
 
 
-def iter_inputs(args: list[str], follow_links: bool = False) -> Iterator[Item]:
+def iter_inputs(
+    args: list[str], follow_links: bool = False, archive: frozenset[str] = frozenset()
+) -> Iterator[Item]:
     """Expand the arguments into inputs: folders recursively (sorted, cruft skipped), URLs as is
     (less any credentials in them).
 
@@ -135,21 +137,45 @@ def iter_inputs(args: list[str], follow_links: bool = False) -> Iterator[Item]:
     loops), a link to a file inside the folder is read as that file, and a link to anything
     outside it is an entry refused with its reason (read only with ``follow_links``). A
     subfolder that cannot be listed is an entry refused with its reason too: both become
-    failure rows, never a silent skip.
+    failure rows, never a silent skip. ``archive``: the real paths of the database being
+    written and its companions (:func:`archive_files`): a folder's walk passes over them, and
+    one named on its own is refused (stored, it would grow the archive by itself every run).
+    An empty argument is refused, not read as the current folder.
     """
     for arg in args:
+        if not arg:
+            yield Item(repr(arg), refused="an empty name: not a file, folder or URL")
+            continue
         if _SCHEME.match(arg) and not re.match(r"^[A-Za-z]:[\\/]", arg):
             url = without_credentials(arg)
             yield Item(display_name(url), url=url)
             continue
         path = Path(arg)
         if path.is_dir():
-            yield from _walk(path, follow_links)
+            yield from _walk(path, follow_links, archive)
+        elif os.path.realpath(path) in archive:
+            yield Item(display_name(arg), path=path, refused=_ARCHIVE_REFUSED)
         else:
             yield Item(display_name(arg), path=path)
 
 
-def _walk(folder: Path, follow_links: bool) -> Iterator[Item]:
+_ARCHIVE_REFUSED = "the database this command writes to (or one of its journal files)"
+
+
+def archive_files(database: str | os.PathLike[str] | None) -> frozenset[str]:
+    """The real paths of a database file and its companions (``-wal``, ``-shm``,
+    ``-journal``), whether they exist yet or not (none for an in-memory database)."""
+    from .outputs import DATABASE_COMPANIONS
+
+    if not database:
+        return frozenset()
+    real = os.path.realpath(database)
+    return frozenset(real + suffix for suffix in DATABASE_COMPANIONS)
+
+
+def _walk(
+    folder: Path, follow_links: bool, archive: frozenset[str] = frozenset()
+) -> Iterator[Item]:
     errors: list[OSError] = []
     inside = os.path.realpath(folder)
     for root, dirs, files in os.walk(folder, followlinks=False, onerror=errors.append):
@@ -159,6 +185,8 @@ def _walk(folder: Path, follow_links: bool) -> Iterator[Item]:
             if _skipped(name):
                 continue
             found = Path(root, name)
+            if archive and os.path.realpath(found) in archive:
+                continue  # the archive being written is not one of its documents
             item = Item(display_name(str(found)), path=found)
             if found.is_symlink():
                 try:
@@ -195,9 +223,9 @@ def read_item(item: Item, limits: Limits) -> Fetched:
     """Read an input's bytes, or raise :class:`InputError` with a one-line reason."""
     if item.url is not None:
         return fetch_url(item.url, limits, item.input)
-    assert item.path is not None
     if item.refused:
         raise InputError(item.refused)
+    assert item.path is not None
     path = item.path
     data = read_file(path, limits.max_bytes, follow_links=limits.follow_links)
     if len(data) > limits.max_bytes:

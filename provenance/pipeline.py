@@ -24,7 +24,16 @@ from .archive import sha256_hex
 from .citations import claim_of, page_link_mentions
 from .errors import NotProse, ProvenanceError
 from .ingest.base import Budget, Extracted, Hint
-from .inputs import Fetched, Item, Limits, fetch_url, iter_inputs, read_item, unwrap
+from .inputs import (
+    Fetched,
+    Item,
+    Limits,
+    archive_files,
+    fetch_url,
+    iter_inputs,
+    read_item,
+    unwrap,
+)
 from .linking import LinkMemory, prepare_links
 from .store import Prepared, capture_plan, record_failure, store_prepared
 from .worker import FORKS, Worker
@@ -164,12 +173,13 @@ def add(
     """
     limits = limits or Limits()
     db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
+    archive = archive_files(db.conn.execute("PRAGMA database_list").fetchone()[2])
     if cluster is not None:
         from .cluster import ClusterBatch, connect
 
         with connect(cluster) as client:
             batch = ClusterBatch(db, limits, client, as_text)
-            yield from batch.run(iter_inputs(list(args), limits.follow_links))
+            yield from batch.run(iter_inputs(list(args), limits.follow_links, archive))
         return
     # A forked worker past RESTART_ABOVE starts again from this process: a fresh copy shares
     # the models loaded here (see preload), and its memory does not grow with the batch.
@@ -177,7 +187,7 @@ def add(
     pool = [Worker(limits.max_memory, max_private) for _ in range(max(1, workers))]
     try:
         batch = _Batch(db, limits, pool, as_text)
-        yield from batch.run(iter_inputs(list(args), limits.follow_links))
+        yield from batch.run(iter_inputs(list(args), limits.follow_links, archive))
     finally:
         for worker in pool:
             worker.close()

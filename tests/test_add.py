@@ -132,6 +132,39 @@ def test_failure_prints_one_line(run, tmp_path):
     assert len(lines) == 1 and str(junk) in lines[0]
 
 
+def test_the_database_in_the_folder_added_is_never_an_input(run, run_json, folder, monkeypatch):
+    """`add .` where the archive lives: its database and journal files are passed over (each
+    run would otherwise archive the whole database into itself), and named on their own they
+    are refused."""
+    monkeypatch.chdir(folder)
+    first = run_json("add", ".", "--db", "archive.db")
+    assert not [r for r in first if "archive.db" in r["input"]]
+    (folder / "archive.db-journal").write_bytes(b"\x00" * 512)  # as a crash could leave
+    again = run_json("add", ".", "--db", "archive.db")
+    assert {r["status"] for r in again} == {"unchanged"}
+    size = (folder / "archive.db").stat().st_size
+    assert run_json("add", ".", "--db", "archive.db") == again
+    assert (folder / "archive.db").stat().st_size == size
+    result = run("add", "archive.db", "./archive.db-wal", "--db", "archive.db", "--json")
+    assert result.exit_code == 1
+    refused = json.loads(result.stdout)
+    assert [r["status"] for r in refused] == ["failed", "failed"]
+    assert all("database this command writes to" in r["error"] for r in refused)
+    conn = sqlite3.connect(folder / "archive.db")
+    assert (
+        conn.execute("SELECT count(*) FROM failures WHERE raw_sha256 IS NOT NULL").fetchone()[0]
+        == 0
+    )  # nothing of the database was archived
+
+
+def test_an_empty_name_is_refused_not_read_as_the_current_folder(run, folder, monkeypatch):
+    monkeypatch.chdir(folder)
+    result = run("add", "", "--db", str(folder.parent / "x.db"), "--json")
+    assert result.exit_code == 1
+    [failed] = json.loads(result.stdout)
+    assert failed["status"] == "failed" and "empty name" in failed["error"]
+
+
 def test_a_source_is_stored_whole_or_not_at_all(db_path, fixtures, monkeypatch):
     from provenance import linking, pipeline
 
