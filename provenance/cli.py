@@ -18,7 +18,7 @@ import click
 # `provenance --help` loads neither the database layer nor the ingesters.
 from . import __version__, profile
 from .defaults import DEFAULT_BASE_URL, FORMATS, Limits, default_path
-from .errors import ProvenanceError
+from .errors import NotAnArchive, ProvenanceError
 
 # The numeric work runs in one process per core (the batch's workers), so OpenBLAS's threads
 # would only compete with them, and starting them costs CPU time at every command's start
@@ -44,8 +44,14 @@ def _open(db_path: str | None, *, existing: bool = False):
     path = db_path or default_path()
     if existing and not Path(path).exists():
         raise click.ClickException(f"no database at {path}: run `provenance add` first")
+    if existing and _holds_no_tables(path):
+        raise click.ClickException(
+            f"no archive in {path} (it is empty): run `provenance add` first"
+        )
     try:
         archive = open_db(path)
+    except NotAnArchive as exc:
+        raise click.ClickException(str(exc)) from None
     except Exception as exc:  # sqlite3 errors: a folder, a non-database file, no permission
         raise click.ClickException(
             f"cannot open database {db_path or default_path()}: {exc}"
@@ -59,6 +65,23 @@ def _open(db_path: str | None, *, existing: bool = False):
         # to each other), which :func:`main` no longer makes collect.
         ctx.call_on_close(archive.conn.close)
     return archive
+
+
+def _holds_no_tables(path: str) -> bool:
+    """Whether the database file at ``path`` holds no table (an empty file is such a database),
+    read without writing to it."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False  # open_db names what is wrong
+    try:
+        return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone() is None
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
 
 
 def _print_json(value: Any) -> None:
@@ -872,12 +895,14 @@ def export(
         provenance export --format annotation --source 3 -o claims.jsonld
     """
     from .export import export as run_export
-    from .outputs import atomic_text_output, check_output
+    from .outputs import atomic_text_output, check_not_archived, check_output
 
     path = Path(db_path or default_path())
     if output != "-":
         check_output(output, [path])
     db = _open(str(path), existing=True)
+    if output != "-":
+        check_not_archived(db.conn, output)
     if output == "-":
         count = run_export(
             db.conn, fmt, sys.stdout, source_id=source_id, base_url=base_url, database=path.stem

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__, binding
 from .defaults import default_path
+from .errors import NotAnArchive
 from .migrations import apply_migrations
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ def open_db(path: str | Path | None = None, *, migrate: bool = True) -> Archive:
     path = str(path or default_path())
     conn = sqlite3.connect(path, isolation_level=None, timeout=60, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 60000")
+    _refuse_other_databases(conn, path)
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     if mode != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
@@ -70,6 +72,16 @@ def open_db(path: str | Path | None = None, *, migrate: bool = True) -> Archive:
     if migrate:
         apply_migrations(conn, after=_bind_migration)
     return Archive(conn)
+
+
+def _refuse_other_databases(conn: sqlite3.Connection, path: str) -> None:
+    """Raise :class:`NotAnArchive` (before anything is written) when the file holds tables but
+    not an archive's: a command must not turn another application's database into one."""
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    if tables and "_migrations" not in tables:
+        conn.close()
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise NotAnArchive(f"{path} holds another database (tables {shown}), not an archive")
 
 
 def _bind_migration(conn: sqlite3.Connection, name: str) -> None:

@@ -36,3 +36,7 @@ class ClaimNotFound(ProvenanceError):
 
 class ExtraNotInstalled(ProvenanceError):
     """A feature needs an optional extra (``pip install 'provenance[NAME]'``) that is missing."""
+
+
+class NotAnArchive(ProvenanceError):
+    """A database file that holds something else than a provenance archive."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -41,6 +42,19 @@ def check_output(path: str | Path, protected: Iterable[str | Path]) -> Path:
     return target
 
 
+def check_not_archived(conn: sqlite3.Connection, path: str | Path) -> None:
+    """Refuse ``path`` when a source of the archive was read from that file (by its path, or
+    the file a link there points to): the archive keeps its bytes, but the file is the user's."""
+    from .inputs import display_name
+
+    named = sorted({display_name(os.path.abspath(path)), display_name(os.path.realpath(path))})
+    found = conn.execute(
+        f"SELECT 1 FROM sources WHERE locator IN ({','.join('?' * len(named))}) LIMIT 1", named
+    ).fetchone()
+    if found:
+        raise OutputRefused(f"refusing to write {path}: the archive holds a source read from it")
+
+
 @contextmanager
 def atomic_text_output(path: str | Path) -> Iterator[TextIO]:
     """A text file written beside ``path`` and renamed over it only when the block succeeds.
@@ -48,8 +62,20 @@ def atomic_text_output(path: str | Path) -> Iterator[TextIO]:
     A failure leaves ``path`` as it was (absent, or its earlier contents) and no stray file."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        reason = "no such folder" if isinstance(exc, FileNotFoundError) else exc.strerror or exc
+        raise OutputRefused(f"cannot write {path}: {reason}") from exc
+    try:
+        # The mode a file the user makes would have (mkstemp's is 0600), or the one it had.
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except OSError:
+            mask = os.umask(0)
+            os.umask(mask)
+            mode = 0o666 & ~mask
+        os.chmod(temporary, mode)
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             yield out
             out.flush()

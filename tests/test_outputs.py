@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sqlite3
 
 import pytest
 
@@ -81,6 +82,77 @@ def test_atomic_output_is_renamed_only_when_whole(tmp_path):
     with atomic_text_output(target) as out:
         out.write("whole")
     assert target.read_text() == "whole"
+
+
+def test_export_refuses_to_write_over_a_file_the_archive_was_read_from(run, tmp_path):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(ROOT / "sources", inputs)
+    db = tmp_path / "a.db"
+    run("add", inputs, "--db", db, "--quiet")
+    cable = next(inputs.glob("*.txt"))
+    before = digest(cable)
+    (tmp_path / "link.txt").symlink_to(cable)
+    for target in (cable, tmp_path / "link.txt"):
+        result = run("export", "--format", "csv", "--db", db, "-o", target)
+        assert result.exit_code == 1 and "the archive holds a source read from it" in result.stderr
+        assert result.stderr.count("\n") == 1
+    assert digest(cable) == before
+    result = run("export", "--format", "csv", "--db", db, "-o", tmp_path / "claims.csv")
+    assert result.exit_code == 0
+
+
+def test_export_into_a_missing_folder_is_a_one_line_error(run, copy_of, tmp_path):
+    result = run("export", "--format", "csv", "--db", copy_of, "-o", tmp_path / "no" / "x.csv")
+    assert result.exit_code == 1
+    assert (
+        result.stderr.strip() == f"Error: cannot write {tmp_path / 'no' / 'x.csv'}: no such folder"
+    )
+
+
+def test_an_exported_file_has_the_mode_of_a_file_the_user_makes(copy_of, tmp_path):
+    mask = os.umask(0o022)
+    try:
+        with atomic_text_output(tmp_path / "new.csv") as out:
+            out.write("x")
+        assert (tmp_path / "new.csv").stat().st_mode & 0o777 == 0o644
+        (tmp_path / "kept.csv").write_text("old")
+        (tmp_path / "kept.csv").chmod(0o640)
+        with atomic_text_output(tmp_path / "kept.csv") as out:
+            out.write("new")
+        assert (tmp_path / "kept.csv").stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(mask)
+
+
+@pytest.mark.parametrize("command", [["sources"], ["verify"], ["claims"], ["add", "{fixture}"]])
+def test_another_applications_database_is_refused_untouched(run, tmp_path, command):
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (x)")
+    conn.commit()
+    conn.close()
+    before = digest(other)
+    args = [a.replace("{fixture}", str(FIXTURES / "telegram.txt")) for a in command]
+    result = run(*args, "--db", other)
+    assert result.exit_code == 1
+    assert (
+        result.stderr.strip()
+        == f"Error: {other} holds another database (tables notes), not an archive"
+    )
+    assert digest(other) == before and sorted(os.listdir(tmp_path)) == ["other.db"]
+
+
+@pytest.mark.parametrize("command", [["sources"], ["verify"], ["who", "a claim"]])
+def test_read_only_commands_refuse_an_empty_database_file(run, tmp_path, command):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    result = run(*command, "--db", empty)
+    assert result.exit_code == 1
+    assert (
+        result.stderr.strip()
+        == f"Error: no archive in {empty} (it is empty): run `provenance add` first"
+    )
+    assert empty.stat().st_size == 0
 
 
 def test_check_output_refuses_a_folder(tmp_path):
