@@ -63,3 +63,27 @@ async def test_latest_captures_are_published_with_their_title(datasette, db_path
     # Each fixture is captured once: every source stands as it is.
     assert {r["id"] for r in rows.json()} == {r["id"] for r in everything.json()}
     assert {r["captures"] for r in rows.json()} == {1}
+
+
+@pytest.mark.asyncio
+async def test_malformed_plugin_addresses_are_not_found_even_with_rich(
+    datasette, db_path, monkeypatch
+):
+    """Where rich 14 or later is installed (the accurate extra brings it), Datasette's default
+    error page raised for its own 404s: the plugin takes rich out of that page."""
+    from datasette import handle_exception as default_errors
+
+    from provenance.datasette.hooks import without_rich_tracebacks
+
+    class Console:
+        def print_exception(self, **kwargs):
+            raise ValueError("Value for 'trace' required if not called in except: block")
+
+    class Rich:
+        get_console = staticmethod(Console)
+
+    monkeypatch.setattr(default_errors, "rich", Rich())
+    without_rich_tracebacks()
+    for path in ("-/claim/abc", "-/claim/1.5", "-/source/1/raw", "-/source/999", "no_table"):
+        response = await datasette.client.get(f"/{db_path.stem}/{path}")
+        assert response.status_code == 404, path

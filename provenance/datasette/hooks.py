@@ -24,6 +24,22 @@ from .pages import (
     source_view,
 )
 
+
+def without_rich_tracebacks() -> None:
+    """Datasette's default error page (0.65) prints the exception with rich whenever rich can
+    be imported, outside an except block for the 404s Datasette raises itself; rich 14 and
+    later raise there, so every such 404 became a 500. Without rich it prints a plain
+    traceback for real errors and nothing for a 404; the page is the same."""
+    try:
+        from datasette import handle_exception as default_errors
+    except ImportError:  # a Datasette without that module makes no such call
+        return
+    if getattr(default_errors, "rich", None) is not None:
+        default_errors.rich = None
+
+
+without_rich_tracebacks()
+
 _DB = r"(?P<database>[^/]+)"
 _JSON = r"(?:\.(?P<format>json))?"
 
