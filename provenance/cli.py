@@ -6,6 +6,7 @@ import gc
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 import time
@@ -82,6 +83,16 @@ def _holds_no_tables(path: str) -> bool:
         return False
     finally:
         conn.close()
+
+
+def _sha256_hex(value: str | None, param: Any) -> str | None:
+    """A SHA-256 hash as given (upper case, spaces, a ``sha256:`` prefix), as the log writes it."""
+    if value is None:
+        return None
+    digest = value.strip().lower().removeprefix("sha256:").strip()
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise click.BadParameter(f"{value!r} is not a SHA-256 hash (64 hex digits)", param=param)
+    return digest
 
 
 def _print_json(value: Any) -> None:
@@ -537,6 +548,7 @@ def claims(source_id: int | None, db_path: str | None, as_json: bool) -> None:
     "--head",
     "published_head",
     metavar="HASH",
+    callback=lambda ctx, param, value: _sha256_hex(value, param),
     help="A head hash published earlier (`provenance head`): fail unless the log still holds it.",
 )
 def verify(db_path: str | None, as_json: bool, published_head: str | None) -> None:

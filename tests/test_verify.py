@@ -268,3 +268,12 @@ def test_head_prints_the_last_event_hash(run, run_json, stored):
     last = stored.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()[0]
     assert state["head"] == last and state["events"] == 3
     assert run("head").stdout.strip() == last
+
+
+def test_a_published_head_is_read_whatever_its_case_and_spaces(run, run_json, stored):
+    head = run_json("head")["head"]
+    for given in (head.upper(), f"  {head}\n", f"sha256:{head}"):
+        assert run("verify", "--head", given).exit_code == 0, given
+    result = run("verify", "--head", head[:40])
+    assert result.exit_code == 2 and "is not a SHA-256 hash" in result.stderr
+    assert "not in the log" not in result.output + result.stderr  # no false alarm of tampering
