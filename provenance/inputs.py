@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from . import __version__
 from .db import now_iso
@@ -73,7 +73,7 @@ class Item:
                 return self.url
             return urlunsplit(parts._replace(fragment=""))
         assert self.path is not None
-        return display_name(os.path.abspath(self.path))
+        return path_locator(self.path)
 
 
 @dataclass
@@ -88,6 +88,17 @@ class Fetched:
     http_status: int | None = None
     content_type: str | None = None
     locator: str | None = None  # see Item.locator
+
+
+def path_locator(path: str | os.PathLike[str]) -> str:
+    """The locator of a file: its absolute path, or where :func:`display_name` would escape
+    something in it (bytes that are not UTF-8, control characters), its bytes as a ``file:``
+    URI, percent-encoded: an escape such as ``\\xff`` could also be the name's own characters,
+    and two files must never share a locator."""
+    absolute = os.path.abspath(path)
+    if display_name(absolute) == absolute:
+        return absolute
+    return "file://" + quote(os.fsencode(absolute))
 
 
 def display_name(name: str) -> str:

@@ -45,9 +45,9 @@ def check_output(path: str | Path, protected: Iterable[str | Path]) -> Path:
 def check_not_archived(conn: sqlite3.Connection, path: str | Path) -> None:
     """Refuse ``path`` when a source of the archive was read from that file (by its path, or
     the file a link there points to): the archive keeps its bytes, but the file is the user's."""
-    from .inputs import display_name
+    from .inputs import path_locator
 
-    named = sorted({display_name(os.path.abspath(path)), display_name(os.path.realpath(path))})
+    named = sorted({path_locator(path), path_locator(os.path.realpath(path))})
     found = conn.execute(
         f"SELECT 1 FROM sources WHERE locator IN ({','.join('?' * len(named))}) LIMIT 1", named
     ).fetchone()

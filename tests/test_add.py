@@ -1,6 +1,7 @@
 """`provenance add`: whole-or-nothing storage, invariants, unchanged re-adds, failures, URLs."""
 
 import json
+import os
 import shutil
 import sqlite3
 
@@ -238,3 +239,20 @@ def test_every_derived_row_records_the_tool_version(run_json, folder, db_path):
     assert conn.execute("SELECT count(*) FROM claims WHERE model_version IS NULL").fetchone() == (
         0,
     )
+
+
+def test_a_name_that_is_not_utf8_never_shares_a_source_with_its_escape(run_json, tmp_path):
+    """`bad\\xff.txt` spelt out and a name holding the byte 0xFF are printed alike; they are
+    two files, so two sources, each unchanged when added again."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    raw = inbox / os.fsdecode(b"bad\xff\xfename.txt")
+    raw.write_text("The harbour authority said dredging will cost 40 percent more than planned.")
+    spelt = inbox / "bad\\xff\\xfename.txt"
+    spelt.write_text("The ministry said the port handled 12 million tonnes of cargo last year.")
+    first = run_json("add", inbox)
+    assert [r["status"] for r in first] == ["added", "added"]
+    assert len({r["source_id"] for r in first}) == 2
+    again = run_json("add", inbox)
+    assert [r["status"] for r in again] == ["unchanged", "unchanged"]
+    assert [r["source_id"] for r in again] == [r["source_id"] for r in first]
