@@ -590,7 +590,13 @@ def verify(db_path: str | None, as_json: bool, published_head: str | None) -> No
 @click.argument("text")
 @db_option
 @json_option
-@click.option("--limit", default=20, show_default=True, help="At most this many works.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="At most this many works.",
+)
 @click.option(
     "--min-score",
     type=click.FloatRange(0, 1),
@@ -925,3 +931,7 @@ def export(
                 db.conn, fmt, out, source_id=source_id, base_url=base_url, database=path.stem
             )
     click.echo(f"{count} claims exported as {fmt}", err=True)
+
+
+if __name__ == "__main__":  # python -m provenance.cli
+    main()

@@ -81,7 +81,10 @@ def list_claims(db: Readable, source_id: int | None = None) -> list[dict[str, An
     """Claims with the agent and cue their source attributes them to."""
     if source_id is None:
         return list(_query(db, _CLAIMS_SQL + " ORDER BY c.id"))
-    return list(_query(db, _CLAIMS_SQL + " WHERE c.source_id = ? ORDER BY c.start", [source_id]))
+    rows = list(_query(db, _CLAIMS_SQL + " WHERE c.source_id = ? ORDER BY c.start", [source_id]))
+    if not rows and not list(_query(db, "SELECT 1 FROM sources WHERE id = ?", [source_id])):
+        raise SourceNotFound(f"no source with id {source_id}")
+    return rows
 
 
 def get_source(db: Readable, source_id: int) -> dict[str, Any]:

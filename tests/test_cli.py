@@ -75,6 +75,30 @@ def test_claims_filtered_by_source(run_json, fixtures):
     assert claims and {c["source_id"] for c in claims} == {b["source_id"]}
 
 
+def test_claims_of_an_unknown_source_is_a_one_line_error(run, run_json, fixtures):
+    run_json("add", fixtures / "telegram.txt")
+    result = run("claims", "--source", "999")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: no source with id 999"
+
+
+def test_who_needs_a_limit_of_one_or_more(run, run_json, fixtures):
+    run_json("add", fixtures / "telegram.txt")
+    result = run("who", "dredging", "--limit", "0")
+    assert result.exit_code == 2 and "--limit" in result.stderr
+
+
+def test_python_dash_m_runs_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    for module in ("provenance", "provenance.cli"):
+        done = subprocess.run(
+            [sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert done.returncode == 0 and "Usage:" in done.stdout and "add" in done.stdout, module
+
+
 def test_db_option_and_environment_variable(run, run_json, fixtures, tmp_path, monkeypatch):
     other = tmp_path / "other.db"
     run_json("add", fixtures / "telegram.txt", "--db", other)
