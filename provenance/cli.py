@@ -190,7 +190,14 @@ def cli(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
     if not verbose:
         # Parsers warn about every odd font or date; failures reach the user as one line each.
-        for name in ("pypdf", "trafilatura", "htmldate", "charset_normalizer", "courlan"):
+        for name in (
+            "pypdf",
+            "pdfminer",
+            "trafilatura",
+            "htmldate",
+            "charset_normalizer",
+            "courlan",
+        ):
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 

@@ -203,3 +203,13 @@ def test_the_console_command_closes_the_archive_and_keeps_its_exit_code(fixtures
     assert failed.returncode == 1
     assert "missing.txt" in failed.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one.db"]
+
+
+def test_the_parsers_warnings_are_quiet_without_verbose(run, db):
+    """pypdf and pdfminer.six warn about every odd font ("Could not get FontBBox ..."): a
+    failure reaches the user as one line of its own, the warnings only with -v."""
+    import logging
+
+    run("sources", ok=True)
+    for name in ("pypdf._reader", "pdfminer.pdffont", "trafilatura.core", "htmldate.core"):
+        assert not logging.getLogger(name).isEnabledFor(logging.WARNING), name
