@@ -482,7 +482,7 @@ def show(source_id: int, db_path: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
+@click.argument("file", type=click.File("rb"), default="-")
 @click.option("--lines", is_flag=True, help="Each line of the input is one sentence.")
 @click.option(
     "--accurate",
@@ -494,7 +494,8 @@ def score(file: Any, lines: bool, accurate: bool, as_json: bool) -> None:
     """Score the sentences of a text as check-worthy claims, without storing anything.
 
     Reads FILE, or standard input when FILE is - or absent. Offsets (start, end) are
-    code-point offsets into the text as read. With --json: one object per sentence with
+    code-point offsets into the text as read; a PDF, an HTML page or a web capture is read
+    as `add` reads it (its text layer), not as bytes. With --json: one object per sentence with
     text, start, end, score and is_claim. With --accurate the score is that of a MiniLM
     fine-tuned for check-worthiness, blended with the default scorer's as its card says
     (slower; more accurate).
@@ -513,7 +514,7 @@ def score(file: Any, lines: bool, accurate: bool, as_json: bool) -> None:
         from . import semantic
 
         scorer = semantic.claim_scorer()  # a missing extra is one line before any work
-    scored = score_text(file.read(), lines=lines)
+    scored = score_text(_text_to_score(file.read(), getattr(file, "name", "-")), lines=lines)
     if accurate and scored:
         blended = scorer.checkworthiness([s.text for s in scored], [s.score for s in scored])
         threshold = float(scorer.card["threshold"])
@@ -526,6 +527,32 @@ def score(file: Any, lines: bool, accurate: bool, as_json: bool) -> None:
         return
     for s in scored:
         click.echo(f"{s.score:.3f}  {'claim' if s.is_claim else '     '}  {s.text}")
+
+
+#: What `score` reads as the text it is given, not through its ingester's text layer.
+_TEXT_KINDS = ("text", "cable")
+
+
+def _text_to_score(data: bytes, name: str) -> str:
+    """The text `score` scores: plain text (a cable's telegram too) decoded as it is; a
+    document of another kind, its text layer; binary data refused in one line."""
+    from . import ingest
+    from .errors import UnsupportedInput
+    from .ingest.decode import decode, looks_binary
+
+    try:
+        ingester = ingest.detect(data, ingest.Hint(name=name))
+    except UnsupportedInput:
+        ingester = None
+    if ingester is not None and ingester.name not in _TEXT_KINDS:
+        from .pipeline import extract_record
+
+        limits = Limits()  # add's caps on pages and decompressed bytes
+        hint = ingest.Hint(name=name, as_text=True, max_pages=limits.max_pages)
+        return extract_record(data, hint, limits.max_bytes).text
+    if looks_binary(data):
+        raise ProvenanceError(f"{name}: binary data, not a text this tool can read")
+    return decode(data)[0]
 
 
 @cli.command()

@@ -235,6 +235,24 @@ def test_score_of_a_missing_file_is_one_line(run, tmp_path):
     assert "does not exist" in result.stderr or "No such file" in result.stderr
 
 
+def test_score_reads_a_page_or_a_pdf_as_add_does(run, run_json, fixtures):
+    """Not the markup or the PDF's bytes: the text layer `add` stores, offsets into it."""
+    for name in ("article.html", "report.pdf"):
+        rows = json.loads(run("score", fixtures / name, "--json", ok=True).stdout)
+        [added] = run_json("add", fixtures / name)
+        text = run_json("show", added["source_id"])["text"]
+        assert rows and all(text[r["start"] : r["end"]] == r["text"] for r in rows), name
+        assert not any("<" in r["text"] or "%PDF" in r["text"] for r in rows)
+
+
+def test_score_refuses_binary_data_in_one_line(run, tmp_path):
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)) * 8)
+    result = run("score", junk)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: {junk}: binary data, not a text this tool can read"
+
+
 def test_score_text_library_call_matches_the_cli_offsets():
     scored = score_text(TRANSCRIPT)
     assert [s.text for s in scored] == [TRANSCRIPT[s.start : s.end] for s in scored]
