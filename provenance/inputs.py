@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 from . import __version__
 from .db import now_iso
 from .defaults import Limits
-from .errors import InputError, LimitExceeded
+from .errors import InputError, LimitExceeded, UnsupportedInput
 from .ingest.base import Hint
 
 if TYPE_CHECKING:
@@ -463,13 +463,56 @@ def _gzip_head(data: bytes, size: int = 64) -> bytes:
         return b""
 
 
+#: A page saved as one file ("Save as: Webpage, Single File", ``.mhtml``/``.mht``): MIME
+#: headers, then a multipart/related message whose root part is the page.
+_MHTML_HEAD = re.compile(
+    rb"(?:[\x21-\x39\x3b-\x7e]+:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*)*?"
+    rb"content-type:[ \t]*multipart/related\b",
+    re.I,
+)
+
+
+def _unwrap_mhtml(data: bytes, hint: Hint) -> tuple[bytes, Hint, dict[str, Any]]:
+    """The page inside a saved single-file page (MHTML): its root part decoded (quoted-
+    printable, base64), named by its ``Content-Location``; the other parts (images, styles)
+    are left, as a page's are when it is fetched."""
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    parts = [p for p in message.walk() if not p.is_multipart()]
+    start = (message.get_param("start") or "").strip("<>")
+    root = next((p for p in parts if start and p.get("Content-ID", "").strip("<>") == start), None)
+    root = root or next((p for p in parts if p.get_content_type() in _MHTML_PAGE_TYPES), None)
+    if root is None:
+        raise UnsupportedInput("a saved page (MHTML) without an HTML part")
+    page = root.get_payload(decode=True) or b""
+    location = root.get("Content-Location") or message.get("Snapshot-Content-Location")
+    charset = root.get_content_charset()
+    inner_hint = replace(
+        hint,
+        name=(hint.name or "page").rsplit(".", 1)[0] + ".html",
+        content_type=root.get_content_type() + (f"; charset={charset}" if charset else ""),
+    )
+    container = {"container": "mhtml", "mhtml_parts": len(parts)}
+    if location:
+        container["saved_from"] = location
+    return page, inner_hint, container
+
+
+_MHTML_PAGE_TYPES = ("text/html", "application/xhtml+xml")
+
+
 def unwrap(data: bytes, hint: Hint, max_bytes: int) -> tuple[bytes, Hint, dict[str, Any]]:
-    """Decompress a gzip-compressed input (``report.html.gz``) under the size cap.
+    """Decompress a gzip-compressed input (``report.html.gz``) under the size cap, or open a
+    page saved as a single file (MHTML).
 
     Returns the bytes to extract, the hint for them (``.gz`` dropped from the name) and what
     to record about the container. Other bytes, and WARC files (their ingester reads
     ``.warc.gz`` record by record), come back unchanged.
     """
+    if _MHTML_HEAD.match(data[:4096]):
+        return _unwrap_mhtml(data, hint)
     if not data.startswith(GZIP_MAGIC) or _gzip_head(data).startswith(b"WARC/"):
         return data, hint, {}
     budget = hint.bytes_budget(max_bytes)

@@ -405,3 +405,72 @@ def test_post_elements_are_those_the_xpath_of_post_markup_selects():
     tree = parse_html(f"<html><body>{body}</body></html>")
     assert post_elements(tree) == tree.xpath(xpath)
     assert len(post_elements(tree)) == 9
+
+
+def _saved_as_one_file(html: bytes, location: str = "https://ledger.example/story") -> bytes:
+    """A page as a browser saves it as a single file (MHTML): the page quoted-printable, beside
+    an image part."""
+    import quopri
+
+    boundary = b"----MultipartBoundary--x1"
+    return b"".join(
+        [
+            b"From: <Saved by Blink>\r\nSnapshot-Content-Location: " + location.encode(),
+            b"\r\nSubject: saved\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related;\r\n",
+            b'\ttype="text/html";\r\n\tboundary="' + boundary + b'"\r\n\r\n--' + boundary,
+            b"\r\nContent-Type: text/html\r\nContent-ID: <frame-1@mhtml.blink>\r\n",
+            b"Content-Transfer-Encoding: quoted-printable\r\nContent-Location: ",
+            location.encode() + b"\r\n\r\n" + quopri.encodestring(html).replace(b"\n", b"\r\n"),
+            b"\r\n--" + boundary + b"\r\nContent-Type: image/png\r\n",
+            b"Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--" + boundary + b"--\r\n",
+        ]
+    )
+
+
+def test_a_page_saved_as_one_file_is_the_page(fixtures, run_json, tmp_path):
+    """MHTML ("Save as: Webpage, Single File"): the text layer and fields of the page itself,
+    not its quoted-printable escapes; verify re-extracts it the same way."""
+    from provenance.pipeline import extract_record
+
+    html = (fixtures / "article.html").read_bytes()
+    saved = extract_record(_saved_as_one_file(html), Hint(name="story.mhtml"))
+    page = extract_record(html, Hint(name="article.html"))
+    assert saved.kind == "html" and "=3D" not in saved.text and "= " not in saved.title
+    assert (saved.text, saved.title, saved.author) == (page.text, page.title, page.author)
+    assert saved.metadata["container"] == "mhtml"
+    assert saved.metadata["saved_from"] == "https://ledger.example/story"
+    path = tmp_path / "story.mhtml"
+    path.write_bytes(_saved_as_one_file(html))
+    [added] = run_json("add", path)
+    assert added["status"] == "added" and added["kind"] == "html"
+    assert run_json("verify")["ok"]
+
+
+def test_a_saved_message_without_a_page_is_refused():
+    from provenance.errors import UnsupportedInput
+    from provenance.pipeline import extract_record
+
+    data = _saved_as_one_file(b"x").replace(
+        b"Content-Type: text/html\r\n", b"Content-Type: text/css\r\n"
+    )
+    with pytest.raises(UnsupportedInput, match="without an HTML part"):
+        extract_record(data, Hint(name="broken.mhtml"))
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>',
+        b'\xef\xbb\xbf<?xml version="1.0"?><!-- generator -->\n<feed xmlns="http://www.w3.org/2005/Atom">',
+        b'<?xml version="1.0"?>\n<?xml-stylesheet href="f.xsl"?>\n<rdf:RDF xmlns:rdf="x">',
+    ],
+)
+def test_a_news_feed_is_skipped_with_its_reason(run, tmp_path, head):
+    feed = tmp_path / "feed.xml"
+    item = b"<title>Mayor resigns</title><link>https://ledger.example/a</link>"
+    feed.write_bytes(
+        head + b"<item>" + item + b"<description>The mayor said he would go.</description></item>"
+    )
+    result = run("add", feed)
+    assert result.exit_code == 0
+    assert "skipped" in result.stderr and "an RSS or Atom feed, not a page" in result.stderr

@@ -32,6 +32,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _MARKUP = re.compile(rb"<(!doctype\s+html|html|head|body|p|div|article|title|meta)[\s>]", re.I)
+#: A news feed: its root element (after a byte order mark, the XML declaration, comments and
+#: processing instructions) is RSS's, Atom's or RSS 1.0's. Its items read as one page would run
+#: their titles, links and dates together into sentences.
+_FEED = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)[\s>]",
+    re.I | re.S,
+)
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "form", "button", "iframe"}
 
 
@@ -254,6 +261,11 @@ class HtmlIngester(Ingester):
         if hint.extension in self.extensions or (hint.content_type or "").startswith("text/html"):
             return 0.3
         return 0.0
+
+    def skip_reason(self, data: bytes, hint: Hint) -> str | None:
+        if _FEED.match(data[:4096]):
+            return "an RSS or Atom feed, not a page (add the pages its items link to)"
+        return None
 
     def preload(self) -> None:
         from . import maintext, metadata, posts  # noqa: F401 (before a batch's workers fork)
