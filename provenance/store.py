@@ -112,6 +112,17 @@ def capture_plan(
     return find_capture(conn, raw_sha256), None
 
 
+def _recorded_status(record: Extracted) -> int | None:
+    """The HTTP status a part of a capture was answered with (a WARC response record's)."""
+    status = record.metadata.get("http_status")
+    return status if isinstance(status, int) else None
+
+
+def _recorded_type(record: Extracted) -> str | None:
+    """The media type a part of a capture was served as (as a fetched URL's is stored)."""
+    return (record.metadata.get("content_type") or "").split(";")[0].strip() or None
+
+
 def _insert_source(
     conn: sqlite3.Connection,
     record: Extracted,
@@ -132,8 +143,8 @@ def _insert_source(
         raw_sha256=raw_sha256,
         input=fetched.input,
         retrieved=record.retrieved or fetched.retrieved,
-        http_status=fetched.http_status if parent_id is None else None,
-        content_type=fetched.content_type if parent_id is None else None,
+        http_status=fetched.http_status if parent_id is None else _recorded_status(record),
+        content_type=fetched.content_type if parent_id is None else _recorded_type(record),
         parent_id=parent_id,
         position=position,
         metadata=canonical_json(record.metadata) if record.metadata else None,

@@ -772,5 +772,5 @@ def test_skipped_warc_records_are_listed_with_their_reason(hostile, archive, tmp
         "SELECT metadata FROM sources WHERE parent_id IS NULL AND input = ?", (str(path),)
     ).fetchone()
     assert json.loads(meta)["skipped"] == [
-        {"uri": "http://127.0.0.1/page-1", "error": "not an HTML or PDF response (image/png)"}
+        {"uri": "http://127.0.0.1/page-1", "error": "not an HTML, PDF or text response (image/png)"}
     ]

@@ -89,6 +89,47 @@ def _warc_with(payload_record: bytes) -> bytes:
     return out.getvalue()
 
 
+def _warc_of(*responses: tuple[str, str, bytes]) -> bytes:
+    """A WARC of 200 responses (URL, content type, payload)."""
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    for url, content_type, payload in responses:
+        headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+        writer.write_record(
+            writer.create_warc_record(
+                url, "response", payload=io.BytesIO(payload), http_headers=headers
+            )
+        )
+    return out.getvalue()
+
+
+def test_plain_text_responses_are_sources_and_each_keeps_its_status_and_type(
+    run_json, fixtures, tmp_path
+):
+    """A cable served as text/plain is read as the cable it is (it was dropped as "not an
+    HTML or PDF response"); a robots.txt is no prose, so skipped with its reason; every page
+    keeps the status and media type it was served with, as a fetched URL does."""
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(
+        _warc_of(
+            ("http://example.invalid/story.html", "text/html; charset=utf-8",
+             (fixtures / "article.html").read_bytes()),
+            ("http://example.invalid/cable.txt", "text/plain", (fixtures / "telegram.txt").read_bytes()),
+            ("http://example.invalid/robots.txt", "text/plain", b"User-agent: *\nDisallow: /private/\n"),
+        )
+    )  # fmt: skip
+    results = run_json("add", path)
+    assert [r["kind"] for r in results] == ["warc", "html", "cable"]
+    capture = run_json("show", results[0]["source_id"])
+    assert [s["uri"] for s in capture["metadata"]["skipped"]] == [
+        "http://example.invalid/robots.txt"
+    ]
+    for result, media in zip(results[1:], ("text/html", "text/plain"), strict=True):
+        shown = run_json("show", result["source_id"])
+        assert (shown["http_status"], shown["content_type"]) == (200, media)
+        assert shown["claims"]
+
+
 def test_a_capture_without_pages_fails_with_a_reason():
     with pytest.raises(IngestError, match="none of its 1 records"):
         ingest.extract(_warc_with(b"\x89PNG\r\n\x1a\n"), Hint(name="images.warc.gz"))

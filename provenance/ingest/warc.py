@@ -31,8 +31,8 @@ MAX_RATIO = 100  # inflated bytes per compressed byte, beyond a first megabyte
 RATIO_SLACK = 1024 * 1024
 MAX_PAYLOAD_BYTES = 50 * 1024 * 1024
 _CHUNK = 64 * 1024
-_DOCUMENT_TYPES = ("text/html", "application/xhtml+xml", "application/pdf")
-_KINDS = {"html", "cable", "pdf"}
+_DOCUMENT_TYPES = ("text/html", "application/xhtml+xml", "application/pdf", "text/plain")
+_KINDS = {"html", "cable", "pdf", "text"}
 
 
 def _warcio_version() -> str:
@@ -191,7 +191,9 @@ class WarcIngester(Ingester):
             reason = " ".join(str(exc).split())  # warcio's messages hold CR LF: one line
             raise IngestError(f"warc: damaged after {records} records ({reason})") from exc
         if not children:
-            raise IngestError(f"warc: none of its {records} records is an HTML or PDF response")
+            raise IngestError(
+                f"warc: none of its {records} records is an HTML, PDF or text response"
+            )
         record = Extracted(
             kind="warc",
             text="",
@@ -223,7 +225,7 @@ class WarcIngester(Ingester):
             return None
         if not _is_document(content_type, payload):
             media = content_type.split(";")[0].strip() or "no content type"
-            skipped.append({"uri": uri, "error": f"not an HTML or PDF response ({media})"})
+            skipped.append({"uri": uri, "error": f"not an HTML, PDF or text response ({media})"})
             return None
         try:
             document = extract_document(payload, _record_hint(uri, content_type))
