@@ -68,6 +68,20 @@ def _open(db_path: str | None, *, existing: bool = False):
     return archive
 
 
+def _check_not_archived(conn: Any, path: str) -> None:
+    """Refuse ``path`` when a source of the archive was read from that file (by its path, or
+    the file a link there points to): the archive keeps its bytes, but the file is the user's."""
+    from .inputs import path_locator
+    from .outputs import OutputRefused
+
+    named = sorted({path_locator(path), path_locator(os.path.realpath(path))})
+    found = conn.execute(
+        f"SELECT 1 FROM sources WHERE locator IN ({','.join('?' * len(named))}) LIMIT 1", named
+    ).fetchone()
+    if found:
+        raise OutputRefused(f"refusing to write {path}: the archive holds a source read from it")
+
+
 def _holds_no_tables(path: str) -> bool:
     """Whether the database file at ``path`` holds no table (an empty file is such a database),
     read without writing to it."""
@@ -947,14 +961,14 @@ def export(
         provenance export --format annotation --source 3 -o claims.jsonld
     """
     from .export import export as run_export
-    from .outputs import atomic_text_output, check_not_archived, check_output
+    from .outputs import atomic_text_output, check_output
 
     path = Path(db_path or default_path())
     if output != "-":
         check_output(output, [path])
     db = _open(str(path), existing=True)
     if output != "-":
-        check_not_archived(db.conn, output)
+        _check_not_archived(db.conn, output)
     if output == "-":
         count = run_export(
             db.conn, fmt, sys.stdout, source_id=source_id, base_url=base_url, database=path.stem

@@ -64,7 +64,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("site", ("datasette.*",)),
-    ("cli", ("cli",)),
+    ("cli", ("cli", "__main__")),
 )
 #: What a layer may import besides itself; by default every layer below it.
 ALLOWED: dict[str, tuple[str, ...]] = {"site": ("base", "storage", "read")}

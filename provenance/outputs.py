@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -40,19 +39,6 @@ def check_output(path: str | Path, protected: Iterable[str | Path]) -> Path:
     if target.is_dir():
         raise OutputRefused(f"refusing to write {path}: it is a folder")
     return target
-
-
-def check_not_archived(conn: sqlite3.Connection, path: str | Path) -> None:
-    """Refuse ``path`` when a source of the archive was read from that file (by its path, or
-    the file a link there points to): the archive keeps its bytes, but the file is the user's."""
-    from .inputs import path_locator
-
-    named = sorted({path_locator(path), path_locator(os.path.realpath(path))})
-    found = conn.execute(
-        f"SELECT 1 FROM sources WHERE locator IN ({','.join('?' * len(named))}) LIMIT 1", named
-    ).fetchone()
-    if found:
-        raise OutputRefused(f"refusing to write {path}: the archive holds a source read from it")
 
 
 @contextmanager

@@ -66,8 +66,9 @@ async def test_latest_captures_are_published_with_their_title(datasette, db_path
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("started", [True, False])
 async def test_malformed_plugin_addresses_are_not_found_even_with_rich(
-    datasette, db_path, monkeypatch
+    datasette, db_path, monkeypatch, started
 ):
     """Where rich 14 or later is installed (the accurate extra brings it), Datasette's default
     error page raised for its own 404s: the plugin takes rich out of that page."""
@@ -83,7 +84,10 @@ async def test_malformed_plugin_addresses_are_not_found_even_with_rich(
         get_console = staticmethod(Console)
 
     monkeypatch.setattr(default_errors, "rich", Rich())
-    without_rich_tracebacks()
+    if started:
+        await datasette.invoke_startup()  # as serving does, on the first request
+    else:
+        without_rich_tracebacks()
     for path in ("-/claim/abc", "-/claim/1.5", "-/source/1/raw", "-/source/999", "no_table"):
         response = await datasette.client.get(f"/{db_path.stem}/{path}")
         assert response.status_code == 404, path

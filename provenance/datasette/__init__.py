@@ -14,6 +14,7 @@ from .hooks import (
     register_facet_classes,
     register_routes,
     render_cell,
+    startup,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "register_routes",
     "render_cell",
     "serve_arguments",
+    "startup",
 ]

@@ -38,7 +38,11 @@ def without_rich_tracebacks() -> None:
         default_errors.rich = None
 
 
-without_rich_tracebacks()
+@hookimpl
+def startup(datasette: Any) -> None:
+    # At start-up, not on import: that module loads the whole of Datasette's app, which the
+    # read side's imports must not (tests/test_layers.py).
+    without_rich_tracebacks()
 
 _DB = r"(?P<database>[^/]+)"
 _JSON = r"(?:\.(?P<format>json))?"
