@@ -44,6 +44,7 @@ def startup(datasette: Any) -> None:
     # read side's imports must not (tests/test_layers.py).
     without_rich_tracebacks()
 
+
 _DB = r"(?P<database>[^/]+)"
 _JSON = r"(?:\.(?P<format>json))?"
 
