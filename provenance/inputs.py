@@ -478,16 +478,19 @@ def _unwrap_mhtml(data: bytes, hint: Hint) -> tuple[bytes, Hint, dict[str, Any]]
     are left, as a page's are when it is fetched."""
     import email
     import email.policy
+    import email.utils
 
     message = email.message_from_bytes(data, policy=email.policy.compat32)
     parts = [p for p in message.walk() if not p.is_multipart()]
-    start = (message.get_param("start") or "").strip("<>")
-    root = next((p for p in parts if start and p.get("Content-ID", "").strip("<>") == start), None)
+    start = str(email.utils.collapse_rfc2231_value(message.get_param("start") or "")).strip("<>")
+    root = next(
+        (p for p in parts if start and str(p.get("Content-ID", "")).strip("<>") == start), None
+    )
     root = root or next((p for p in parts if p.get_content_type() in _MHTML_PAGE_TYPES), None)
     if root is None:
         raise UnsupportedInput("a saved page (MHTML) without an HTML part")
     page = root.get_payload(decode=True) or b""
-    location = root.get("Content-Location") or message.get("Snapshot-Content-Location")
+    location = str(root.get("Content-Location") or message.get("Snapshot-Content-Location") or "")
     charset = root.get_content_charset()
     inner_hint = replace(
         hint,
