@@ -898,11 +898,9 @@ def serve(db_path: str | None, host: str, port: int, immutable: bool, live: bool
     from .datasette.serving import checkpoint, write_inspect_file
 
     path = Path(db_path or default_path())
-    if not path.exists():
-        raise click.ClickException(f"no database at {path}: run `provenance add` first")
     if immutable and live:
         raise click.ClickException("--immutable and --live contradict each other")
-    _open(str(path)).conn.close()  # migrate before serving
+    _open(str(path), existing=True).conn.close()  # migrate before serving
     if immutable and not checkpoint(path):
         raise click.ClickException(
             f"{path} is being written to: it cannot be served immutable (serve it without "

@@ -155,6 +155,26 @@ def test_read_only_commands_refuse_an_empty_database_file(run, tmp_path, command
     assert empty.stat().st_size == 0
 
 
+def test_serve_refuses_an_empty_database_file(tmp_path):
+    import subprocess
+    import sys
+
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    done = subprocess.run(
+        [sys.executable, "-m", "provenance", "serve", "--db", str(empty), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert (
+        done.stderr.strip()
+        == f"Error: no archive in {empty} (it is empty): run `provenance add` first"
+    )
+    assert sorted(os.listdir(tmp_path)) == ["empty.db"] and empty.stat().st_size == 0
+
+
 def test_check_output_refuses_a_folder(tmp_path):
     with pytest.raises(OutputRefused):
         check_output(tmp_path, [tmp_path / "x.db"])
