@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "outputs",
             "profile",
             "compiled",
+            "moments",
         ),
     ),
     ("storage", ("db", "migrations", "binding", "archive")),

@@ -65,6 +65,7 @@ from typing import Any
 from . import __version__, alignment, citations, minhash, similarity, works
 from .compiled import core
 from .errors import ClaimNotFound
+from .moments import moment
 from .queries import rows_in
 
 log = logging.getLogger(__name__)
@@ -537,7 +538,7 @@ def link_claims(
             key=lambda mc: (
                 _RELATION_RANK[mc[0].relation],
                 mc[1].published is None,
-                mc[1].published or "",
+                moment(mc[1].published) or "",  # times in other zones by their moment
                 -mc[0].score,
                 mc[1].claim_id,
             )
@@ -814,7 +815,7 @@ class _Trace:
             self.quoted_there,
             exactish,
             self.source.published is None,
-            self.source.published or "",
+            moment(self.source.published) or "",
             -self.found.score,
             self.source.id,
         )

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import similarity
+from .moments import moment
 from .queries import rows_in
 from .text import normal_key, sentence_spans
 
@@ -350,7 +351,8 @@ def _work_column(conn: sqlite3.Connection) -> str:
 
 
 def _date_key(row: dict[str, Any]) -> tuple:
-    return (row["published"] is None, row["published"] or "", row["source_id"], row["start"])
+    published = moment(row["published"])  # times in other zones by the moment they name
+    return (published is None, published or "", row["source_id"], row["start"])
 
 
 def who(

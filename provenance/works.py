@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from . import __version__, minhash, similarity
+from .moments import instant, moment
 from .queries import rows_in
 
 METHOD = "word5-shingle-containment-0.1"
@@ -318,14 +319,22 @@ UNDATED_RULE = "undated"
 def time_rule(later: str | None, earlier: str | None) -> str | None:
     """The rule of time's arrow that lets a source published ``later`` quote, repeat or cite
     one published ``earlier``: ``earlier-published`` when both dates are known and in that
-    order (the same day allowed; by year for a date that is a year alone), ``undated`` when a date is unknown, None when the arrow
+    order (by the moment when both are times with their UTC offsets, else the same day
+    allowed; by year for a date that is a year alone), ``undated`` when a date is unknown, None when the arrow
     forbids it (the "original" was published after the source that would draw on it)."""
     if not later or not earlier:
         return UNDATED_RULE
     # A bare first of January is most often a year alone (a date read from "in 2008"):
     # such a date is compared by its year only.
-    width = 4 if _year_only(later) or _year_only(earlier) else 10
-    return EARLIER_RULE if earlier[:width] <= later[:width] else None
+    if _year_only(later) or _year_only(earlier):
+        return EARLIER_RULE if earlier[:4] <= later[:4] else None
+    # Two times with their UTC offsets: by the moments they name, whatever their time zones
+    # (a story of 09:00 is not drawn from one of 15:00 the same day). Else by the day, in UTC
+    # where a time says its offset.
+    first, then = instant(earlier), instant(later)
+    if first is not None and then is not None:
+        return EARLIER_RULE if first <= then else None
+    return EARLIER_RULE if (moment(earlier) or "")[:10] <= (moment(later) or "")[:10] else None
 
 
 def _year_only(value: str) -> bool:

@@ -105,6 +105,64 @@ def test_times_arrow():
     assert works.time_rule("2008-01-01", "2008-06-30") == works.EARLIER_RULE  # a year alone
 
 
+def test_times_arrow_reads_times_in_their_zones():
+    """20:00 on 1 July in California is 04:00 on 2 July in London, and a story of 09:00 is not
+    drawn from one of 15:00 the same day; a date without a time (or a time without its zone)
+    still allows the same day."""
+    london, california = "2012-07-02T01:00:00+01:00", "2012-07-01T20:00:00-07:00"
+    assert works.time_rule(california, london) == works.EARLIER_RULE
+    assert works.time_rule(london, california) is None
+    assert works.time_rule("2012-05-01T09:00:00Z", "2012-05-01T15:00:00Z") is None
+    assert (
+        works.time_rule("2012-05-01T15:00:00+00:00", "2012-05-01T09:00:00Z") == works.EARLIER_RULE
+    )
+    assert works.time_rule("2012-05-01", "2012-05-01T15:00:00Z") == works.EARLIER_RULE
+    assert works.time_rule("2012-05-01T09:00:00", "2012-05-01T15:00:00") == works.EARLIER_RULE
+    assert works.time_rule("2012-07-02", california) == works.EARLIER_RULE  # 2 July in UTC
+
+
+def _dated_story(outlet: str, published: str, headline: str) -> str:
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{headline}</title>
+<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{headline}",
+"datePublished": "{published}", "publisher": {{"@type": "Organization", "name": "{outlet}"}}}}
+</script></head><body><article><h1>{headline}</h1>
+<p>This is an invented story written for the provenance test suite; {outlet} is fictional.</p>
+<p>The defence minister of Velmora said on Sunday: "We will not send a single soldier across
+the river until the talks have failed." Officials in the capital confirmed the position.</p>
+<p>{outlet} reported that talks between the two delegations would resume on Tuesday.</p>
+</article></body></html>"""
+
+
+def test_times_in_other_zones_never_make_the_later_story_the_origin(run_json, tmp_path, db_path):
+    """The London story (00:00 UTC) is first; the California one (03:00 UTC the next day, but
+    dated 1 July where it was written) quotes the same words later."""
+    london = tmp_path / "london.html"
+    london.write_text(
+        _dated_story(
+            "The Thames Ledger", "2012-07-02T01:00:00+01:00", "Minister rules out crossing"
+        )
+    )
+    california = tmp_path / "california.html"
+    california.write_text(
+        _dated_story("The Bay Courier", "2012-07-01T20:00:00-07:00", "No troops across the river")
+    )
+    ids = {Path(r["input"]).name: r["source_id"] for r in run_json("add", london, california)}
+    found = run_json(
+        "who", "we will not send a single soldier across the river until the talks have failed"
+    )
+    sources = [row["source_id"] for row in found]
+    assert sources.index(ids["london.html"]) < sources.index(ids["california.html"])
+    traced = (
+        _conn(db_path)
+        .execute(
+            "SELECT source_id, traced_source_id FROM quotes WHERE traced_source_id IS NOT NULL"
+        )
+        .fetchall()
+    )
+    assert (ids["california.html"], ids["london.html"]) in traced  # the later quotes the first
+    assert (ids["london.html"], ids["california.html"]) not in traced
+
+
 def _citation(conn, source_id: int, mention: str) -> tuple[int | None, dict]:
     cited, evidence = conn.execute(
         "SELECT cited_source_id, evidence FROM citations WHERE citing_source_id = ?"
