@@ -599,7 +599,9 @@ _FTS_TOKEN = re.compile(r'"[^"]*"|[^\s"]+')
 def fts_query(query: str) -> str:
     """A user's words as an FTS5 query: each word (or "quoted phrase") as a literal phrase."""
     terms = []
-    for token in _FTS_TOKEN.findall(query):
+    # A NUL ends an SQL string in SQLite's FTS5 query parser ("unterminated string"); the
+    # tokenizer takes it as a space in the text, so the query does too.
+    for token in _FTS_TOKEN.findall(query.replace("\x00", " ")):
         inner = token.strip('"').replace('"', "")
         if inner.strip():
             terms.append('"' + inner + '"')

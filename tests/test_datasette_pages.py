@@ -296,9 +296,14 @@ async def test_a_common_word_is_ranked_among_the_matches_added_last(ds, demo, mo
     assert "Ranked among the 3 claims added last" in html
 
 
-@pytest.mark.parametrize("q", ['"', "AND OR NOT (", "*", "near(", "'; DROP TABLE claims; --"])
+@pytest.mark.parametrize(
+    "q",
+    ['"', "AND OR NOT (", "*", "near(", "'; DROP TABLE claims; --", "fuel\x00", "\x00", '"a\x00b"'],
+)
 async def test_search_takes_any_text(ds, q):
     response = await ds.client.get("/demo/-/search", params={"q": q})
+    assert response.status_code == 200
+    response = await ds.client.get("/demo/-/search.json", params={"q": q})
     assert response.status_code == 200
 
 
