@@ -109,6 +109,24 @@ def _sha256_hex(value: str | None, param: Any) -> str | None:
     return digest
 
 
+class _RowId(click.ParamType):
+    """A source's or claim's id: an integer SQLite can hold (a larger one names no row)."""
+
+    name = "integer"
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        number = click.INT.convert(value, param, ctx)
+        if not -(2**63) <= number < 2**63:
+            raise click.ClickException(f"no {self.what} with id {number}")
+        return number
+
+
+SOURCE_ID, CLAIM_ID = _RowId("source"), _RowId("claim")
+
+
 def _print_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
@@ -460,7 +478,7 @@ def sources(db_path: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("source_id", type=int)
+@click.argument("source_id", type=SOURCE_ID)
 @db_option
 @json_option
 def show(source_id: int, db_path: str | None, as_json: bool) -> None:
@@ -570,7 +588,7 @@ def _text_to_score(data: bytes, name: str) -> str:
 
 
 @cli.command()
-@click.option("--source", "source_id", type=int, help="Only the claims of this source.")
+@click.option("--source", "source_id", type=SOURCE_ID, help="Only the claims of this source.")
 @db_option
 @json_option
 def claims(source_id: int | None, db_path: str | None, as_json: bool) -> None:
@@ -722,7 +740,7 @@ def who(
 
 
 @cli.command()
-@click.argument("claim_id", type=int)
+@click.argument("claim_id", type=CLAIM_ID)
 @db_option
 @json_option
 def trace(claim_id: int, db_path: str | None, as_json: bool) -> None:
@@ -765,7 +783,9 @@ def trace(claim_id: int, db_path: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--source", "source_id", type=int, help="Only the citations made by this source.")
+@click.option(
+    "--source", "source_id", type=SOURCE_ID, help="Only the citations made by this source."
+)
 @click.option("--unresolved", is_flag=True, help="Only the citations not resolved to a source.")
 @db_option
 @json_option
@@ -830,7 +850,7 @@ def head(db_path: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("source_id", type=int)
+@click.argument("source_id", type=SOURCE_ID)
 @db_option
 @json_option
 def diff(source_id: int, db_path: str | None, as_json: bool) -> None:
@@ -928,7 +948,7 @@ def serve(db_path: str | None, host: str, port: int, immutable: bool, live: bool
     required=True,
     help="W3C Web Annotation JSON-LD, PROV-JSON, schema.org Claim JSON-LD or CSV.",
 )
-@click.option("--source", "source_id", type=int, help="Only the claims of this source.")
+@click.option("--source", "source_id", type=SOURCE_ID, help="Only the claims of this source.")
 @click.option(
     "--base-url",
     default=DEFAULT_BASE_URL,

@@ -3,6 +3,8 @@
 import os
 import sqlite3
 
+import pytest
+
 ADD_KEYS = {"input", "status", "source_id", "kind", "title", "error"}
 SOURCE_KEYS = {
     "id",
@@ -213,3 +215,20 @@ def test_the_parsers_warnings_are_quiet_without_verbose(run, db):
     run("sources", ok=True)
     for name in ("pypdf._reader", "pdfminer.pdffont", "trafilatura.core", "htmldate.core"):
         assert not logging.getLogger(name).isEnabledFor(logging.WARNING), name
+
+
+@pytest.mark.parametrize(
+    "command, what",
+    [
+        (["show"], "source"),
+        (["diff"], "source"),
+        (["trace"], "claim"),
+        (["claims", "--source"], "source"),
+        (["citations", "--source"], "source"),
+        (["export", "--format", "csv", "--source"], "source"),
+    ],
+)
+def test_an_id_too_large_for_sqlite_names_no_row_in_one_line(run, db, command, what):
+    result = run(*command, str(2**64))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: no {what} with id {2**64}"
