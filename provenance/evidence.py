@@ -19,6 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from .moments import moment_sql
 from .reading import list_claims
 
 #: Characters of context shown on each side of a claim or a traced quotation.
@@ -32,6 +33,10 @@ HIT_START, HIT_END = "\x02", "\x03"
 #: At most this many matches are ranked: BM25 over every match of a common word costs
 #: hundreds of milliseconds at a million claims. Beyond it, the most recently added are ranked.
 RANK_WINDOW = 10_000
+
+
+#: Dates in time's order (:func:`provenance.moments.moment`, in SQL).
+_MOMENT_S_PUBLISHED = moment_sql("s.published")
 
 
 def rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -124,7 +129,7 @@ def source_page(conn: sqlite3.Connection, source_id: int) -> dict[str, Any] | No
         conn,
         "SELECT c.id, c.claim_id, c.mention, c.citing_source_id, s.title AS citing_title,"
         " s.published FROM citations c JOIN sources s ON s.id = c.citing_source_id"
-        " WHERE c.cited_source_id = ? ORDER BY s.published IS NULL, s.published, c.id LIMIT 500",
+        f" WHERE c.cited_source_id = ? ORDER BY s.published IS NULL, {_MOMENT_S_PUBLISHED}, c.id LIMIT 500",
         (source_id,),
     )
     source["quoted_by"] = rows(
@@ -497,7 +502,7 @@ def renditions(conn: sqlite3.Connection, source_id: int) -> list[dict[str, Any]]
         " (SELECT r.method FROM renditions r WHERE r.source_id = s.id ORDER BY r.score DESC"
         "  LIMIT 1) AS method,"
         " (SELECT max(r.score) FROM renditions r WHERE r.source_id = s.id) AS score"
-        " FROM sources s WHERE s.work_id = ? ORDER BY s.published IS NULL, s.published, s.id"
+        f" FROM sources s WHERE s.work_id = ? ORDER BY s.published IS NULL, {_MOMENT_S_PUBLISHED}, s.id"
         " LIMIT 200",
         (row[0],),
     )

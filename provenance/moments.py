@@ -28,3 +28,12 @@ def moment(value: str | None) -> str | None:
     (``2012-07-02T03:00:00``), anything else as written."""
     at = instant(value)
     return at.strftime("%Y-%m-%dT%H:%M:%S") if at is not None else value
+
+
+def moment_sql(column: str) -> str:
+    """:func:`moment` as an SQL expression over ``column`` (SQLite's ``strftime`` reads a time
+    with its offset, or ``Z``, as the UTC time it names)."""
+    return (
+        f"CASE WHEN {column} GLOB '????-??-??T??:??*[+-]??:??' OR {column} GLOB '????-??-??T??:??*Z'"
+        f" THEN strftime('%Y-%m-%dT%H:%M:%S', {column}) ELSE {column} END"
+    )

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from . import __version__, minhash, similarity
-from .moments import instant, moment
+from .moments import instant, moment, moment_sql
 from .queries import rows_in
 
 METHOD = "word5-shingle-containment-0.1"
@@ -34,6 +34,10 @@ SHINGLE_WORDS = 5
 MIN_WORDS = 40  # shorter text layers are too small to tell a copy from a shared paragraph
 MIN_CONTAINMENT = 0.8  # of either text's shingles found in the other, both ways
 MAX_CANDIDATES = 8  # verified per new source, the most band keys shared first
+
+
+#: Dates in time's order (:func:`provenance.moments.moment`, in SQL).
+_MOMENT_PUBLISHED = moment_sql("published")
 
 
 def text_shingles(text: str) -> set[str]:
@@ -275,7 +279,7 @@ def renditions_of(conn: sqlite3.Connection, source_id: int) -> list[dict]:
     out = []
     for other, title, kind, published, url in conn.execute(
         "SELECT id, title, kind, published, url FROM sources WHERE work_id = ? AND id != ?"
-        " ORDER BY published IS NULL, published, id",
+        f" ORDER BY published IS NULL, {_MOMENT_PUBLISHED}, id",
         (row[0], source_id),
     ):
         evidence = conn.execute(

@@ -161,6 +161,29 @@ def test_times_in_other_zones_never_make_the_later_story_the_origin(run_json, tm
     )
     assert (ids["california.html"], ids["london.html"]) in traced  # the later quotes the first
     assert (ids["london.html"], ids["california.html"]) not in traced
+    from datasette.utils import escape_fts
+
+    from provenance.datasette.config import queries
+
+    conn = _conn(db_path)
+    conn.create_function("escape_fts", 1, escape_fts)  # as Datasette registers it
+    site = conn.execute(
+        queries()["who_reported_first"]["sql"], {"text": "soldier across the river"}
+    )
+    first = [row[3] for row in site]  # the stored query of the site: source ids, first first
+    assert first.index(ids["london.html"]) < first.index(ids["california.html"])
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2012-07-01T20:00:00-07:00", "2012-07-02T01:00:00+01:00", "2012-05-01T09:00:00.250Z",
+     "2012-07-01T20:00-07:00", "2012-05-01", "2008", "2012-05-01T09:00:00", None, "", "soon"],
+)  # fmt: skip
+def test_dates_sort_alike_in_python_and_in_sql(value):
+    from provenance.moments import moment, moment_sql
+
+    sql = _conn(":memory:").execute(f"SELECT {moment_sql('x')} FROM (SELECT ? AS x)", (value,))
+    assert sql.fetchone()[0] == moment(value)
 
 
 def _citation(conn, source_id: int, mention: str) -> tuple[int | None, dict]:
