@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from .moments import moment_sql
+from .moments import moment, moment_sql
 from .reading import list_claims
 
 #: Characters of context shown on each side of a claim or a traced quotation.
@@ -63,8 +63,9 @@ def is_provenance_database(conn: sqlite3.Connection) -> bool:
 
 
 def date_key(row: dict[str, Any]) -> tuple[bool, str, str, int]:
-    """Sort key putting the earliest publication first, undated documents last."""
-    published = row.get("published") or ""
+    """Sort key putting the earliest publication first (by its moment: times in other zones
+    by the UTC time they name), undated documents last."""
+    published = moment(row.get("published")) or ""
     return (not published, published, row.get("retrieved") or "", row.get("source_id") or 0)
 
 

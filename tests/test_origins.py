@@ -172,6 +172,14 @@ def test_times_in_other_zones_never_make_the_later_story_the_origin(run_json, tm
     )
     first = [row[3] for row in site]  # the stored query of the site: source ids, first first
     assert first.index(ids["london.html"]) < first.index(ids["california.html"])
+    from provenance import evidence  # the appearances of a claim (the ClaimReview export)
+
+    [(claim_id,)] = conn.execute(
+        "SELECT id FROM claims WHERE source_id = ? AND text LIKE '%single soldier%'",
+        (ids["california.html"],),
+    ).fetchall()
+    reports = [r["source_id"] for r in evidence.reports(conn, claim_id)]
+    assert reports.index(ids["london.html"]) < reports.index(ids["california.html"])
 
 
 @pytest.mark.parametrize(
