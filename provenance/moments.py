@@ -9,12 +9,16 @@ UTC offset is therefore compared as the UTC time it names; a date, or a time wit
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+
+#: A time with its UTC offset, as :func:`moment_sql` recognises it too.
+_TIMED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d.*(?:[+-]\d\d:\d\d|Z)")
 
 
 def instant(value: str | None) -> datetime | None:
     """The UTC time a date names, when it is a time with its UTC offset; else None."""
-    if not value or len(value) <= 10:
+    if not value or not _TIMED.fullmatch(value):
         return None
     try:
         parsed = datetime.fromisoformat(value)

@@ -185,7 +185,8 @@ def test_times_in_other_zones_never_make_the_later_story_the_origin(run_json, tm
 @pytest.mark.parametrize(
     "value",
     ["2012-07-01T20:00:00-07:00", "2012-07-02T01:00:00+01:00", "2012-05-01T09:00:00.250Z",
-     "2012-07-01T20:00-07:00", "2012-05-01", "2008", "2012-05-01T09:00:00", None, "", "soon"],
+     "2012-07-01T20:00-07:00", "2012-05-01", "2008", "2012-05-01T09:00:00", None, "", "soon",
+     "2012-07-01 20:00:00-07:00", "2012-07-01T20:00:00+0100", "2012-07-01T20:00:00z"],
 )  # fmt: skip
 def test_dates_sort_alike_in_python_and_in_sql(value):
     from provenance.moments import moment, moment_sql
