@@ -109,7 +109,7 @@ def test_export_into_a_missing_folder_is_a_one_line_error(run, copy_of, tmp_path
     )
 
 
-def test_an_exported_file_has_the_mode_of_a_file_the_user_makes(copy_of, tmp_path):
+def test_an_exported_file_has_the_mode_of_a_file_the_user_makes(tmp_path):
     mask = os.umask(0o022)
     try:
         with atomic_text_output(tmp_path / "new.csv") as out:
