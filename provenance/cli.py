@@ -45,12 +45,8 @@ def _open(db_path: str | None, *, existing: bool = False):
     path = db_path or default_path()
     if existing and not Path(path).exists():
         raise click.ClickException(f"no database at {path}: run `provenance add` first")
-    if existing and _holds_no_tables(path):
-        raise click.ClickException(
-            f"no archive in {path} (it is empty): run `provenance add` first"
-        )
     try:
-        archive = open_db(path)
+        archive = open_db(path, existing=existing)
     except NotAnArchive as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # sqlite3 errors: a folder, a non-database file, no permission
@@ -80,23 +76,6 @@ def _check_not_archived(conn: Any, path: str) -> None:
     ).fetchone()
     if found:
         raise OutputRefused(f"refusing to write {path}: the archive holds a source read from it")
-
-
-def _holds_no_tables(path: str) -> bool:
-    """Whether the database file at ``path`` holds no table (an empty file is such a database),
-    read without writing to it."""
-    import sqlite3
-
-    try:
-        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return False  # open_db names what is wrong
-    try:
-        return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone() is None
-    except sqlite3.Error:
-        return False
-    finally:
-        conn.close()
 
 
 def _sha256_hex(value: str | None, param: Any) -> str | None:

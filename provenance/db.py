@@ -57,12 +57,15 @@ class Archive:
         return self.utils[table]
 
 
-def open_db(path: str | Path | None = None, *, migrate: bool = True) -> Archive:
-    """Open (creating if needed) and migrate the database every command works on."""
+def open_db(
+    path: str | Path | None = None, *, migrate: bool = True, existing: bool = False
+) -> Archive:
+    """Open (creating if needed) and migrate the database every command works on;
+    ``existing``: refuse a database file that holds no archive yet (an empty file)."""
     path = str(path or default_path())
     conn = sqlite3.connect(path, isolation_level=None, timeout=60, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 60000")
-    _refuse_other_databases(conn, path)
+    _refuse_other_databases(conn, path, existing)
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     if mode != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
@@ -74,10 +77,14 @@ def open_db(path: str | Path | None = None, *, migrate: bool = True) -> Archive:
     return Archive(conn)
 
 
-def _refuse_other_databases(conn: sqlite3.Connection, path: str) -> None:
+def _refuse_other_databases(conn: sqlite3.Connection, path: str, existing: bool) -> None:
     """Raise :class:`NotAnArchive` (before anything is written) when the file holds tables but
-    not an archive's: a command must not turn another application's database into one."""
+    not an archive's: a command must not turn another application's database into one; with
+    ``existing``, when it holds no table (a command that only reads must not make one)."""
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    if existing and not tables:
+        conn.close()
+        raise NotAnArchive(f"no archive in {path} (it is empty): run `provenance add` first")
     if tables and "_migrations" not in tables:
         conn.close()
         shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")

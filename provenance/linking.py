@@ -65,7 +65,7 @@ from typing import Any
 from . import __version__, alignment, citations, minhash, similarity, works
 from .compiled import core
 from .errors import ClaimNotFound
-from .moments import moment, moment_sql
+from .moments import PUBLISHED, moment
 from .queries import rows_in
 
 log = logging.getLogger(__name__)
@@ -82,10 +82,6 @@ MAX_QUOTE_SOURCES = 6  # sources a quotation is aligned with
 QUOTE_KEYS = 6  # trigram keys stored per quotation
 CLUSTER_RELATIONS = ("same", "near", "paraphrase")
 _RELATION_RANK = {"same": 0, "near": 1, "paraphrase": 2}
-
-
-#: Dates in time's order (:func:`provenance.moments.moment`, in SQL).
-_MOMENT_PUBLISHED = moment_sql("published")
 
 
 @dataclass
@@ -1152,7 +1148,7 @@ def _steps_from(conn, claim_id, source_id, start, end) -> list[dict]:
             " UNION SELECT c.id, c.source_id, c.start, c.end, l.relation, l.score, s.published"
             " FROM claim_links l JOIN claims c ON c.id = l.claim_id"
             " JOIN sources s ON s.id = c.source_id WHERE l.other_claim_id = ?"
-            f" AND l.relation != 'quotes') ORDER BY published IS NULL, {_MOMENT_PUBLISHED} LIMIT 1",
+            f" AND l.relation != 'quotes') ORDER BY published IS NULL, {PUBLISHED} LIMIT 1",
             (claim_id, claim_id),
         ).fetchall():
             if o_published and published and o_published[:10] < published[:10]:

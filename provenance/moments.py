@@ -41,3 +41,7 @@ def moment_sql(column: str) -> str:
         f"CASE WHEN {column} GLOB '????-??-??T??:??*[+-]??:??' OR {column} GLOB '????-??-??T??:??*Z'"
         f" THEN strftime('%Y-%m-%dT%H:%M:%S', {column}) ELSE {column} END"
     )
+
+
+#: ``sources.published`` in time's order (what ``ORDER BY`` takes where the column is unaliased).
+PUBLISHED = moment_sql("published")

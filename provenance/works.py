@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from . import __version__, minhash, similarity
-from .moments import instant, moment, moment_sql
+from .moments import PUBLISHED, instant, moment
 from .queries import rows_in
 
 METHOD = "word5-shingle-containment-0.1"
@@ -34,10 +34,6 @@ SHINGLE_WORDS = 5
 MIN_WORDS = 40  # shorter text layers are too small to tell a copy from a shared paragraph
 MIN_CONTAINMENT = 0.8  # of either text's shingles found in the other, both ways
 MAX_CANDIDATES = 8  # verified per new source, the most band keys shared first
-
-
-#: Dates in time's order (:func:`provenance.moments.moment`, in SQL).
-_MOMENT_PUBLISHED = moment_sql("published")
 
 
 def text_shingles(text: str) -> set[str]:
@@ -279,7 +275,7 @@ def renditions_of(conn: sqlite3.Connection, source_id: int) -> list[dict]:
     out = []
     for other, title, kind, published, url in conn.execute(
         "SELECT id, title, kind, published, url FROM sources WHERE work_id = ? AND id != ?"
-        f" ORDER BY published IS NULL, {_MOMENT_PUBLISHED}, id",
+        f" ORDER BY published IS NULL, {PUBLISHED}, id",
         (row[0], source_id),
     ):
         evidence = conn.execute(

@@ -74,21 +74,6 @@ def test_re_adding_the_capture_is_unchanged(run_json, capture):
     assert [r["source_id"] for r in again] == [r["source_id"] for r in first]
 
 
-def _warc_with(payload_record: bytes) -> bytes:
-    out = io.BytesIO()
-    writer = WARCWriter(out, gzip=True)
-    headers = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
-    writer.write_record(
-        writer.create_warc_record(
-            "http://example.invalid/a.png",
-            "response",
-            payload=io.BytesIO(payload_record),
-            http_headers=headers,
-        )
-    )
-    return out.getvalue()
-
-
 def _warc_of(*responses: tuple[str, str, bytes]) -> bytes:
     """A WARC of 200 responses (URL, content type, payload)."""
     out = io.BytesIO()
@@ -101,6 +86,10 @@ def _warc_of(*responses: tuple[str, str, bytes]) -> bytes:
             )
         )
     return out.getvalue()
+
+
+def _warc_with(payload_record: bytes) -> bytes:
+    return _warc_of(("http://example.invalid/a.png", "image/png", payload_record))
 
 
 def test_plain_text_responses_are_sources_and_each_keeps_its_status_and_type(

@@ -41,7 +41,7 @@ HIDDEN_TABLES = (
 #: Claims are only sortable by indexed columns: sorting a million rows otherwise sorts them all.
 CLAIM_SORTABLE = ["id", "score", "source_id"]
 
-_SQL_WHO_REPORTED_FIRST = """
+_SQL_WHO_REPORTED_FIRST = f"""
 with bound as (
   -- rank at most the 10,000 matches added last: BM25 over every match of a common word is slow
   select coalesce((
@@ -64,9 +64,9 @@ matched as (
 select s.published, s.publisher, s.title as source, c.source_id, c.id as claim_id,
   c.text as claim, s.kind, s.url
 from matched m join claims c on c.id = m.id join sources s on s.id = c.source_id
-order by s.published is null, {_MOMENT_S_PUBLISHED}, s.retrieved, c.id
+order by s.published is null, {moment_sql("s.published")}, s.retrieved, c.id
 limit 100
-""".strip().replace("{_MOMENT_S_PUBLISHED}", moment_sql("s.published"))
+""".strip()
 
 _SQL_CLAIMS_CITING_SOURCE = """
 with target as (
