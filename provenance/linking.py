@@ -924,7 +924,7 @@ def _trace_into_new(conn, source_ids: list[int], family: set[int], sources: _Sou
             if hits[quote_id] < min(2, len(quote_keys(text))):
                 continue  # one shared trigram of a long quotation is chance
             trace = _align_in(text, source, published, conn)
-            if trace is None:
+            if trace is None or _traced_back(conn, quote_id, source_id, quoting, trace):
                 continue
             if current is not None:
                 existing = _current_trace(conn, quote_id, sources)
@@ -933,6 +933,22 @@ def _trace_into_new(conn, source_ids: list[int], family: set[int], sources: _Sou
             _store_trace(conn, quote_id, claim_id, trace)
             traced += 1
     return traced
+
+
+def _traced_back(conn, quote_id: int, source_id: int, quoting: int, trace: _Trace) -> bool:
+    """Whether tracing the stored quotation ``quote_id`` (of source ``quoting``) into the new
+    source would close a loop: the new source quotes the same words and its own quotation is
+    already traced to them in ``quoting``. Time's arrow allows both directions between stories
+    of the same day (or undated ones); each would then be the other's origin."""
+    if not trace.quoted_there:
+        return False  # the words stand unquoted there: an original, not a peer repeating them
+    start, end = conn.execute("SELECT start, end FROM quotes WHERE id = ?", (quote_id,)).fetchone()
+    back = conn.execute(
+        "SELECT 1 FROM quotes WHERE source_id = ? AND traced_source_id = ?"
+        " AND traced_start < ? AND traced_end > ? LIMIT 1",
+        (source_id, quoting, end, start),
+    ).fetchone()
+    return back is not None
 
 
 def _current_trace(conn, quote_id: int, sources: _Sources) -> _Trace | None:

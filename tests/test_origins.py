@@ -182,6 +182,54 @@ def test_times_in_other_zones_never_make_the_later_story_the_origin(run_json, tm
     assert reports.index(ids["london.html"]) < reports.index(ids["california.html"])
 
 
+def _loops(pairs: set[tuple[int, int]]) -> list[int]:
+    """The sources from which following traced quotations leads back to themselves."""
+    after: dict[int, set[int]] = {}
+    for quoting, traced in pairs:
+        after.setdefault(quoting, set()).add(traced)
+    looping = []
+    for start in after:
+        seen, todo = set(), list(after[start])
+        while todo:
+            here = todo.pop()
+            if here == start:
+                looping.append(start)
+                break
+            if here not in seen:
+                seen.add(here)
+                todo += after.get(here, ())
+    return looping
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_stories_of_the_same_day_are_never_each_others_origin(run_json, tmp_path, db_path, order):
+    """Three stories of the same day (no times) quote the minister's words: time's arrow allows
+    each to draw on the others, but the traced quotations never lead in a circle, in whatever
+    order they are added, and the first added is the one the others are traced to."""
+    outlets = ["The Thames Ledger", "The Bay Courier", "The Harbour Post"]
+    paths = []
+    for position in order:
+        path = tmp_path / f"story{position}.html"
+        path.write_text(_dated_story(outlets[position], "2012-07-02", f"Crossing {position}"))
+        paths.append(path)
+    ids = [r["source_id"] for r in run_json("add", *paths)]
+    assert len(ids) == 3
+    pairs = set(
+        _conn(db_path).execute(
+            "SELECT source_id, traced_source_id FROM quotes WHERE traced_source_id IS NOT NULL"
+        )
+    )
+    assert {(ids[1], ids[0]), (ids[2], ids[0])} <= pairs  # the later repeat the first stored
+    assert _loops(pairs) == []
+    links = set(
+        _conn(db_path).execute(
+            "SELECT c.source_id, o.source_id FROM claim_links l JOIN claims c ON c.id = l.claim_id"
+            " JOIN claims o ON o.id = l.other_claim_id WHERE l.relation = 'quotes'"
+        )
+    )
+    assert _loops(links) == []
+
+
 @pytest.mark.parametrize(
     "value",
     ["2012-07-01T20:00:00-07:00", "2012-07-02T01:00:00+01:00", "2012-05-01T09:00:00.250Z",
