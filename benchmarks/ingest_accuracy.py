@@ -58,6 +58,13 @@ How each measure is defined (so the numbers can be checked):
   whitespace; for the entries pdfminer's own tests check as a prefix or as one line
   (``zen_of_python_corrupted``, ``issue-625``, ``issue-791``, ``issue-886``) it is the share
   of the expected text found in order in ours.
+- charsets: the main texts of the real pages (``expected.html`` of ``html/readability``, the
+  text layer of ``html/trafilatura``'s pages), each cut to its first 300 and 2,000 characters
+  and whole, are encoded in every legacy code page of ``LEGACY_ENCODINGS`` that can hold them
+  (texts of ASCII alone left out) and decoded as a plain-text file without a declared charset
+  (``provenance.ingest.decode.decode``); right when the text comes back exactly. Beside it,
+  charset-normalizer's best guess (the detector used before) on the same bytes. "Accented"
+  counts the samples whose letters are at least 1 % outside ASCII (mostly not English).
 """
 
 from __future__ import annotations
@@ -91,7 +98,7 @@ from provenance import ingest  # noqa: E402
 from provenance.errors import ProvenanceError  # noqa: E402
 from provenance.ingest.base import Hint  # noqa: E402
 
-SECTIONS = ("html", "metadata", "posts", "cables", "pdf", "nonprose")
+SECTIONS = ("html", "metadata", "posts", "cables", "pdf", "nonprose", "charsets")
 
 
 def corpus_path() -> Path:
@@ -1003,6 +1010,82 @@ def section_nonprose(corpus: Path, results: dict) -> None:
         "skipped": skipped,
         "failure_rows": recorded,
         "sources": sources,
+    }
+
+
+LEGACY_ENCODINGS = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "koi8_r")
+
+
+def section_charsets(corpus: Path, results: dict) -> None:
+    from provenance.ingest.decode import decode
+
+    texts = []
+    base = corpus / "html" / "trafilatura"
+    for item in json.loads((base / "evaldata.json").read_text()).values():
+        record = extract((base / "pages" / item["file"]).read_bytes(), item["file"])
+        if record is not None and record.text:
+            texts.append(record.text)
+    for page in sorted((corpus / "html" / "readability" / "pages").iterdir()):
+        texts.append(squash(html_text((page / "expected.html").read_text())))
+    samples = []
+    for text in texts:
+        for length in (300, 2000, None):
+            cut = text[:length] if length else text
+            if cut.isascii():
+                continue
+            letters = [c for c in cut if c.isalpha()]
+            accented = sum(not c.isascii() for c in letters) >= 0.01 * max(1, len(letters))
+            for encoding in LEGACY_ENCODINGS:
+                try:
+                    samples.append((cut, encoding, cut.encode(encoding), length, accented))
+                except UnicodeEncodeError:
+                    continue
+
+    def normalizer(data: bytes) -> str:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:200_000]).best()
+        return data.decode(best.encoding if best else "cp1252", errors="replace")
+
+    deciders = {"shipped": lambda data: decode(data)[0]}
+    try:
+        import charset_normalizer  # noqa: F401
+
+        deciders["charset-normalizer"] = normalizer
+    except ImportError:
+        pass
+    right: dict[str, Counter] = {name: Counter() for name in deciders}
+    seconds = {}
+    for name, decide in deciders.items():
+        start = time.process_time()
+        for cut, encoding, data, length, accented in samples:
+            if decide(data) == cut:
+                right[name][(encoding, length)] += 1
+                right[name][("accented", length)] += accented
+                right[name]["all"] += 1
+        seconds[name] = time.process_time() - start
+    totals = Counter()
+    for _cut, encoding, _data, length, accented in samples:
+        totals[(encoding, length)] += 1
+        totals[("accented", length)] += accented
+    rows = []
+    for group in (*LEGACY_ENCODINGS, "accented"):
+        for length in (300, 2000, None):
+            if totals[(group, length)]:
+                rows.append(
+                    [group, length or "whole", totals[(group, length)]]
+                    + [pct(right[name][(group, length)], totals[(group, length)]) for name in deciders]
+                )
+    rows.append(["all", "", len(samples)] + [pct(right[name]["all"], len(samples)) for name in deciders])
+    rows.append(["CPU seconds", "", ""] + [f"{seconds[name]:.1f}" for name in deciders])
+    table(
+        f"Charsets: {len(texts)} real main texts in legacy code pages, read back exactly",
+        ["code page", "characters", "samples", *deciders],
+        rows,
+    )
+    results["charsets"] = {
+        name: {"right": right[name]["all"], "samples": len(samples), "cpu_s": seconds[name]}
+        for name in deciders
     }
 
 

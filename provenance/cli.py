@@ -207,6 +207,7 @@ def cli(verbose: bool) -> None:
             "trafilatura",
             "htmldate",
             "charset_normalizer",
+            "chardet",
             "courlan",
         ):
             logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -153,3 +153,46 @@ def test_utf8_page_with_windows_1252_bytes_decodes_both():
     page += b"<p>\x93Quoted\x94 by the owner, who said sales fell 8 percent last year.</p></body></html>"
     record = ingest.extract(page, Hint(name="mixed.html"))
     assert "café in Moïra" in record.text and "“Quoted”" in record.text
+
+
+# Invented sentences, each in a legacy code page and declaring no charset: detection must
+# give back the text exactly (a curly apostrophe in Windows-1252 is no Baltic "Æ", an "è" in
+# Latin-1 no Czech "č", a Polish "ł" no "³", and a Western "à" no Cyrillic "а").
+LEGACY_TEXTS = [
+    ("The harbour board\u2019s figures don\u2019t add up, the mayor said \u2013 again.", "cp1252"),
+    ("Le ministre a d\u00e9clar\u00e9 apr\u00e8s la r\u00e9union que la d\u00e9cision \u00e9tait"
+     " d\u00e9finitive et que l'\u00e9t\u00e9 serait consacr\u00e9 \u00e0 la r\u00e9forme.",
+     "latin-1"),
+    ("El ministro se\u00f1al\u00f3 que la situaci\u00f3n econ\u00f3mica hab\u00eda mejorado"
+     " despu\u00e9s de la reuni\u00f3n del pr\u00f3ximo a\u00f1o.", "latin-1"),
+    ("O ministro disse que a situa\u00e7\u00e3o econ\u00f4mica melhorou ap\u00f3s a reuni\u00e3o"
+     " e que a popula\u00e7\u00e3o n\u00e3o ser\u00e1 afetada.", "latin-1"),
+    ("Il ministro ha dichiarato che la citt\u00e0 \u00e8 pronta e che la novit\u00e0"
+     " sar\u00e0 annunciata pi\u00f9 tardi.", "latin-1"),
+    ("Minister powiedzia\u0142 po spotkaniu, \u017ce decyzja jest ostateczna, a rz\u0105d"
+     " zajmie si\u0119 reform\u0105 bud\u017cetu w przysz\u0142ym roku.", "cp1250"),
+    ("Ministr po sch\u016fzce \u0159ekl, \u017ee rozhodnut\u00ed je kone\u010dn\u00e9 a \u017ee"
+     " vl\u00e1da se p\u0159\u00ed\u0161t\u00ed rok bude zab\u00fdvat reformou rozpo\u010dtu.",
+     "cp1250"),
+    ("\u041c\u0438\u043d\u0438\u0441\u0442\u0440 \u0437\u0430\u044f\u0432\u0438\u043b, \u0447"
+     "\u0442\u043e \u0440\u0435\u0448\u0435\u043d\u0438\u0435 \u043e\u043a\u043e\u043d\u0447"
+     "\u0430\u0442\u0435\u043b\u044c\u043d\u043e\u0435 \u0438 \u0447\u0442\u043e \u043f\u0440"
+     "\u0430\u0432\u0438\u0442\u0435\u043b\u044c\u0441\u0442\u0432\u043e \u0437\u0430\u0439"
+     "\u043c\u0451\u0442\u0441\u044f \u0431\u044e\u0434\u0436\u0435\u0442\u043e\u043c.", "cp1251"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "encoding"), LEGACY_TEXTS)
+def test_text_in_a_legacy_code_page_is_read_as_written(text, encoding):
+    data = f"Notes\n\n{text}\n".encode(encoding)
+    record = ingest.extract(data, Hint(name="notes.txt"))
+    assert text in record.text
+    assert data.decode(record.metadata["encoding"]) == f"Notes\n\n{text}\n"
+
+
+def test_a_guess_that_mixes_scripts_in_a_word_gives_way_to_the_next():
+    from provenance.ingest.decode import _mixed_script_words
+
+    assert _mixed_script_words("la citt\u0430 \u0438 pronta") == 1  # Cyrillic а after Latin
+    assert _mixed_script_words("la citt\u00e0 \u00e8 pronta, Stra\u00dfe, \u1ea1i") == 0
+    assert _mixed_script_words("\u041c\u0438\u043d\u0438\u0441\u0442\u0440 Smith") == 0

@@ -931,7 +931,7 @@ class CablePageIngester(Ingester):
     """A cable page as WikiLeaks published it: a header table and two <pre> blocks."""
 
     name = "cable-page"
-    version = "0.3.0"
+    version = "0.4.0"  # 0.4: charset detection by chardet (ingest.decode)
     media_types = ("text/html",)
     extensions = ("html", "htm")
 
@@ -989,7 +989,7 @@ class TelegramIngester(Ingester):
     """Plain telegram text: routing header, classification line, TAGS, SUBJECT, paragraphs."""
 
     name = "telegram"
-    version = "0.3.0"
+    version = "0.4.0"  # 0.4: charset detection by chardet (ingest.decode)
     media_types = ("text/plain",)
     extensions = ("txt", "tel", "cable")
 

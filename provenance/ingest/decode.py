@@ -93,9 +93,57 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data.decode(declared), declared
         except (UnicodeDecodeError, LookupError):
             pass
-    from charset_normalizer import from_bytes
+    return _detected(data)
 
-    best = from_bytes(data[:200_000]).best()
-    if best is not None and best.encoding:
-        return data.decode(best.encoding, errors="replace"), best.encoding
-    return data.decode("cp1252", errors="replace"), "cp1252"
+
+#: Candidates of the charset detector tried in its order of confidence (see :func:`_detected`).
+_CANDIDATES = 5
+#: Bytes the detector reads and the candidates are judged on.
+_SAMPLE = 200_000
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _detected(data: bytes) -> tuple[str, str]:
+    """Charset detection (chardet: byte-pair models of the languages each encoding serves)
+    for bytes that are neither UTF-8 nor in a charset they declare.
+
+    The detector's best guess wins unless it puts letters of two scripts in one word, as a
+    Cyrillic or CJK guess does with Western text whose accented letters are few ("cittа",
+    with a Cyrillic а): then the next candidate without such words, in the detector's order.
+    Windows-1252 when nothing is detected."""
+    import chardet
+
+    sample = data[:_SAMPLE]
+    found = chardet.detect_all(
+        sample,
+        ignore_threshold=True,
+        prefer_superset=True,  # the Windows code page that decodes all an ISO charset does
+        encoding_era=chardet.EncodingEra.MODERN_WEB,
+    )
+    best: tuple[int, str] | None = None
+    for candidate in found[:_CANDIDATES]:
+        try:
+            encoding = codecs.lookup(candidate["encoding"] or "").name
+        except LookupError:
+            continue
+        mixed = _mixed_script_words(sample.decode(encoding, errors="replace"))
+        if best is None or mixed < best[0]:
+            best = (mixed, encoding)
+        if mixed == 0:
+            break
+    encoding = best[1] if best else "cp1252"
+    return data.decode(encoding, errors="replace"), encoding
+
+
+def _mixed_script_words(text: str) -> int:
+    """Words holding both a basic Latin letter and a letter of another script (Latin letters
+    with accents, U+00C0-U+024F and U+1E00-U+1EFF, count as Latin)."""
+    mixed = 0
+    for word in _WORD.findall(text):
+        if word.isascii() or not any("a" <= c <= "z" or "A" <= c <= "Z" for c in word):
+            continue
+        if any(
+            ord(c) > 0x24F and not 0x1E00 <= ord(c) <= 0x1EFF and c.isalpha() for c in word
+        ):
+            mixed += 1
+    return mixed

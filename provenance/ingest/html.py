@@ -248,7 +248,7 @@ def preload_tables() -> None:
 @register
 class HtmlIngester(Ingester):
     name = "html"
-    version = "0.3.0"
+    version = "0.4.0"  # 0.4: charset detection by chardet (ingest.decode)
     media_types = ("text/html", "application/xhtml+xml")
     extensions = ("html", "htm", "xhtml", "shtml")
 

@@ -102,7 +102,7 @@ def _table_delimiter(lines: list[str]) -> str | None:
 @register
 class PlainTextIngester(Ingester):
     name = "text"
-    version = "0.1.0"
+    version = "0.2.0"  # 0.2: charset detection by chardet (ingest.decode)
     media_types = ("text/plain", "text/markdown")
     extensions = ("txt", "text", "md", "markdown")
 
