@@ -53,7 +53,8 @@ How each measure is defined (so the numbers can be checked):
   records, JSON, CSV and TSV, logs, INI and sshd-style configuration) are added as a folder
   through the pipeline into a scratch database; each must be skipped with a one-line reason,
   and no source stored.
-- PDFs: each file is ingested or fails with a one-line reason, with its time. On the pdfminer
+- PDFs: each file is ingested (its title printed with where it came from) or fails with a
+  one-line reason, with its time. On the pdfminer
   samples with expected text, similarity is difflib's ratio after NFKC and removal of all
   whitespace; for the entries pdfminer's own tests check as a prefix or as one line
   (``zen_of_python_corrupted``, ``issue-625``, ``issue-791``, ``issue-886``) it is the share
@@ -891,7 +892,12 @@ def section_pdf(corpus: Path, results: dict) -> None:
         signal.alarm(120)
         try:
             record = ingest.extract(path.read_bytes(), Hint(name=path.name))
-            status, reason = "ingested", f"{record.page_count} pages, {len(record.text):,} chars"
+            origin = record.metadata["field_origins"].get("title", "file name")
+            status, reason = (
+                "ingested",
+                f"{record.page_count} pages, {len(record.text):,} chars; title {record.title!r}"
+                f" ({origin})",
+            )
             texts[str(path.relative_to(corpus / "pdf"))] = record.text
             ingested += 1
         except ProvenanceError as exc:

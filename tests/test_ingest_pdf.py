@@ -29,7 +29,8 @@ def _escape(text: str) -> str:
 
 
 def write_pdf(pages, info=None, xmp=None, xref=True) -> bytes:
-    """A small PDF: each page a list of (y, text) lines in Helvetica."""
+    """A small PDF: each page a list of (y, text) lines in Helvetica of 10 points, or of
+    (y, text, points) lines."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -42,8 +43,9 @@ def write_pdf(pages, info=None, xmp=None, xref=True) -> bytes:
     kids = []
     for lines in pages:
         ops = [b"BT /F1 10 Tf"]
-        for y, text in lines:
-            ops.append(f"1 0 0 1 60 {y} Tm ({_escape(text)}) Tj".encode("latin-1"))
+        for y, text, *points in lines:
+            size = f"/F1 {points[0]} Tf " if points else ""
+            ops.append(f"{size}1 0 0 1 60 {y} Tm ({_escape(text)}) Tj".encode("latin-1"))
         ops.append(b"ET")
         stream = b"\n".join(ops)
         content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
@@ -207,3 +209,62 @@ def test_a_page_pdfium_cannot_load_fails_with_a_clear_error():
     data = b"%PDF-\n1\x00+\x00obj<<///Pages\x002\x00+\x00R>>2\x00+\x00obj<</Type/Pages>>trailer<</Root\x001\x00+\x00R>>"
     with pytest.raises(IngestError, match="pdf"):
         ingest.extract(data, Hint(name="page.html"))
+
+
+def _cover(title_lines, info=None):
+    """A report whose first page sets its title in large type above the body."""
+    lines = [(790 - 30 * i, text, 24) for i, text in enumerate(title_lines)]
+    lines += [
+        (640, "The port authority reviewed harbour dues for the first time since 2004.", 10),
+        (625, "Dues for vessels over 90 metres rose by 12 percent this year.", 10),
+        (610, "This report is fictional, written for the provenance test suite.", 10),
+    ]
+    return write_pdf([lines], info=info)
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        None,
+        "harbour-dues-2011",
+        "Microsoft Word - Harbour dues final v3.docx",
+        "Untitled-1",
+        "Book1",
+    ],
+)
+def test_a_report_without_a_real_title_is_titled_by_its_cover(declared):
+    info = {"Title": declared} if declared else None
+    record = ingest.extract(
+        _cover(["Harbour Dues Review:", "the Northern Berths"], info),
+        Hint(name="harbour-dues-2011.pdf"),
+    )
+    assert record.title == "Harbour Dues Review: the Northern Berths"
+    assert record.metadata["field_origins"]["title"] == "page:1:largest-type"
+
+
+def test_a_declared_title_is_kept_and_a_cover_in_one_size_gives_none():
+    record = ingest.extract(
+        _cover(["Harbour Dues Review"], {"Title": "Review of Harbour Dues, 2011"}),
+        Hint(name="r.pdf"),
+    )
+    assert record.title == "Review of Harbour Dues, 2011"
+    assert record.metadata["field_origins"]["title"] == "info:Title"
+    plain = write_pdf([[(790, "Harbour Dues Review"), *report_pages()[0][1:]]])  # one size
+    assert ingest.extract(plain, Hint(name="harbour-dues.pdf")).title == "harbour-dues"
+
+
+@pytest.mark.parametrize("heading", ["Contents", "harbour_dues_2011.txt", "HD-2011/04(C)"])
+def test_a_cover_heading_that_is_no_title_is_not_taken(heading):
+    record = ingest.extract(_cover([heading]), Hint(name="harbour-dues-2011.pdf"))
+    assert record.title == "harbour-dues-2011"
+
+
+@pytest.mark.parametrize(
+    ("declared", "title"),
+    [("Untitled-1", "harbour-dues"), ("Book1", "harbour-dues"),
+     ("Microsoft Word - Harbour dues final v3.docx", "Harbour dues final v3"),
+     ("harbour_dues_2011_final.pdf", "harbour_dues_2011_final.pdf")],
+)  # fmt: skip
+def test_a_placeholder_title_without_a_cover_heading_falls_back(declared, title):
+    plain = write_pdf([report_pages()[0]], info={"Title": declared})  # one size of type
+    assert ingest.extract(plain, Hint(name="harbour-dues.pdf")).title == title

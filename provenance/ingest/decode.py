@@ -142,8 +142,6 @@ def _mixed_script_words(text: str) -> int:
     for word in _WORD.findall(text):
         if word.isascii() or not any("a" <= c <= "z" or "A" <= c <= "Z" for c in word):
             continue
-        if any(
-            ord(c) > 0x24F and not 0x1E00 <= ord(c) <= 0x1EFF and c.isalpha() for c in word
-        ):
+        if any(ord(c) > 0x24F and not 0x1E00 <= ord(c) <= 0x1EFF and c.isalpha() for c in word):
             mixed += 1
     return mixed

@@ -69,6 +69,7 @@ class Reading:
     engine: str
     pages: list[str] = field(default_factory=list)
     unmapped: int = 0  # glyphs the engine could not map to Unicode
+    heading: str | None = None  # the first page's text in its largest type (see _heading)
 
     def chars(self) -> int:
         return sum(1 for page in self.pages for c in page if not c.isspace())
@@ -105,13 +106,120 @@ def _read_with_pdfium(document: pdfium.PdfDocument) -> Reading:
         try:
             count = textpage.count_chars()
             reading.pages.append(textpage.get_text_range() if count else "")
+            sized = []
             for i in range(count):
-                if pdfium_raw.FPDFText_GetUnicode(textpage, i) == 0:
+                code = pdfium_raw.FPDFText_GetUnicode(textpage, i)
+                if code == 0:
                     reading.unmapped += 1
+                if index == 0 and count <= HEADING_CHARS:
+                    sized.append((chr(code), pdfium_raw.FPDFText_GetFontSize(textpage, i)))
+            if index == 0:
+                reading.heading = _heading(sized)
         finally:
             textpage.close()
             page.close()
     return reading
+
+
+#: A first page with more characters than this is not searched for a heading (a page of
+#: running text, a form or a table; and the per-character calls would add up).
+HEADING_CHARS = 20_000
+
+
+def _heading(chars: list[tuple[str, float]]) -> str | None:
+    """The first run of a page's text set in its largest type, when that type stands out: a
+    report's or paper's title on its cover or first page. None where the page has one size
+    of type (many PDFs give every glyph the size 1 and scale it by the text matrix), where
+    the largest type is barely larger than the body's, where the sizes are many (scanned
+    pages with a text layer), or where the run is not a plausible title."""
+    sizes = Counter(round(size * 2) / 2 for c, size in chars if c.isalpha())
+    if len(sizes) < 2 or len(sizes) > 16:
+        return None
+    body = sizes.most_common(1)[0][0]
+    largest = max((size for size, n in sizes.items() if n >= 3), default=None)
+    if not largest or largest < 1.25 * body:
+        return None
+    words: list[str] = []
+    word: list[str] = []
+    started = False
+    for c, size in chars:
+        if c.isspace() or c in "\x00\ufffe\x02" or size == 0:
+            if word:
+                words.append("".join(word))
+                word = []
+            continue
+        if round(size * 2) / 2 >= 0.9 * largest:
+            word.append(c)
+            started = True
+        elif started:
+            break
+    if word:
+        words.append("".join(word))
+    title = " ".join(words).strip(" :;,.-\u2013\u2014")
+    letters = sum(c.isalpha() for c in title)
+    if not (3 <= letters and len(title) <= 200 and len(words) <= 30):
+        return None
+    if any(unicodedata.category(c) in ("Co", "Cn", "Cc") or c == "\ufffd" for c in title):
+        return None
+    if placeholder_title(title, None) or _SECTION.match(title):
+        return None  # a file name, a form's code or a section's heading set large
+    return title
+
+
+#: Headings that open a section, not a document.
+_SECTION = re.compile(
+    r"^(?:(?:table of )?contents|abstract|summary|executive summary|introduction|preface"
+    r"|foreword|index|appendix(?: [a-z\d]+)?|chapter \w+|acknowledge?ments)$",
+    re.I,
+)
+
+
+#: A document title that says nothing of the document: what an office suite writes when its
+#: author left the field empty (the file's name, "Untitled", "Microsoft Word - x.docx").
+_OFFICE_PREFIX = re.compile(r"^microsoft (?:word|powerpoint|excel) - ", re.I)
+_FILE_NAME = re.compile(
+    r"\.(?:docx?|pptx?|xlsx?|rtf|odt|odp|pdf|pages|indd|qxd|tex|txt|html?)$", re.I
+)
+_GENERIC = re.compile(
+    r"^(?:untitled|document|doc|title|presentation|powerpoint presentation|slide|pdf"
+    r"|new document|microsoft word document|book|sheet)[\s\d_-]*$",
+    re.I,
+)
+
+
+def placeholder_title(title: str, stem: str | None) -> bool:
+    """Whether a PDF's declared title is a file name or a placeholder, not a title."""
+    bare = _OFFICE_PREFIX.sub("", title.strip())
+    if _FILE_NAME.search(bare) or _GENERIC.match(bare):
+        return True
+    if stem and _squash(bare) == _squash(stem):
+        return True
+    return " " not in bare and bool(re.search(r"[-_]", bare))
+
+
+def _squash(value: str) -> str:
+    return re.sub(r"[\W_]+", "", value).casefold()
+
+
+def _title(values: dict, origins: dict, reading: Reading, hint: Hint) -> str | None:
+    """The declared title, unless it is a placeholder (:func:`placeholder_title`); then the
+    first page's heading; then the file's name for a generic placeholder ("Untitled"), the
+    document's name for an office suite's ("Microsoft Word - name.docx"), the declared
+    title, or the file's name."""
+    stem = hint.name.rsplit(".", 1)[0] if hint.name else None
+    declared = values.get("title")
+    if declared and not placeholder_title(declared, stem):
+        return declared
+    if reading.heading:
+        origins["title"] = "page:1:largest-type"
+        values["title"] = reading.heading
+        return reading.heading
+    if declared and stem and _GENERIC.match(_OFFICE_PREFIX.sub("", declared.strip())):
+        values.pop("title")  # "Untitled", "Book1": the file's name says more
+        return stem
+    if declared and _OFFICE_PREFIX.match(declared.strip()):
+        return _FILE_NAME.sub("", _OFFICE_PREFIX.sub("", declared.strip())) or declared
+    return declared or stem
 
 
 def _read_with_pdfminer(data: bytes) -> Reading | None:
@@ -360,7 +468,7 @@ def _open(data: bytes) -> pdfium.PdfDocument:
 @register
 class PdfIngester(Ingester):
     name = "pdf"
-    version = "0.2.0"
+    version = "0.3.0"  # 0.3: a placeholder title gives way to the first page's heading
     media_types = ("application/pdf",)
     extensions = ("pdf",)
 
@@ -385,6 +493,9 @@ class PdfIngester(Ingester):
                     f"pdf: {page_count:,} pages, over the limit of {hint.max_pages:,}"
                 )
             reading = _read_with_pdfium(document)
+            # pdfium's heading, unless its glyphs look mis-mapped (then pdfminer may read
+            # the pages better, but it gives no sizes of type).
+            heading = reading.heading if reading.doubt() <= DOUBT else None
             if reading.doubt() > DOUBT or reading.chars() < SHORT:
                 # A second reading: pdfminer maps fonts pdfium cannot, and on a short document
                 # it costs little (pdfium drops glyphs it cannot map without a trace).
@@ -394,6 +505,7 @@ class PdfIngester(Ingester):
                         other.doubt() <= reading.doubt() and other.chars() > reading.chars()
                     ):
                         reading = other
+            reading.heading = heading
             values, origins, labels = _metadata(data, document)
         except pdfium.PdfiumError as exc:
             raise IngestError(f"pdf: unreadable or damaged page ({exc})") from exc
@@ -416,6 +528,7 @@ class PdfIngester(Ingester):
             from pdfminer import __version__ as pdfminer_version
 
             version += f"+pdfminer-{pdfminer_version}"
+        title = _title(values, origins, reading, hint)
         metadata = {
             "field_origins": {k: v for k, v in origins.items() if k in values},
             "engine": reading.engine,
@@ -428,7 +541,7 @@ class PdfIngester(Ingester):
             text=text,
             extractor=f"pdf/{reading.engine}",
             extractor_version=version,
-            title=values.get("title") or (hint.name.rsplit(".", 1)[0] if hint.name else None),
+            title=title,
             author=values.get("author"),
             published=values.get("published"),
             modified=values.get("modified"),
