@@ -278,23 +278,49 @@ def find_words(text: str, words: list[str], start: int = 0) -> tuple[int, int] |
 
 def page_link_mentions(documents: list, base_url: str | None) -> list[list[MentionRecord]]:
     """Link mentions of an HTML capture, one list per document (the page, then its posts),
-    with offsets into each document's own text layer."""
+    with offsets into each document's own text layer. A link to the document itself (a
+    headline linking to the story's own address, a post's title to its permalink) names no
+    other document and is left out."""
     page = documents[0]
     found = link_mentions(page.anchors, page.text, base_url)
     per_document: list[list[MentionRecord]] = [[] for _ in documents]
     children = documents[1:]
+    own = _addresses(page, base_url)
     for mention in found:
         if not children:
-            per_document[0].append(mention)
+            if _address(mention.identifier) not in own:
+                per_document[0].append(mention)
             continue
         for index, child in enumerate(children, 1):
             a, b = child.parent_start, child.parent_end
             if a is not None and b is not None and a <= mention.start and mention.end <= b:
+                if _address(mention.identifier) in _addresses(child, None) | own:
+                    break
                 mention.start -= a
                 mention.end -= a
                 per_document[index].append(mention)
                 break
     return per_document
+
+
+def _addresses(document, base_url: str | None) -> set[str]:
+    """The addresses a document is known by (its URL, canonical URL, the page's base)."""
+    values = (getattr(document, "url", None), getattr(document, "canonical_url", None), base_url)
+    return {_address(v) for v in values if v}
+
+
+def _address(url: str | None) -> str:
+    """A URL as compared for identity: no fragment, scheme or trailing slash; host in lower
+    case."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    path = parts.path.rstrip("/")
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.netloc.lower()}{path}{query}" if parts.netloc else url
 
 
 def claim_of(mentions: list[MentionRecord], claim_spans: list[tuple[int, int]]) -> None:

@@ -356,3 +356,25 @@ def test_a_link_mention_spans_its_anchor_text_across_a_line_break():
         (9, 48, "State Department's  statement of\u00a0Monday")
     ]
     assert text[found[0].start : found[0].end] == found[0].mention
+
+
+def test_a_link_to_the_page_itself_is_no_citation(run_json, tmp_path, db_path):
+    """The headline links to the story's own address (with a fragment, another scheme and a
+    trailing slash); the story also links to another outlet's page. Only that one is cited."""
+    page = tmp_path / "story.html"
+    page.write_text(
+        """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Harbour dues frozen</title>
+<link rel="canonical" href="https://ledger.example/2012/harbour-dues">
+</head><body><article>
+<h1><a href="http://ledger.example/2012/harbour-dues/#top">Harbour dues frozen</a></h1>
+<p>This is an invented story written for the provenance test suite.</p>
+<p>The port authority froze dues for fishing boats, <a href="https://courier.example/dues">the
+Bay Courier reported</a> on Monday, and said revenue rose 12 percent last year.</p>
+<p><a href="https://ledger.example/2012/harbour-dues">Share this story</a> with a friend.</p>
+</article></body></html>"""
+    )
+    run_json("add", page)
+    rows = sqlite3.connect(db_path).execute("SELECT identifier FROM citations").fetchall()
+    assert ("https://courier.example/dues",) in rows
+    assert not [r for r in rows if "ledger.example" in (r[0] or "")]
