@@ -607,6 +607,52 @@ CREATE TRIGGER row_digests_are_append_only_delete BEFORE DELETE ON row_digests B
     )
 
 
+@migration
+def m013_claim_reports_in_time_order(conn: sqlite3.Connection) -> None:
+    """``claim_reports`` gains ``other_moment``: the other source's date as the UTC time it
+    names where it states a time with its offset (``provenance.moments``), else as stated.
+    Sorting by ``other_published`` compares the dates as text, so a story of 20:00 in
+    California (03:00 UTC the next day) sorted before one of 01:00 in London that day."""
+    _run(
+        conn,
+        """
+DROP VIEW claim_reports;
+CREATE VIEW claim_reports AS
+SELECT mine.claim_id AS claim_id,
+       other.claim_id AS other_claim_id,
+       oc.source_id AS other_source_id,
+       os.title AS other_title,
+       os.kind AS other_kind,
+       os.published AS other_published,
+       oc.start AS other_start,
+       oc.end AS other_end,
+       oc.text AS other_text,
+       coalesce(
+           (SELECT l.relation FROM claim_links l WHERE l.claim_id = mine.claim_id
+              AND l.other_claim_id = other.claim_id AND l.relation != 'quotes'),
+           (SELECT l.relation FROM claim_links l WHERE l.claim_id = other.claim_id
+              AND l.other_claim_id = mine.claim_id AND l.relation != 'quotes'),
+           'cluster') AS relation,
+       coalesce(
+           (SELECT l.score FROM claim_links l WHERE l.claim_id = mine.claim_id
+              AND l.other_claim_id = other.claim_id AND l.relation != 'quotes'),
+           (SELECT l.score FROM claim_links l WHERE l.claim_id = other.claim_id
+              AND l.other_claim_id = mine.claim_id AND l.relation != 'quotes')) AS score,
+       mine.cluster_id AS cluster_id,
+       CASE WHEN os.published GLOB '????-??-??T??:??*[+-]??:??'
+              OR os.published GLOB '????-??-??T??:??*Z'
+            THEN strftime('%Y-%m-%dT%H:%M:%S', os.published)
+            ELSE os.published END AS other_moment
+FROM claim_clusters mine
+JOIN claim_clusters other ON other.cluster_id = mine.cluster_id AND other.claim_id != mine.claim_id
+JOIN claims mc ON mc.id = mine.claim_id
+JOIN claims oc ON oc.id = other.claim_id
+JOIN sources os ON os.id = oc.source_id
+WHERE oc.source_id != mc.source_id
+""",
+    )
+
+
 def schema_sql(conn: sqlite3.Connection) -> str:
     """The schema of a database as SQL, in a stable order (what ``schema/schema.sql`` holds)."""
     rows = conn.execute(

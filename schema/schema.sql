@@ -244,7 +244,11 @@ SELECT mine.claim_id AS claim_id,
               AND l.other_claim_id = other.claim_id AND l.relation != 'quotes'),
            (SELECT l.score FROM claim_links l WHERE l.claim_id = other.claim_id
               AND l.other_claim_id = mine.claim_id AND l.relation != 'quotes')) AS score,
-       mine.cluster_id AS cluster_id
+       mine.cluster_id AS cluster_id,
+       CASE WHEN os.published GLOB '????-??-??T??:??*[+-]??:??'
+              OR os.published GLOB '????-??-??T??:??*Z'
+            THEN strftime('%Y-%m-%dT%H:%M:%S', os.published)
+            ELSE os.published END AS other_moment
 FROM claim_clusters mine
 JOIN claim_clusters other ON other.cluster_id = mine.cluster_id AND other.claim_id != mine.claim_id
 JOIN claims mc ON mc.id = mine.claim_id

@@ -346,7 +346,7 @@ async def test_claim_reports_view_lists_other_sources_earliest_first(
     claim = _claim(conn, "Police said 12 officers were hurt in the clashes on Saturday.")
     ds = Datasette([str(db_path)], metadata=metadata(db_path.stem))
     response = await ds.client.get(
-        f"/{db_path.stem}/claim_reports.json?claim_id={claim}&_sort=other_published&_shape=array"
+        f"/{db_path.stem}/claim_reports.json?claim_id={claim}&_sort=other_moment&_shape=array"
     )
     rows = response.json()
     assert [r["other_published"][:10] for r in rows] == ["2011-09-30", "2012-05-02"]

@@ -180,6 +180,11 @@ def test_times_in_other_zones_never_make_the_later_story_the_origin(run_json, tm
     ).fetchall()
     reports = [r["source_id"] for r in evidence.reports(conn, claim_id)]
     assert reports.index(ids["london.html"]) < reports.index(ids["california.html"])
+    view = conn.execute(  # the site's view, sorted as its description says
+        "SELECT other_source_id FROM claim_reports WHERE other_text LIKE '%single soldier%'"
+        " ORDER BY other_moment"
+    ).fetchall()
+    assert [r[0] for r in view][:1] == [ids["london.html"]]
 
 
 def _loops(pairs: set[tuple[int, int]]) -> list[int]:

@@ -290,7 +290,8 @@ def tables() -> dict[str, dict[str, Any]]:
         "claim_reports": {
             "title": "Who reported a claim",
             "description": "For a claim, every other claim of its cluster with its source, date, "
-            "relation and score. Sort by other_published for the first reporter.",
+            "relation and score. Sort by other_moment (the date in UTC where it states a "
+            "time with its offset) for the first reporter.",
         },
         "quote_origins": {
             "title": "Where quotations come from",
