@@ -432,7 +432,8 @@ def _results(input_name: str, status: str, stored: list) -> Iterator[Result]:
     for s in stored:
         yield Result(
             input=input_name,
-            status=status,
+            # A post that is new on a recaptured archive page continues no earlier post.
+            status="added" if status == "recaptured" and s.previous_id is None else status,
             source_id=s.source_id,
             kind=s.kind,
             title=s.title,

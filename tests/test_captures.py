@@ -183,6 +183,8 @@ def test_an_archive_page_recaptured_re_anchors_each_post(run_json, tmp_path, db_
     old_posts = {r["title"]: r for r in first[1:]}
     assert posts["The flood meeting"]["previous_id"] == old_posts["The flood meeting"]["source_id"]
     assert posts["Otters return"]["previous_id"] is None
+    assert posts["Otters return"]["status"] == "added"  # new on the page: no earlier capture
+    assert posts["The flood meeting"]["status"] == second[0]["status"] == "recaptured"
     result = run_json("diff", second[0]["source_id"])
     by_source = {}
     for claim in result["claims"]:
