@@ -1167,7 +1167,7 @@ def _steps_from(conn, claim_id, source_id, start, end) -> list[dict]:
             f" AND l.relation != 'quotes') ORDER BY published IS NULL, {PUBLISHED} LIMIT 1",
             (claim_id, claim_id),
         ).fetchall():
-            if o_published and published and o_published[:10] < published[:10]:
+            if works.strictly_earlier(o_published, published):
                 steps.append(_step(conn, o_source, o_start, o_end, "repeats", score, other))
     return steps
 

@@ -204,7 +204,8 @@ def _merge(conn: sqlite3.Connection, source_ids: list[int]) -> int:
         f" OR id IN ({_marks(order)})",
         (*order, *order),
     ).fetchall()
-    first = min(members, key=lambda r: (r[1] is None, (r[1] or "")[:10], r[0]))[0]
+    # The earliest by the moment it names (a time with its offset in UTC), not the local day.
+    first = min(members, key=lambda r: (r[1] is None, moment(r[1]) or "", r[0]))[0]
     conn.execute(
         f"UPDATE sources SET work_id = ? WHERE work_id IN ({_marks(works)}) OR id IN"
         f" ({_marks(works)})",
@@ -335,6 +336,15 @@ def time_rule(later: str | None, earlier: str | None) -> str | None:
     if first is not None and then is not None:
         return EARLIER_RULE if first <= then else None
     return EARLIER_RULE if (moment(earlier) or "")[:10] <= (moment(later) or "")[:10] else None
+
+
+def strictly_earlier(earlier: str | None, later: str | None) -> bool:
+    """Whether a date is known to come before another: time's arrow lets ``later`` draw on
+    ``earlier`` and not the other way (so not the same day without times, nor the same year
+    where one is a year alone)."""
+    return bool(earlier and later) and (
+        time_rule(later, earlier) == EARLIER_RULE and time_rule(earlier, later) is None
+    )
 
 
 def _year_only(value: str) -> bool:

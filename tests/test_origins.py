@@ -161,6 +161,12 @@ def test_times_in_other_zones_never_make_the_later_story_the_origin(run_json, tm
     )
     assert (ids["california.html"], ids["london.html"]) in traced  # the later quotes the first
     assert (ids["london.html"], ids["california.html"]) not in traced
+    [(first_claim,)] = _conn(db_path).execute(
+        "SELECT id FROM claims WHERE source_id = ? AND text LIKE '%single soldier%'",
+        (ids["london.html"],),
+    )
+    steps = [(s["relation"], s["source_id"]) for s in run_json("trace", first_claim)]
+    assert ("repeats", ids["california.html"]) not in steps  # not from a story written later
     from datasette.utils import escape_fts
 
     from provenance.datasette.config import queries
@@ -185,6 +191,28 @@ def test_times_in_other_zones_never_make_the_later_story_the_origin(run_json, tm
         " ORDER BY other_moment"
     ).fetchall()
     assert [r[0] for r in view][:1] == [ids["london.html"]]
+
+
+@pytest.mark.parametrize("reprint_first", [True, False])
+def test_a_work_is_filed_under_its_earliest_rendition_by_the_moment(
+    run_json, tmp_path, db_path, reprint_first
+):
+    """The original (01:00 on 11 May in Berlin, 23:00 UTC on the 10th) and a reprint dated the
+    10th in Chicago but two hours later: the work is the original's, whatever the order."""
+    original = tmp_path / "original.html"
+    original.write_text(
+        _dated_story("The Spree Ledger", "2011-05-11T01:00:00+02:00", "Minister rules out crossing")
+    )
+    reprint = tmp_path / "reprint.html"
+    reprint.write_text(
+        _dated_story(
+            "The Lakeside Gazette", "2011-05-10T20:00:00-05:00", "Minister rules out crossing"
+        )
+    )
+    order = [reprint, original] if reprint_first else [original, reprint]
+    ids = {Path(r["input"]).name: r["source_id"] for r in run_json("add", *order)}
+    works = dict(_conn(db_path).execute("SELECT id, work_id FROM sources"))
+    assert works[ids["reprint.html"]] == works[ids["original.html"]] == ids["original.html"]
 
 
 def _loops(pairs: set[tuple[int, int]]) -> list[int]:
