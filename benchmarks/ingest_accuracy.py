@@ -28,8 +28,8 @@ How each measure is defined (so the numbers can be checked):
   the gold only adds a trailing one; or when the gold was cut short (it ends in "..." or stops
   inside a word of ours, 20+ characters). Any other extra word is a miss ("Roasted Chicken
   with Oriental Rice Recipe" is not "Roasted Chicken with Oriental Rice"). Dates match on the
-  calendar day; a gold instant with a time zone also matches the calendar day it falls on
-  anywhere between UTC-12 and UTC+14. Authors match when one normalised name string contains
+  calendar day; an instant with a time zone (gold or ours) also matches the calendar day it
+  falls on anywhere between UTC-12 and UTC+14. Authors match when one normalised name string contains
   the other (after a leading "By") or when the name lists (split at commas, "and", "&") share
   a name. Pages without a gold value are not counted.
 - posts (``blogs/octopress-artsy``): the posts a multi-post page holds are its ``<article>``
@@ -456,15 +456,19 @@ def same_date(ours: str | None, gold: str) -> bool:
         return False
     if ours[:10] == gold[:10]:
         return True
+    return ours[:10] in _local_days(gold) or gold[:10] in _local_days(ours)
+
+
+def _local_days(value: str) -> set[str]:
+    """The calendar days an instant with a time zone falls on between UTC-12 and UTC+14."""
     try:
-        instant = datetime.fromisoformat(gold.replace("Z", "+00:00").replace(" ", "T"))
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
     except ValueError:
-        return False
+        return set()
     if instant.tzinfo is None:
-        return False
+        return set()
     utc = instant.astimezone(UTC)
-    days = {(utc + timedelta(hours=h)).date().isoformat() for h in (-12, 14)}
-    return ours[:10] in days
+    return {(utc + timedelta(hours=h)).date().isoformat() for h in (-12, 14)}
 
 
 def _metadata_items(corpus: Path) -> list[dict]:

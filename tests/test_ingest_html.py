@@ -474,3 +474,56 @@ def test_a_news_feed_is_skipped_with_its_reason(run, tmp_path, head):
     result = run("add", feed)
     assert result.exit_code == 0
     assert "skipped" in result.stderr and "an RSS or Atom feed, not a page" in result.stderr
+
+
+def _story(head: str, body: str) -> bytes:
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Ring road plans</title>{head}</head><body><article><h1>Ring road plans</h1>
+{body}
+<p>This is an invented story written for the provenance test suite; the places are fictional.
+The council of Velden met on Tuesday and heard from residents about traffic in the old town,
+where lorries have used the market square as a short cut for years.</p>
+</article></body></html>""".encode()
+
+
+def test_a_page_that_states_no_date_takes_none_from_its_sentences():
+    body = (
+        "<p>Councillor Olaf Rind said construction of the ring road will begin in June; the"
+        " mayor had promised a ring road on February 3, 2009 and again in his last term.</p>"
+    )
+    record = ingest.extract(_story("", body), Hint(name="undated.html"))
+    assert record.published is None
+
+
+@pytest.mark.parametrize(
+    ("body", "published"),
+    [
+        ("<div>Posted on Apr 7, 2009</div><p>Councillor Olaf Rind said work begins.</p>",
+         "2009-04-07"),
+        ("<p>April 17, 2015 -- Councillor Olaf Rind said construction of the ring road will"
+         " begin in June, and the mayor agreed.</p>", "2015-04-17"),
+        ('<p>By Anne Example <span class="pub-time">17 April 2015</span> and the desk, with'
+         " reporting from the old town's market square</p>", "2015-04-17"),
+    ],
+)  # fmt: skip
+def test_a_dateline_in_the_text_dates_a_page(body, published):
+    record = ingest.extract(_story("", body), Hint(name="dated.html"))
+    assert record.published == published
+    assert record.metadata["field_origins"]["published"] == "htmldate"
+
+
+def test_a_year_declared_alone_is_kept_not_replaced_by_a_year_in_the_text():
+    head = (
+        '<script type="application/ld+json">{"@type": "Report", "datePublished": "2011"}</script>'
+    )
+    body = "<p>The review compares the figures with those of 2005, when the road was planned.</p>"
+    record = ingest.extract(_story(head, body), Hint(name="review.html"))
+    assert record.published == "2011-01-01"  # a year alone (see works.time_rule)
+    assert record.metadata["field_origins"]["published"] == "json-ld:datePublished:year"
+
+
+def test_a_declared_time_is_kept_when_its_local_day_differs():
+    head = '<meta property="article:published_time" content="2020-02-25T02:25:54Z">'
+    body = "<div>Feb 24, 2020</div><p>Councillor Olaf Rind said work begins in June.</p>"
+    record = ingest.extract(_story(head, body), Hint(name="late.html"))
+    assert record.published == "2020-02-25T02:25:54Z"

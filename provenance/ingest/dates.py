@@ -80,3 +80,22 @@ def iso_date(value: str | None) -> str | None:
             if _valid(y, m, d):
                 return f"{y:04d}-{m:02d}-{d:02d}"
     return None
+
+
+_COARSE = re.compile(r"^\s*(?P<y>(?:1[6-9]|20)\d\d)(?:-(?P<m>0[1-9]|1[0-2]))?\s*$")
+
+
+def declared_date(value: str | None) -> tuple[str | None, str]:
+    """A date a document declares, with its precision: ``day`` (as :func:`iso_date`, a time
+    kept), or ``year`` or ``month`` for a value that is a year ("2011") or a month
+    ("2011-03") alone, written as its first day (``2011-01-01``; a year alone is compared by
+    its year, see ``provenance.works.time_rule``)."""
+    found = iso_date(value)
+    if found or not value:
+        return found, "day"
+    match = _COARSE.match(value)
+    if not match:
+        return None, "day"
+    if match["m"]:
+        return f"{match['y']}-{match['m']}-01", "month"
+    return f"{match['y']}-01-01", "year"

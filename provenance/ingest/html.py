@@ -248,7 +248,7 @@ def preload_tables() -> None:
 @register
 class HtmlIngester(Ingester):
     name = "html"
-    version = "0.4.0"  # 0.4: charset detection by chardet (ingest.decode)
+    version = "0.4.0"  # 0.4: charset detection by chardet; declared dates kept, no date from a sentence
     media_types = ("text/html", "application/xhtml+xml")
     extensions = ("html", "htm", "xhtml", "shtml")
 
@@ -285,8 +285,8 @@ class HtmlIngester(Ingester):
         posts = find_posts(tree, base_url)
         if posts:
             for field in ("published", "author"):
-                if meta.origins.get(field, "").startswith(("markup:", "htmldate")):
-                    del meta.values[field]  # the first post's date or author, not the page's
+                if meta.origins.get(field, "").startswith(("markup:", "htmldate", "meta[itemprop")):
+                    del meta.values[field]  # a post's date or author (microdata), not the page's
             record = self._archive_page(posts)
         else:
             found = page_labels(tree)  # before the main-text pass prunes the tree

@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 from lxml.html import HtmlElement
 
 from ..text import normalise_block
-from .dates import iso_date
+from .dates import declared_date, iso_date
 from .maintext import text_similarity
 
 log = logging.getLogger(__name__)
@@ -229,9 +229,8 @@ def _from_json_ld(tree: HtmlElement, meta: PageMetadata) -> None:
         meta.fill(
             "publisher", ", ".join(ld_names(item.get("publisher"), graph)), "json-ld:publisher"
         )
-        meta.fill(
-            "published", iso_date(_ld_text(item.get("datePublished"))), "json-ld:datePublished"
-        )
+        published, precision = declared_date(_ld_text(item.get("datePublished")))
+        meta.fill("published", published, _with_precision("json-ld:datePublished", precision))
         meta.fill("modified", iso_date(_ld_text(item.get("dateModified"))), "json-ld:dateModified")
         meta.fill("language", _ld_text(item.get("inLanguage")), "json-ld:inLanguage")
         url = _ld_text(item.get("url"))
@@ -361,7 +360,8 @@ def _from_meta(tree: HtmlElement, meta: PageMetadata) -> None:
                     meta.fallback_author = meta.fallback_author or value
                     continue
             elif name in ("published", "modified"):
-                value = iso_date(value)
+                value, precision = declared_date(value)
+                origin = _with_precision(origin, precision)
             if meta.fill(name, value, origin):
                 break
 
@@ -591,19 +591,95 @@ def _repair_title(tree: HtmlElement, meta: PageMetadata) -> None:
             return
 
 
+def _with_precision(origin: str, precision: str) -> str:
+    """A field origin, marked when the value was a year or a month alone ("...:year")."""
+    return origin if precision == "day" else f"{origin}:{precision}"
+
+
 def published_date(tree: HtmlElement, meta: PageMetadata, url: str | None) -> None:
-    """The publication date as htmldate reads the whole page (declarations, markup, text),
-    kept with the time of day when a declared value gives the same day."""
+    """The publication date: as the page declares it (JSON-LD, meta tags, markup), with its
+    time and offset; else as htmldate reads the page (its markup and URL, then its text),
+    or where the page declares a year or a month alone, the day htmldate finds in it.
+
+    A date htmldate finds only in the running text counts where it stands alone, as a
+    dateline does ("10. September 2017", "Posted on Apr 7, 2009"), not inside a sentence
+    ("promised a ring road on February 3, 2009"): a page that states no date of its own
+    stays undated rather than taking the first date its story mentions."""
+    declared = meta.values.get("published")
+    coarse = meta.origins.get("published", "").rsplit(":", 1)[-1]
+    if declared and coarse not in ("year", "month"):
+        return
     import htmldate  # imported here: only pages need it
 
+    def find(extensive: bool) -> str | None:
+        return htmldate.find_date(
+            tree,
+            original_date=True,
+            url=url,
+            outputformat="%Y-%m-%d",
+            extensive_search=extensive,
+        )
+
     try:
-        found = htmldate.find_date(tree, original_date=True, url=url, outputformat="%Y-%m-%d")
+        found = find(False)
+        if not found:
+            found = find(True)
+            if found and not _dateline(tree, found):
+                found = None
     except (ValueError, TypeError, AttributeError) as exc:
         log.info("htmldate failed: %s", exc)
         return
-    declared = meta.values.get("published")
-    if found and not (declared and declared.startswith(found)):
-        meta.replace("published", found, "htmldate")
+    if not found:
+        return
+    if declared and not found.startswith(declared[: 4 if coarse == "year" else 7]):
+        return  # another year or month than the page declares
+    meta.replace("published", found, "htmldate")
+
+
+#: Elements inside a line of text: a date in one belongs to the block around it.
+_INLINE = frozenset(
+    "a abbr b bdi cite data em font i mark q s small span strong sub sup time u".split()
+)
+
+
+def _dateline(tree: HtmlElement, found: str) -> bool:
+    """Whether ``found`` (YYYY-MM-DD) is written as a date of the page, not in a sentence: a
+    short block of its own (a dateline, a byline with its date), an element whose class or
+    id says it holds a date, or the head of a paragraph set off by a dash or colon, as a
+    wire story's dateline is ("April 17, 2015 -- Imagine...")."""
+    import htmldate
+
+    def says(text: str) -> bool:
+        page = f"<html><body><p>{html.escape(text)}</p></body></html>"
+        return htmldate.find_date(page, extensive_search=True, outputformat="%Y-%m-%d") == found
+
+    year = found[:4]
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "head", "title"):
+            continue
+        if year not in (el.text or "") and not any(year in (c.tail or "") for c in el):
+            continue
+        own = " ".join(el.text_content().split())
+        named = " ".join(str(el.get(a, "")) for a in ("class", "id", "itemprop"))
+        if _DATE_NAMED.search(named) and len(own) <= DATELINE_CHARS and says(own):
+            return True
+        block = el
+        while block.tag in _INLINE and block.getparent() is not None:
+            block = block.getparent()
+        line = " ".join(block.text_content().split())
+        if len(line) <= DATELINE_CHARS and says(line):
+            return True
+        head = _DATELINE_HEAD.match(line)
+        if head and year in head.group(1) and says(head.group(1)):
+            return True
+    return False
+
+
+#: The longest block read as a dateline ("Posted on 7 April 2009 by Anne Example, Staff").
+DATELINE_CHARS = 60
+_DATE_NAMED = re.compile(r"date|time|pub|posted", re.I)
+#: The head of a paragraph up to the dash or colon that ends a dateline.
+_DATELINE_HEAD = re.compile(r"^(.{6,40}?)\s*(?:--|\u2014|\u2013|:)\s")
 
 
 # --- everything -------------------------------------------------------------------------
