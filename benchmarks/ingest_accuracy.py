@@ -1084,9 +1084,14 @@ def section_charsets(corpus: Path, results: dict) -> None:
             if totals[(group, length)]:
                 rows.append(
                     [group, length or "whole", totals[(group, length)]]
-                    + [pct(right[name][(group, length)], totals[(group, length)]) for name in deciders]
+                    + [
+                        pct(right[name][(group, length)], totals[(group, length)])
+                        for name in deciders
+                    ]
                 )
-    rows.append(["all", "", len(samples)] + [pct(right[name]["all"], len(samples)) for name in deciders])
+    rows.append(
+        ["all", "", len(samples)] + [pct(right[name]["all"], len(samples)) for name in deciders]
+    )
     rows.append(["CPU seconds", "", ""] + [f"{seconds[name]:.1f}" for name in deciders])
     table(
         f"Charsets: {len(texts)} real main texts in legacy code pages, read back exactly",

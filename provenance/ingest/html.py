@@ -248,7 +248,9 @@ def preload_tables() -> None:
 @register
 class HtmlIngester(Ingester):
     name = "html"
-    version = "0.4.0"  # 0.4: charset detection by chardet; declared dates kept, no date from a sentence
+    version = (
+        "0.4.0"  # 0.4: charset detection by chardet; declared dates kept, no date from a sentence
+    )
     media_types = ("text/html", "application/xhtml+xml")
     extensions = ("html", "htm", "xhtml", "shtml")
 
