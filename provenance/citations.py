@@ -440,13 +440,9 @@ def parse_target(text: str, start: int, end: int) -> Target:
         target.date_from, target.date_to = f"{year}-01-01", f"{year}-12-31"
         target.precision = "year"
     # The first place named that is a post ("the U.S. embassy from Panama City": Panama City).
-    for origin in re.finditer(
-        r"\b(?i:embassy|consulate|mission|post)\s+(?:in|at|of|to)\s+"
-        r"(?P<a>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)"
-        r"|\b(?P<b>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)\s+(?i:embassy|consulate)\b"
-        r"|\bfrom\s+(?:the\s+)?(?P<c>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)",
-        phrase,
-    ):
+    # Matches may overlap (a lookahead): "by the US embassy in Tripoli" is first "US embassy",
+    # which names no place, then "embassy in Tripoli".
+    for origin in _ORIGIN.finditer(phrase):
         place = origin["a"] or origin["b"] or origin["c"]
         words = [w for w in re.findall(r"[\w’'.-]+", place) if w[:1].isupper()]
         place_key = fold(" ".join(words)).strip(" .")
@@ -475,7 +471,14 @@ def parse_target(text: str, start: int, end: int) -> Target:
 
 # Words before "embassy" or after "from" that do not name a post.
 _NOT_PLACES = {"us", "u", "s", "american", "the", "a", "an", "state", "washington", "department",
-               "one", "another", "its", "their", "new", "leaked", "secret", "wikileaks"}  # fmt: skip
+               "one", "another", "its", "their", "new", "leaked", "secret", "wikileaks",
+               "embassy", "consulate", "mission", "post"}  # fmt: skip
+_ORIGIN = re.compile(
+    r"(?=\b(?i:embassy|consulate|mission|post)\s+(?:in|at|of|to)\s+"
+    r"(?P<a>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)"
+    r"|\b(?P<b>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?)\s+(?i:embassy|consulate)\b"
+    r"|\bfrom\s+(?:the\s+)?(?P<c>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+)?))"
+)
 
 
 # Words of a sender that every cable of a post shares.

@@ -168,6 +168,12 @@ def test_identifiers_are_mentions():
             {"date_from": "2008-03-01", "date_to": "2008-05-31"},
         ),
         ("a cable from the U.S. embassy in Bogota", {"origin": "bogota"}),
+        ("A cable sent by the US embassy in Tripoli in October 2007", {"origin": "tripoli"}),
+        ("A cable from the U.S. Embassy in Tripoli in October 2007", {"origin": "tripoli"}),
+        ("A 2008 cable from the U.S. Embassy in Tripoli", {"origin": "tripoli"}),
+        ("a cable from the Embassy in Tripoli", {"origin": "tripoli"}),
+        ("a cable sent from the US embassy in Tripoli", {"origin": "tripoli"}),
+        ("a cable from the Tripoli embassy", {"origin": "tripoli"}),
         (
             "a report by the Centre for Coastal Security",
             {"author": "Centre for Coastal Security", "kinds": None},
