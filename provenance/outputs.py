@@ -38,7 +38,21 @@ def check_output(path: str | Path, protected: Iterable[str | Path]) -> Path:
                 )
     if target.is_dir():
         raise OutputRefused(f"refusing to write {path}: it is a folder")
+    for suffix in DATABASE_COMPANIONS:
+        name = str(target)
+        if name.endswith(suffix) and _is_database(Path(name[: len(name) - len(suffix)])):
+            what = "a SQLite database" if not suffix else f"the {suffix[1:]} file of one"
+            raise OutputRefused(f"refusing to write {path}: it is {what} (an archive?)")
     return target
+
+
+def _is_database(path: Path) -> bool:
+    """Whether ``path`` is a SQLite database file (another archive, or any application's)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 @contextmanager

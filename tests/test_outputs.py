@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -46,6 +47,19 @@ def test_export_refuses_to_write_over_its_database(run, copy_of, fmt):
 def test_export_refuses_the_databases_companion_files(run, copy_of, suffix):
     result = run("export", "--format", "csv", "--db", copy_of, "-o", f"{copy_of}{suffix}")
     assert result.exit_code == 1 and "refusing to write" in result.stderr
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+def test_export_refuses_to_write_over_another_database(run, copy_of, tmp_path, suffix):
+    other = tmp_path / "other.db"
+    shutil.copy(copy_of, other)
+    target = Path(f"{other}{suffix}")
+    if suffix:
+        target.write_bytes(b"wal frames")
+    before = digest(target)
+    result = run("export", "--format", "csv", "--db", copy_of, "-o", target)
+    assert result.exit_code == 1 and "refusing to write" in result.stderr
+    assert result.stderr.count("\n") == 1 and digest(target) == before
 
 
 def test_export_refuses_a_link_to_its_database(run, copy_of, tmp_path):
