@@ -642,9 +642,70 @@ def check_fulltext(conn: sqlite3.Connection, report: Report) -> None:
     report.checked["full-text indexes"] = count
 
 
+def check_schema(conn: sqlite3.Connection, report: Report) -> None:
+    """The archive's tables, views, indexes and triggers are exactly those its recorded
+    migrations make: a view rewritten (the site serves views), a table or index added or
+    dropped (a full-text index the site searches, a table of invented rows beside the
+    published ones) or a trigger planted is a failure. Row digests bind rows; this binds the
+    schema that serves them."""
+    from .migrations import MIGRATIONS
+
+    done = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
+    fresh = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        fresh.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
+        )
+        for name, migrate in MIGRATIONS:
+            if name in done:
+                migrate(fresh)
+        expected = _schema_objects(fresh)
+    finally:
+        fresh.close()
+    found = _schema_objects(conn)
+    for key in sorted(found.keys() | expected.keys()):
+        kind, name = key
+        if key not in expected:
+            report.add("schema", f"{kind} {name} is not part of the archive's schema")
+        elif key not in found:
+            report.add("schema", f"{kind} {name} of the archive's schema is missing")
+        elif found[key] != expected[key]:
+            report.add("schema", f"{kind} {name} differs from the archive's schema")
+    unknown = done - {name for name, _ in MIGRATIONS}
+    if unknown:
+        report.add("schema", f"migrations this version does not know: {', '.join(sorted(unknown))}")
+    report.checked["schema objects"] = len(found)
+
+
+def _schema_objects(conn: sqlite3.Connection) -> dict[tuple[str, str], str | None]:
+    return {
+        (kind, name): " ".join((sql or "").split())
+        for kind, name, sql in conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        )
+    }
+
+
 def verify(conn: sqlite3.Connection, head: str | None = None) -> Report:
     """Run every check and return the report (``head``: a published head hash to look for)."""
     report = Report()
+    # Text that is not UTF-8 (bytes written into a TEXT column from outside) is read with
+    # replacement characters, so that it is reported as a change rather than stopping verify.
+    factory, conn.text_factory = conn.text_factory, _lenient_text
+    try:
+        return _verify(conn, report, head)
+    finally:
+        conn.text_factory = factory
+
+
+def _lenient_text(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("utf-8", "replace")
+
+
+def _verify(conn: sqlite3.Connection, report: Report, head: str | None) -> Report:
     check_database(conn, report)
     check_blobs(conn, report)
     check_text_layers(conn, report)
@@ -655,4 +716,5 @@ def verify(conn: sqlite3.Connection, head: str | None = None) -> Report:
     check_event_bindings(conn, report)
     check_rows(conn, report)
     check_fulltext(conn, report)
+    check_schema(conn, report)
     return report

@@ -96,6 +96,7 @@ def check(conn: sqlite3.Connection) -> verify_mod.Report:
     verify_mod.check_event_bindings(conn, report)
     verify_mod.check_rows(conn, report)
     verify_mod.check_fulltext(conn, report)
+    verify_mod.check_schema(conn, report)
     return report
 
 
@@ -218,7 +219,7 @@ def test_a_missing_guard_trigger_is_a_failure(archive, tmp_path):
     conn = copied(archive, tmp_path)
     conn.execute("DROP TRIGGER blobs_are_immutable")
     report = check(conn)
-    assert [p.check for p in report.problems] == ["guards"]
+    assert [p.check for p in report.problems] == ["guards", "schema"]  # and the schema's own
     assert "blobs_are_immutable" in report.problems[0].message
 
 
@@ -252,3 +253,35 @@ def test_an_archive_from_before_row_digests_is_bound_by_the_migration(tmp_path, 
     assert [p.message for p in report.problems] == [
         "claims row 1: column score differs from what event 2 recorded"
     ]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "DROP VIEW latest_captures;; CREATE VIEW latest_captures AS"
+        " SELECT id, 'forged' AS title, 1 AS captures FROM sources",
+        "CREATE VIEW confession AS SELECT 'the cable was forged' AS claim",
+        "CREATE TABLE claims_fts_extra (id INTEGER PRIMARY KEY, text TEXT)",
+        "CREATE VIRTUAL TABLE notes USING fts5(text)",
+        "DROP TABLE claims_fts",
+        "CREATE TRIGGER planted AFTER INSERT ON sources BEGIN SELECT 1; END",
+        "DROP INDEX idx_citations_claim_id",
+    ],
+    ids=["rewritten view", "added view", "table under an index's name", "added index",
+         "dropped search index", "planted trigger", "dropped index"],
+)  # fmt: skip
+def test_a_schema_edit_fails(archive, tmp_path, edit):
+    """The site serves views and searches full-text indexes: the schema is bound too."""
+    conn = copied(archive, tmp_path)
+    for statement in edit.split(";; "):
+        conn.execute(statement)
+    report = check(conn)
+    assert [p.check for p in report.problems if p.check == "schema"], report.problems
+
+
+def test_text_that_is_not_utf8_is_a_changed_column_not_a_crash(archive, tmp_path):
+    conn = copied(archive, tmp_path)
+    conn.execute("UPDATE sources SET author = CAST(X'FFFE41' AS TEXT) WHERE id = 1")
+    conn.close()
+    result = CliRunner().invoke(cli, ["verify", "--db", str(tmp_path / "copy.db")])
+    assert result.exit_code == 1 and "sources row 1: column author differs" in result.output
