@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import sys
 import tempfile
 import time
@@ -184,6 +185,25 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except ProvenanceError as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.OperationalError as exc:
+            # What the machine, not the archive, refuses: one line, and what was stored stays.
+            reason = _SQLITE_REFUSALS.get(str(exc))
+            if reason is None:
+                raise
+            raise click.ClickException(reason) from None
+
+
+#: SQLite's refusals that are the machine's or another process's doing, as one line each.
+_SQLITE_REFUSALS = {
+    "database is locked": "the archive is busy: another process has been writing to it for a "
+    "minute (run the command again when it has finished)",
+    "database or disk is full": "the disk is full: inputs not yet committed were not stored, "
+    "those stored before are kept (free space and run the command again)",
+    "disk I/O error": "the disk could not be read or written (disk I/O error); what was "
+    "stored before is kept",
+    "attempt to write a readonly database": "the archive is read-only here (its file or "
+    "folder cannot be written)",
+}
 
 
 @click.group(cls=_Commands)

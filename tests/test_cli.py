@@ -232,3 +232,24 @@ def test_an_id_too_large_for_sqlite_names_no_row_in_one_line(run, db, command, w
     result = run(*command, str(2**64))
     assert result.exit_code == 1
     assert result.stderr.strip() == f"Error: no {what} with id {2**64}"
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [("database or disk is full", "the disk is full"), ("database is locked", "is busy")],
+)
+def test_a_full_disk_or_a_busy_archive_is_one_line(
+    run, fixtures, tmp_path, monkeypatch, message, said
+):
+    import sqlite3
+
+    from provenance import pipeline
+
+    def refused(*args, **kwargs):
+        raise sqlite3.OperationalError(message)
+        yield  # a generator, as add is
+
+    monkeypatch.setattr(pipeline, "add", refused)
+    result = run("add", fixtures / "telegram.txt", "--db", tmp_path / "a.db")
+    assert result.exit_code == 1
+    assert said in result.stderr and result.stderr.count("\n") == 1
