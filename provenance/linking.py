@@ -49,6 +49,7 @@ reporter) and ``quote_origins`` (each traced quotation with its original and dif
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import logging
 import marshal
@@ -76,6 +77,10 @@ CLUSTER_METHOD = "union-find-0.1"
 MIN_LINK_WORDS = 5
 MIN_QUOTE_WORDS = 4
 MAX_CANDIDATES = 12  # claims verified per new claim, the most band keys shared first
+#: Stored claims counted per band key (the earliest stored): a sentence repeated in thousands
+#: of paragraphs (a template, a wire story reprinted everywhere) would otherwise count every
+#: new claim against every old one holding it, quadratic in the writer's time and memory.
+MAX_KEY_POSTINGS = 100
 WEAK_CANDIDATES = 4  # claims sharing a single band key verified per new claim
 MAX_LINKS_PER_CLAIM = 25
 MAX_QUOTE_SOURCES = 6  # sources a quotation is aligned with
@@ -499,21 +504,27 @@ def link_claims(
         by_key[k].append(cid)
     pending = bool(memory.unwritten_keys)  # rows of this transaction not yet written
     stored = set()
+    postings: dict[int, list[int]] = defaultdict(list)
     for k, other in rows_in(
         conn, "SELECT key, claim_id FROM claim_keys WHERE key IN ({marks})", by_key
     ):
         if pending:
             stored.add((k, other))
-        if other in mine:
-            continue
-        for cid in by_key[k]:
-            hits[cid][other] += 1
-    for k, cids in by_key.items() if pending else ():
+        if other not in mine:
+            postings[k].append(other)
+    for k in by_key if pending else ():
         for other in memory.unwritten_claims(k):
-            if other in mine or (k, other) in stored:
-                continue
-            for cid in cids:
-                hits[cid][other] += 1
+            if other not in mine and (k, other) not in stored:
+                postings[k].append(other)
+    for k, others in postings.items():
+        if len(others) > MAX_KEY_POSTINGS:
+            # A key thousands of claims hold (a template sentence, a wire story's): the
+            # earliest stored of them stand for the rest, which are linked to them already.
+            others = sorted(others)[:MAX_KEY_POSTINGS]
+        for cid in by_key[k]:
+            counts = hits[cid]
+            for other in others:
+                counts[other] += 1
     repeats = _repeats(conn, {key for _, _, key, _ in usable})
     for cid, _, key, _ in usable:
         for other in [o for o in repeats.get(key, ()) if o != cid][:REPEATS]:
@@ -594,10 +605,10 @@ def _worth_verifying(counts: dict[int, int]) -> list[tuple[int, int]]:
     """The candidates to compare with: those sharing two band keys or more (the most first),
     and a few sharing one. One shared key in ten is what unrelated claims with a few common
     terms get; claims that overlap by half their terms share two or more most of the time."""
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    strong = [kv for kv in ranked if kv[1] >= 2][:MAX_CANDIDATES]
-    weak = [kv for kv in ranked if kv[1] == 1][:WEAK_CANDIDATES]
-    return strong + weak
+    # The few best of what may be thousands (a claim of a template sentence): no full sort.
+    strong = heapq.nsmallest(MAX_CANDIDATES, ((-n, k) for k, n in counts.items() if n >= 2))
+    weak = heapq.nsmallest(WEAK_CANDIDATES, (k for k, n in counts.items() if n == 1))
+    return [(k, -n) for n, k in strong] + [(k, 1) for k in weak]
 
 
 def _best_match(
@@ -834,6 +845,11 @@ def _align_in(quote: str, source: _Source, quoting_published: str | None, conn) 
         "SELECT 1 FROM quotes WHERE source_id = ? AND start <= ? AND end >= ? LIMIT 1",
         (source.id, found.start + 1, found.end - 1),
     ).fetchone()
+    if quoted and not source.published:
+        # An undated source that itself only quotes the words is not where anyone got them:
+        # nothing says it came first (a dated cable quoting the police is not drawn from an
+        # undated copy of a story quoting the same words).
+        return None
     return _Trace(source, found, bool(quoted), rule)
 
 

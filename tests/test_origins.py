@@ -215,6 +215,31 @@ def test_a_work_is_filed_under_its_earliest_rendition_by_the_moment(
     assert works[ids["reprint.html"]] == works[ids["original.html"]] == ids["original.html"]
 
 
+@pytest.mark.parametrize("copy_first", [True, False])
+def test_quotes_trace_alike_whichever_is_added_first(run_json, tmp_path, copy_first):
+    """An undated text copy of a story quotes the cable's words; the cable itself quotes the
+    harbour police. Added in either order, in two commands: the copy's quotations trace to the
+    cable, and the cable's to nothing (an undated copy that also only quotes the words is not
+    where the cable got them)."""
+    copy, cable = ORIGINS / "04-story-harbour-ledger-copy.txt", ORIGINS / "01-cable-08VELMORA12.txt"
+    db = tmp_path / "order.db"
+    for path in [copy, cable] if copy_first else [cable, copy]:
+        run_json("add", path, "--db", db)
+    conn = _conn(db)
+    kinds = dict(conn.execute("SELECT id, kind FROM sources"))
+    traced = {
+        (kinds[quoting], text, kinds.get(origin))
+        for quoting, text, origin in conn.execute(
+            "SELECT source_id, text, traced_source_id FROM quotes"
+        )
+    }
+    assert {k for k in traced if k[0] == "text"} == {
+        (k[0], k[1], "cable") for k in traced if k[0] == "text"
+    }
+    assert len([k for k in traced if k[0] == "text"]) == 3
+    assert {k[2] for k in traced if k[0] == "cable"} == {None}
+
+
 def _loops(pairs: set[tuple[int, int]]) -> list[int]:
     """The sources from which following traced quotations leads back to themselves."""
     after: dict[int, set[int]] = {}
