@@ -446,3 +446,31 @@ def test_who_finds_every_sample_source_reporting_the_laid_up_boats(run_json, sam
     ]
     # the report first (2008), then the blog post (2010), then the news story (2011)
     assert kinds == ["pdf", "post", "html"]
+
+
+def test_a_claim_held_by_many_is_still_linked_to_the_earliest(
+    run_json, tmp_path, db_path, monkeypatch
+):
+    """Band keys held by more stored claims than the cap count only the earliest holders: a new
+    restatement still links to them (the cap bounds the writer's work on template text)."""
+    from provenance import linking
+
+    monkeypatch.setattr(linking, "MAX_KEY_POSTINGS", 1)
+    sentence = "The harbour board of Velmora said that {} fishing boats were seized near the quay on Tuesday."
+    paths = []
+    for i, number in enumerate(["forty", "forty", "forty", "40"]):
+        path = tmp_path / f"note{i}.txt"
+        path.write_text(
+            f"Note {i}\n\nInvented for the provenance test suite. " + sentence.format(number) + "\n"
+        )
+        paths.append(path)
+    ids = [run_json("add", p)[0]["source_id"] for p in paths]
+    conn = sqlite3.connect(db_path)
+    linked = {
+        (a, b)
+        for a, b in conn.execute(
+            "SELECT c.source_id, o.source_id FROM claim_links l JOIN claims c ON c.id = l.claim_id"
+            " JOIN claims o ON o.id = l.other_claim_id"
+        )
+    }
+    assert (ids[3], ids[0]) in linked  # the last, restated with a figure, to the first
