@@ -638,7 +638,7 @@ def published_date(tree: HtmlElement, meta: PageMetadata, url: str | None) -> No
 
 #: Elements inside a line of text: a date in one belongs to the block around it.
 _INLINE = frozenset(
-    "a abbr b bdi cite data em font i mark q s small span strong sub sup time u".split()
+    "a abbr b bdi br cite data em font i img mark q s small span strong sub sup time u wbr".split()
 )
 
 
@@ -654,19 +654,27 @@ def _dateline(tree: HtmlElement, found: str) -> bool:
         return htmldate.find_date(page, extensive_search=True, outputformat="%Y-%m-%d") == found
 
     year = found[:4]
+    lines: dict[HtmlElement, str] = {}  # each block's text, read once (a page may repeat a year)
+    tried = 0
     for el in tree.iter():
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "head", "title"):
             continue
         if year not in (el.text or "") and not any(year in (c.tail or "") for c in el):
             continue
-        own = " ".join(el.text_content().split())
+        tried += 1
+        if tried > DATELINE_TRIES:
+            break
         named = " ".join(str(el.get(a, "")) for a in ("class", "id", "itemprop"))
-        if _DATE_NAMED.search(named) and len(own) <= DATELINE_CHARS and says(own):
-            return True
+        if _DATE_NAMED.search(named):
+            own = " ".join(el.text_content().split()[:DATELINE_CHARS])
+            if len(own) <= DATELINE_CHARS and says(own):
+                return True
         block = el
         while block.tag in _INLINE and block.getparent() is not None:
             block = block.getparent()
-        line = " ".join(block.text_content().split())
+        if block not in lines:
+            lines[block] = " ".join(block.text_content().split())
+        line = lines[block]
         if len(line) <= DATELINE_CHARS and says(line):
             return True
         head = _DATELINE_HEAD.match(line)
@@ -677,6 +685,8 @@ def _dateline(tree: HtmlElement, found: str) -> bool:
 
 #: The longest block read as a dateline ("Posted on 7 April 2009 by Anne Example, Staff").
 DATELINE_CHARS = 60
+#: Elements holding the year that are looked at, in document order (a dateline comes early).
+DATELINE_TRIES = 200
 _DATE_NAMED = re.compile(r"date|time|pub|posted", re.I)
 #: The head of a paragraph up to the dash or colon that ends a dateline.
 _DATELINE_HEAD = re.compile(r"^(.{6,40}?)\s*(?:--|\u2014|\u2013|:)\s")
