@@ -167,3 +167,26 @@ def test_a_bomb_fails_as_one_line_and_the_batch_goes_on(run, tmp_path, fixtures)
 def test_gzip_that_is_not_a_warc_is_not_taken_for_one():
     with pytest.raises(UnsupportedInput):
         ingest.extract(gzip.compress(b"plain words " * 100), Hint(name="notes.txt.gz"))
+
+
+def test_a_record_cut_inside_its_headers_is_reported_not_dropped_silently(fixtures):
+    """An uncompressed WARC whose last record stops inside its WARC headers: the whole
+    records are read and the capture says that its last bytes held no whole record."""
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    for url in ("http://example.invalid/a.html", "http://example.invalid/b.html"):
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(
+            writer.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO((fixtures / "article.html").read_bytes()),
+                http_headers=headers,
+            )
+        )
+    data = out.getvalue()
+    second = data.index(b"WARC/1.0", 10)
+    for cut in (10, 150):  # inside the first header line, and further on
+        record = ingest.extract(data[: second + cut], Hint(name="cut.warc"))
+        assert len(record.children) == 1
+        assert any("cut short" in s["error"] for s in record.metadata["skipped"]), cut

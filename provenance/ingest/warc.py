@@ -180,14 +180,30 @@ class WarcIngester(Ingester):
         from warcio.exceptions import ArchiveLoadFailed
 
         try:
-            for record in ArchiveIterator(warc_stream(data, budget)):
+            iterator = ArchiveIterator(warc_stream(data, budget))
+            end = 0  # where the last whole record ends (in an uncompressed file)
+            for record in iterator:
                 records += 1
                 child = self._response(record, skipped, budget)
                 if child is not None:
                     children.append(child)
+                iterator.read_to_end(record)
+                end = iterator.get_record_offset() + iterator.get_record_length()
+            # warcio ends quietly at a record cut inside its headers: say what was not read
+            # (an uncompressed file; a cut gzip member is refused above).
+            tail = data[end:] if not data.startswith(b"\x1f\x8b") else b""
+            if tail.strip(b"\0\r\n\t "):
+                skipped.append(
+                    {
+                        "uri": "",
+                        "error": f"the last {len(tail):,} bytes hold no whole record"
+                        " (the file is cut short?)",
+                    }
+                )
         except IngestError:
             raise
-        except (ArchiveLoadFailed, ValueError, OSError, EOFError) as exc:
+        except (ArchiveLoadFailed, ValueError, OSError, EOFError, AttributeError) as exc:
+            # (warcio raises AttributeError on a record whose headers stop midway)
             reason = " ".join(str(exc).split())  # warcio's messages hold CR LF: one line
             raise IngestError(f"warc: damaged after {records} records ({reason})") from exc
         if not children:
@@ -209,6 +225,9 @@ class WarcIngester(Ingester):
         return record
 
     def _response(self, record, skipped: list[dict[str, str]], budget: Budget) -> Extracted | None:
+        if not record.rec_type:
+            skipped.append({"uri": "", "error": "a record without its WARC headers (cut short?)"})
+            return None
         if record.rec_type != "response" or record.http_headers is None:
             return None
         headers = record.rec_headers
