@@ -153,7 +153,7 @@ def _missing_bytes(record) -> int:
 @register
 class WarcIngester(Ingester):
     name = "warc"
-    version = "0.1.0"
+    version = "0.2.0"  # 0.2: records cut short are reported
     media_types = ("application/warc",)
     extensions = ("warc", "gz")
 
