@@ -642,6 +642,37 @@ def check_fulltext(conn: sqlite3.Connection, report: Report) -> None:
     report.checked["full-text indexes"] = count
 
 
+#: What each kind of event may bind: adding and re-capturing change rows of any published
+#: table (a new source links to, and resolves citations of, those before it), a migration
+#: binds what it changed, a failure its own row; an export changes nothing.
+BINDS: dict[str, set[str] | None] = {
+    "add": None,
+    "recapture": None,
+    "migrate": None,
+    "fail": {"failures"},
+}
+
+
+def check_event_kinds(conn: sqlite3.Connection, report: Report) -> None:
+    """No event binds rows its kind cannot have changed: an edit bound by an ``export`` event
+    appended after it (or by an event of a kind the tool never writes) fails, even when the
+    log's head is the one published, since the edit sits in the log after it."""
+    if not binding.has_table(conn, "row_digests"):
+        return
+    for event_id, action, table, rows in conn.execute(
+        "SELECT e.id, e.action, r.tbl, count(*) FROM row_digests r JOIN events e"
+        " ON e.id = r.event_id GROUP BY e.id, r.tbl ORDER BY e.id, r.tbl"
+    ):
+        allowed = BINDS.get(action, set())
+        if allowed is not None and table not in allowed:
+            report.add(
+                "events",
+                f"event {event_id} ({action}) binds {rows} {table} row(s), which {action} "
+                "events never change (rows edited, then bound by an appended event)",
+                event_id=event_id,
+            )
+
+
 def check_schema(conn: sqlite3.Connection, report: Report) -> None:
     """The archive's tables, views, indexes and triggers are exactly those its recorded
     migrations make: a view rewritten (the site serves views), a table or index added or
@@ -714,6 +745,7 @@ def _verify(conn: sqlite3.Connection, report: Report, head: str | None) -> Repor
     check_anchors(conn, report)
     check_events(conn, report, head)
     check_event_bindings(conn, report)
+    check_event_kinds(conn, report)
     check_rows(conn, report)
     check_fulltext(conn, report)
     check_schema(conn, report)

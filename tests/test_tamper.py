@@ -94,6 +94,7 @@ def check(conn: sqlite3.Connection) -> verify_mod.Report:
     verify_mod.check_anchors(conn, report)
     verify_mod.check_events(conn, report)
     verify_mod.check_event_bindings(conn, report)
+    verify_mod.check_event_kinds(conn, report)
     verify_mod.check_rows(conn, report)
     verify_mod.check_fulltext(conn, report)
     verify_mod.check_schema(conn, report)
@@ -285,3 +286,23 @@ def test_text_that_is_not_utf8_is_a_changed_column_not_a_crash(archive, tmp_path
     conn.close()
     result = CliRunner().invoke(cli, ["verify", "--db", str(tmp_path / "copy.db")])
     assert result.exit_code == 1 and "sources row 1: column author differs" in result.output
+
+
+@pytest.mark.parametrize("action", ["export", "note"])
+def test_an_edit_bound_by_an_appended_event_of_another_kind_fails(archive, tmp_path, action):
+    """Edit a source's metadata, then append an event through the library so that the edit is
+    bound: the rows check passes, but an export (or an event of a kind the tool never writes)
+    changes no published row, so verify fails, also against the head published before."""
+    from provenance import db
+
+    conn = copied(archive, tmp_path)
+    head = conn.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()[0]
+    conn.close()
+    archive_copy = db.open_db(tmp_path / "copy.db")
+    with db.transaction(archive_copy.conn):
+        archive_copy.conn.execute("UPDATE sources SET author = 'Nobody' WHERE id = 1")
+        db.append_event(archive_copy.conn, action, {"format": "csv"})
+    archive_copy.conn.close()
+    result = CliRunner().invoke(cli, ["verify", "--db", str(tmp_path / "copy.db"), "--head", head])
+    assert result.exit_code == 1
+    assert f"({action}) binds 1 sources row(s)" in result.output
