@@ -268,3 +268,12 @@ def test_a_cover_heading_that_is_no_title_is_not_taken(heading):
 def test_a_placeholder_title_without_a_cover_heading_falls_back(declared, title):
     plain = write_pdf([report_pages()[0]], info={"Title": declared})  # one size of type
     assert ingest.extract(plain, Hint(name="harbour-dues.pdf")).title == title
+
+
+def test_a_document_whose_pages_all_hold_the_same_text_keeps_it():
+    """Running heads are lines that edge most pages; when every line of every page does,
+    they are the document's text (a notice printed on each page), not its furniture."""
+    lines = [(700, "Notice of the harbour board of Velmora, an invented body."),
+             (686, "The quay closes at noon on Tuesday for repairs.")]  # fmt: skip
+    record = ingest.extract(write_pdf([lines, lines, lines]), Hint(name="notice.pdf"))
+    assert record.text.count("The quay closes at noon on Tuesday for repairs.") == 3

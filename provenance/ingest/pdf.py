@@ -352,6 +352,10 @@ def clean_pages(raw_pages: list[str]) -> list[list[str]]:
     pages = [_lines(p) for p in raw_pages]
     running = _running_lines(pages)
     stripped = [_strip_edges(p, running) for p in pages]
+    if running and not any(stripped):
+        # Every line "runs" when every page holds the same text (a form repeated, a one-line
+        # notice on each page): that text is the document, not its furniture.
+        stripped = [_strip_edges(p, set()) for p in pages]
     vocabulary = _vocabulary(stripped)
     return [_paragraphs(p, vocabulary) for p in stripped]
 
@@ -468,7 +472,7 @@ def _open(data: bytes) -> pdfium.PdfDocument:
 @register
 class PdfIngester(Ingester):
     name = "pdf"
-    version = "0.3.0"  # 0.3: a placeholder title gives way to the first page's heading
+    version = "0.3.0"  # 0.3: titles from the first page; pages all alike keep their text
     media_types = ("application/pdf",)
     extensions = ("pdf",)
 
