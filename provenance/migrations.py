@@ -21,9 +21,12 @@ def migration(fn: Migration) -> Migration:
 
 
 def apply_migrations(
-    conn: sqlite3.Connection, after: Callable[[sqlite3.Connection, str], None] | None = None
+    conn: sqlite3.Connection,
+    after: Callable[[sqlite3.Connection, str], None] | None = None,
+    only: set[str] | None = None,
 ) -> list[str]:
-    """Apply every migration not yet recorded; return the names applied.
+    """Apply every migration not yet recorded (of ``only``, when given); return the names
+    applied.
 
     ``after(conn, name)`` runs inside each migration's transaction once it has run (the
     database binds the rows a migration changed there, see ``provenance.binding``)."""
@@ -33,7 +36,7 @@ def apply_migrations(
     done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
     applied = []
     for name, fn in MIGRATIONS:
-        if name in done:
+        if name in done or (only is not None and name not in only):
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -679,17 +679,12 @@ def check_schema(conn: sqlite3.Connection, report: Report) -> None:
     dropped (a full-text index the site searches, a table of invented rows beside the
     published ones) or a trigger planted is a failure. Row digests bind rows; this binds the
     schema that serves them."""
-    from .migrations import MIGRATIONS
+    from .migrations import MIGRATIONS, apply_migrations
 
     done = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
     fresh = sqlite3.connect(":memory:", isolation_level=None)
     try:
-        fresh.execute(
-            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
-        )
-        for name, migrate in MIGRATIONS:
-            if name in done:
-                migrate(fresh)
+        apply_migrations(fresh, only=done)
         expected = _schema_objects(fresh)
     finally:
         fresh.close()

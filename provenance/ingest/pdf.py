@@ -499,14 +499,16 @@ class PdfIngester(Ingester):
             reading = _read_with_pdfium(document)
             # pdfium's heading, unless its glyphs look mis-mapped (then pdfminer may read
             # the pages better, but it gives no sizes of type).
-            heading = reading.heading if reading.doubt() <= DOUBT else None
-            if reading.doubt() > DOUBT or reading.chars() < SHORT:
+            doubt = reading.doubt()
+            heading = reading.heading if doubt <= DOUBT else None
+            if doubt > DOUBT or reading.chars() < SHORT:
                 # A second reading: pdfminer maps fonts pdfium cannot, and on a short document
                 # it costs little (pdfium drops glyphs it cannot map without a trace).
                 other = _read_with_pdfminer(data)
                 if other is not None and len(other.pages) == page_count:
-                    if other.doubt() < reading.doubt() or (
-                        other.doubt() <= reading.doubt() and other.chars() > reading.chars()
+                    other_doubt = other.doubt()
+                    if other_doubt < doubt or (
+                        other_doubt <= doubt and other.chars() > reading.chars()
                     ):
                         reading = other
             reading.heading = heading
