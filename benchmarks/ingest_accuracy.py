@@ -514,10 +514,14 @@ def section_metadata(corpus: Path, results: dict) -> None:
         who: {s: Counter() for s in ("trafilatura", "readability", "all")}
         for who in ("ours", "trafilatura")
     }
+    dates = []
     for item in _metadata_items(corpus):
         data = item["path"].read_bytes()
         record = extract(data, item["path"].name)
         ours = {f: getattr(record, attr, None) if record else None for f, attr in fields.items()}
+        origin = record.metadata.get("field_origins", {}).get("published") if record else None
+        page = item["path"].name if item["set"] == "trafilatura" else item["path"].parent.name
+        dates.append([item["set"], page, ours["date"] or "-", origin or "-", item["date"] or "-"])
         doc = bare_extraction(data, with_metadata=True, only_with_metadata=False)
         theirs = {
             "title": getattr(doc, "title", None),
@@ -546,6 +550,13 @@ def section_metadata(corpus: Path, results: dict) -> None:
         rows,
     )
     results["metadata"] = {w: {s: dict(c) for s, c in v.items()} for w, v in scores.items()}
+    results["published"] = {f"{row[0]}/{row[1]}": row[2:4] for row in dates}
+    if SHOW_PAGES:  # every page's date and where it came from (compare two trees' listings)
+        table(
+            "Publication date of every page",
+            ["set", "page", "ours", "field origin", "gold"],
+            dates,
+        )
 
 
 # --- posts -------------------------------------------------------------------------------
@@ -1111,7 +1122,8 @@ def main() -> int:
     parser.add_argument(
         "--pages",
         action="store_true",
-        help="main text: also list the pages where ours and trafilatura.extract differ",
+        help="main text: also list the pages where ours and trafilatura.extract differ;"
+        " metadata: every page's publication date and its origin",
     )
     args = parser.parse_args()
     global SHOW_PAGES

@@ -525,5 +525,7 @@ def test_a_year_declared_alone_is_kept_not_replaced_by_a_year_in_the_text():
 def test_a_declared_time_is_kept_when_its_local_day_differs():
     head = '<meta property="article:published_time" content="2020-02-25T02:25:54Z">'
     body = "<div>Feb 24, 2020</div><p>Councillor Olaf Rind said work begins in June.</p>"
-    record = ingest.extract(_story(head, body), Hint(name="late.html"))
+    # htmldate reads the local day from the address (the 24th) and used to replace the time.
+    hint = Hint(name="late.html", url="https://example.invalid/2020/02/24/ring-road.html")
+    record = ingest.extract(_story(head, body), hint)
     assert record.published == "2020-02-25T02:25:54Z"
