@@ -763,7 +763,11 @@ def section_cables(corpus: Path, results: dict) -> None:
     subject = Counter()
     subject_misses: list[tuple] = []
     undated = Counter()
+    named = Counter()
     misses: dict[str, list] = {f: [] for f in _CABLE_FIELDS}
+    partial_ids = [c["reference_id"] for c in cables if "partial extract" in c["routing_header"]]
+    # each partial extract named by another's reference id (the next one of the corpus)
+    other_name = dict(zip(partial_ids, partial_ids[1:] + partial_ids[:1], strict=True))
     for cable in cables:
         text = cable["routing_header"] + "\n\n" + cable["body"]
         record = extract(text.encode("utf-8"), "cable.txt")
@@ -779,6 +783,16 @@ def section_cables(corpus: Path, results: dict) -> None:
         if partial and record and record.kind == "cable" and not record.published:
             undated["n"] += 1
             undated["reference_id"] += record.reference_id is None
+        if partial and record and record.kind == "cable" and not record.reference_id:
+            # named as collections of the released cables name their files, then wrongly
+            named["n"] += 1
+            own = extract(text.encode("utf-8"), f"{cable['reference_id']}.txt")
+            if own and own.reference_id:
+                named["taken"] += 1
+                named["reference_id"] += own.reference_id == cable["reference_id"]
+                named["year"] += (own.published or "")[:4] == cable["created"][:4]
+            other = extract(text.encode("utf-8"), f"{other_name[cable['reference_id']]}.txt")
+            named["wrong"] += bool(other and other.reference_id)
         if re.search(r"^\s*SUBJ(?:ECT)?\s*:", cable["body"], re.M | re.I):
             subject["n"] += 1
             subject["found"] += bool(record and record.subject)
@@ -854,6 +868,12 @@ def section_cables(corpus: Path, results: dict) -> None:
         f"{undated['n']} of {groups['partial extracts']['n']}, of which without a reference id: "
         f"{undated['reference_id']}"
     )
+    print(
+        f"  partial extracts without a reference id, written to a file named by their reference"
+        f" id: {named['taken']} of {named['n']} take it from the name ({named['reference_id']}"
+        f" equal to the gold, {named['year']} with the gold's year); named by another's: "
+        f"{named['wrong']} take that name"
+    )
     for name, ids in misses.items():
         if ids:
             print(f"  first misses on {name} (with date-time group): {', '.join(ids)}")
@@ -861,6 +881,7 @@ def section_cables(corpus: Path, results: dict) -> None:
     results["cables"]["pages"] = dict(page_counts)
     results["cables"]["subject"] = dict(subject)
     results["cables"]["partial_undated"] = dict(undated)
+    results["cables"]["partial_named"] = dict(named)
 
 
 # --- PDFs --------------------------------------------------------------------------------

@@ -138,6 +138,43 @@ def telegram(text: str):
     return ingest.extract(text.encode("utf-8"), Hint(name="cable.txt"))
 
 
+NO_YEAR = PARTIAL + "C O N F I D E N T I A L ORVIK 000712\n\nSUBJECT: FERRIES\n" + PARAGRAPHS
+
+
+def named(text: str, name: str):
+    return ingest.extract(text.encode("utf-8"), Hint(name=name))
+
+
+def test_a_partial_extract_takes_the_reference_id_its_file_is_named_by():
+    record = named(NO_YEAR, "04ORVIK712.txt")
+    assert (record.reference_id, record.published) == ("04ORVIK712", "2004-01-01")
+    origins = record.metadata["field_origins"]
+    assert (origins["reference_id"], origins["created"]) == ("file name", "file name:year")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["cable.txt", "04ORVIK713.txt", "04LANTERNBAY712.txt", "x04ORVIK712.txt", "04orvik712.txt"],
+    ids=["no-reference", "other-serial", "other-post", "prefixed", "lower-case"],
+)
+def test_a_file_name_that_names_another_cable_gives_nothing(name):
+    record = named(NO_YEAR, name)
+    assert (record.reference_id, record.published) == (None, None)
+
+
+@pytest.mark.parametrize("name", ["04ORVIK712.txt", "05ORVIK712.txt", "05ORVIK713.txt"])
+def test_a_file_name_never_overrides_what_the_text_states(name):
+    dated = named(NO_YEAR.replace("SUBJECT:", "Cable dated:2005-02-07T22:12:00\nSUBJECT:"), name)
+    assert (dated.reference_id, dated.published) == ("05ORVIK712", "2005-02-07T22:12")
+    assert dated.metadata["field_origins"]["reference_id"] == "serial line"
+    stated = named(
+        "R 041731Z FEB 10\nFM AMEMBASSY ORVIK\nTO SECSTATE WASHDC 6294\n\n"
+        "C O N F I D E N T I A L ORVIK 000048\n\nSUBJECT: FERRIES\n" + PARAGRAPHS,
+        name.replace("712", "48"),
+    )
+    assert (stated.reference_id, stated.published) == ("10ORVIK48", "2010-02-04T17:31:00Z")
+
+
 def test_a_partial_extract_reads_the_archive_header_row(fixtures):
     record = extract(fixtures, "telegram-partial-row.txt")
     assert (record.reference_id, record.published, record.classification, record.origin) == (

@@ -989,7 +989,7 @@ class TelegramIngester(Ingester):
     """Plain telegram text: routing header, classification line, TAGS, SUBJECT, paragraphs."""
 
     name = "telegram"
-    version = "0.4.0"  # 0.4: charset detection by chardet (ingest.decode)
+    version = "0.5.0"  # 0.5: a reference id (and year) from a file named by it
     media_types = ("text/plain",)
     extensions = ("txt", "tel", "cable")
 
@@ -1011,9 +1011,39 @@ class TelegramIngester(Ingester):
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         routing, body = split_telegram(text)
         tel = parse_telegram(routing, body)
+        named_by_file(tel, hint.name)
         if not tel.text.strip():
             raise IngestError("telegram: no paragraphs found after the header")
         return _telegram_record(tel, "telegram", self.version)
+
+
+#: A file named by a cable's reference id, as collections of the released cables name their
+#: text files ("01VATICAN1261.txt"): two digits of the year, the post, the serial number.
+_REFERENCE_NAME = re.compile(r"(?P<y>\d\d)(?P<post>[A-Z]+)(?P<serial>\d{1,6})")
+
+
+def named_by_file(tel: Telegram, name: str | None) -> None:
+    """The reference id a telegram's file is named by, for a telegram whose text states its
+    post and serial number but no reference id (a partial extract states no year): taken when
+    the name names that post and serial number (and the year of a date the text states), and
+    with it the year alone where the text states no date. A name that names another cable,
+    or a telegram that states its own reference id, is left as the text has it."""
+    if tel.reference_id or not name or not tel.post or tel.serial is None:
+        return
+    stem = name.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0]
+    match = _REFERENCE_NAME.fullmatch(stem)
+    if not match or match["post"] != tel.post or int(match["serial"]) != tel.serial:
+        return
+    year = _year(match["y"])
+    if tel.created and int(tel.created[:4]) != year:
+        return
+    tel.reference_id = f"{match['y']}{tel.post}{tel.serial}"
+    tel.sources["reference_id"] = "file name"
+    if not tel.created:
+        # a year alone is written as its first day and compared by its year (see
+        # provenance.works.time_rule), its origin marked as the pages' coarse dates are
+        tel.created = f"{year:04d}-01-01"
+        tel.sources["created"] = "file name:year"
 
 
 def split_telegram(text: str) -> tuple[str, str]:
