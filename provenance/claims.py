@@ -304,11 +304,12 @@ _BOILERPLATE = re.compile(
 )
 #: Telegram furniture that a cable's header detection can leave in the text layer: routing
 #: codes ("LOG-00 NP-00 AID-00"), E.O. and TAGS lines, classification authority, a date-time
-#: group, the embassy's "Visit ... Classified Website" line. True sentences, never claims.
+#: group, the embassy's "Visit ... Classified Website" (or "Web Site") line. True sentences,
+#: never claims.
 _TELEGRAM_FURNITURE = re.compile(
     r"(?:\b[A-Z]{2,6}-0\d\b[\s,]+){3}|\bE\.\s?O\.\s?1[23]\d{3}\b|\bTAGS:|"
     r"\b\d{6}Z\s+[A-Z]{3}\s+\d{2}\b|"
-    r"(?i:\bClassified\s+by\b.{0,160}?\breasons?\s+1\.\d|\bClassified\s+Website\b)"
+    r"(?i:\bClassified\s+by\b.{0,160}?\breasons?\s+1\.\d|\bClassified\s+Web\s?site\b)"
 )
 #: Page furniture of news sites and blogs that states a date and nothing else: a post's
 #: dateline ("Posted on April 29, 2022") or the signature line of an embedded tweet.

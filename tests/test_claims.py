@@ -280,6 +280,7 @@ TELEGRAM_FURNITURE = [
     "CLASSIFIED BY CDA HAROLD QUILL FOR REASONS 1.5 (B) AND (D).",
     "O 161036Z DEC 04 FM AMEMBASSY NORTHPORT TO SECSTATE WASHDC IMMEDIATE 0037",
     "Visit Embassy Northport's Classified Website: http://www.example.invalid/northport",
+    "Visit Northport's Classified Web Site at http://www.example.invalid/p/northport",
 ]
 
 
@@ -329,7 +330,7 @@ _RULE_PIECES = st.sampled_from(
         "privacy policy", "related articles", "comments (12)", "12 comments", "Copyright", "©",
         "LOG-00", "NP-00", "AID-00", "B-52", "E.O. 12958", "E. O.12958", "TAGS:", "TAGS",
         "161036Z DEC 04", "161036Z", "Classified by", "CLASSIFIED BY", "reasons 1.4", "REASON 1.5",
-        "Classified Website", "claſſified", "ſubſcribe", "Ｚ", "the", "minister", "said", "?",
+        "Classified Website", "Classified Web Site", "claſſified", "ſubſcribe", "Ｚ", "the", "minister", "said", "?",
         " ", ", ", "\n", "(b)", "1", "2004", ".", "’",
     ]
 )  # fmt: skip
