@@ -195,6 +195,9 @@ def description_spans(text: str) -> list[tuple[int, int]]:
                 "headlined",
             ):
                 end = title.end()
+        bare = _BARE_TITLE.search(text, match.end(), min(len(text), end + 300))
+        if bare and bare.start() < end and not title:  # may hold a colon, which ends _POST
+            end = max(end, bare.end())
         phrase = text[start:end]
         qualified = (
             bool(re.search(_YEAR, phrase))
@@ -348,6 +351,7 @@ class Target:
     origin: str | None = None  # place or post named: "bogota", "cairo"
     author: str | None = None  # person or organisation named after "by"
     title: str | None = None
+    bare_title: bool = False  # written without quotation marks: where it ends is a guess
 
     @property
     def kind_label(self) -> str | None:
@@ -466,7 +470,21 @@ def parse_target(text: str, start: int, end: int) -> Target:
             target.author = named
     if title := _TITLE.search(phrase, noun.end() if noun else 0):
         target.title = title.group(1).strip()
+    elif title := _BARE_TITLE.search(phrase, noun.end() if noun else 0):
+        target.title = title["title"].strip()
+        target.bare_title = True
     return target
+
+
+# A title without quotation marks: "a cable titled Harbour Governor Hosts Dinner for Grain
+# Traders", "entitled VELMORA: NEW BOND ISSUE": two capitalised words or more, short lower-case
+# words between them ("for", "of"), up to the first other word.
+_TITLE_WORD = r"[A-Z0-9](?:[\w’'&/-]|\.(?=\w))*:?"
+_SMALL_WORD = r"(?:of|for|the|and|in|on|to|a|an|at|with|by|from|or|as)"
+_BARE_TITLE = re.compile(
+    rf"\b(?:titled|entitled|headlined)\s*:?\s+(?P<title>{_TITLE_WORD}"
+    rf"(?:\s+(?:{_SMALL_WORD}\s+)*{_TITLE_WORD})+)"
+)
 
 
 # Words before "embassy" or after "from" that do not name a post.
@@ -948,7 +966,7 @@ def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict
         ):
             add(source_id, 1.5, "date")
     if target.title:
-        for source_id, _ in _fts_ids(conn, f"title : {_phrase(target.title)}", 20):
+        for source_id, _ in _titled(conn, target):
             add(source_id, 3.0, "title")
     if target.author:
         words = [w for w in re.findall(r"[a-z0-9]{3,}", fold(target.author)) if w not in STOP_WORDS]
@@ -1192,6 +1210,26 @@ def _author_matches(author: str, info: dict) -> bool:
     have = fold(_named_by(info))
     words = [w for w in re.findall(r"\w+", fold(author)) if len(w) > 3 and w not in STOP_WORDS]
     return bool(words) and sum(w in have for w in words) >= max(1, len(words) // 2)
+
+
+def _titled(conn: sqlite3.Connection, target: Target) -> list[tuple]:
+    """Sources whose title holds the title a description gives. A title written without
+    quotation marks may run on into the sentence ("titled Harbour Governor Hosts Dinner to
+    Washington"): it is tried whole, then cut before each short word from the end."""
+    title = target.title or ""
+    tries = [title]
+    if target.bare_title:
+        words = title.split()
+        tries += [
+            " ".join(words[:i])
+            for i in range(len(words) - 1, 1, -1)
+            if re.fullmatch(_SMALL_WORD, words[i]) and not re.fullmatch(_SMALL_WORD, words[i - 1])
+        ]
+    for attempt in tries:
+        found = _fts_ids(conn, f"title : {_phrase(attempt)}", 20)
+        if found:
+            return found
+    return []
 
 
 def _phrase(value: str) -> str:

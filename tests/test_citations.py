@@ -179,6 +179,19 @@ def test_identifiers_are_mentions():
             {"author": "Centre for Coastal Security", "kinds": None},
         ),
         ("a telegram released by WikiLeaks in 2011", {"date_from": None}),  # the leak's date
+        (
+            "a cable titled VELMORA: NEW RULES FOR THE NORTHERN QUAY",
+            {"title": "VELMORA: NEW RULES FOR THE NORTHERN QUAY", "bare_title": True},
+        ),
+        (
+            "a report entitled Smuggling in the Port of Varno",
+            {"title": "Smuggling in the Port of Varno"},
+        ),
+        (
+            'a report titled "Smuggling in Varno"',
+            {"title": "Smuggling in Varno", "bare_title": False},
+        ),
+        ("a cable titled Velmora", {"title": None}),  # one word: not told from the sentence
     ],
 )
 def test_what_a_description_says(text, expected):
