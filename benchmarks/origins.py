@@ -327,6 +327,7 @@ def measure(db_path: Path, corpus: Path, copies: dict, reprints: dict) -> dict:
         },
     }
     report["calibration"] = calibrate(conn, renditions, labels, refs)
+    report["content_fit"] = content_fit(conn, corpus, page_ids, gold, refs)
     report["checks"] = checks(conn, renditions)
     conn.close()
     return report
@@ -396,6 +397,73 @@ def calibrate(conn, renditions: dict, labels: dict, refs: dict) -> dict:
             "max_runner_up": citations.MAX_RUNNER_UP,
             **shipped,
         },  # fmt: skip
+    }
+
+
+def content_fit(conn, corpus: Path, page_ids: dict, gold: dict, refs: dict) -> dict:
+    """What the content of a passage says about the cable it names (``citations.MIN_COVERAGE``).
+
+    Each page's passages that name a cited cable (by reference id, hyperlink or description;
+    the passage a description of it would have), as the resolver reads them: the share of the
+    passage's weighed words (IDF over this archive) held by the cited cable, and the highest
+    share held by any *other* cable of the same post, of any year, in the whole corpus — what
+    resolving by content alone would pick if that other cable were the only one stored."""
+    from provenance import citations as c
+
+    records = {}
+    with gzip.open(corpus / "cables" / "cables.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            cable = json.loads(line)
+            records[cable["reference_id"]] = cable
+    by_post: dict[str, list[str]] = {}
+    for ref, cable in records.items():
+        by_post.setdefault(cable["origin"], []).append(ref)
+
+    def text_of(ref: str) -> str:
+        return records[ref]["routing_header"] + "\n" + records[ref]["body"]
+
+    rows, seen = [], set()
+    for page, source_id in sorted(page_ids.items()):
+        text = conn.execute("SELECT text FROM sources WHERE id = ?", (source_id,)).fetchone()[0]
+        mentions = conn.execute(
+            "SELECT start, end, cited_source_id FROM citations WHERE citing_source_id = ?"
+            " AND start IS NOT NULL ORDER BY start",
+            (source_id,),
+        ).fetchall()
+        family = works.family(conn, [source_id])
+        for start, end, cited in mentions:
+            ref = refs.get(cited)
+            if ref not in gold[page]["cited_cable_ids"] or ref not in records:
+                continue
+            others = [m[0] for m in mentions if m[0] != start]
+            target = c.parse_target(text, start, end)
+            lo, hi = c._passage(text, start, end, others)
+            hi = c._refers_back(text, hi, target, others)
+            if (lo, hi, ref) in seen:
+                continue
+            seen.add((lo, hi, ref))
+            weights = c.passage_weights(conn, text[lo:start] + " " + text[end:hi], family)
+            if not weights:
+                continue
+            siblings = [r for r in by_post[records[ref]["origin"]] if r != ref]
+            other = max((c.covered(weights, text_of(r)), r) for r in siblings) if siblings else None
+            rows.append((round(c.covered(weights, text_of(ref)), 3), other, page, ref))
+    threshold = c.MIN_COVERAGE
+    highest = max((r[1][0] for r in rows if r[1]), default=0.0)
+    return {
+        "passages": len(rows),
+        "other_cables_compared": sum(len(by_post[records[r[3]]["origin"]]) - 1 for r in rows),
+        "min_coverage": threshold,
+        "cited_cable_at_or_above": sum(r[0] >= threshold for r in rows),
+        "another_cable_at_or_above": sum(bool(r[1]) and r[1][0] >= threshold for r in rows),
+        "highest_other": round(highest, 3),
+        "highest_others": sorted(
+            ([round(r[1][0], 3), r[1][1], r[2]] for r in rows if r[1]), reverse=True
+        )[:5],
+        "cited_cable_coverages": sorted((r[0] for r in rows), reverse=True),
+        "lowest_threshold_no_other_reaches": next(
+            (t / 100 for t in range(50, 100, 5) if t / 100 > highest), None
+        ),
     }
 
 

@@ -40,12 +40,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urljoin, urlsplit
 
-from . import __version__, kinds, works
+from . import __version__, kinds, similarity, works
 from .similarity import STOP_WORDS, fold
 
 IDENTIFIER_METHOD = "identifier-0.3"  # 0.3: renditions and time's arrow excluded
 LINK_METHOD = "link-0.1"
 DESCRIPTION_METHOD = "description-0.2"  # 0.2: candidates and reason always stored
+#: A description resolved by what it states and the content of its passage alone (see
+#: :func:`_content_fit`): looked at again when another cable that fits it arrives.
+FIT_METHOD = "description-fit-0.1"
 
 
 @dataclass
@@ -1013,12 +1016,34 @@ def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict
     ]
     constraints = {k: v for k, v in vars(target).items() if v}
     if not ranked:
-        fitting, count = _fitting(conn, target, citing, family, citing_published)
+        fitting, count, complete = _fitting(conn, target, family, citing_published)
+        fit = _content_fit(conn, target, text[lo:start] + " " + text[end:hi], fitting, count,
+                           family)  # fmt: skip
+        if fit is not None:
+            best, coverage = fit
+            order = sorted(coverage.items(), key=lambda kv: (-kv[1], kv[0]))
+            second = order[1][1] if len(order) > 1 else 0.0
+            evidence = {
+                "signals": ["fits", "origin", "content coverage"],
+                "score": round(coverage[best], 3),
+                "runner_up": [order[1][0], round(second, 3)] if len(order) > 1 else None,
+                "fitting": count,
+                "candidates": [
+                    {"source_id": c, "score": round(v, 3), "signals": ["fits", "content coverage"]}
+                    for c, v in order
+                ],
+                "constraints": constraints,
+                "rule": works.time_rule(citing_published, works.dated(conn, best)),
+            }
+            confidence = FIT_CONFIDENCE * (1 - 0.5 * second / coverage[best])
+            _set(conn, citation_id, best, confidence, FIT_METHOD, evidence)
+            return True
         _unresolved(
             conn,
             citation_id,
             {
-                "unresolved": f"unresolved: {_fit_phrase(count, target)}; no quote evidence",
+                "unresolved": f"unresolved: {_fit_phrase(count, target, complete)};"
+                " no quote evidence",
                 "candidates": [
                     {"source_id": c, "score": 0.0, "signals": ["fits"]} for c in fitting
                 ],
@@ -1055,46 +1080,163 @@ def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict
     return True
 
 
+#: A description that names a cable's post and date, with no other evidence, resolves to the
+#: cable when at most MAX_FITS_COMPARED stored cables fit it and exactly one of them holds
+#: MIN_COVERAGE or more of the content of the passage around it (:func:`passage_coverage`).
+#: Tuned on the cited cables of ``benchmarks/origins.py`` (its ``content_fit`` section): no
+#: other cable of the cited one's post, of any year, held more than 0.60 of a passage.
+MAX_FITS_COMPARED = 3
+MIN_COVERAGE = 0.7
+MIN_PASSAGE_WORDS = 12  # fewer telling words say too little about what the passage reports
+MAX_PASSAGE_WORDS = 80  # weighed (one full-text count each); the first ones of the passage
+FIT_CONFIDENCE = 0.7
+
 #: A description resolves to its best candidate when that scores MIN_DESCRIPTION_SCORE or more
 #: and the runner-up at most MAX_RUNNER_UP of it (calibrated by ``benchmarks/origins.py``).
 MIN_DESCRIPTION_SCORE = 1.5
 MAX_RUNNER_UP = 0.6
 MAX_STORED_CANDIDATES = 10
-MAX_FITTING = 1000  # fitting sources counted for the reason of an unresolved description
+#: Fitting sources counted for the reason of an unresolved description ("1000+ cables of 2008
+#: fit"), and sources read to count them: beyond, the count says "+".
+MAX_FITTING = 1000
+MAX_FITTING_READ = 2000
 
 
 def _fitting(
     conn: sqlite3.Connection,
     target: Target,
-    citing: int,
     family: set[int],
     citing_published: str | None,
-) -> tuple[list[int], int]:
-    """Stored sources the description's kind and dates allow (a few of them, and how many,
-    counted up to :data:`MAX_FITTING`): the candidates of a description with no evidence."""
+) -> tuple[list[int], int, bool]:
+    """Stored sources the description allows (its kind, dates, post and author) and time's
+    arrow lets the citing source cite: a few of them, how many, and whether that count is
+    exact: it is a lower bound when :data:`MAX_FITTING` fit, or when more than
+    :data:`MAX_FITTING_READ` sources of that kind and period had to be read. The candidates
+    of a description with no evidence."""
     allowed = target.kinds or kinds.kinds_described_as()
     sql = (
-        f"SELECT id, {works.DATED.format(s='sources')} FROM sources"
-        f" WHERE kind IN ({_marks(allowed)})"
+        f"SELECT id, {works.DATED.format(s='sources')}, kind, published, origin, author,"
+        f" publisher, title FROM sources WHERE kind IN ({_marks(allowed)})"
     )
     params: list = list(allowed)
     if target.date_from and target.date_to:
         sql += " AND published >= ? AND published < ?"
         params += [target.date_from, _next_day(target.date_to)]
     sql += " ORDER BY published, id LIMIT ?"
-    params.append(MAX_FITTING + len(family))
-    found = [
-        source_id
-        for source_id, published in conn.execute(sql, params)
-        if source_id not in family and works.time_rule(citing_published, published) is not None
-    ][:MAX_FITTING]
-    if target.origin or target.author:  # what the description says of its sender
-        meta = _source_meta(conn, found)
-        found = [s for s in found if s in meta and _fits(target, meta[s])]
-    return found[:MAX_STORED_CANDIDATES], len(found)
+    params.append(MAX_FITTING_READ + 1)
+    found: list[int] = []
+    rows = conn.execute(sql, params).fetchall()
+    for source_id, dated, *fields in rows[:MAX_FITTING_READ]:
+        info = dict(zip(("kind", "published", "origin", "author", "publisher", "title"), fields,
+                        strict=True))  # fmt: skip
+        if (
+            source_id in family
+            or works.time_rule(citing_published, dated) is None
+            or not _fits(target, info)
+        ):
+            continue
+        found.append(source_id)
+        if len(found) >= MAX_FITTING:
+            break
+    complete = len(found) < MAX_FITTING and len(rows) <= MAX_FITTING_READ
+    return found[:MAX_STORED_CANDIDATES], len(found), complete
 
 
-def _fit_phrase(count: int, target: Target) -> str:
+def _content_fit(
+    conn: sqlite3.Connection,
+    target: Target,
+    passage: str,
+    fitting: list[int],
+    count: int,
+    family: set[int],
+) -> tuple[int, dict[int, float]] | None:
+    """The cable a description names when nothing else says which: the description states
+    the kind, a date and the post; at most :data:`MAX_FITS_COMPARED` stored cables fit it, all
+    of that post; and exactly one of them holds :data:`MIN_COVERAGE` of the passage's content.
+    Returns that cable and the coverage of each fitting one, or None."""
+    if (
+        target.kind_label != "cable"
+        or not target.origin
+        or not target.date_from
+        or not 1 <= count <= MAX_FITS_COMPARED
+        or len(fitting) != count
+    ):
+        return None
+    meta = _source_meta(conn, fitting)
+    if not all(c in meta and _origin_matches(target.origin, meta[c]) for c in fitting):
+        return None  # a cable of no stated post fits too: the post does not narrow it down
+    coverage = passage_coverage(conn, passage, fitting, family)
+    above = sorted(c for c, v in coverage.items() if v >= MIN_COVERAGE)
+    if not above:
+        return None
+    # Renditions of one work (a cable and its corrected copy) are one document cited.
+    works_above = {
+        r[0] for r in conn.execute(
+            f"SELECT coalesce(work_id, id) FROM sources WHERE id IN ({_marks(above)})", above
+        )
+    }  # fmt: skip
+    if len(works_above) != 1:
+        return None
+    [work] = works_above
+    return (work if work in above else above[0]), coverage
+
+
+def passage_coverage(
+    conn: sqlite3.Connection, passage: str, candidates: list[int], exclude: set[int]
+) -> dict[int, float]:
+    """How much of a passage's content each candidate's text holds (:func:`covered`, with the
+    passage's :func:`passage_weights`); {} when the passage says too little to tell."""
+    weights = passage_weights(conn, passage, exclude)
+    if not weights:
+        return {}
+    return {c: covered(weights, _text(conn, c)) for c in candidates}
+
+
+def passage_weights(conn: sqlite3.Connection, passage: str, exclude: set[int]) -> dict[str, float]:
+    """The telling words of a passage (not stop words), each weighed by how rare it is in the
+    archive: its inverse document frequency, leaving out the ``exclude`` sources (the citing
+    work, whose own words say nothing about the candidates). {} when the passage has fewer
+    than :data:`MIN_PASSAGE_WORDS` such words."""
+    words = list(dict.fromkeys(_telling_words(passage)))[:MAX_PASSAGE_WORDS]
+    if len(words) < MIN_PASSAGE_WORDS:
+        return {}
+    excluded = sorted(exclude)
+    total = conn.execute("SELECT max(id) FROM sources").fetchone()[0] or 0
+    documents = max(1, total - len(excluded))
+    weights = {}
+    for word in words:
+        found = _fts_count(conn, f'text : "{word}"', excluded)
+        weights[word] = math.log((documents + 1) / (found + 1))
+    return weights if sum(weights.values()) > 0 else {}
+
+
+def covered(weights: dict[str, float], text: str) -> float:
+    """The share of a passage's weighed words (:func:`passage_weights`) that a text holds."""
+    theirs = set(_telling_words(text))
+    return sum(w for word, w in weights.items() if word in theirs) / sum(weights.values())
+
+
+def _telling_words(text: str) -> list[str]:
+    """The words of a text that say what it is about: folded, no stop words, no words of one
+    or two letters (numbers kept), no quotation marks (they end a full-text phrase)."""
+    return [
+        w.replace('"', "")
+        for w in similarity.words(text)
+        if w not in STOP_WORDS and (len(w) > 2 or w.isdigit()) and w.strip('"')
+    ]
+
+
+def _fts_count(conn: sqlite3.Connection, query: str, exclude: list[int]) -> int:
+    sql = "SELECT count(*) FROM sources_fts WHERE sources_fts MATCH ?"
+    if exclude:
+        sql += f" AND rowid NOT IN ({_marks(exclude)})"
+    try:
+        return conn.execute(sql, [query, *exclude]).fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def _fit_phrase(count: int, target: Target, complete: bool = True) -> str:
     label = target.kind_label or "document"
     plural = label if count == 1 else label + "s"
     period = ""
@@ -1112,7 +1254,7 @@ def _fit_phrase(count: int, target: Target) -> str:
         period += f" from {target.origin}"
     if count == 0:
         return f"no stored {label}{period} fits"
-    more = "+" if count >= MAX_FITTING else ""
+    more = "" if complete else "+"
     return f"{count}{more} {plural}{period} fit"
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from provenance import citations
+
 ROOT = Path(__file__).parent.parent
 DESCRIBED = Path(__file__).parent / "described_fixtures"
 DROUGHT = DESCRIBED / "01-cable-09VELMORA41.txt"
@@ -59,6 +61,29 @@ def _description(db_path, mention: str = DESCRIPTION) -> tuple[int | None, str |
         .fetchone()
     )
     return cited, method, json.loads(evidence)
+
+
+def test_a_cable_that_fits_the_description_and_holds_its_passage_is_the_one_described(
+    run_json, archive
+):
+    ids = _added(run_json, DROUGHT, CONGRESS, HARVEST, STORY)
+    cited, method, evidence = _description(archive)
+    assert cited == ids[DROUGHT.name]
+    assert method == citations.FIT_METHOD
+    assert "content coverage" in evidence["signals"]
+    assert evidence["score"] >= citations.MIN_COVERAGE  # the drought cable holds the passage
+    assert evidence["runner_up"][0] == ids[CONGRESS.name]  # the other Velmora cable of 2009
+
+
+def test_the_only_cable_that_fits_is_not_the_one_described_when_it_reports_something_else(
+    run_json, archive
+):
+    _added(run_json, CONGRESS, HARVEST, STORY)  # the drought cable is not in the archive
+    cited, _, evidence = _description(archive)
+    assert cited is None
+    assert evidence["unresolved"] == (
+        "unresolved: 1 cable of 2009 from velmora fit; no quote evidence"
+    )
 
 
 def test_a_title_without_quotation_marks_names_the_cable(run_json, archive, tmp_path):
