@@ -517,8 +517,9 @@ def _last_year_before(text: str, position: int) -> int | None:
 def resolve_citations(conn: sqlite3.Connection, source_ids: list[int]) -> int:
     """Resolve identifiers and descriptions of and to these sources; return how many resolved."""
     resolved = _resolve_identifiers(conn, source_ids)
-    resolved += _resolve_descriptions(conn, source_ids)
-    _resolve_attributions(conn, source_ids)
+    revoked: set[int] = set()  # citing sources of descriptions resolved anew
+    resolved += _resolve_descriptions(conn, source_ids, revoked)
+    _resolve_attributions(conn, source_ids, revoked)
     return resolved
 
 
@@ -748,25 +749,41 @@ def _admissible(conn: sqlite3.Connection, citing: int, cited: int) -> tuple[str 
     return rule, ""
 
 
-def _unresolved(conn: sqlite3.Connection, citation_id: int, evidence: dict) -> None:
+def _unresolved(
+    conn: sqlite3.Connection, citation_id: int, evidence: dict, fitting: int | None = None
+) -> None:
+    """Leave a citation unresolved with why (undoing a resolution a later arrival made
+    doubtful); ``fitting``: the count of fitting documents to keep up to date, if any."""
     conn.execute(
-        "UPDATE citations SET evidence = ?, tool_version = ? WHERE id = ?",
-        (json.dumps(evidence), __version__, citation_id),
+        "UPDATE citations SET cited_source_id = NULL, confidence = NULL, evidence = ?,"
+        " fitting = ?, tool_version = ? WHERE id = ?",
+        (json.dumps(evidence), fitting, __version__, citation_id),
     )
 
 
-def _set(conn, citation_id: int, source_id: int, confidence: float, method: str, evidence: dict):
+def _set(
+    conn,
+    citation_id: int,
+    source_id: int,
+    confidence: float,
+    method: str,
+    evidence: dict,
+    fitting: int | None = None,
+):
     conn.execute(
         "UPDATE citations SET cited_source_id = ?, confidence = ?, method = ?, evidence = ?,"
-        " tool_version = ? WHERE id = ?",
-        (source_id, round(confidence, 3), method, json.dumps(evidence), __version__, citation_id),
-    )
+        " fitting = ?, tool_version = ? WHERE id = ?",
+        (source_id, round(confidence, 3), method, json.dumps(evidence), fitting, __version__,
+         citation_id),
+    )  # fmt: skip
 
 
 # -- descriptions --
 
 
-def _resolve_descriptions(conn: sqlite3.Connection, source_ids: list[int]) -> int:
+def _resolve_descriptions(
+    conn: sqlite3.Connection, source_ids: list[int], revoked: set[int]
+) -> int:
     marks = _marks(source_ids)
     texts: dict[int, str] = {}
     # New descriptions: read their constraints once.
@@ -813,16 +830,111 @@ def _resolve_descriptions(conn: sqlite3.Connection, source_ids: list[int]) -> in
             r[0]
             for r in conn.execute(
                 "SELECT id FROM citations WHERE cited_source_id IS NULL AND kind = 'description'"
-                " AND target_kind IN (?, 'document') AND target_from <= ? AND target_to >= ?"
-                " AND julianday(target_to) - julianday(target_from) <= 3"
+                " AND target_kind IN (?, 'document') AND target_from BETWEEN date(?, '-3 days')"
+                " AND ? AND target_to >= ? AND julianday(target_to) - julianday(target_from) <= 3"
                 " AND citing_source_id != ?",
-                (label, day, day, source_id),
+                (label, day, day, day, source_id),
             )
         }
+    counted = _arrivals(conn, source_ids, todo)
     pending = sorted(todo)
     for _ in range(2):  # a second pass: a description may refer to one resolved after it
-        pending = [c for c in pending if not _resolve_description(conn, c, texts)]
+        pending = [c for c in pending if not _resolve_description(conn, c, texts, revoked)]
+    for citation_id, (fitting, arrived) in counted.items():
+        _count_arrivals(conn, citation_id, fitting, arrived)
     return len(todo) - len(pending)
+
+
+#: The longest date range a description states (a year; "winter 2008" runs into 2009): a new
+#: document's date is looked up among descriptions that begin at most this long before it.
+MAX_TARGET_DAYS = 370
+
+
+def _arrivals(conn: sqlite3.Connection, source_ids: list[int], todo: set[int]) -> dict:
+    """Stored descriptions that nothing but what fits them decides (``citations.fitting`` is
+    kept) and that a new source fits too. Those resolved by what fits them, or that the
+    content of their passage may now decide (:func:`_content_fit`: fewer than
+    :data:`MAX_FITS_COMPARED` fitted them), join ``todo`` to be resolved anew; for the
+    others, returned with their count and evidence, only the count and the reason change
+    (:func:`_count_arrivals`): an index lookup and a row each, so a bulk add of cables does
+    not resolve every description again at each cable."""
+    new = set(source_ids)
+    counted: dict[int, tuple[int, list[int]]] = {}
+    dated: dict[int, str | None] = {}
+    targets: dict[int, Target] = {}
+    for source_id, kind, published in conn.execute(
+        f"SELECT id, kind, published FROM sources WHERE id IN ({_marks(source_ids)})", source_ids
+    ).fetchall():
+        labels = [
+            label
+            for label, what in (("cable", "cable"), ("report", "report"), ("document", None))
+            if kind in kinds.kinds_described_as(what)
+        ]
+        if not labels:
+            continue
+        query = (
+            "SELECT id, citing_source_id, cited_source_id, fitting,"
+            " json_extract(evidence, '$.constraints') FROM citations"
+            f" WHERE fitting IS NOT NULL AND target_kind IN ({_marks(labels)})"
+        )
+        rows = conn.execute(query + " AND target_from IS NULL", labels).fetchall()
+        if published:
+            day = published[:10]
+            rows += conn.execute(
+                query + " AND target_from BETWEEN date(?, ?) AND ? AND target_to >= ?",
+                (*labels, day, f"-{MAX_TARGET_DAYS} days", day, day),
+            ).fetchall()
+        if not rows:
+            continue
+        info = _source_meta(conn, [source_id])[source_id]
+        its_family = works.family(conn, [source_id])
+        its_date = works.dated(conn, source_id)
+        for citation_id, citing, cited, fitting, constraints in rows:
+            if citing in new or citation_id in todo:
+                continue
+            if citation_id not in targets:
+                targets[citation_id] = _stored_target(
+                    {"constraints": json.loads(constraints or "{}")}
+                )
+            target = targets[citation_id]
+            if citing not in dated:
+                dated[citing] = works.dated(conn, citing)
+            if (
+                citing in its_family
+                or not _fits(target, info)
+                or info["kind"] not in (target.kinds or kinds.kinds_described_as())
+                or works.time_rule(dated[citing], its_date) is None
+            ):
+                continue
+            if cited is not None or (fitting < MAX_FITS_COMPARED and _names_a_post(target)):
+                todo.add(citation_id)
+            else:
+                counted.setdefault(citation_id, (fitting, []))[1].append(source_id)
+    return {c: arrived for c, arrived in counted.items() if c not in todo}
+
+
+def _stored_target(evidence: dict) -> Target:
+    """What a description says, as its evidence stored it (``constraints``)."""
+    fields = {k: v for k, v in (evidence.get("constraints") or {}).items()
+              if k in Target.__dataclass_fields__}  # fmt: skip
+    if fields.get("kinds") is not None:
+        fields["kinds"] = tuple(fields["kinds"])
+    return Target(**fields)
+
+
+def _count_arrivals(
+    conn: sqlite3.Connection, citation_id: int, fitting: int, arrived: list[int]
+) -> None:
+    """Count documents that arrived and fit an unresolved description (``fitting`` of them
+    before) in its reason."""
+    row = conn.execute("SELECT evidence FROM citations WHERE id = ?", (citation_id,)).fetchone()
+    found = json.loads(row[0] or "{}")
+    count = fitting + len(arrived)
+    candidates = found.get("candidates") or []
+    candidates += [{"source_id": s, "score": 0.0, "signals": ["fits"]} for s in arrived]
+    reason, kept = _fit_reason(count, _stored_target(found), count < MAX_FITTING)
+    found.update(unresolved=reason, candidates=candidates[:MAX_STORED_CANDIDATES], fitting=count)
+    _unresolved(conn, citation_id, found, kept)
 
 
 def author_key(name: str | None) -> str | None:
@@ -865,8 +977,8 @@ def _descriptions_with_new_evidence(conn: sqlite3.Connection, source_ids: list[i
         for r in conn.execute(
             # "+": look up by the citing source, not by the index of every unresolved citation
             f"SELECT id FROM citations WHERE citing_source_id IN ({_marks(citing)})"
-            f" AND kind = 'description' AND +cited_source_id IS NULL",
-            list(citing),
+            f" AND kind = 'description' AND (+cited_source_id IS NULL OR method = ?)",
+            [*citing, FIT_METHOD],
         )
     }
 
@@ -897,12 +1009,38 @@ def _passage(text: str, start: int, end: int, others: list[int]) -> tuple[int, i
     return para_start, passage_end
 
 
-def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict) -> bool:
-    row = conn.execute(
-        "SELECT citing_source_id, start, end, mention FROM citations WHERE id = ?",
+def _resolve_description(
+    conn: sqlite3.Connection, citation_id: int, texts: dict, revoked: set[int]
+) -> bool:
+    """Resolve one description (again); ``revoked`` gains its citing source when it no longer
+    cites the source it did (the attributions that followed it must follow again)."""
+    citing, start, end, before = conn.execute(
+        "SELECT citing_source_id, start, end, cited_source_id FROM citations WHERE id = ?",
         (citation_id,),
     ).fetchone()
-    citing, start, end, mention = row
+    resolved = _decide_description(conn, citation_id, citing, start, end, texts)
+    if not resolved:
+        conn.execute(
+            "UPDATE citations SET method = ? WHERE id = ? AND method = ?",
+            (DESCRIPTION_METHOD, citation_id, FIT_METHOD),
+        )
+    if before is not None:
+        after = conn.execute(
+            "SELECT cited_source_id FROM citations WHERE id = ?", (citation_id,)
+        ).fetchone()[0]
+        if after != before:
+            conn.execute(
+                "UPDATE attributions SET cited_source_id = NULL WHERE source_id = ?"
+                " AND cited_source_id = ?",
+                (citing, before),
+            )
+            revoked.add(citing)
+    return resolved
+
+
+def _decide_description(
+    conn: sqlite3.Connection, citation_id: int, citing: int, start: int, end: int, texts: dict
+) -> bool:
     text = texts.get(citing) or _text(conn, citing)
     texts[citing] = text
     target = parse_target(text, start, end)
@@ -1036,20 +1174,21 @@ def _resolve_description(conn: sqlite3.Connection, citation_id: int, texts: dict
                 "rule": works.time_rule(citing_published, works.dated(conn, best)),
             }
             confidence = FIT_CONFIDENCE * (1 - 0.5 * second / coverage[best])
-            _set(conn, citation_id, best, confidence, FIT_METHOD, evidence)
+            _set(conn, citation_id, best, confidence, FIT_METHOD, evidence, count)
             return True
+        reason, kept = _fit_reason(count, target, complete)
         _unresolved(
             conn,
             citation_id,
             {
-                "unresolved": f"unresolved: {_fit_phrase(count, target, complete)};"
-                " no quote evidence",
+                "unresolved": reason,
                 "candidates": [
                     {"source_id": c, "score": 0.0, "signals": ["fits"]} for c in fitting
                 ],
                 "fitting": count,
                 "constraints": constraints,
             },
+            kept,
         )
         return False
     best, best_score = ranked[0]
@@ -1096,9 +1235,9 @@ FIT_CONFIDENCE = 0.7
 MIN_DESCRIPTION_SCORE = 1.5
 MAX_RUNNER_UP = 0.6
 MAX_STORED_CANDIDATES = 10
-#: Fitting sources counted for the reason of an unresolved description ("1000+ cables of 2008
-#: fit"), and sources read to count them: beyond, the count says "+".
-MAX_FITTING = 1000
+#: Fitting sources counted for the reason of an unresolved description ("100+ cables of 2008
+#: fit"), and sources read to count them: beyond, the count says "+" and is no longer kept.
+MAX_FITTING = 100
 MAX_FITTING_READ = 2000
 
 
@@ -1154,13 +1293,7 @@ def _content_fit(
     the kind, a date and the post; at most :data:`MAX_FITS_COMPARED` stored cables fit it, all
     of that post; and exactly one of them holds :data:`MIN_COVERAGE` of the passage's content.
     Returns that cable and the coverage of each fitting one, or None."""
-    if (
-        target.kind_label != "cable"
-        or not target.origin
-        or not target.date_from
-        or not 1 <= count <= MAX_FITS_COMPARED
-        or len(fitting) != count
-    ):
+    if not _names_a_post(target) or not 1 <= count <= MAX_FITS_COMPARED or len(fitting) != count:
         return None
     meta = _source_meta(conn, fitting)
     if not all(c in meta and _origin_matches(target.origin, meta[c]) for c in fitting):
@@ -1179,6 +1312,12 @@ def _content_fit(
         return None
     [work] = works_above
     return (work if work in above else above[0]), coverage
+
+
+def _names_a_post(target: Target) -> bool:
+    """Whether a description states what :func:`_content_fit` needs: a cable, its post, a
+    date."""
+    return target.kind_label == "cable" and bool(target.origin and target.date_from)
 
 
 def passage_coverage(
@@ -1234,6 +1373,19 @@ def _fts_count(conn: sqlite3.Connection, query: str, exclude: list[int]) -> int:
         return conn.execute(sql, [query, *exclude]).fetchone()[0]
     except sqlite3.OperationalError:
         return 0
+
+
+def _fit_reason(count: int, target: Target, complete: bool) -> tuple[str, int | None]:
+    """Why a description that no evidence decides is unresolved, and the count of fitting
+    documents to keep up to date as documents arrive (``citations.fitting``; None when it
+    is not kept: a lower bound, or a description that says no more than its kind, which
+    any document of that kind fits, so that its count would be the size of the archive)."""
+    if count and not (target.date_from or target.origin or target.author):
+        label = target.kind_label or "document"
+        why = f"any stored {label} fits (it states no date, post or author)"
+        return f"unresolved: {why}; no quote evidence", None
+    reason = f"unresolved: {_fit_phrase(count, target, complete)}; no quote evidence"
+    return reason, count if complete else None
 
 
 def _fit_phrase(count: int, target: Target, complete: bool = True) -> str:
@@ -1422,8 +1574,11 @@ _DOCUMENT_MENTION = re.compile(
 )
 
 
-def _resolve_attributions(conn: sqlite3.Connection, source_ids: list[int]) -> None:
-    """Point attributions such as "according to the cable" at the document last cited."""
+def _resolve_attributions(
+    conn: sqlite3.Connection, source_ids: list[int], also: Iterable[int] = ()
+) -> None:
+    """Point attributions such as "according to the cable" at the document last cited (in
+    the sources that cite or are these sources, and the ``also`` citing sources)."""
     marks = _marks(source_ids)
     touched = {
         r[0]
@@ -1432,7 +1587,7 @@ def _resolve_attributions(conn: sqlite3.Connection, source_ids: list[int]) -> No
             f" OR citing_source_id IN ({marks})",
             [*source_ids, *source_ids],
         )
-    }
+    } | set(also)
     for citing in touched:
         cited = conn.execute(
             "SELECT c.start, c.cited_source_id, s.kind FROM citations c"

@@ -656,6 +656,30 @@ WHERE oc.source_id != mc.source_id
     )
 
 
+@migration
+def m014_descriptions_counted_as_documents_arrive(conn: sqlite3.Connection) -> None:
+    """``citations.fitting``: how many stored documents fit a description that nothing but
+    what fits it decides, kept up to date as documents arrive (``provenance.citations``):
+    the count in the reason of an unresolved one ("2 cables of 2008 fit"), below 100, and
+    the fitting cables of one resolved by what fits it and the content of its passage
+    (method ``description-fit-0.1``), which a cable arriving later can make doubtful. NULL
+    for every other citation. Its partial index finds them by the kind and date of each new
+    document. Unresolved descriptions stored before it get their count from their evidence."""
+    _run(
+        conn,
+        """
+ALTER TABLE citations ADD COLUMN fitting INTEGER;
+CREATE INDEX idx_citations_fitting ON citations (target_kind, target_from)
+    WHERE fitting IS NOT NULL;
+UPDATE citations SET fitting = json_extract(evidence, '$.fitting')
+    WHERE kind = 'description' AND cited_source_id IS NULL
+    AND CASE WHEN json_valid(evidence) THEN
+        json_extract(evidence, '$.unresolved') LIKE '%; no quote evidence'
+        AND json_extract(evidence, '$.fitting') < 100 END
+""",
+    )
+
+
 def schema_sql(conn: sqlite3.Connection) -> str:
     """The schema of a database as SQL, in a stable order (what ``schema/schema.sql`` holds)."""
     rows = conn.execute(

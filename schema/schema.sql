@@ -40,7 +40,7 @@ CREATE TABLE citations (
     confidence REAL,
     method TEXT NOT NULL,
     tool_version TEXT NOT NULL
-, target_kind TEXT, target_from TEXT, target_to TEXT, target_origin TEXT, evidence TEXT, target_identifier TEXT, target_author TEXT);
+, target_kind TEXT, target_from TEXT, target_to TEXT, target_origin TEXT, evidence TEXT, target_identifier TEXT, target_author TEXT, fitting INTEGER);
 CREATE TABLE claim_anchors (
     id INTEGER PRIMARY KEY,
     claim_id INTEGER NOT NULL REFERENCES claims(id),
@@ -265,6 +265,8 @@ CREATE INDEX idx_citations_cited_source_id ON citations (cited_source_id);
 CREATE INDEX idx_citations_citing_source_id ON citations (citing_source_id);
 CREATE INDEX idx_citations_claim_id ON citations (claim_id)
 ;
+CREATE INDEX idx_citations_fitting ON citations (target_kind, target_from)
+    WHERE fitting IS NOT NULL;
 CREATE INDEX idx_citations_identifier ON citations (identifier);
 CREATE INDEX idx_citations_target_identifier ON citations (target_identifier)
     WHERE target_identifier IS NOT NULL;
