@@ -9,17 +9,28 @@ the documents of the same work (:func:`family`).
 
 Recognition (:func:`recognise_renditions`) runs first among the linking stages of a new
 capture. The text layer's word 5-grams are hashed into MinHash band keys
-(``rendition_keys``), so candidates come from index lookups; each candidate is then
-verified exactly: the shingles of either text must lie in the other's at
-:data:`MIN_CONTAINMENT` or more, both ways (an archive page holds its post, but the post does
-not hold the page: they are not renditions). ``sources.work_id`` is the id of the work's
-earliest-known rendition (earliest published, then first stored); ``renditions`` keeps the
-evidence of each join.
+(``rendition_keys``), and so are those of its lede (:func:`lede_shingles`), so candidates
+come from index lookups; each candidate is then verified exactly: the shingles of either
+text must lie in the other's at :data:`MIN_CONTAINMENT` or more, both ways (an archive page
+holds its post, but the post does not hold the page: they are not renditions).
+
+A reprint cut short (an agency's story that a paper prints in part, "Northbay News Service"
+at its head) holds only part of the original, so it is verified one way (:func:`trimmed`):
+the shorter text lies in the longer at :data:`MIN_CONTAINMENT`, keeps at least
+:data:`MIN_TRIMMED_SHARE` of it, begins with the longer's lede, is not dated before it, and
+something says they are one story: the same headline, the same byline, or a credit (the
+longer's outlet, or the same agency, named in the shorter). Two stories of one outlet that
+end in the same long boilerplate do not begin alike; a story that quotes a paragraph of
+another holds little of it.
+
+``sources.work_id`` is the id of the work's earliest-known rendition (earliest published,
+then first stored); ``renditions`` keeps the evidence of each join.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
@@ -30,10 +41,14 @@ from .queries import rows_in
 
 METHOD = "word5-shingle-containment-0.1"
 CAPTURE_METHOD = "same-locator-0.1"
+TRIMMED_METHOD = "trimmed-reprint-0.1"
 SHINGLE_WORDS = 5
 MIN_WORDS = 40  # shorter text layers are too small to tell a copy from a shared paragraph
 MIN_CONTAINMENT = 0.8  # of either text's shingles found in the other, both ways
 MAX_CANDIDATES = 8  # verified per new source, the most band keys shared first
+MIN_TRIMMED_SHARE = 0.5  # of the longer text's shingles a reprint cut short keeps
+LEDE_WORDS = 20  # the lede is the first paragraph of at least this many words...
+LEDE_MAX_WORDS = 60  # ...up to this many of them
 
 
 def text_shingles(text: str) -> set[str]:
@@ -44,11 +59,28 @@ def text_shingles(text: str) -> set[str]:
     return set(map(" ".join, zip(*(words[k:] for k in range(SHINGLE_WORDS)), strict=False)))
 
 
+def lede_shingles(text: str) -> set[str]:
+    """The word 5-grams of a text's lede: the first paragraph of :data:`LEDE_WORDS` words or
+    more (a headline, a byline or a dateline line is shorter), its first
+    :data:`LEDE_MAX_WORDS` words. A reprint cut short keeps it."""
+    for paragraph in text.split("\n\n"):
+        words = similarity.words(paragraph)
+        if len(words) >= LEDE_WORDS:
+            words = words[:LEDE_MAX_WORDS]
+            return set(map(" ".join, zip(*(words[k:] for k in range(SHINGLE_WORDS)), strict=False)))
+    return set()
+
+
 def rendition_keys(text: str) -> list[int]:
-    """The band keys a text layer is found by in ``rendition_keys`` ([] when it is too short to
-    be compared): computed where the text is prepared, so the writer need not."""
+    """The band keys a text layer is found by in ``rendition_keys``, its own and its lede's
+    ([] when it is too short to be compared): computed where the text is prepared, so the
+    writer need not."""
     shingles = text_shingles(text)
-    return minhash.band_keys([shingles])[0] if shingles else []
+    if not shingles:
+        return []
+    lede = lede_shingles(text)
+    keys = minhash.band_keys([shingles, lede] if lede else [shingles])
+    return list(dict.fromkeys(k for band in keys for k in band))
 
 
 def containment(a: set[str], b: set[str]) -> tuple[float, float]:
@@ -138,8 +170,7 @@ def recognise_renditions(
         if prepared is not None and source_id in prepared:
             keys = prepared[source_id]
         else:
-            mine = text_shingles(text or "")
-            keys = minhash.band_keys([mine])[0] if mine else []
+            keys = rendition_keys(text or "")
         if not keys:
             continue
         conn.executemany(
@@ -149,27 +180,115 @@ def recognise_renditions(
         own = family(conn, [source_id]) - (new - {source_id}) | {source_id}
         # the posts of one page are documents of one capture, never renditions of each other
         own |= _capture_of(conn, source_id)
+        lede = lede_shingles(text or "")
+        lede_keys = set(minhash.band_keys([lede])[0]) if lede else set()
         shared: dict[int, int] = defaultdict(int)
-        for (other,) in rows_in(
-            conn, "SELECT source_id FROM rendition_keys WHERE key IN ({marks})", keys
+        beyond_lede: set[int] = set()  # sharing a key of the whole text, not only of the lede
+        for key, other in rows_in(
+            conn, "SELECT key, source_id FROM rendition_keys WHERE key IN ({marks})", keys
         ):
             if other not in own:
                 shared[other] += 1
+                if key not in lede_keys:
+                    beyond_lede.add(other)
         ranked = sorted(shared, key=lambda o: (-shared[o], o))[:MAX_CANDIDATES]
         if ranked and mine is None:
             mine = text_shingles(text or "")
+        me = _document(conn, source_id) if ranked else {}
         for other in ranked:
-            other_text = conn.execute("SELECT text FROM sources WHERE id = ?", (other,)).fetchone()
-            here, there = containment(
-                mine or set(), text_shingles(other_text[0] if other_text else "")
-            )
+            their = _document(conn, other)
+            if other not in beyond_lede and not _one_story(me, their):
+                continue  # the same lede and nothing else: a reprint cut short, or nothing
+            theirs = text_shingles(their["text"])
+            here, there = containment(mine or set(), theirs)
+            method, details = METHOD, {"contained_here": round(here, 4),
+                                       "contained_there": round(there, 4)}  # fmt: skip
             if min(here, there) < MIN_CONTAINMENT:
-                continue
-            details = {"contained_here": round(here, 4), "contained_there": round(there, 4)}
-            _record(conn, source_id, other, METHOD, round(min(here, there), 4), details)
+                cut = trimmed(me, mine or set(), their, theirs)
+                if cut is None:
+                    continue
+                method, details = TRIMMED_METHOD, {**details, **cut}
+            _record(conn, source_id, other, method, round(min(here, there), 4), details)
             _merge(conn, [source_id, other])
             joined += 1
     return joined
+
+
+def _document(conn: sqlite3.Connection, source_id: int) -> dict:
+    row = conn.execute(
+        "SELECT text, title, author, publisher, published FROM sources WHERE id = ?", (source_id,)
+    ).fetchone()
+    names = ("text", "title", "author", "publisher", "published")
+    return dict(zip(names, row or (None,) * 5, strict=True)) | {"id": source_id}
+
+
+def trimmed(a: dict, a_shingles: set[str], b: dict, b_shingles: set[str]) -> dict | None:
+    """Whether one of two documents (``_document`` rows, with their :func:`text_shingles`) is
+    a reprint of the other cut short, and the evidence: the shorter lies in the longer at
+    :data:`MIN_CONTAINMENT`, keeps :data:`MIN_TRIMMED_SHARE` of it and begins with its lede;
+    it is not dated before the longer; and something says they are one story
+    (:func:`one_story_signals`). None otherwise."""
+    if len(a_shingles) > len(b_shingles):
+        a, a_shingles, b, b_shingles = b, b_shingles, a, a_shingles
+    inside, kept = containment(a_shingles, b_shingles)
+    if inside < MIN_CONTAINMENT or kept < MIN_TRIMMED_SHARE:
+        return None
+    lede = lede_shingles(a["text"] or "")
+    begins = len(lede & b_shingles) / len(lede) if lede else 0.0
+    if begins < MIN_CONTAINMENT:
+        return None  # they do not begin alike: shared boilerplate, or a quoted passage
+    if strictly_earlier(a["published"], b["published"]):
+        return None  # cut short before the longer was published: not a reprint of it
+    signals = one_story_signals(a, b)
+    if not signals:
+        return None
+    return {"trimmed": a["id"], "kept": round(kept, 4), "lede": round(begins, 4),
+            "signals": signals}  # fmt: skip
+
+
+def _one_story(a: dict, b: dict) -> bool:
+    return bool(one_story_signals(a, b) or one_story_signals(b, a))
+
+
+#: An agency credited in a text: "(Northbay News Service)", "Northbay Press Agency".
+_AGENCY = re.compile(
+    r"\b(?:[A-Z][\w'’&.-]*\s+){1,4}(?:News\s+Service|News\s+Agency|Press\s+Agency|"
+    r"Press\s+Association|Wire\s+Service|Newswire)\b"
+)
+
+
+def one_story_signals(shorter: dict, longer: dict) -> list[str]:
+    """What says two documents are one story, besides their words: the same headline, the
+    same byline, the longer's outlet named in the shorter (a credit), or the same agency
+    named in both."""
+    signals = []
+    if _headline(shorter["title"]) and _headline(shorter["title"]) == _headline(longer["title"]):
+        signals.append("same headline")
+    if shorter["author"] and similarity.fold(shorter["author"]) == similarity.fold(
+        longer["author"] or ""
+    ):
+        signals.append("same byline")
+    text = " ".join(similarity.words(shorter["text"] or ""))
+    outlet = " ".join(similarity.words(longer["publisher"] or ""))
+    if len(outlet) >= 6 and f" {outlet} " in f" {text} ":
+        signals.append("credit")
+    else:
+        agencies = {" ".join(similarity.words(m)) for m in _AGENCY.findall(shorter["text"] or "")}
+        theirs = {" ".join(similarity.words(m)) for m in _AGENCY.findall(longer["text"] or "")}
+        if agencies & theirs:
+            signals.append("agency credit")
+    return signals
+
+
+def _headline(title: str | None) -> str:
+    """A title as compared for a reprint: its words, without the outlet's name after a dash
+    or a bar ("Ferry crews walk out - The Coastal Daily")."""
+    title = title or ""
+    for mark in (" | ", " - ", " – ", " — "):
+        head, _, tail = title.rpartition(mark)
+        if head and len(tail.split()) <= 6:
+            title = head
+    return " ".join(similarity.words(title))
 
 
 def _capture_of(conn: sqlite3.Connection, source_id: int) -> set[int]:
