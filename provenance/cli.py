@@ -684,7 +684,8 @@ def who(
     full-text index and are re-ranked by the paraphrase comparison; each result has a score
     (0-1) and a relation: same (the same wording, or nearly), paraphrase (the same fact in
     other words) or related (shares its telling words only). Works that state it come
-    first, earliest published first; related ones follow, best first. With --accurate the
+    first, earliest published first (sources of one day that do not all give their time are
+    tied: a note says so); related ones follow, best first. With --accurate the
     best candidates are also compared by meaning (a sentence encoder, see `provenance.semantic`),
     which finds restatements that share few words.
 
@@ -737,6 +738,12 @@ def who(
             "text": "text",
         },
     )
+    tied = [str(result["rank"]) for result in results if result.get("first") == "tied"]
+    if tied:
+        click.echo(
+            f"ranks {', '.join(tied[:-1])} and {tied[-1]} may each be the first: of one day,"
+            " and not all give their time, so which came first is not known"
+        )
 
 
 @cli.command()
@@ -773,6 +780,11 @@ def trace(claim_id: int, db_path: str | None, as_json: bool) -> None:
             text, limit = " ".join(step["text"].split()), _width()
             click.echo(
                 f"{indent}    {_cut(text, max(limit - len(indent) - 4, 20)) if limit else text}"
+            )
+        for other in step.get("tied") or []:
+            click.echo(
+                f"{indent}    or #{other['source_id']} {other['title'] or '(untitled)'}"
+                f" ({other['published']}): which came first is not known"
             )
         for difference in step["differences"] or []:
             flag = "" if difference["editorial"] else "  MISQUOTE"

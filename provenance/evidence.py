@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from .moments import moment, moment_sql
+from .moments import first_reporters, order_key, order_sql
 from .reading import list_claims
 
 #: Characters of context shown on each side of a claim or a traced quotation.
@@ -35,8 +35,8 @@ HIT_START, HIT_END = "\x02", "\x03"
 RANK_WINDOW = 10_000
 
 
-#: Dates in time's order (:func:`provenance.moments.moment`, in SQL).
-_MOMENT_S_PUBLISHED = moment_sql("s.published")
+#: Sources in time's order (:func:`provenance.moments.order_key`, in SQL).
+_ORDER_S_PUBLISHED = order_sql("s.published")
 
 
 def rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -62,11 +62,15 @@ def is_provenance_database(conn: sqlite3.Connection) -> bool:
     return names == {"sources", "claims"}
 
 
-def date_key(row: dict[str, Any]) -> tuple[bool, str, str, int]:
+def date_key(row: dict[str, Any]) -> tuple:
     """Sort key putting the earliest publication first (by its moment: times in other zones
-    by the UTC time they name), undated documents last."""
-    published = moment(row.get("published")) or ""
-    return (not published, published, row.get("retrieved") or "", row.get("source_id") or 0)
+    by the UTC time they name; of one day, those that state their time first), undated
+    documents last."""
+    return (
+        *order_key(row.get("published")),
+        row.get("retrieved") or "",
+        row.get("source_id") or 0,
+    )
 
 
 # --- sources ------------------------------------------------------------------------------
@@ -130,7 +134,7 @@ def source_page(conn: sqlite3.Connection, source_id: int) -> dict[str, Any] | No
         conn,
         "SELECT c.id, c.claim_id, c.mention, c.citing_source_id, s.title AS citing_title,"
         " s.published FROM citations c JOIN sources s ON s.id = c.citing_source_id"
-        f" WHERE c.cited_source_id = ? ORDER BY s.published IS NULL, {_MOMENT_S_PUBLISHED}, c.id LIMIT 500",
+        f" WHERE c.cited_source_id = ? ORDER BY {_ORDER_S_PUBLISHED}, c.id LIMIT 500",
         (source_id,),
     )
     source["quoted_by"] = rows(
@@ -493,7 +497,8 @@ def citation_chain(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, An
 
 def renditions(conn: sqlite3.Connection, source_id: int) -> list[dict[str, Any]]:
     """Every rendition of a source's work (itself included), earliest first, each with the
-    stored evidence that joined it to the work (``method``, ``score``)."""
+    stored evidence that joined it to the work (``method``, ``score``) and whether it is the
+    first (:func:`provenance.moments.first_reporters`)."""
     row = conn.execute("SELECT work_id FROM sources WHERE id = ?", (source_id,)).fetchone()
     if row is None or row[0] is None:
         return []
@@ -503,13 +508,14 @@ def renditions(conn: sqlite3.Connection, source_id: int) -> list[dict[str, Any]]
         " (SELECT r.method FROM renditions r WHERE r.source_id = s.id ORDER BY r.score DESC"
         "  LIMIT 1) AS method,"
         " (SELECT max(r.score) FROM renditions r WHERE r.source_id = s.id) AS score"
-        f" FROM sources s WHERE s.work_id = ? ORDER BY s.published IS NULL, {_MOMENT_S_PUBLISHED}, s.id"
+        f" FROM sources s WHERE s.work_id = ? ORDER BY {_ORDER_S_PUBLISHED}, s.id"
         " LIMIT 200",
         (row[0],),
     )
-    for item in found:
+    for item, mark in zip(found, first_reporters([i["published"] for i in found]), strict=True):
         item["this"] = item["id"] == source_id
         item["input"] = published_input(item["input"])
+        item["first"] = mark  # first, tied (of one day, a time missing), later, undated
     return found if len(found) > 1 else []
 
 
@@ -579,7 +585,9 @@ REPORT_COLUMNS = (
 
 
 def reports(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, Any]]:
-    """Every source that reports a claim (this one included), earliest publication first."""
+    """Every source that reports a claim (this one included), earliest publication first;
+    ``first`` says whether each is the first to report it (``first``, ``tied`` with another
+    of the same day when a time is missing, ``later``, ``undated``)."""
     linked = linked_claims(conn, claim_id)
     ids = [claim_id, *linked]
     found = []
@@ -594,6 +602,8 @@ def reports(conn: sqlite3.Connection, claim_id: int) -> list[dict[str, Any]]:
         row["this"] = row["claim_id"] == claim_id
         row.update(linked.get(row["claim_id"], {"relation": None, "score": None, "method": None}))
     found.sort(key=date_key)
+    for row, mark in zip(found, first_reporters([r["published"] for r in found]), strict=True):
+        row["first"] = mark
     return found
 
 

@@ -66,7 +66,7 @@ from typing import Any
 from . import __version__, alignment, citations, minhash, similarity, works
 from .compiled import core
 from .errors import ClaimNotFound
-from .moments import PUBLISHED, moment
+from .moments import order_key, order_sql, strictly_earlier
 from .queries import rows_in
 
 log = logging.getLogger(__name__)
@@ -548,8 +548,7 @@ def link_claims(
         matches.sort(
             key=lambda mc: (
                 _RELATION_RANK[mc[0].relation],
-                mc[1].published is None,
-                moment(mc[1].published) or "",  # times in other zones by their moment
+                *order_key(mc[1].published),  # times in other zones by their moment
                 -mc[0].score,
                 mc[1].claim_id,
             )
@@ -825,8 +824,7 @@ class _Trace:
         return (
             self.quoted_there,
             exactish,
-            self.source.published is None,
-            moment(self.source.published) or "",
+            *order_key(self.source.published),
             -self.found.score,
             self.source.id,
         )
@@ -1169,23 +1167,44 @@ def _steps_from(conn, claim_id, source_id, start, end) -> list[dict]:
     ).fetchall():
         steps.append(_passage_step(conn, cited, claim_id, "cites", confidence))
     if not steps and claim_id is not None:
-        # Nothing said about where it comes from: the earliest other source stating it.
-        published = conn.execute(
-            "SELECT published FROM sources WHERE id = ?", (source_id,)
-        ).fetchone()[0]
-        for other, o_source, o_start, o_end, _relation, score, o_published in conn.execute(
-            "SELECT * FROM (SELECT c.id, c.source_id, c.start, c.end, l.relation, l.score,"
-            " s.published FROM claim_links l JOIN claims c ON c.id = l.other_claim_id"
-            " JOIN sources s ON s.id = c.source_id WHERE l.claim_id = ? AND l.relation != 'quotes'"
-            " UNION SELECT c.id, c.source_id, c.start, c.end, l.relation, l.score, s.published"
-            " FROM claim_links l JOIN claims c ON c.id = l.claim_id"
-            " JOIN sources s ON s.id = c.source_id WHERE l.other_claim_id = ?"
-            f" AND l.relation != 'quotes') ORDER BY published IS NULL, {PUBLISHED} LIMIT 1",
-            (claim_id, claim_id),
-        ).fetchall():
-            if works.strictly_earlier(o_published, published):
-                steps.append(_step(conn, o_source, o_start, o_end, "repeats", score, other))
+        step = _repeated_from(conn, claim_id, source_id)
+        if step is not None:
+            steps.append(step)
     return steps
+
+
+#: Other sources stating a claim looked at for the one it repeats, the earliest first.
+MAX_REPEATED = 50
+
+
+def _repeated_from(conn, claim_id: int, source_id: int) -> dict | None:
+    """Nothing said about where a claim comes from: the earliest other source stating it that
+    is known to come before it (a source of the same day without a time is not). Sources
+    that may have come first as well (of that day, a time missing) are named in ``tied``:
+    which of them came first no date says."""
+    published = conn.execute("SELECT published FROM sources WHERE id = ?", (source_id,)).fetchone()
+    stating = conn.execute(
+        "SELECT * FROM (SELECT c.id, c.source_id, c.start, c.end, l.relation, l.score,"
+        " s.published FROM claim_links l JOIN claims c ON c.id = l.other_claim_id"
+        " JOIN sources s ON s.id = c.source_id WHERE l.claim_id = ? AND l.relation != 'quotes'"
+        " UNION SELECT c.id, c.source_id, c.start, c.end, l.relation, l.score, s.published"
+        " FROM claim_links l JOIN claims c ON c.id = l.claim_id"
+        " JOIN sources s ON s.id = c.source_id WHERE l.other_claim_id = ?"
+        f" AND l.relation != 'quotes') ORDER BY {order_sql('published')} LIMIT ?",
+        (claim_id, claim_id, MAX_REPEATED),
+    ).fetchall()
+    before = [row for row in stating if strictly_earlier(row[6], published[0])]
+    if not before:
+        return None
+    other, o_source, o_start, o_end, _relation, score, o_published = before[0]
+    step = _step(conn, o_source, o_start, o_end, "repeats", score, other)
+    step["tied"] = [
+        {"source_id": row[1], "claim_id": row[0], "published": row[6],
+         "title": _source_row(conn, row[1])[0]}
+        for row in stating
+        if row[6] and row[1] != o_source and not strictly_earlier(o_published, row[6])
+    ]  # fmt: skip
+    return step
 
 
 def _claim_at(conn, source_id: int, start: int, end: int) -> int | None:

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import similarity
-from .moments import moment
+from .moments import first_reporters, order_key
 from .queries import rows_in
 from .text import normal_key, sentence_spans
 
@@ -351,8 +351,8 @@ def _work_column(conn: sqlite3.Connection) -> str:
 
 
 def _date_key(row: dict[str, Any]) -> tuple:
-    published = moment(row["published"])  # times in other zones by the moment they name
-    return (published is None, published or "", row["source_id"], row["start"])
+    # times in other zones by the moment they name; of one day, those that state their time
+    return (*order_key(row["published"]), row["source_id"], row["start"])
 
 
 def who(
@@ -522,9 +522,15 @@ def _works(
             "renditions": [{k: v for k, v in r.items() if k != "work_id"} for r in renditions],
         })  # fmt: skip
     stating = sorted((w for w in out if w["relation"] != "related"), key=_date_key)
+    for result, mark in zip(
+        stating, first_reporters([w["published"] for w in stating]), strict=True
+    ):
+        result["first"] = mark
     related = sorted(
         (w for w in out if w["relation"] == "related"), key=lambda w: (-w["score"], *_date_key(w))
     )
+    for result in related:
+        result["first"] = None  # it does not state it
     ranked = (stating + related)[:limit]
     for i, result in enumerate(ranked, 1):
         result["rank"] = i

@@ -36,7 +36,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from . import __version__, minhash, similarity
-from .moments import PUBLISHED, instant, moment
+from .moments import EARLIER_RULE as EARLIER_RULE
+from .moments import UNDATED_RULE as UNDATED_RULE
+from .moments import order_key, order_sql, strictly_earlier, time_rule
 from .queries import rows_in
 
 METHOD = "word5-shingle-containment-0.1"
@@ -323,8 +325,9 @@ def _merge(conn: sqlite3.Connection, source_ids: list[int]) -> int:
         f" OR id IN ({_marks(order)})",
         (*order, *order),
     ).fetchall()
-    # The earliest by the moment it names (a time with its offset in UTC), not the local day.
-    first = min(members, key=lambda r: (r[1] is None, moment(r[1]) or "", r[0]))[0]
+    # The earliest by the moment it names (a time with its offset in UTC), not the local day;
+    # of one day, a source that states its time before one that does not (order_key).
+    first = min(members, key=lambda r: (order_key(r[1]), r[0]))[0]
     conn.execute(
         f"UPDATE sources SET work_id = ? WHERE work_id IN ({_marks(works)}) OR id IN"
         f" ({_marks(works)})",
@@ -395,7 +398,7 @@ def renditions_of(conn: sqlite3.Connection, source_id: int) -> list[dict]:
     out = []
     for other, title, kind, published, url in conn.execute(
         "SELECT id, title, kind, published, url FROM sources WHERE work_id = ? AND id != ?"
-        f" ORDER BY published IS NULL, {PUBLISHED}, id",
+        f" ORDER BY {order_sql('published')}, id",
         (row[0], source_id),
     ):
         evidence = conn.execute(
@@ -430,41 +433,3 @@ def dated(conn: sqlite3.Connection, source_id: int) -> str | None:
         f"SELECT {DATED.format(s='s')} FROM sources s WHERE s.id = ?", (source_id,)
     ).fetchone()
     return row[0] if row else None
-
-
-EARLIER_RULE = "earlier-published"
-UNDATED_RULE = "undated"
-
-
-def time_rule(later: str | None, earlier: str | None) -> str | None:
-    """The rule of time's arrow that lets a source published ``later`` quote, repeat or cite
-    one published ``earlier``: ``earlier-published`` when both dates are known and in that
-    order (by the moment when both are times with their UTC offsets, else the same day
-    allowed; by year for a date that is a year alone), ``undated`` when a date is unknown, None when the arrow
-    forbids it (the "original" was published after the source that would draw on it)."""
-    if not later or not earlier:
-        return UNDATED_RULE
-    # A bare first of January is most often a year alone (a date read from "in 2008"):
-    # such a date is compared by its year only.
-    if _year_only(later) or _year_only(earlier):
-        return EARLIER_RULE if earlier[:4] <= later[:4] else None
-    # Two times with their UTC offsets: by the moments they name, whatever their time zones
-    # (a story of 09:00 is not drawn from one of 15:00 the same day). Else by the day, in UTC
-    # where a time says its offset.
-    first, then = instant(earlier), instant(later)
-    if first is not None and then is not None:
-        return EARLIER_RULE if first <= then else None
-    return EARLIER_RULE if (moment(earlier) or "")[:10] <= (moment(later) or "")[:10] else None
-
-
-def strictly_earlier(earlier: str | None, later: str | None) -> bool:
-    """Whether a date is known to come before another: time's arrow lets ``later`` draw on
-    ``earlier`` and not the other way (so not the same day without times, nor the same year
-    where one is a year alone)."""
-    return bool(earlier and later) and (
-        time_rule(later, earlier) == EARLIER_RULE and time_rule(earlier, later) is None
-    )
-
-
-def _year_only(value: str) -> bool:
-    return value[4:] in ("-01-01", "-01-01T00:00:00", "-01-01T00:00:00Z")

@@ -16,6 +16,7 @@ from .test_linking import page
 QUERY = "The fishermen arrested at Varno came mostly from the northern islands"
 RESULT_KEYS = {
     "rank",
+    "first",
     "work_id",
     "relation",
     "score",

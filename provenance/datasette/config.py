@@ -16,7 +16,7 @@ from typing import Any
 from datasette.utils import tilde_encode
 
 from .. import __version__
-from ..moments import moment_sql
+from ..moments import order_sql
 
 #: Datasette settings: no facet suggestions (800 ms a page at a million claims), bounded facets.
 SETTINGS: dict[str, Any] = {
@@ -64,7 +64,7 @@ matched as (
 select s.published, s.publisher, s.title as source, c.source_id, c.id as claim_id,
   c.text as claim, s.kind, s.url
 from matched m join claims c on c.id = m.id join sources s on s.id = c.source_id
-order by s.published is null, {moment_sql("s.published")}, s.retrieved, c.id
+order by {order_sql("s.published")}, s.retrieved, c.id
 limit 100
 """.strip()
 
