@@ -274,6 +274,8 @@ def tables() -> dict[str, dict[str, Any]]:
                 "confidence": "Confidence of the resolution between 0 and 1",
                 "evidence": "What decided it (JSON): signals, candidates and scores, the rule of "
                 "time's arrow; for an unresolved mention, its candidates and why",
+                "fitting": "For a description that only what fits it decides: how many stored "
+                "documents fit it, kept up to date as documents arrive (else null)",
             },
         },
         "claim_links": {
