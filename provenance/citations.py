@@ -1228,6 +1228,7 @@ MAX_FITS_COMPARED = 3
 MIN_COVERAGE = 0.7
 MIN_PASSAGE_WORDS = 12  # fewer telling words say too little about what the passage reports
 MAX_PASSAGE_WORDS = 80  # weighed (one full-text count each); the first ones of the passage
+IDF_SOURCES = 10_000  # the sources stored last that a word's rarity is counted in
 FIT_CONFIDENCE = 0.7
 
 #: A description resolves to its best candidate when that scores MIN_DESCRIPTION_SCORE or more
@@ -1333,18 +1334,20 @@ def passage_coverage(
 
 def passage_weights(conn: sqlite3.Connection, passage: str, exclude: set[int]) -> dict[str, float]:
     """The telling words of a passage (not stop words), each weighed by how rare it is in the
-    archive: its inverse document frequency, leaving out the ``exclude`` sources (the citing
+    archive: its inverse document frequency among the :data:`IDF_SOURCES` sources stored
+    last (every source of a smaller archive), leaving out the ``exclude`` sources (the citing
     work, whose own words say nothing about the candidates). {} when the passage has fewer
     than :data:`MIN_PASSAGE_WORDS` such words."""
     words = list(dict.fromkeys(_telling_words(passage)))[:MAX_PASSAGE_WORDS]
     if len(words) < MIN_PASSAGE_WORDS:
         return {}
-    excluded = sorted(exclude)
-    total = conn.execute("SELECT max(id) FROM sources").fetchone()[0] or 0
-    documents = max(1, total - len(excluded))
+    last = conn.execute("SELECT max(id) FROM sources").fetchone()[0] or 0
+    after = max(0, last - IDF_SOURCES)
+    excluded = sorted(s for s in exclude if s > after)
+    documents = max(1, last - after - len(excluded))
     weights = {}
     for word in words:
-        found = _fts_count(conn, f'text : "{word}"', excluded)
+        found = _fts_count(conn, f'text : "{word}"', after, excluded)
         weights[word] = math.log((documents + 1) / (found + 1))
     return weights if sum(weights.values()) > 0 else {}
 
@@ -1365,12 +1368,13 @@ def _telling_words(text: str) -> list[str]:
     ]
 
 
-def _fts_count(conn: sqlite3.Connection, query: str, exclude: list[int]) -> int:
-    sql = "SELECT count(*) FROM sources_fts WHERE sources_fts MATCH ?"
+def _fts_count(conn: sqlite3.Connection, query: str, after: int, exclude: list[int]) -> int:
+    """How many sources with an id above ``after``, but the ``exclude`` ones, match."""
+    sql = "SELECT count(*) FROM sources_fts WHERE sources_fts MATCH ? AND rowid > ?"
     if exclude:
         sql += f" AND rowid NOT IN ({_marks(exclude)})"
     try:
-        return conn.execute(sql, [query, *exclude]).fetchone()[0]
+        return conn.execute(sql, [query, after, *exclude]).fetchone()[0]
     except sqlite3.OperationalError:
         return 0
 
