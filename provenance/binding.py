@@ -21,6 +21,18 @@ The canonical serialisation of a row is the canonical JSON of its non-NULL colum
 entry also keeps four bytes per column of a hash of ``[name, value]``, in column order, which
 is what lets ``verify`` name the column that changed; the decision itself rests on the full
 SHA-256.
+
+What a later event may change: an ``add`` or ``recapture`` binds again the rows of earlier
+sources that it changed, but only some columns of some tables are ever changed that way (a
+citation resolved, a quotation traced, works merged: see :data:`REBIND`); the text, metadata
+and hashes of a source, a claim's span and text, who a statement is attributed to, never are.
+So each entry also holds ``fixed``: the SHA-256 of the row's canonical serialisation without
+the columns :data:`REBIND` lets a later event change (NULL where that would be the full
+digest, or where the rule lets the whole row be replaced), and an event binds its entries with
+``fixed`` too, naming the rule it computed them under (``{"rows": {..., "rule": id}}``).
+``verify`` fails when a later add or recapture bound a row whose fixed part differs from what
+the event before it bound, or deleted a row of a table later adds never delete: an earlier
+source's row edited (by a planted trigger, say) and then bound by a legitimate ``add``.
 """
 
 from __future__ import annotations
@@ -29,6 +41,8 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .compiled import core
@@ -47,6 +61,95 @@ NOT_COVERED: dict[str, str] = {
 
 #: The migration that creates ``row_digests``: applying it binds every row already stored.
 BINDING_MIGRATION = "m012_row_digests"
+
+#: Migrations whose event binds every row stored before them: the one that creates
+#: ``row_digests``, and the one that adds their ``fixed`` digest (so that from then on every
+#: row's fixed part is bound, whenever it was stored).
+REBINDING_MIGRATIONS = (BINDING_MIGRATION, "m015_fixed_parts_of_row_digests")
+
+#: The whole row: a later add may delete it, and SQLite gives a deleted row's id to the next
+#: row inserted, so the row bound again under that key may differ in every column.
+WHOLE_ROW = "*"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What an ``add`` or ``recapture`` may change in rows that an earlier event bound:
+    per table, the columns it may set (or :data:`WHOLE_ROW`), and the tables whose rows it may
+    delete. A table or column not named may not be changed, which is what a column added by
+    a later migration is until it is named here (the migration's own event binds what it
+    wrote, whatever that is)."""
+
+    rebind: dict[str, frozenset[str] | str]
+    delete: frozenset[str] = frozenset()
+
+    @cached_property
+    def id(self) -> str:
+        """What an event names the rule by (a digest of it)."""
+        rebind = {t: c if c == WHOLE_ROW else sorted(c) for t, c in self.rebind.items()}
+        body = json.dumps({"rebind": rebind, "delete": sorted(self.delete)}, sort_keys=True)
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+    def columns(self, table: str) -> frozenset[str] | str:
+        return self.rebind.get(table, frozenset())
+
+
+#: What a later add or recapture changes in rows earlier events bound, read from the code
+#: that writes them (linking.py, works.py, citations.py; store.py and captures.py change no
+#: earlier row: a recapture is new rows, and is linked like an add). Nothing else of an
+#: earlier source ever changes: its text, metadata and hashes, its structure, its claims (span,
+#: text, selectors, score), what it attributes to whom and what it quotes, its anchors.
+#:
+#: A migration that adds a column to a table changes no fixed part (the column is NULL in
+#: every row, and NULL columns are left out of digests); what the migration writes into it is
+#: bound by its own ``migrate`` event, and a later add may then not change it unless it is
+#: named here. Changing the rule: a column that later adds start to change in earlier rows
+#: (say one a new migration adds, that linking then fills in for earlier sources) is named in
+#: a new rule here; the rule it replaces stays in :data:`RULES` (events bound under it must
+#: stay verifiable), and a migration binds every row of the tables whose rule changed again
+#: (``UPDATE t SET rowid = rowid``: its ``migrate`` event binds their fixed parts under the
+#: new rule). Entries bound under different rules for a table are not comparable, and verify
+#: says so rather than guess.
+REBIND = Rule(
+    rebind={
+        # works._merge: a new rendition merges works under the earliest-known one
+        "sources": frozenset({"work_id"}),
+        # linking._cluster: a new link merges clusters (the upsert sets cluster_id only)
+        "claim_clusters": frozenset({"cluster_id"}),
+        # citations._set/_unresolved: a stored citation resolved (or left unresolved, with
+        # its evidence) by a source that arrives later, and how many stored documents fit a
+        # description (citations: counted again as documents arrive); works._undo_links_within:
+        # unresolved again when both are found to be renditions of one work
+        "citations": frozenset(
+            {"cited_source_id", "confidence", "method", "evidence", "tool_version", "fitting"}
+        ),
+        # citations._resolve_attributions: "according to the cable" points at the cable cited
+        # (works._undo_links_within clears it between renditions)
+        "attributions": frozenset({"cited_source_id"}),
+        # linking._store_trace: a stored quotation traced into a source that arrives later (or
+        # to a better original); works._undo_links_within clears a trace between renditions
+        "quotes": frozenset(
+            {
+                "traced_source_id",
+                "traced_start",
+                "traced_end",
+                "traced_text",
+                "differences",
+                "trace_score",
+                "trace_method",
+                "trace_tool_version",
+                "trace_rule",
+            }
+        ),
+        # linking._store_trace and works._undo_links_within delete links, and the next link
+        # made may take a deleted one's id
+        "claim_links": WHOLE_ROW,
+    },
+    delete=frozenset({"claim_links"}),
+)
+
+#: Every rule events have been bound under, by id (the current one, :data:`REBIND`, last).
+RULES: dict[str, Rule] = {REBIND.id: REBIND}
 
 #: Triggers that make the archive refuse in-place edits; verify fails when one is missing.
 GUARD_TRIGGERS = (
@@ -88,6 +191,11 @@ def covered_tables(conn: sqlite3.Connection) -> list[str]:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def column_names(conn: sqlite3.Connection, table: str) -> list[str]:
+    """A table's columns in order (the order of an entry's four-byte column hashes)."""
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
 
 
 def key_sql(conn: sqlite3.Connection, table: str, alias: str = "") -> str:
@@ -195,7 +303,9 @@ def after_migration(
         conn.execute(f"DELETE FROM {_TOUCHED}")  # bound as a whole by the binding migration
         return
     tables = covered_tables(conn)
-    touch_all(conn, tables if name == BINDING_MIGRATION else [t for t in tables if t not in before])
+    if name not in REBINDING_MIGRATIONS:
+        tables = [t for t in tables if t not in before]
+    touch_all(conn, tables)
     if conn.execute(f"SELECT 1 FROM {_TOUCHED} LIMIT 1").fetchone():
         append(conn, "migrate", {"migration": name})
 
@@ -245,8 +355,19 @@ def current_rows(
             yield row[0], names, row[1:]
 
 
-def entries_digest(entries: list[tuple[str, Any, str | None]]) -> str:
-    """The digest an event binds: over its entries (table, key, sha256) in (table, key) order."""
+def fixed_digest(table: str, names: list[str], values: tuple, rule: Rule = REBIND) -> str | None:
+    """The digest of a row without the columns ``rule`` lets a later event change; None where
+    that is the full digest (no column may change) or where the whole row may be replaced."""
+    free = rule.columns(table)
+    if not free or free == WHOLE_ROW:
+        return None
+    keep = [i for i, name in enumerate(names) if name not in free]
+    return row_digest([names[i] for i in keep], tuple(values[i] for i in keep))[0]
+
+
+def entries_digest(entries: list[tuple]) -> str:
+    """The digest an event binds: over its entries (table, key, sha256), with ``fixed`` when
+    the event names a rule, in (table, key) order."""
     ordered = sorted(entries, key=lambda e: (e[0], sort_key(e[1])))
     return hashlib.sha256(_canonical([list(e) for e in ordered])).hexdigest()
 
@@ -265,21 +386,39 @@ def bind_touched(conn: sqlite3.Connection, event_id: int) -> dict[str, Any] | No
         touched.setdefault(table, []).append(key)
     if not touched:
         return None
-    entries: list[tuple[str, Any, str | None, bytes | None]] = []
+    with_fixed = has_fixed(conn)
+    entries: list[tuple[str, Any, str | None, str | None, bytes | None]] = []
     for table, keys in touched.items():
         found = {}
         if has_table(conn, table):
             for key, names, values in current_rows(conn, table, keys):
-                found[key] = row_digest(names, values)
+                sha, columns = row_digest(names, values)
+                fixed = fixed_digest(table, names, values) if with_fixed else None
+                found[key] = (sha, fixed, columns)
         for key in keys:
-            sha, columns = found.get(key, (None, None))
-            entries.append((table, key, sha, columns))
-    conn.executemany(
-        "INSERT INTO row_digests (tbl, key, event_id, sha256, columns) VALUES (?, ?, ?, ?, ?)",
-        [(t, k, event_id, s, c) for t, k, s, c in entries],
-    )
+            sha, fixed, columns = found.get(key, (None, None, None))
+            entries.append((table, key, sha, fixed, columns))
+    if with_fixed:
+        conn.executemany(
+            "INSERT INTO row_digests (tbl, key, event_id, sha256, fixed, columns)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(t, k, event_id, s, f, c) for t, k, s, f, c in entries],
+        )
+    else:  # the binding migration, in an archive that predates fixed digests
+        conn.executemany(
+            "INSERT INTO row_digests (tbl, key, event_id, sha256, columns) VALUES (?, ?, ?, ?, ?)",
+            [(t, k, event_id, s, c) for t, k, s, _, c in entries],
+        )
     conn.execute(f"DELETE FROM {_TOUCHED}")
-    return {"count": len(entries), "sha256": entries_digest([e[:3] for e in entries])}
+    if not with_fixed:
+        return {"count": len(entries), "sha256": entries_digest([e[:3] for e in entries])}
+    digest = entries_digest([e[:4] for e in entries])
+    return {"count": len(entries), "sha256": digest, "rule": REBIND.id}
+
+
+def has_fixed(conn: sqlite3.Connection) -> bool:
+    """Whether ``row_digests`` holds fixed digests (added by a migration after it)."""
+    return any(r[1] == "fixed" for r in conn.execute("PRAGMA table_info(row_digests)"))
 
 
 def _has_touched_table(conn: sqlite3.Connection) -> bool:
@@ -289,6 +428,20 @@ def _has_touched_table(conn: sqlite3.Connection) -> bool:
         ).fetchone()
         is not None
     )
+
+
+def columns_between(names: list[str], before: bytes | None, after: bytes | None) -> list[str]:
+    """The columns whose four-byte hashes differ between two entries of one row (a column
+    added after the earlier entry counts as NULL there); [] when either has none."""
+    if not before or not after:
+        return []
+    changed = []
+    for i, name in enumerate(names):
+        new = after[4 * i : 4 * i + 4]
+        old = before[4 * i : 4 * i + 4] or row_digest([name], (None,))[1]
+        if new and new != old:
+            changed.append(name)
+    return changed
 
 
 def changed_columns(names: list[str], values: tuple, recorded: bytes | None) -> list[str]:

@@ -680,6 +680,18 @@ UPDATE citations SET fitting = json_extract(evidence, '$.fitting')
     )
 
 
+@migration
+def m015_fixed_parts_of_row_digests(conn: sqlite3.Connection) -> None:
+    """``row_digests.fixed``: the digest of each row without the columns a later source's
+    arrival may change (a citation resolved, a quotation traced, works merged: the rule is
+    ``provenance.binding.REBIND``), bound by the event with the rest of its entry. With it
+    ``verify`` tells a row of an earlier source edited and then bound by a later add (its date
+    or author, a claim's selectors, a quotation's span, whom a statement is attributed to)
+    from what linking changes. Every row stored before this migration is bound again, with its
+    fixed part, by the event it appends (``migrate``)."""
+    _run(conn, "ALTER TABLE row_digests ADD COLUMN fixed TEXT")
+
+
 def schema_sql(conn: sqlite3.Connection) -> str:
     """The schema of a database as SQL, in a stable order (what ``schema/schema.sql`` holds)."""
     rows = conn.execute(

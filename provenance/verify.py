@@ -12,7 +12,10 @@ Checks, each named in the report:
   every re-anchored span holds the text recorded for it;
 - ``events``: the log is an unbroken hash chain, and it vouches for what is stored: every
   source, its bytes, text and claims, every re-anchoring and every failure is recorded by an
-  event whose hashes match.
+  event whose hashes match;
+- ``rows``: every row of every published table is as the latest event that bound it recorded
+  it, and a row that a later add or re-capture bound again differs from what the event
+  before bound only where :data:`provenance.binding.REBIND` lets a later source change it.
 
 This proves integrity since capture: nothing in the database changed after it was written,
 short of someone rewriting the whole log from the edit onwards, which the head hash published
@@ -489,15 +492,19 @@ def check_rows(conn: sqlite3.Connection, report: Report) -> None:
     column by column, and every event's rows digest matches its ``row_digests`` entries.
 
     Names the table, the row and the columns that differ; a row no event bound, and a bound
-    row that is gone, are failures too (see :mod:`provenance.binding`)."""
+    row that is gone, are failures too (see :mod:`provenance.binding`). A row that an add or
+    re-capture bound again after an earlier event bound it must differ only where
+    :data:`provenance.binding.REBIND` lets a later source change it (see :func:`_rebinding`)."""
     bound_events: dict[int, dict[str, Any]] = {}
-    for event_id, _, _, _, payload, *_ in _event_rows(conn):
+    actions: dict[int, str] = {}
+    for event_id, _, action, _, payload, *_ in _event_rows(conn):
         try:
             body = json.loads(payload)
         except ValueError:
             continue
         if isinstance(body, dict) and isinstance(body.get("rows"), dict):
             bound_events[event_id] = body["rows"]
+            actions[event_id] = action
     if not binding.has_table(conn, "row_digests"):
         applied = (
             binding.has_table(conn, "_migrations")
@@ -511,8 +518,9 @@ def check_rows(conn: sqlite3.Connection, report: Report) -> None:
             report.notes.append("rows are not bound column by column: the archive predates it")
         return
 
-    # Each event's entries, against the digest the event binds (one event's entries in memory).
-    def check_event(event_id: int, found: list[tuple[str, Any, str | None]]) -> None:
+    # Each event's entries, against the digest the event binds (one event's entries in memory);
+    # an event that names a rebinding rule binds each entry's fixed digest too.
+    def check_event(event_id: int, found: list[tuple[str, Any, str | None, str | None]]) -> None:
         recorded = bound_events.get(event_id)
         if recorded is None:
             report.add(
@@ -521,60 +529,167 @@ def check_rows(conn: sqlite3.Connection, report: Report) -> None:
                 "(added outside the tool)",
                 event_id=event_id,
             )
-        elif recorded.get("count") != len(found) or recorded.get(
-            "sha256"
-        ) != binding.entries_digest(found):
+            return
+        fields = 4 if "rule" in recorded else 3
+        if recorded.get("count") != len(found) or recorded.get("sha256") != binding.entries_digest(
+            [e[:fields] for e in found]
+        ):
             report.add(
                 "rows",
                 f"row_digests: the entries of event {event_id} differ from the rows it binds "
                 "(edited, added or removed)",
                 event_id=event_id,
             )
+        if "rule" in recorded and recorded["rule"] not in binding.RULES:
+            report.add(
+                "rows",
+                f"event {event_id} binds its rows under the rebinding rule {recorded['rule']}, "
+                "which this version does not know (written by a later version?)",
+                event_id=event_id,
+            )
 
+    fixed = "fixed" if binding.has_fixed(conn) else "NULL"
     seen: set[int] = set()
     current: int | None = None
-    found: list[tuple[str, Any, str | None]] = []
-    for table, key, event_id, sha in conn.execute(
-        "SELECT tbl, key, event_id, sha256 FROM row_digests ORDER BY event_id"
+    found: list[tuple[str, Any, str | None, str | None]] = []
+    for table, key, event_id, sha, fixed_sha in conn.execute(
+        f"SELECT tbl, key, event_id, sha256, {fixed} FROM row_digests ORDER BY event_id"
     ):
         if event_id != current:
             if current is not None:
                 check_event(current, found)
             current, found = event_id, []
             seen.add(event_id)
-        found.append((table, key, sha))
+        found.append((table, key, sha, fixed_sha))
     if current is not None:
         check_event(current, found)
     for event_id in sorted(set(bound_events) - seen):
         check_event(event_id, [])
+    events = {
+        event_id: (actions[event_id], str(rows["rule"]) if "rule" in rows else None)
+        for event_id, rows in bound_events.items()
+    }
     count = 0
     for table in binding.covered_tables(conn):
-        count += _check_table_rows(conn, report, table)
+        count += _check_table_rows(conn, report, table, events)
     report.checked["rows"] = count
 
 
-def _latest_digests(conn: sqlite3.Connection, table: str):
-    """(key, event id, sha256, columns) of the latest entry for each row of a table, in key
-    order (streamed: the table's digests are never all in memory)."""
+#: What an event is to the rows check: its action, and the id of the rule its entries' fixed
+#: digests were computed under (None for an event from before fixed digests).
+Events = dict[int, tuple[str, str | None]]
+
+#: The events whose entries the rebinding rule constrains; a migration may change anything.
+REBINDING_ACTIONS = ("add", "recapture")
+
+
+def _rebinding(
+    table: str, names: list[str], before: tuple, after: tuple, events: Events
+) -> tuple[str, int] | None:
+    """What is wrong (message, event id) when the entry ``after`` binds a row again in a way
+    its event could not have, ``before`` being the row's previous entry; None when it could.
+
+    An add or re-capture may change, in a row an earlier event bound, only the columns the
+    rule it was bound under names for the table (both entries' fixed digests must then be
+    equal), and delete only rows of tables the rule lets it delete; a failure (or any kind of
+    event but a migration) may change nothing of it. What the event binds of tables its kind
+    never changes at all is :func:`check_event_kinds`' to report."""
+    _, earlier, sha_before, fixed_before, columns_before = before
+    key, later, sha_after, fixed_after, columns_after = after
+    if later not in events or earlier not in events or sha_before is None:
+        return None  # entries of no event are reported as such; a gone row may come back
+    action, rule_id = events[later]
+    allowed = BINDS.get(action, set())
+    if action == "migrate" or (allowed is not None and table not in allowed):
+        return None
+    earlier_action, earlier_rule_id = events[earlier]
+    if earlier_rule_id is None:
+        return None  # bound before fixed parts: the migration that added them bound it again
+    rule, earlier_rule = binding.RULES.get(rule_id or ""), binding.RULES.get(earlier_rule_id)
+    if (rule_id is not None and rule is None) or earlier_rule is None:
+        return None  # a rule this version does not know: reported with its event
+    shown = key if isinstance(key, int) else str(key)
+    bound = f"after event {earlier} ({earlier_action}) bound the row"
+    if rule is None:
+        return (
+            f"{table} row {shown}: bound again by event {later} ({action}) without its fixed "
+            f"part {bound} with it (written by a version of the tool from before fixed parts, "
+            "or with the fixed column of row_digests taken away)",
+            later,
+        )
+    free = rule.columns(table) if action in REBINDING_ACTIONS else frozenset()
+    if sha_after is None:
+        if action in REBINDING_ACTIONS and table in rule.delete:
+            return None
+        return (
+            f"{table} row {shown}: deleted by event {later} ({action}) {bound}; "
+            f"{_an(action)} never deletes {table} rows (an earlier source's row deleted, then "
+            "bound by a later event)",
+            later,
+        )
+    if free == binding.WHOLE_ROW:
+        return None
+    if free and earlier_rule.columns(table) != free:
+        return (
+            f"{table} row {shown}: bound again by event {later} ({action}) {bound} under "
+            f"another rule for what a later event may change in {table} rows, and no "
+            "migration bound it again in between",
+            later,
+        )
+    if free:  # the fixed parts (NULL where a table's rule names no column: the full digest)
+        if (fixed_after or sha_after) == (fixed_before or sha_before):
+            return None
+    elif sha_after == sha_before:
+        return None
+    changed = binding.columns_between(names, columns_before, columns_after)
+    wrong = [c for c in changed if c not in free] or ["(one it may not change)"]
+    may = f"changes only {', '.join(sorted(free))} of" if free else "changes no column of"
+    return (
+        f"{table} row {shown}: column {', '.join(wrong)} changed by event {later} ({action}) "
+        f"{bound}; {_an(action)} {may} {table} rows that earlier events bound (an earlier "
+        "source's row edited, then bound by a later event)",
+        later,
+    )
+
+
+def _an(action: str) -> str:
+    return f"an {action}" if action[:1] in "aeiou" else f"a {action}"
+
+
+def _latest_digests(conn: sqlite3.Connection, table: str, events: Events):
+    """(key, event id, sha256, columns, problems) of the latest entry for each row of a table,
+    in key order, with what is wrong in how each entry before it was bound again (streamed:
+    the table's digests are never all in memory)."""
+    names = binding.column_names(conn, table)
+    fixed = "fixed" if binding.has_fixed(conn) else "NULL"
     previous = None
+    problems: list[tuple[str, int]] = []
     for entry in conn.execute(
-        "SELECT key, event_id, sha256, columns FROM row_digests WHERE tbl = ?"
+        f"SELECT key, event_id, sha256, {fixed}, columns FROM row_digests WHERE tbl = ?"
         " ORDER BY key, event_id",
         (table,),
     ):
-        if previous is not None and previous[0] != entry[0]:
-            yield previous
+        if previous is not None:
+            if previous[0] != entry[0]:
+                yield (*previous[:3], previous[4], problems)
+                problems = []
+            elif problem := _rebinding(table, names, previous, entry, events):
+                problems.append(problem)
         previous = entry
     if previous is not None:
-        yield previous
+        yield (*previous[:3], previous[4], problems)
 
 
-def _check_table_rows(conn: sqlite3.Connection, report: Report, table: str) -> int:
+def _check_table_rows(conn: sqlite3.Connection, report: Report, table: str, events: Events) -> int:
     """Merge a table's rows with their latest digests, both in key order; report differences."""
     key_name = binding.key_column(conn, table)
-    digests = _latest_digests(conn, table)
+    digests = _latest_digests(conn, table, events)
     pending = next(digests, None)
     count = 0
+
+    def rebound(problems: list[tuple[str, int]], source_id: int | None = None) -> None:
+        for message, event_id in problems:
+            report.add("rows", message, source_id=source_id, event_id=event_id)
 
     def gone(key: Any, event_id: int) -> None:
         report.add(
@@ -587,6 +702,7 @@ def _check_table_rows(conn: sqlite3.Connection, report: Report, table: str) -> i
     for key, names, values in binding.current_rows(conn, table):
         count += 1
         while pending is not None and binding.sort_key(pending[0]) < binding.sort_key(key):
+            rebound(pending[4])
             if pending[2] is not None:
                 gone(pending[0], pending[1])
             pending = next(digests, None)
@@ -595,6 +711,8 @@ def _check_table_rows(conn: sqlite3.Connection, report: Report, table: str) -> i
             bound, pending = pending, next(digests, None)
         shown = key if isinstance(key, int) else str(key)
         source_id = _row_source(table, names, values)
+        if bound is not None:
+            rebound(bound[4], source_id)
         if bound is None or bound[2] is None:
             report.add(
                 "rows",
@@ -603,7 +721,7 @@ def _check_table_rows(conn: sqlite3.Connection, report: Report, table: str) -> i
                 source_id=source_id,
             )
             continue
-        _, event_id, sha, columns = bound
+        _, event_id, sha, columns, _ = bound
         now, _ = binding.row_digest(names, values)
         if now != sha:
             changed = binding.changed_columns(names, values, columns) or ["(a column)"]
@@ -615,6 +733,7 @@ def _check_table_rows(conn: sqlite3.Connection, report: Report, table: str) -> i
                 event_id=event_id,
             )
     while pending is not None:
+        rebound(pending[4])
         if pending[2] is not None:
             gone(pending[0], pending[1])
         pending = next(digests, None)

@@ -162,7 +162,7 @@ CREATE TABLE row_digests (
     key NOT NULL,
     event_id INTEGER NOT NULL,
     sha256 TEXT,
-    columns BLOB,
+    columns BLOB, fixed TEXT,
     PRIMARY KEY (tbl, key, event_id)
 ) WITHOUT ROWID;
 CREATE TABLE sources (

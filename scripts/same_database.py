@@ -33,10 +33,14 @@ CLOCK_COLUMNS = {
 #: Columns derived from the clock times (the event chain's hashes cover each event's time).
 DERIVED_COLUMNS = {"events": ("hash", "prev_hash")}
 #: Digests of rows that hold clock times: an event's digest of the rows it binds, and the
-#: stored digests of ``sources`` rows (the rows themselves are compared, times masked).
+#: stored digests of ``sources`` rows, whole and fixed part (the rows themselves are compared,
+#: times masked).
 DERIVED_DIGESTS = (
-    re.compile(r'("rows":\{"count":\d+,"sha256":")[0-9a-f]{64}'),
-    re.compile(r"^(INSERT INTO row_digests VALUES\('sources',\d+,\d+,)'[0-9a-f]+',X'[0-9a-f]+'"),
+    re.compile(r'("rows":\{"count":\d+,(?:"rule":"[0-9a-f]+",)?"sha256":")[0-9a-f]{64}'),
+    re.compile(
+        r"^(INSERT INTO row_digests VALUES\('sources',\d+,\d+,)'[0-9a-f]+',X'[0-9a-f]+'"
+        r"(?:,'[0-9a-f]+')?"
+    ),
 )
 
 
