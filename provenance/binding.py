@@ -361,8 +361,14 @@ def fixed_digest(table: str, names: list[str], values: tuple, rule: Rule = REBIN
     free = rule.columns(table)
     if not free or free == WHOLE_ROW:
         return None
-    keep = [i for i, name in enumerate(names) if name not in free]
-    return row_digest([names[i] for i in keep], tuple(values[i] for i in keep))[0]
+    # The canonical form row_digest hashes, without its column hashes (a third less time than
+    # calling it on the kept columns, compiled core or not).
+    row = {
+        n: value_json(v)
+        for n, v in zip(names, values, strict=True)
+        if v is not None and n not in free
+    }
+    return hashlib.sha256(_canonical(row)).hexdigest()
 
 
 def entries_digest(entries: list[tuple]) -> str:
