@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
 
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -30,6 +32,8 @@ def apply_migrations(
 
     ``after(conn, name)`` runs inside each migration's transaction once it has run (the
     database binds the rows a migration changed there, see ``provenance.binding``)."""
+    if only is None and _created_whole(conn, after):
+        return [name for name, _ in MIGRATIONS]
     conn.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
     )
@@ -57,6 +61,64 @@ def apply_migrations(
             raise
         applied.append(name)
     return applied
+
+
+#: The schema every migration makes, as SQL (``schema/schema.sql`` links to it), headed by
+#: the names of the migrations that make it.
+SNAPSHOT = "schema.sql"
+_SNAPSHOT_HEAD = "-- migrations: "
+
+
+def _created_whole(
+    conn: sqlite3.Connection, after: Callable[[sqlite3.Connection, str], None] | None
+) -> bool:
+    """A new, empty database gets the schema all the migrations make in one transaction, from
+    :data:`SNAPSHOT`, instead of migration after migration (a released migration adds columns
+    one ``ALTER TABLE`` at a time, each re-reading the whole schema: most of the time a one-file
+    ``add`` spent creating its archive). The same tables, indexes, views and triggers, and the
+    same ``_migrations`` rows; ``after`` runs once, for the last migration. Used only when the
+    snapshot was made by exactly this version's migrations; False (nothing done) otherwise,
+    or when the database holds anything."""
+    if conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+        return False
+    head, _, schema = _snapshot().partition("\n")
+    names = [name for name, _ in MIGRATIONS]
+    if head != _SNAPSHOT_HEAD + ",".join(names):
+        return False
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have created it while we waited for the lock.
+        if conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            conn.execute("ROLLBACK")
+            return False
+        statement = ""
+        for line in schema.splitlines(keepends=True):
+            statement += line
+            if sqlite3.complete_statement(statement):
+                conn.execute(statement)
+                statement = ""
+        applied = datetime.now(UTC).isoformat(timespec="seconds")
+        conn.executemany(
+            "INSERT INTO _migrations (name, applied) VALUES (?, ?)", [(n, applied) for n in names]
+        )
+        if after is not None:
+            after(conn, names[-1])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return True
+
+
+@cache
+def _snapshot() -> str:
+    return resources.files(__package__).joinpath(SNAPSHOT).read_text(encoding="utf-8")
+
+
+def snapshot_sql(conn: sqlite3.Connection) -> str:
+    """What :data:`SNAPSHOT` holds for a database migrated by this version."""
+    names = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+    return _SNAPSHOT_HEAD + ",".join(names) + "\n" + schema_sql(conn)
 
 
 def _run(conn: sqlite3.Connection, script: str) -> None:
@@ -701,7 +763,12 @@ def schema_sql(conn: sqlite3.Connection) -> str:
     return "".join(f"{sql};\n" for (sql,) in rows)
 
 
-if __name__ == "__main__":  # python -m provenance.migrations > schema/schema.sql
+def migrated_in_memory() -> sqlite3.Connection:
+    """An empty database migration by migration (never from the snapshot it is checked by)."""
     memory = sqlite3.connect(":memory:", isolation_level=None)
-    apply_migrations(memory)
-    print(schema_sql(memory), end="")
+    apply_migrations(memory, only={name for name, _ in MIGRATIONS})
+    return memory
+
+
+if __name__ == "__main__":  # python -m provenance.migrations > provenance/schema.sql
+    print(snapshot_sql(migrated_in_memory()), end="")

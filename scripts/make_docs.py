@@ -102,8 +102,9 @@ def schema_reference() -> str:
     parts = [
         "# Database schema\n",
         f"Generated from the migrations by `{REGENERATE}`; do not edit by hand. The same "
-        "schema as SQL is `schema/schema.sql` (`python -m provenance.migrations > "
-        "schema/schema.sql`). Descriptions are the ones the published site shows. One `.db` "
+        "schema as SQL is `schema/schema.sql`, a link to `provenance/schema.sql` (`python -m "
+        "provenance.migrations > provenance/schema.sql`), from which a new archive is made in "
+        "one transaction. Descriptions are the ones the published site shows. One `.db` "
         "file is a complete archive: the original bytes, the text layers, the claims and "
         "everything derived from them, and the hash-chained event log.\n",
     ]

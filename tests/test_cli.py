@@ -129,17 +129,43 @@ def test_migrations_are_recorded_and_reopening_is_a_no_op(db_path):
 
 
 def test_schema_file_matches_the_migrations():
-    import sqlite3
-
-    from provenance.migrations import apply_migrations, schema_sql
+    from provenance.migrations import migrated_in_memory, snapshot_sql
 
     from .conftest import ROOT
 
-    memory = sqlite3.connect(":memory:", isolation_level=None)
-    apply_migrations(memory)
-    assert (ROOT / "schema" / "schema.sql").read_text() == schema_sql(memory), (
-        "regenerate with: python -m provenance.migrations > schema/schema.sql"
+    expected = snapshot_sql(migrated_in_memory())
+    assert (ROOT / "provenance" / "schema.sql").read_text() == expected, (
+        "regenerate with: python -m provenance.migrations > provenance/schema.sql"
     )
+    assert (ROOT / "schema" / "schema.sql").read_text() == expected  # the readers' link to it
+
+
+def _archive_as_built(conn) -> tuple:
+    schema = sorted(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    migrations = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+    events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    return schema, migrations, events
+
+
+def test_a_new_archive_from_the_snapshot_is_the_migrated_one(tmp_path, monkeypatch):
+    from provenance import migrations
+    from provenance.db import open_db
+    from provenance.verify import verify
+
+    ran = []  # migrations' statements run: none when the snapshot makes the archive
+    real_run = migrations._run
+    monkeypatch.setattr(migrations, "_run", lambda conn, script: ran.append(script))
+    snapshot = open_db(tmp_path / "snapshot.db").conn
+    assert ran == []
+    monkeypatch.setattr(migrations, "_run", real_run)
+    steps = []  # one more migration: the snapshot was not made by this list, so not used
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, ("m999", steps.append)])
+    stepwise = open_db(tmp_path / "stepwise.db").conn
+    assert len(steps) == 1
+    monkeypatch.undo()
+    stepwise.execute("DELETE FROM _migrations WHERE name = 'm999'")
+    assert _archive_as_built(snapshot) == _archive_as_built(stepwise)
+    assert verify(snapshot).ok
 
 
 def test_text_tables_have_a_header_row_and_a_rule(run, run_json, fixtures):
