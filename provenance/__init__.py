@@ -1,3 +1,3 @@
 """provenance: who reported a claim, exactly where, and where they got it from."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
