@@ -226,16 +226,9 @@ def allowed(table: str) -> set[str]:
     return set(binding.REBIND.columns(table)) | deleted
 
 
-def test_later_sources_change_earlier_rows_only_where_the_rule_lets_them(tmp_path):
-    """Sources added one at a time, latest first: each later (older) one resolves citations of
-    those before it, is the original their quotations are traced to, joins and heads their
-    works, and links their claims; all of it verifies against the first head."""
-    db = tmp_path / "archive.db"
-    inputs = [
-        *sorted(ORIGINS.iterdir(), reverse=True),
-        *sorted(QUOTES.iterdir(), reverse=True),
-        *sorted(CITATIONS.iterdir(), reverse=True),
-    ]
+def added_one_at_a_time(db: Path, inputs: list[Path]) -> dict[str, set[str]]:
+    """Add each input in turn; verify against the head after the first (it must pass); return
+    what later events changed in rows earlier ones bound, checked to be what the rule allows."""
     add(db, inputs[0])
     first = head(db)
     for path in inputs[1:]:
@@ -246,6 +239,20 @@ def test_later_sources_change_earlier_rows_only_where_the_rule_lets_them(tmp_pat
     for table, columns in changed.items():
         if binding.REBIND.columns(table) != binding.WHOLE_ROW:
             assert columns <= allowed(table), table
+    return changed
+
+
+def test_later_sources_change_earlier_rows_only_where_the_rule_lets_them(tmp_path):
+    """Sources added one at a time, latest first: each later (older) one resolves citations of
+    those before it, is the original their quotations are traced to, joins and heads their
+    works, and links their claims; all of it verifies against the first head."""
+    db = tmp_path / "archive.db"
+    inputs = [
+        *sorted(ORIGINS.iterdir(), reverse=True),
+        *sorted(QUOTES.iterdir(), reverse=True),
+        *sorted(CITATIONS.iterdir(), reverse=True),
+    ]
+    changed = added_one_at_a_time(db, inputs)
     assert "work_id" in changed["sources"]  # an earlier-published rendition heads the work
     assert "cited_source_id" in changed["citations"]  # a citation resolved by a later source
     assert "cited_source_id" in changed["attributions"]  # "the cable" points at it
@@ -266,18 +273,9 @@ def test_descriptions_counted_again_and_reprints_joined_later_verify(tmp_path):
         *[p for p in described if p not in stories],
         *sorted((TESTS / "reprint_fixtures").iterdir(), reverse=True),
     ]
-    add(db, inputs[0])
-    first = head(db)
-    for path in inputs[1:]:
-        add(db, path)
-    report = verify(db, "--head", first)
-    assert report["ok"], messages(report)
-    changed = rebound_columns(db)
+    changed = added_one_at_a_time(db, inputs)
     assert "fitting" in changed["citations"]  # the count of fitting cables updated
     assert "work_id" in changed["sources"]  # the reprint joined the agency story's work
-    for table, columns in changed.items():
-        if binding.REBIND.columns(table) != binding.WHOLE_ROW:
-            assert columns <= allowed(table), table
 
 
 def test_a_url_captured_again_verifies_and_an_edit_during_it_fails(web, tmp_path):
