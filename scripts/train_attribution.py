@@ -9,6 +9,7 @@ state, distance to a reporting word). Trained on the PolNeAR *train* split only
     .venv/bin/pip install -e '.[train]'
     .venv/bin/python scripts/train_attribution.py            # about 10 minutes on one core
     .venv/bin/python scripts/train_attribution.py --out /tmp/model --c1 0.5
+    .venv/bin/python scripts/train_attribution.py --out /tmp/fold0 --fold 0   # 4/5 of train
 
 Writes the model and its card (attribution.json: data and its SHA-256, parameters, cue
 lexicon, versions) into provenance/models/ unless --out is given.
@@ -17,6 +18,7 @@ lexicon, versions) into provenance/models/ unless --out is given.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -48,6 +50,16 @@ def cue_lexicon(articles: list[Article], size: int = 300) -> list[str]:
     return sorted(w for w, _ in counts.most_common(size) if w.isalpha() and w not in _STOP)
 
 
+#: Cross-validation folds of PolNeAR train (``--fold``): by article, so that the annotation
+#: files of one article stay together.
+FOLDS = 5
+
+
+def fold_of(name: str) -> int:
+    """The cross-validation fold of a PolNeAR article (stable: from its name's digest)."""
+    return int(hashlib.sha256(name.encode("utf-8")).hexdigest(), 16) % FOLDS
+
+
 def labelled_paragraphs(article: Article):
     """(tokens, BIO labels) for each paragraph of an article."""
     parts = sorted((a, b, attribution.ROLES[s.role]) for s in article.spans for a, b in s.parts)
@@ -72,12 +84,24 @@ def main() -> None:
     parser.add_argument("--c1", type=float, default=2.0, help="L1 penalty (sparser model)")
     parser.add_argument("--c2", type=float, default=0.01, help="L2 penalty")
     parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument(
+        "--fold",
+        type=int,
+        choices=range(FOLDS),
+        help=f"leave out this fold of train's articles (one of {FOLDS}, fold_of) to measure on it",
+    )
     args = parser.parse_args()
+    if args.fold is not None and args.out == parser.get_default("out"):
+        parser.error("--fold needs --out: a fold model must not replace the shipped one")
     files = polnear_files("train")
+    if args.fold is not None:
+        files = [f for f in files if fold_of(f.stem.rsplit("_", 1)[0]) != args.fold]
     if not files:
         sys.exit(f"PolNeAR not found under {corpus_dir()} (set PROVENANCE_CORPUS)")
     started = time.time()
     articles = read_polnear("train")
+    if args.fold is not None:
+        articles = [a for a in articles if fold_of(a.name) != args.fold]
     lexicon = cue_lexicon(articles)
     args.out.mkdir(parents=True, exist_ok=True)
     card_path = args.out / attribution.CARD_FILE
@@ -86,7 +110,8 @@ def main() -> None:
         "description": "Linear-chain CRF tagging source, cue and content spans (BIO) per paragraph",
         "script": "scripts/train_attribution.py",
         "data": "PolNeAR v1.0.0 train split (networkdynamics/PolNeAR @ c3eee833), "
-        f"{len(files)} annotation files",
+        f"{len(files)} annotation files"
+        + (f" (fold {args.fold} of {FOLDS} left out)" if args.fold is not None else ""),
         "data_sha256": sha256_files(files),
         "params": {"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations},
         "cue_lexicon": lexicon,
