@@ -164,9 +164,51 @@ def _load_tagger() -> tuple[Any, bytes]:
 
     # crfsuite reads the model in place: the bytes must live as long as the tagger.
     data = _resource(MODEL_FILE).read_bytes()
+    bias = model_card().get("decoding_bias")
+    if bias:
+        data = with_decoding_bias(data, bias)
     tagger = pycrfsuite.Tagger()
     tagger.open_inmemory(data)
     return tagger, data
+
+
+_FEATURE = np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])
+
+
+def _feature_chunk(model: bytes | bytearray) -> tuple[int, int]:
+    """Offset and count of a crfsuite CRF1d model's features (see ``_read_weights``)."""
+    if model[:4] != b"lCRF" or model[8:12] != b"FOMC":
+        raise ValueError("not a crfsuite CRF1d model")
+    (offset,) = struct.unpack_from("<I", model, 28)
+    if model[offset : offset + 4] != b"FEAT":
+        raise ValueError("crfsuite model without a feature chunk")
+    (count,) = struct.unpack_from("<I", model, offset + 8)
+    return offset + 12, count
+
+
+def with_decoding_bias(model: bytes, bias: dict[str, float]) -> bytes:
+    """The model's bytes with ``bias[label]`` added to the weight of every transition into
+    ``label`` (the card's ``decoding_bias``): that label scores ``bias`` more on every token
+    but a paragraph's first, so Viterbi opens more (``B-``) or continues more (``I-``) spans
+    of its role, or fewer where the bias is negative.
+
+    Written into the weights, not added at decoding, so that python-crfsuite and the array
+    tagger read one model and give the same labels. Chosen by cross-validation on PolNeAR
+    train (``benchmarks/attribution_decoding.py --crf``).
+    """
+    names = _read_dictionary(model, 32)  # the label dictionary: header field nine
+    unknown = set(bias) - set(names)
+    if unknown:
+        raise ValueError(f"decoding_bias names labels the tagger lacks: {sorted(unknown)}")
+    data = bytearray(model)
+    offset, count = _feature_chunk(data)
+    features = np.frombuffer(data, dtype=_FEATURE, count=count, offset=offset)
+    for label, value in bias.items():
+        into = (features["type"] == 1) & (features["dst"] == names.index(label))
+        if into.sum() != len(names):
+            raise ValueError(f"the model lacks some transitions into {label}")
+        features["weight"][into] += float(value)
+    return bytes(data)
 
 
 def load_models() -> None:
@@ -287,9 +329,15 @@ def _read_attributes(model: bytes) -> list[str]:
     size, flags, byte order, the number of ids and the offset of the backward array, whose
     entry for an id is the offset of a record (id, key size, the key and a NUL).
     """
-    (offset,) = struct.unpack_from("<I", model, 36)
+    return _read_dictionary(model, 36)
+
+
+def _read_dictionary(model: bytes, field: int) -> list[str]:
+    """The names by id of the CQDB dictionary whose offset is the model header's ``field``
+    (byte offset: 32 the labels, 36 the attributes); see ``_read_attributes``."""
+    (offset,) = struct.unpack_from("<I", model, field)
     if model[offset : offset + 4] != b"CQDB":
-        raise ValueError("crfsuite model without an attribute dictionary")
+        raise ValueError("crfsuite model without that dictionary")
     count, backward = struct.unpack_from("<II", model, offset + 16)
     refs = np.frombuffer(model, dtype="<u4", count=count, offset=offset + backward)
     starts = refs.astype(np.int64) + (offset + 8)
@@ -503,18 +551,8 @@ def _read_weights(model: bytes, num_labels: int, num_attributes: int):
     features, then per feature its type, source and destination as uint32 and its weight as a
     float64, little-endian), because ``Tagger.info()`` prints weights to six decimals only.
     """
-    if model[:4] != b"lCRF" or model[8:12] != b"FOMC":
-        raise ValueError("not a crfsuite CRF1d model")
-    (offset,) = struct.unpack_from("<I", model, 28)
-    if model[offset : offset + 4] != b"FEAT":
-        raise ValueError("crfsuite model without a feature chunk")
-    (count,) = struct.unpack_from("<I", model, offset + 8)
-    features = np.frombuffer(
-        model,
-        dtype=np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")]),
-        count=count,
-        offset=offset + 12,
-    )
+    offset, count = _feature_chunk(model)
+    features = np.frombuffer(model, dtype=_FEATURE, count=count, offset=offset)
     state = np.zeros((num_attributes, num_labels))
     transition = np.zeros((num_labels, num_labels))
     is_state = features["type"] == 0
@@ -665,7 +703,11 @@ class _FastTagger:
         lengths = [len(words) for words in paragraphs]
         if not any(lengths):
             return [[] for _ in paragraphs]
-        scores = self.emissions(paragraphs)
+        return self.decode(self.emissions(paragraphs), lengths)
+
+    def decode(self, scores: Any, lengths: list[int]) -> list[list[str]]:
+        """The labels of paragraphs of ``lengths`` tokens (some not empty) from their state
+        scores (``emissions``) and the model's transitions."""
         if core is not None:
             names = self.labels
             decoded = iter(core.viterbi(scores, [n for n in lengths if n], self.transition))
@@ -704,7 +746,7 @@ class _FastTagger:
             add(take(flat, offsets[:cells] + best).reshape(k, size), state[t, :k], out=score[:k])
         last = score.argmax(axis=1).tolist()
         names = self.labels
-        out: list[list[str]] = [[] for _ in paragraphs]
+        out: list[list[str]] = [[] for _ in lengths]
         for i, n, r in zip(kept, sizes.tolist(), rank.tolist(), strict=True):
             y = last[r]
             labels = [y]

@@ -141,3 +141,39 @@ def test_word_cache_is_bounded():
             crfsuite_labels(text, tokens[80:]),
         ]
         assert len(tagger.word_ids) <= tagger.MAX_WORDS + len(set(words))
+
+
+def _raw_model() -> bytes:
+    return attribution._resource(attribution.MODEL_FILE).read_bytes()
+
+
+def _crfsuite_info(model: bytes):
+    import pycrfsuite
+
+    tagger = pycrfsuite.Tagger()
+    tagger.open_inmemory(model)
+    return tagger.info()
+
+
+def test_a_decoding_bias_is_added_to_every_transition_into_its_label_and_nowhere_else():
+    raw = _raw_model()
+    before, after = (
+        _crfsuite_info(raw),
+        _crfsuite_info(attribution.with_decoding_bias(raw, {"B-C": 0.5, "I-C": -0.25})),
+    )
+    change = {pair: after.transitions[pair] - w for pair, w in before.transitions.items()}
+    labels = {first for first, _ in change}
+    assert {pair for pair, d in change.items() if d} == {
+        (first, into) for first in labels for into in ("B-C", "I-C")
+    }
+    assert all(
+        change[(first, into)] == pytest.approx(value)
+        for first in labels
+        for into, value in (("B-C", 0.5), ("I-C", -0.25))
+    )
+    assert after.state_features == before.state_features
+
+
+def test_a_decoding_bias_for_a_label_the_model_lacks_is_refused():
+    with pytest.raises(ValueError, match="B-X"):
+        attribution.with_decoding_bias(_raw_model(), {"B-X": 1.0})
