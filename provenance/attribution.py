@@ -39,7 +39,7 @@ from .compiled import core
 from .text import paragraph_spans
 
 #: Recorded on every attribution and quote row (``attributions.method``): the tagger's version.
-METHOD = "crf-polnear-2"
+METHOD = "crf-polnear-3"
 #: The same with the accurate mode's tagger (``find_attributions(accurate=True)``); the card
 #: ``provenance/models/attribution-accurate.json`` says the same.
 ACCURATE_METHOD = "attribution-minilm-ft-3"

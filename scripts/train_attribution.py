@@ -50,6 +50,12 @@ def cue_lexicon(articles: list[Article], size: int = 300) -> list[str]:
     return sorted(w for w, _ in counts.most_common(size) if w.isalpha() and w not in _STOP)
 
 
+#: Written into the card as ``decoding_bias`` (added to every transition into a label when the
+#: model is loaded: ``attribution.with_decoding_bias``); chosen for this recipe by 5-fold
+#: cross-validation on train (``benchmarks/attribution_decoding.py --crf``). Fold models,
+#: which that choice is made with, get none.
+DECODING_BIAS: dict[str, float] = {"B-S": 0.25, "B-Q": 0.5, "I-C": -0.25}
+
 #: Cross-validation folds of PolNeAR train (``--fold``): by article, so that the annotation
 #: files of one article stay together.
 FOLDS = 5
@@ -116,6 +122,8 @@ def main() -> None:
         "params": {"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations},
         "cue_lexicon": lexicon,
     }
+    if args.fold is None and DECODING_BIAS:
+        card["decoding_bias"] = DECODING_BIAS
     # The features read the lexicon from the card: write it before featurising.
     card_path.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     attribution.use_models(args.out)

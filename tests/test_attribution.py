@@ -1,5 +1,6 @@
 """Attribution (cue, source, content), agents and quotations, from the library to the CLI."""
 
+import json
 import sqlite3
 
 import pytest
@@ -286,3 +287,44 @@ def test_word_clusters_give_each_words_three_clusters_from_the_shipped_table():
     assert clusters.get("no-such-word-in-any-vocabulary") is None
     with pytest.raises(ValueError):
         attribution.WordClusters(["a", "b"], [[1, 2], [3]])
+
+
+#: Attributions the shipped CRF finds with its card's decoding bias (``decoding_bias``:
+#: more spans opened, shorter cues) and misses, or finds with a longer cue, without it.
+WITH_THE_DECODING_BIAS = [
+    (
+        "Officials at the port authority believe the channel will reopen by the end of the month.",
+        "believe",
+    ),
+    (
+        "Officials at the port authority expect the channel to reopen by the end of the month.",
+        "expect",
+    ),
+    ("The council blamed the storm for the damage to the quay.", "blamed"),
+    ("Amara Quell accused the ministry of hiding the cost of the dredging.", "accused"),
+]
+
+
+@pytest.fixture
+def without_decoding_bias(tmp_path):
+    """The shipped CRF with a card that has no decoding bias."""
+    card = dict(attribution.model_card())
+    del card["decoding_bias"]
+    (tmp_path / attribution.CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
+    attribution.use_models(tmp_path)
+    yield
+    attribution.use_models(None)
+
+
+def _cues(text):
+    return [text[a.cue[0] : a.cue[1]] for a in find_attributions(text)]
+
+
+@pytest.mark.parametrize("text, cue", WITH_THE_DECODING_BIAS)
+def test_cues_of_belief_and_blame_are_found(text, cue):
+    assert _cues(text) == [cue]
+
+
+@pytest.mark.parametrize("text, cue", WITH_THE_DECODING_BIAS)
+def test_without_the_decoding_bias_those_cues_are_missed(text, cue, without_decoding_bias):
+    assert cue not in _cues(text)

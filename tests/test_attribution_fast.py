@@ -177,3 +177,19 @@ def test_a_decoding_bias_is_added_to_every_transition_into_its_label_and_nowhere
 def test_a_decoding_bias_for_a_label_the_model_lacks_is_refused():
     with pytest.raises(ValueError, match="B-X"):
         attribution.with_decoding_bias(_raw_model(), {"B-X": 1.0})
+
+
+def test_both_taggers_read_the_cards_decoding_bias():
+    bias = attribution.model_card()["decoding_bias"]
+    tagger = attribution._fast_tagger()
+    _, plain = attribution._read_weights(_raw_model(), len(tagger.labels), len(tagger.attributes))
+    expected = plain.copy()
+    for label, value in bias.items():
+        expected[:, tagger.labels.index(label)] += value
+    assert np.array_equal(tagger.transition, expected)
+    crfsuite = attribution._tagger().info().transitions
+    assert all(
+        crfsuite[(first, second)] == pytest.approx(expected[i, j], abs=1e-6)
+        for i, first in enumerate(tagger.labels)
+        for j, second in enumerate(tagger.labels)
+    )
