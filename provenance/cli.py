@@ -739,10 +739,15 @@ def who(
         },
     )
     tied = [str(result["rank"]) for result in results if result.get("first") == "tied"]
-    if tied:
+    if len(tied) > 1:
         click.echo(
             f"ranks {', '.join(tied[:-1])} and {tied[-1]} may each be the first: of one day,"
             " and not all give their time, so which came first is not known"
+        )
+    elif tied:  # the others of its day are past --limit
+        click.echo(
+            f"rank {tied[0]} may not be the first: a source of the same day beyond --limit may"
+            " have come before it (not all give their time)"
         )
 
 

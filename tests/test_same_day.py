@@ -81,6 +81,8 @@ def test_the_text_output_says_which_came_first_is_not_known(run, run_json, tmp_p
     _add(run_json, tmp_path, ["2012-07-02", "2012-07-02T09:00:00Z"])
     out = run("who", SENTENCE, ok=True).stdout
     assert "ranks 1 and 2 may each be the first" in out
+    shown = run("who", SENTENCE, "--limit", "1", ok=True).stdout
+    assert "rank 1 may not be the first" in shown and "ranks" not in shown
 
 
 def test_trace_repeats_the_story_known_to_be_earlier_and_names_the_one_that_may_be(
