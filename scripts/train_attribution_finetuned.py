@@ -30,6 +30,18 @@ shipped card makes the shipped graph again (the same bytes here, from the checkp
 
     nice -n 19 .venv/bin/python scripts/train_attribution_finetuned.py --refit   # 41 minutes
 
+On an accelerator (``--device cuda``; the inputs carried by ``scripts/accelerator_bundle.py
+pack --for attribution``) ``--sweep CONFIGS.json --jobs 8`` trains configurations of the recipe
+side by side on the fit articles (each a JSON object naming some of ``SWEPT``), measures every
+epoch on the held-out ones and saves each one's best epoch; ``--sweep-choose DIR
+--save-weights FILE`` prints them all and keeps the best's weights, which ``--weights FILE``
+exports here as if trained here (held-out and dev measured as always):
+
+    python3 scripts/train_attribution_finetuned.py --device cuda --sweep sweep.json --jobs 8 \
+        --sweep-out /tmp/sweep                                                  # there
+    python3 scripts/train_attribution_finetuned.py --sweep-choose /tmp/sweep --save-weights w.npz
+    .venv/bin/python scripts/train_attribution_finetuned.py --weights w.npz     # here
+
 Writes ``attribution-minilm-ft-int8.onnx`` (or ``-fp32`` when int8 loses accuracy on the
 held-out articles) and its card ``attribution-accurate.json`` into ``provenance/models/``
 (``--out`` elsewhere); epochs are checkpointed in ``benchmarks/out`` under the recipe's digest,
@@ -99,6 +111,10 @@ CARD_FILE = semantic.ATTRIBUTION_CARD
 TOKENIZER_FILE = base_recipe.TOKENIZER_FILE
 LABEL_IDS = {label: k for k, label in enumerate(semantic.TAG_LABELS)}
 IGNORE = -100
+#: Epochs are checkpointed under benchmarks/out (not in ``--sweep``'s trainings).
+CHECKPOINTS = True
+#: The recipe's constants a ``--sweep`` configuration may set.
+SWEPT = ("MAX_TOKENS", "EPOCHS", "BATCH", "LR_LAYERS", "LR_HEAD", "NEGATIVE_SHARE", "SEED")
 
 
 class TokenTagger(torch.nn.Module):
@@ -132,8 +148,8 @@ class TorchTagger(semantic.AttributionTagger):
 
     def scores(self, ids: list[int]) -> np.ndarray:
         with torch.no_grad():
-            x = torch.tensor([ids])
-            return self.model(x, torch.ones_like(x))[0].numpy()
+            x = torch.tensor([ids], device=base_recipe.DEVICE)
+            return self.model(x, torch.ones_like(x))[0].cpu().numpy()
 
 
 def train_articles() -> list[corpora.Article]:
@@ -214,13 +230,15 @@ def recipe_digest(articles: list[corpora.Article]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def train(bert, tokenizer, fit, held, digest: str, until: int = 0) -> tuple[TokenTagger, dict]:
+def train(
+    bert, tokenizer, fit, held, digest: str, until: int = 0, on_best=None
+) -> tuple[TokenTagger, dict]:
     """Train EPOCHS epochs (each checkpointed; ``until``: stop after that one, the schedule
     unchanged); keep the epoch best on the held-out articles (with none held out, a refit,
-    the last one)."""
+    the last one). ``on_best(model, chosen)`` is called at each new best epoch."""
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
-    model = TokenTagger(bert)
+    model = TokenTagger(bert).to(base_recipe.DEVICE)
     data = examples(fit, tokenizer)
     pieces = sum(len(ids) for ids, _ in data)
     log(f"{len(fit)} articles, {len(data)} chunks, {pieces} pieces; {len(held)} held out")
@@ -234,8 +252,8 @@ def train(bert, tokenizer, fit, held, digest: str, until: int = 0) -> tuple[Toke
     for epoch in range(1, (until or EPOCHS) + 1):
         checkpoint = CACHE / f"finetune-attribution-{digest}-epoch{epoch}.pt"
         started = time.time()
-        if checkpoint.exists():
-            saved = torch.load(checkpoint)
+        if CHECKPOINTS and checkpoint.exists():
+            saved = torch.load(checkpoint, map_location=base_recipe.DEVICE)
             model.load_state_dict(saved["model"])
             optimiser.load_state_dict(saved["optimiser"])
             schedule.load_state_dict(saved["schedule"])
@@ -263,18 +281,19 @@ def train(bert, tokenizer, fit, held, digest: str, until: int = 0) -> tuple[Toke
                 if step % 100 == 0:
                     log(f"  epoch {epoch}: {done}/{len(data)} chunks, loss {total / done:.4f}")
             epoch_seconds = time.time() - started
-            CACHE.mkdir(parents=True, exist_ok=True)
-            torch.save(
-                {
-                    "model": model.state_dict(),
-                    "optimiser": optimiser.state_dict(),
-                    "schedule": schedule.state_dict(),
-                    "rng": rng.bit_generator.state,
-                    "torch_rng": torch.get_rng_state(),
-                    "seconds": epoch_seconds,
-                },
-                checkpoint,
-            )
+            if CHECKPOINTS:
+                CACHE.mkdir(parents=True, exist_ok=True)
+                torch.save(
+                    {
+                        "model": model.state_dict(),
+                        "optimiser": optimiser.state_dict(),
+                        "schedule": schedule.state_dict(),
+                        "rng": rng.bit_generator.state,
+                        "torch_rng": torch.get_rng_state(),
+                        "seconds": epoch_seconds,
+                    },
+                    checkpoint,
+                )
             log(f"  epoch {epoch}: loss {total / len(data):.4f}, {epoch_seconds:.0f} s")
         seconds += epoch_seconds
         model.eval()
@@ -288,11 +307,100 @@ def train(bert, tokenizer, fit, held, digest: str, until: int = 0) -> tuple[Toke
         if result["mean"] > chosen["mean"]:
             chosen.update(mean=result["mean"], epoch=epoch)
             best_state = {k: v.clone() for k, v in model.state_dict().items()}
+            if on_best is not None:
+                on_best(model, chosen)
     assert best_state is not None
     model.load_state_dict(best_state)
     model.eval()
     chosen["training_seconds"] = round(seconds)
     return model, chosen
+
+
+def _configure(config: dict, settings: dict) -> None:
+    """Set the recipe's constants from a ``--sweep`` configuration, and where it trains."""
+    global CHECKPOINTS
+    for name in SWEPT:
+        if name in config:
+            globals()[name] = config[name]
+    base_recipe.DEVICE = torch.device(settings["device"])
+    if base_recipe.DEVICE.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False  # fp32 as on the CPU
+    torch.set_num_threads(1)
+    CHECKPOINTS = False
+
+
+def trained_on() -> str:
+    if base_recipe.DEVICE.type == "cuda":
+        return f"{torch.cuda.get_device_name(base_recipe.DEVICE)} (torch {torch.__version__})"
+    return "cpu"
+
+
+def save_weights(path: Path, model: TokenTagger, saved: dict) -> None:
+    """The trained layers and output (fp32; the frozen embeddings are the base's) and what
+    was chosen, for ``--export --weights``."""
+    state = {
+        f"state/{k}": v.detach().cpu().numpy()
+        for k, v in model.state_dict().items()
+        if not k.startswith("lower.")
+    }
+    scratch = path.with_name(path.name + ".tmp")
+    with scratch.open("wb") as fh:
+        np.savez(fh, saved=np.array(json.dumps(saved)), **state)
+    scratch.replace(path)
+
+
+def _sweep_one(config: dict, settings: dict) -> str:
+    """One configuration of ``--sweep``: trained on the fit articles, each epoch measured on
+    the held-out ones; the best epoch's weights and the measures saved as they come."""
+    _configure(config, settings)
+    out = Path(settings["out"])
+    base_recipe._log_file = out / f"{config['name']}.log"
+    fit, held = split(train_articles())
+    bert, tokenizer = load_base()
+    tokenizer.no_truncation()
+    started = time.time()
+
+    def on_best(model, chosen) -> None:
+        saved = {
+            "config": config,
+            "chosen": {**chosen, "training_seconds": round(time.time() - started)},
+            "trained_on": trained_on(),
+        }
+        save_weights(out / f"{config['name']}.npz", model, saved)
+        (out / f"{config['name']}.json").write_text(json.dumps(saved, indent=1), "utf-8")
+
+    _, chosen = train(bert, tokenizer, fit, held, "sweep", on_best=on_best)
+    return f"{config['name']}: {chosen['mean']} (epoch {chosen['epoch']})"
+
+
+def sweep(configs: list[dict], settings: dict, jobs: int) -> None:
+    """The configurations side by side in ``jobs`` worker processes (an accelerator)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    Path(settings["out"]).mkdir(parents=True, exist_ok=True)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        futures = [pool.submit(_sweep_one, config, settings) for config in configs]
+        for future in as_completed(futures):
+            log(f"done: {future.result()}")
+
+
+def sweep_choose(directory: Path, target: Path | None) -> None:
+    """Print every configuration's held-out measures by epoch; copy the weights of the best
+    (mean of the three F1 at its best epoch) to ``target``."""
+    rows = []
+    for path in sorted(directory.glob("*.json")):
+        saved = json.loads(path.read_text("utf-8"))
+        rows.append((saved["chosen"]["mean"], path.stem, saved))
+        for epoch, result in sorted(saved["chosen"]["epochs"].items()):
+            print(f"{path.stem:<12} epoch {epoch}: {result}")
+    rows.sort(key=lambda row: (-row[0], row[1]))
+    for mean, name, saved in rows:
+        print(f"{name:<12} best {mean} at epoch {saved['chosen']['epoch']}: {saved['config']}")
+    if rows and target is not None:
+        shutil.copyfile(directory / f"{rows[0][1]}.npz", target)
+        print(f"chosen: {rows[0][1]} -> {target}")
 
 
 def speed(tagger, articles: list[corpora.Article]) -> float:
@@ -319,7 +427,20 @@ def export(args) -> None:
     bert, tokenizer = load_base()
     tokenizer.no_truncation()
     log(f"start: {' '.join(sys.argv[1:])} (recipe {digest})")
-    model, chosen = train(bert, tokenizer, fit, held, digest, args.until)
+    if args.weights:  # trained elsewhere (an accelerator's --sweep): its held-out choices
+        model = TokenTagger(bert)
+        with np.load(args.weights, allow_pickle=False) as z:
+            state = {k[len("state/") :]: torch.as_tensor(z[k]) for k in z.files if "/" in k}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        if unexpected or any(not k.startswith("lower.") for k in missing):
+            raise SystemExit(f"{args.weights}: not this tagger's weights")
+        model.eval()
+        chosen = {**args.saved["chosen"], "trained_on": args.saved["trained_on"]}
+        chosen["epochs"] = {int(k): v for k, v in chosen["epochs"].items()}
+        log(f"the weights of {args.weights.name}, trained on {chosen['trained_on']}")
+    else:
+        model, chosen = train(bert, tokenizer, fit, held, digest, args.until)
+        chosen["trained_on"] = trained_on()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     if not (out / TOKENIZER_FILE).exists():
@@ -378,7 +499,7 @@ def export(args) -> None:
         )
     other = "fp32" if use == "int8" else "int8"
     log(f"shipping {use}")
-    dev = corpora.read_polnear("dev")[: args.dev_files or None]
+    dev = corpora.read_polnear("dev")[: args.dev_files or None] if not args.no_dev else []
     measured: dict = {
         "command": ".venv/bin/python benchmarks/claims_accuracy.py --only attribution --accurate",
         "polnear_dev": {"annotation_files": len(dev)},
@@ -424,6 +545,7 @@ def export(args) -> None:
                 "pieces_per_epoch": chosen["pieces"],
                 "training_seconds": chosen["training_seconds"],
                 "threads": args.threads,
+                "trained_on": chosen["trained_on"],
                 "held_out_by_epoch": chosen["epochs"],
             },
             "held_out": {
@@ -473,6 +595,20 @@ def main() -> int:
     parser.add_argument("--log", type=Path, default=LOG)
     parser.add_argument("--articles", type=int, default=0, help="only the first N (a subset)")
     parser.add_argument("--dev-files", type=int, default=0, help="measure on N dev files (tries)")
+    parser.add_argument("--device", default="cpu", help="where to train: cpu or cuda")
+    parser.add_argument(
+        "--sweep", type=Path, help="a JSON list of configurations: train each, held out"
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="--sweep: side by side")
+    parser.add_argument("--sweep-out", type=Path, default=CACHE / "attribution-sweep")
+    parser.add_argument(
+        "--sweep-choose", type=Path, help="print a sweep's results; --save-weights: the best"
+    )
+    parser.add_argument("--save-weights", type=Path, help="--sweep-choose: the best's weights")
+    parser.add_argument(
+        "--weights", type=Path, help="export the weights a --sweep saved (no training)"
+    )
+    parser.add_argument("--no-dev", action="store_true", help="do not measure on dev")
     parser.add_argument(
         "--refit",
         action="store_true",
@@ -481,6 +617,21 @@ def main() -> int:
     args = parser.parse_args()
     base_recipe._log_file = args.log
     torch.set_num_threads(args.threads)
+    if args.sweep_choose:
+        sweep_choose(args.sweep_choose, args.save_weights)
+        return 0
+    if args.sweep:
+        settings = {"device": args.device, "out": str(args.sweep_out)}
+        sweep(json.loads(args.sweep.read_text("utf-8")), settings, args.jobs)
+        return 0
+    if args.weights:
+        with np.load(args.weights, allow_pickle=False) as z:
+            args.saved = json.loads(str(z["saved"]))
+        for name in SWEPT:  # the recipe as that run trained it
+            if name in args.saved["config"]:
+                globals()[name] = args.saved["config"][name]
+        args.until = int(args.saved["chosen"]["epoch"])
+        args.epochs = EPOCHS
     if not corpora.polnear_files("train"):
         print(f"skipped: no PolNeAR under {corpora.corpus_dir()}")
         return 0
