@@ -68,6 +68,7 @@ from .compiled import core
 from .errors import ClaimNotFound
 from .moments import order_key, order_sql, strictly_earlier
 from .queries import rows_in
+from .works import CAPTURE_CONTAINERS
 
 log = logging.getLogger(__name__)
 
@@ -319,21 +320,62 @@ def link_sources(
     under ``errors`` (the event log keeps it), and the source is still stored with the links
     the other stages made. Links are derived data; the capture itself must not be lost."""
     _record_index_versions(conn)
-    if memory is not None:
-        return _link_stages(conn, source_ids, memory)
-    memory = LinkMemory()
-    counts = _link_stages(conn, source_ids, memory)
-    memory.write_claim_keys(conn)
+    own = memory is None
+    memory = memory or LinkMemory()
+    counts: dict[str, Any] = {}
+    groups = _linked_apart(conn, source_ids)
+    claims_of: dict[int, set[int]] = defaultdict(set)
+    if len(groups) > 1:  # each pair of the capture's claims is linked once, later to earlier
+        sql = "SELECT id, source_id FROM claims WHERE source_id IN ({marks})"
+        for claim_id, source_id in rows_in(conn, sql, source_ids):
+            claims_of[source_id].add(claim_id)
+    later = set().union(*claims_of.values())  # the claims of the groups not linked yet
+    for group in groups:
+        for source_id in group:
+            later -= claims_of.get(source_id, set())
+        for name, value in _link_stages(conn, group, memory, later).items():
+            if name == "errors":
+                counts.setdefault("errors", {}).update(value)
+            else:
+                counts[name] = counts.get(name, 0) + value
+    if own:
+        memory.write_claim_keys(conn)
     return counts
 
 
+def _linked_apart(conn: sqlite3.Connection, source_ids: list[int]) -> list[list[int]]:
+    """The documents of one capture in the groups linked one after another: each record of a
+    web capture with its posts (a crawl holds the pages of many outlets, which state, quote
+    and cite one another: each is linked to the records before it), else all at once."""
+    parents = {
+        r[0]: (r[1], r[2])
+        for r in rows_in(
+            conn,
+            "SELECT s.id, s.parent_id, p.kind FROM sources s LEFT JOIN sources p"
+            " ON p.id = s.parent_id WHERE s.id IN ({marks})",
+            source_ids,
+        )
+    }
+    records = {
+        sid: [sid] for sid in source_ids if parents.get(sid, (None, None))[1] in CAPTURE_CONTAINERS
+    }
+    if len(records) < 2:
+        return [source_ids]
+    rest = []
+    for sid in source_ids:
+        if sid not in records:
+            parent = parents.get(sid, (None, None))[0]
+            (records[parent] if parent in records else rest).append(sid)
+    return ([rest] if rest else []) + [records[sid] for sid in sorted(records)]
+
+
 def _link_stages(
-    conn: sqlite3.Connection, source_ids: list[int], memory: LinkMemory
+    conn: sqlite3.Connection, source_ids: list[int], memory: LinkMemory, later: set[int]
 ) -> dict[str, Any]:
     counts: dict[str, Any] = {}
     for name, stage in (
         ("renditions", lambda conn, ids: works.recognise_renditions(conn, ids, memory.keys())),
-        ("claims_linked", lambda conn, ids: link_claims(conn, ids, memory)),
+        ("claims_linked", lambda conn, ids: link_claims(conn, ids, memory, later)),
         ("quotes_traced", lambda conn, ids: trace_quotes(conn, ids, memory)),
         ("citations_resolved", lambda conn, ids: citations.resolve_citations(conn, ids)),
     ):
@@ -470,9 +512,13 @@ def _prepared_contents(
 
 
 def link_claims(
-    conn: sqlite3.Connection, source_ids: list[int], memory: LinkMemory | None = None
+    conn: sqlite3.Connection,
+    source_ids: list[int],
+    memory: LinkMemory | None = None,
+    later: Collection[int] = (),
 ) -> int:
-    """Link each new claim to stored claims of other captures that state the same thing."""
+    """Link each new claim to stored claims of other captures that state the same thing
+    (``later``: claims of the same capture linked after these, which link to these then)."""
     family = _family(conn, source_ids)
     marks = _marks(source_ids)
     rows = conn.execute(
@@ -480,7 +526,7 @@ def link_claims(
         " ORDER BY id",
         source_ids,
     ).fetchall()
-    mine = {r[0] for r in rows}
+    mine = {r[0] for r in rows} | set(later)
     usable = [r[:4] for r in rows if r[2] and len(r[2].split()) >= MIN_LINK_WORDS]
     own = memory is None  # then the new keys are written here, not held for the caller
     memory = memory or LinkMemory()

@@ -23,6 +23,13 @@ longer's outlet, or the same agency, named in the shorter). Two stories of one o
 end in the same long boilerplate do not begin alike; a story that quotes a paragraph of
 another holds little of it.
 
+Captures of one page that reached the archive apart (two web captures of one URL, in one WARC
+or two, or a page fetched and the same address in a capture) are one work whatever their text
+became in between (:func:`same_address`, ``URL_METHOD``): the same address (URL or canonical
+URL, compared without scheme, fragment or trailing slash) on pages of their own, stored alone
+or as records of a web capture. A post of an archive page without an address of its own
+shares the page's, and is no capture of it.
+
 ``sources.work_id`` is the id of the work's earliest-known rendition (earliest published,
 then first stored); ``renditions`` keeps the evidence of each join.
 """
@@ -34,6 +41,7 @@ import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from . import __version__, minhash, similarity
 from .moments import EARLIER_RULE as EARLIER_RULE
@@ -43,6 +51,10 @@ from .queries import rows_in
 
 METHOD = "word5-shingle-containment-0.1"
 CAPTURE_METHOD = "same-locator-0.1"
+URL_METHOD = "same-url-0.1"
+#: Kinds whose documents are whole pages, each with its own address (a web capture's records);
+#: the posts of other pages (an archive, a blog's tag page) may share the page's address.
+CAPTURE_CONTAINERS = ("warc",)
 TRIMMED_METHOD = "trimmed-reprint-0.1"
 SHINGLE_WORDS = 5
 MIN_WORDS = 40  # shorter text layers are too small to tell a copy from a shared paragraph
@@ -100,15 +112,18 @@ def _marks(values: Iterable) -> str:
 def family(conn: sqlite3.Connection, source_ids: Iterable[int]) -> set[int]:
     """Every document that must not be another outlet for these sources: their captures (the
     archive page and its posts, every capture of the same path or URL), every rendition of
-    their works, and the posts of all of those."""
+    their works, and the posts of all of those. The other records of a web capture are not
+    among them: a crawl holds the pages of many outlets, each a document of its own."""
     members = set(source_ids)
     if not members:
         return members
+    containers = ",".join(repr(k) for k in CAPTURE_CONTAINERS)
     members |= {
         r[0]
         for r in rows_in(
             conn,
-            "SELECT parent_id FROM sources WHERE id IN ({marks}) AND parent_id IS NOT NULL",
+            "SELECT s.parent_id FROM sources s JOIN sources p ON p.id = s.parent_id"
+            f" WHERE s.id IN ({{marks}}) AND p.kind NOT IN ({containers})",
             list(members),
         )
     }
@@ -139,7 +154,12 @@ def family(conn: sqlite3.Connection, source_ids: Iterable[int]) -> set[int]:
         }
     members |= {
         r[0]
-        for r in rows_in(conn, "SELECT id FROM sources WHERE parent_id IN ({marks})", list(members))
+        for r in rows_in(
+            conn,
+            "SELECT c.id FROM sources c JOIN sources p ON p.id = c.parent_id"
+            f" WHERE c.parent_id IN ({{marks}}) AND p.kind NOT IN ({containers})",
+            list(members),
+        )
     }
     return members
 
@@ -168,6 +188,10 @@ def recognise_renditions(
         if previous is not None:
             _record(conn, source_id, previous, CAPTURE_METHOD, 1.0, {"previous_capture": True})
             _merge(conn, [source_id, previous])
+        for other, address in same_address(conn, source_id):
+            _record(conn, source_id, other, URL_METHOD, 1.0, {"address": address})
+            _merge(conn, [source_id, other])
+            joined += 1
         mine: set[str] | None = None
         if prepared is not None and source_id in prepared:
             keys = prepared[source_id]
@@ -214,6 +238,85 @@ def recognise_renditions(
             _merge(conn, [source_id, other])
             joined += 1
     return joined
+
+
+def _address(url: str) -> str:
+    """A URL as compared for identity: host in lower case; no scheme, fragment, default port
+    or trailing slash."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
+    if not parts.netloc:
+        return url.strip()
+    host = parts.netloc.lower().removesuffix(":80").removesuffix(":443")
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{parts.path.rstrip('/')}{query}"
+
+
+def _spellings(url: str) -> set[str]:
+    """Stored forms of a URL that :func:`_address` takes as the same, for index lookups: with
+    either scheme, the host as written or in lower case, with or without its default port,
+    with or without a trailing slash (a host written with other capitals is not found)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return {url.strip()}
+    if not parts.netloc:
+        return {url.strip()}
+    host = parts.netloc.removesuffix(":80").removesuffix(":443")
+    path = parts.path.rstrip("/")
+    query = f"?{parts.query}" if parts.query else ""
+    forms = set()
+    for scheme in ("http", "https"):
+        for name in {host, host.lower()}:
+            ports = (name, f"{name}:{80 if scheme == 'http' else 443}")
+            for netloc in ports:
+                for tail in {path, path + "/"}:
+                    forms.add(f"{scheme}://{netloc}{tail}{query}")
+    return forms
+
+
+def _own_addresses(conn: sqlite3.Connection, source_id: int) -> set[str]:
+    """The addresses of a page of its own: its URL and canonical URL, unless it is a post of
+    a page (not a web capture's record) that has no address but the page's."""
+    row = conn.execute(
+        "SELECT s.url, s.canonical_url, p.kind, p.url, p.canonical_url FROM sources s"
+        " LEFT JOIN sources p ON p.id = s.parent_id WHERE s.id = ?",
+        (source_id,),
+    ).fetchone()
+    if row is None:
+        return set()
+    mine = {_address(v) for v in row[:2] if v}
+    if row[2] is not None and row[2] not in CAPTURE_CONTAINERS:
+        mine -= {_address(v) for v in row[3:] if v}
+    return mine - {""}
+
+
+def same_address(conn: sqlite3.Connection, source_id: int) -> list[tuple[int, str]]:
+    """Other stored pages with the same address as this one (its other captures), outside its
+    work: (id, address) each."""
+    mine = _own_addresses(conn, source_id)
+    if not mine:
+        return []
+    row = conn.execute(
+        "SELECT url, canonical_url FROM sources WHERE id = ?", (source_id,)
+    ).fetchone()
+    forms = sorted({f for v in row if v for f in _spellings(v)})
+    marks = _marks(forms)
+    candidates = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT id FROM sources WHERE url IN ({marks}) OR canonical_url IN ({marks})",
+            [*forms, *forms],
+        )
+    } - family(conn, [source_id])
+    found = []
+    for other in sorted(candidates):
+        shared = mine & _own_addresses(conn, other)
+        if shared:
+            found.append((other, min(shared)))
+    return found
 
 
 def _document(conn: sqlite3.Connection, source_id: int) -> dict:
@@ -294,8 +397,14 @@ def _headline(title: str | None) -> str:
 
 
 def _capture_of(conn: sqlite3.Connection, source_id: int) -> set[int]:
-    row = conn.execute("SELECT parent_id FROM sources WHERE id = ?", (source_id,)).fetchone()
-    top = row[0] if row and row[0] else source_id
+    """The page a source is a post of, and the page's posts (a web capture's records are
+    pages of their own: not one another's)."""
+    row = conn.execute(
+        "SELECT s.parent_id, p.kind FROM sources s LEFT JOIN sources p ON p.id = s.parent_id"
+        " WHERE s.id = ?",
+        (source_id,),
+    ).fetchone()
+    top = row[0] if row and row[0] and row[1] not in CAPTURE_CONTAINERS else source_id
     return {top} | {
         r[0] for r in conn.execute("SELECT id FROM sources WHERE parent_id = ?", (top,))
     }
