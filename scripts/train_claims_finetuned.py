@@ -451,6 +451,25 @@ def _save_scores(path, bert, tokenizer, top, frozen, texts, model, weight, chose
     return out
 
 
+def _cached(path: Path, train_missing: bool) -> dict[str, np.ndarray] | None:
+    """A result left under benchmarks/out; None when it is to be trained (else, missing, an
+    error)."""
+    if path.exists():
+        with np.load(path, allow_pickle=False) as z:
+            return dict(z)
+    if not train_missing:
+        raise FileNotFoundError(path)
+    return None
+
+
+def _kept(texts: list[str], lines) -> list[int]:
+    """The ClaimBuster sentences that occur in no CheckThat! 2019 debate."""
+    from claims_accuracy import _key
+
+    in_debates = {_key(line.text) for line in lines}
+    return [i for i, t in enumerate(texts) if _key(t) not in in_debates]
+
+
 def _debate_lines(excluded: set[str], skip_debate: str | None = None):
     """CheckThat! 2019's lines (texts, labels) without those whose key is in ``excluded`` and
     without the debate ``skip_debate``."""
@@ -476,11 +495,8 @@ def fold_scores(fold: int, frozen: int = 6 - TRAINED, train_missing: bool = True
     from sklearn.model_selection import StratifiedKFold
 
     path = CACHE / f"finetune-fold{fold}-{recipe_digest(frozen)}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as z:
-            return dict(z)
-    if not train_missing:
-        raise FileNotFoundError(path)
+    if (cached := _cached(path, train_missing)) is not None:
+        return cached
     texts, labels = corpora.read_claimbuster()
     y = np.asarray(labels)
     bert, tokenizer = load_base()
@@ -559,19 +575,14 @@ def debate_scores(name: str, frozen: int = 6 - TRAINED, train_missing: bool = Tr
     sentences that occur in no debate and on the lines of every debate but ``name``, then the
     probabilities of ``name``'s lines (``model``, torch; ``int8``) with its ``blend`` and
     ``epoch``. Cached under benchmarks/out as ``fold_scores``."""
-    from claims_accuracy import _key
 
     k = debate_names().index(name)
     path = CACHE / f"finetune-debate{k}-{recipe_digest(frozen)}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as z:
-            return dict(z)
-    if not train_missing:
-        raise FileNotFoundError(path)
+    if (cached := _cached(path, train_missing)) is not None:
+        return cached
     texts, labels = corpora.read_claimbuster()
     lines = corpora.read_checkthat2019()
-    in_debates = {_key(line.text) for line in lines}
-    keep = [i for i, t in enumerate(texts) if _key(t) not in in_debates]
+    keep = _kept(texts, lines)
     bert, tokenizer = load_base()
     states = lower_states(bert, tokenizer, texts, frozen)
     d_texts, d_labels = _debate_lines(set(), skip_debate=name)
@@ -612,8 +623,6 @@ def checkthat_scores(frozen: int = 6 - TRAINED, train_missing: bool = True):
     that occurs in a debate; -ft-2 adds the other debates' lines, once per debate
     (``debate_scores``). Cached under benchmarks/out as ``fold_scores``."""
 
-    from claims_accuracy import _key
-
     lines = corpora.read_checkthat2019()
     if DEBATES:
         parts = {name: debate_scores(name, frozen, train_missing) for name in debate_names()}
@@ -637,14 +646,10 @@ def checkthat_scores(frozen: int = 6 - TRAINED, train_missing: bool = True):
             "trained_on": first["trained_on"],
         }
     path = CACHE / f"finetune-checkthat-{recipe_digest(frozen)}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as z:
-            return dict(z)
-    if not train_missing:
-        raise FileNotFoundError(path)
+    if (cached := _cached(path, train_missing)) is not None:
+        return cached
     texts, labels = corpora.read_claimbuster()
-    in_debates = {_key(line.text) for line in lines}
-    keep = [i for i, t in enumerate(texts) if _key(t) not in in_debates]
+    keep = _kept(texts, lines)
     bert, tokenizer = load_base()
     states = lower_states(bert, tokenizer, texts, frozen)
     started = time.time()
