@@ -465,8 +465,10 @@ def sources(db_path: str | None, as_json: bool) -> None:
     if as_json:
         _print_json(rows)
         return
+    from .moments import shown
+
     _table(
-        rows,
+        [{**row, "published": shown(row["published"], full=True)} for row in rows],
         {
             "id": "id",
             "kind": "kind",
@@ -695,6 +697,7 @@ def who(
         provenance who Derna --limit 5
         provenance who "the minister stepped down" --accurate
     """
+    from .moments import shown
     from .search import who as find_who
 
     rescorer = None
@@ -721,7 +724,7 @@ def who(
             **rendition,
             "rank": result["rank"] if i == 0 else "",  # a work's other renditions follow it
             "source": rendition["reference_id"] or rendition["title"] or rendition["source_id"],
-            "published": (rendition["published"] or "undated")[:10],
+            "published": shown(rendition["published"]),
         }
         for result in results
         for i, rendition in enumerate(result["renditions"])
@@ -766,6 +769,7 @@ def trace(claim_id: int, db_path: str | None, as_json: bool) -> None:
         provenance trace 12 --json
     """
     from .linking import trace as trace_claim
+    from .moments import shown
 
     steps = trace_claim(_open(db_path, existing=True).conn, claim_id)
     if as_json:
@@ -779,7 +783,7 @@ def trace(claim_id: int, db_path: str | None, as_json: bool) -> None:
             score += f" ({step['rule']})"
         click.echo(
             f"{indent}{step['relation']}{score} -> #{step['source_id']} "
-            f"{step['title'] or '(untitled)'} ({step['published'] or 'undated'}) {where}"
+            f"{step['title'] or '(untitled)'} ({shown(step['published'], full=True)}) {where}"
         )
         if step["text"]:
             text, limit = " ".join(step["text"].split()), _width()
@@ -789,7 +793,7 @@ def trace(claim_id: int, db_path: str | None, as_json: bool) -> None:
         for other in step.get("tied") or []:
             click.echo(
                 f"{indent}    or #{other['source_id']} {other['title'] or '(untitled)'}"
-                f" ({other['published']}): which came first is not known"
+                f" ({shown(other['published'], full=True)}): which came first is not known"
             )
         for difference in step["differences"] or []:
             flag = "" if difference["editorial"] else "  MISQUOTE"

@@ -127,3 +127,14 @@ def strictly_earlier(earlier: str | None, later: str | None) -> bool:
 
 def _year_only(value: str) -> bool:
     return value[4:] in ("-01-01", "-01-01T00:00:00", "-01-01T00:00:00Z")
+
+
+def shown(value: str | None, full: bool = False) -> str:
+    """A stored date as a reader should see it: a year alone as its year ("2008", never "2008-01-01":
+    a cable's partial extract dated by its file name's year, a report that gives only its
+    year), else its day (``full``: the value as stored); "undated" for none."""
+    if not value:
+        return "undated"
+    if _year_only(value):
+        return value[:4]
+    return value if full else value[:10]

@@ -84,6 +84,15 @@ def prepare_connection(conn: Any) -> None:
 
 
 @hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    """``{{ date|when }}``: a stored date as a reader should see it (a year alone as its year;
+    ``when(true)``: otherwise as stored), as the command line shows it."""
+    from ..moments import shown
+
+    env.filters["when"] = shown
+
+
+@hookimpl
 def register_facet_classes() -> list[type]:
     return [YearFacet]
 
