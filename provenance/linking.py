@@ -835,14 +835,19 @@ class _Sources:
 
 
 def _fts_query(quote: str) -> str | None:
-    words = [
-        fold
+    """The full-text query that finds the sources a quotation may come from. Names are left
+    out (a misspelt one would hide the original) unless the quotation is nearly all names, as
+    a title quoted in capitals is ("Fishing Fleet Incursions in the Gulf")."""
+    items = [
+        (item.name, fold)
         for item in alignment.quote_items(quote)
-        if item.kind == "word" and not item.bracketed and not item.name
+        if item.kind == "word" and not item.bracketed
         for fold in [similarity.fold(quote[item.start : item.end])]
         if re.fullmatch(r"[a-z0-9]{3,}", fold) and fold not in similarity.STOP_WORDS
     ]
-    words = list(dict.fromkeys(words))
+    words = list(dict.fromkeys(fold for name, fold in items if not name))
+    if len(words) < 2:
+        words = list(dict.fromkeys(fold for _, fold in items))
     if len(words) < 2:
         return None
     longest = sorted(words, key=lambda w: (-len(w), w))[:8]

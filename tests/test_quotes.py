@@ -171,3 +171,37 @@ def test_a_passage_that_differs_in_many_words_is_not_the_original():
     original = "The minister said the harbour would close in May once the dredging was halted."
     quote = "the minister said the harbour will close for good in May after dredging"
     assert alignment.locate(quote, original) is None
+
+
+TITLE_STORY = """<html><head><title>Patrol boats seen near the reef | The Coastline Courier</title>
+<meta name="author" content="Ada Pell">
+<meta property="article:published_time" content="2024-03-02T10:00:00Z"></head>
+<body><article><h1>Patrol boats seen near the reef</h1>
+<p>An invented story written for the provenance test suite.</p>
+<p>Fishermen say patrol boats crossed into the northern fishing grounds twelve times.</p>
+<p>The figure appears in a report titled "Fishing Fleet Incursions in the Gulf of Velmora" that
+circulated among harbour officials this week.</p>
+</article></body></html>"""
+
+
+@pytest.mark.parametrize("story_first", [True, False], ids=["story-first", "report-first"])
+def test_a_quoted_title_in_capitals_is_traced_whichever_arrives_first(
+    run_json, db_path, tmp_path, story_first
+):
+    """A quotation of nothing but names (a title) is looked for by its names: the report it
+    names is found when the story comes after it, as when it comes before."""
+    from .conftest import ROOT
+
+    story = tmp_path / "story.html"
+    story.write_text(TITLE_STORY, encoding="utf-8")
+    report = ROOT / "sources" / "01-meridian-report-gulf-incursions.pdf"
+    for path in (story, report) if story_first else (report, story):
+        run_json("add", path)
+    conn = sqlite3.connect(db_path)
+    [(traced, title)] = conn.execute(
+        "SELECT q.traced_source_id, s.title FROM quotes q LEFT JOIN sources s"
+        " ON s.id = q.traced_source_id WHERE q.text LIKE 'Fishing Fleet%'"
+    ).fetchall()
+    assert title == "Fishing Fleet Incursions in the Gulf of Velmora, 2007"
+    [confidence] = conn.execute("SELECT confidence FROM citations").fetchone()
+    assert confidence >= 0.9  # the traced title is evidence beside the title's words
