@@ -325,7 +325,9 @@ def creative_work(report: dict[str, Any], ids: Identifiers) -> dict[str, Any]:
 def schema_org_claim(
     conn: sqlite3.Connection, claim: dict[str, Any], ids: Identifiers
 ) -> dict[str, Any]:
-    """One claim as a schema.org Claim with every appearance, earliest first."""
+    """One claim as a schema.org Claim with every appearance, earliest first, and its
+    ``firstAppearance`` when that is known (not when the first are of one day and some do
+    not give their time, nor when the first is undated beside others)."""
     reports = evidence.reports(conn, claim["id"])
     appearances = [creative_work(r, ids) for r in reports]
     item: dict[str, Any] = {
@@ -334,8 +336,9 @@ def schema_org_claim(
         "url": ids.claim(claim["id"]),
         "text": claim["text"],
         "appearance": appearances,
-        "firstAppearance": appearances[0],
     }
+    if len(reports) == 1 or reports[0]["first"] == "first":
+        item["firstAppearance"] = appearances[0]
     if claim["kind"]:
         item["keywords"] = claim["kind"]
     attributed = attribution(conn, claim["attribution_id"])

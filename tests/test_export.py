@@ -329,3 +329,35 @@ def test_an_export_is_an_event_of_the_log(run, run_json, tmp_path, db_path):
     assert action == "export" and payload["format"] == "csv"
     assert payload["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert run_json("verify")["ok"] is True
+
+
+def _page(outlet: str, published: str) -> str:
+    return (
+        f"<html><head><title>Quay fees | {outlet} (invented outlet)</title>"
+        f'<meta property="article:published_time" content="{published}"></head><body><article>'
+        f"<h1>Quay fees at the {outlet}</h1><p>The {outlet} desk reported from the quay.</p>"
+        "<p>The harbour authority raised mooring fees by 14 percent on Monday, according to a"
+        " notice posted at the quay.</p></article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("dates", "known"),
+    [(("2024-05-02", "2024-05-02T09:00:00Z"), False), (("2024-05-01", "2024-05-02"), True)],
+    ids=["same-day-one-without-time", "days-apart"],
+)
+def test_first_appearance_only_when_it_is_known(run, run_json, tmp_path, db_path, dates, known):
+    """Two outlets of one day, one giving no time: which came first is not known, so the
+    Claim names no firstAppearance (its appearances are both listed)."""
+    for k, (outlet, published) in enumerate(zip(("Courier", "Gazette"), dates, strict=True)):
+        page = tmp_path / f"{k}.html"
+        page.write_text(_page(outlet, published), encoding="utf-8")
+        run_json("add", page)
+    result = run("export", "--format", "claimreview", "--db", db_path)
+    assert result.exit_code == 0, result.stderr
+    items = [i for i in json.loads(result.stdout)["@graph"] if i["text"].startswith("The harbour")]
+    assert len(items) == 2  # the claim of each outlet, each with both appearances
+    for item in items:
+        assert len(item["appearance"]) == 2
+        assert ("firstAppearance" in item) is known
+    assert errors(CLAIM_SCHEMA, json.loads(result.stdout)) == []
