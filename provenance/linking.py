@@ -216,6 +216,8 @@ class LinkMemory:
 
     hints: LinkHints = field(default_factory=LinkHints)
     source_hints: dict[int, SourceHints] = field(default_factory=dict)
+    #: The capture's documents in the order of ``hints`` (a web capture links them in groups).
+    hinted: list[int] = field(default_factory=list)
     recent_features: dict[str, bytes] = field(default_factory=dict)
     furniture: dict[int, tuple[str, list[tuple[int, int]]]] = field(default_factory=dict)
     #: ``claim_keys`` rows of the claims linked in the open transaction, not yet written:
@@ -228,7 +230,7 @@ class LinkMemory:
         """Let :func:`link_sources` use what :func:`prepare_links` computed for these
         documents (``source_ids`` in flatten() order) instead of computing it again."""
         if hints is not None:
-            self.hints = hints
+            self.hints, self.hinted = hints, list(source_ids)
             self.source_hints = {
                 sid: h for sid, h in zip(source_ids, hints.sources, strict=False) if h is not None
             }
@@ -237,7 +239,7 @@ class LinkMemory:
         finally:
             if hints is not None:
                 self.remember_features(hints.features)
-            self.hints, self.source_hints = LinkHints(), {}
+            self.hints, self.source_hints, self.hinted = LinkHints(), {}, []
 
     def keys(self) -> dict[int, list[int]]:
         """The rendition keys the workers computed for the sources being linked, by id."""
@@ -495,9 +497,11 @@ def _prepared_contents(
 
     A document's claims have consecutive ids in the order of its analysis, so a claim's
     index is its id less the first id of its document."""
-    if not source_ids or len(memory.hints.contents) != len(source_ids):
+    if not source_ids or len(memory.hints.contents) != len(memory.hinted):
         return None
-    position = {sid: i for i, sid in enumerate(source_ids)}
+    position = {sid: i for i, sid in enumerate(memory.hinted)}
+    if any(sid not in position for sid in source_ids):
+        return None
     first: dict[int, int] = {}
     found: dict[int, list[str]] = {}
     for cid, _, _, _, sid in rows:  # in id order
