@@ -25,10 +25,11 @@ another holds little of it.
 
 Captures of one page that reached the archive apart (two web captures of one URL, in one WARC
 or two, or a page fetched and the same address in a capture) are one work whatever their text
-became in between (:func:`same_address`, ``URL_METHOD``): the same address (URL or canonical
-URL, compared without scheme, fragment or trailing slash) on pages of their own, stored alone
-or as records of a web capture. A post of an archive page without an address of its own
-shares the page's, and is no capture of it.
+became in between (:func:`same_address`, ``URL_METHOD``): fetched from the same address (URL,
+compared without scheme, fragment, default port or trailing slash). An address a page only
+declares (its canonical URL, a post's permalink) joins two pages under the same headline too:
+a post shown in part on an archive page and its own page. A post of an archive page without
+an address of its own shares the page's, and is no capture of it.
 
 ``sources.work_id`` is the id of the work's earliest-known rendition (earliest published,
 then first stored); ``renditions`` keeps the evidence of each join.
@@ -188,8 +189,8 @@ def recognise_renditions(
         if previous is not None:
             _record(conn, source_id, previous, CAPTURE_METHOD, 1.0, {"previous_capture": True})
             _merge(conn, [source_id, previous])
-        for other, address in same_address(conn, source_id):
-            _record(conn, source_id, other, URL_METHOD, 1.0, {"address": address})
+        for other, details in same_address(conn, source_id):
+            _record(conn, source_id, other, URL_METHOD, 1.0, details)
             _merge(conn, [source_id, other])
             joined += 1
         mine: set[str] | None = None
@@ -277,25 +278,41 @@ def _spellings(url: str) -> set[str]:
     return forms
 
 
-def _own_addresses(conn: sqlite3.Connection, source_id: int) -> set[str]:
-    """The addresses of a page of its own: its URL and canonical URL, unless it is a post of
-    a page (not a web capture's record) that has no address but the page's."""
+def _own_addresses(conn: sqlite3.Connection, source_id: int) -> dict[str, bool]:
+    """The addresses of a page of its own, each with whether the page was fetched from it (a
+    web capture's record, a page added by its URL) rather than declared (a canonical URL, a
+    post's permalink): its URL and canonical URL, unless it is a post of a page (not a web
+    capture's record) that has no address but the page's."""
     row = conn.execute(
-        "SELECT s.url, s.canonical_url, p.kind, p.url, p.canonical_url FROM sources s"
+        "SELECT s.url, s.canonical_url, s.locator, p.kind, p.url, p.canonical_url FROM sources s"
         " LEFT JOIN sources p ON p.id = s.parent_id WHERE s.id = ?",
         (source_id,),
     ).fetchone()
     if row is None:
-        return set()
-    mine = {_address(v) for v in row[:2] if v}
-    if row[2] is not None and row[2] not in CAPTURE_CONTAINERS:
-        mine -= {_address(v) for v in row[3:] if v}
-    return mine - {""}
+        return {}
+    url, canonical, locator, parent_kind = row[:4]
+    fetched = parent_kind in CAPTURE_CONTAINERS or (
+        parent_kind is None and (locator or "").startswith(("http://", "https://"))
+    )
+    mine: dict[str, bool] = {}
+    if canonical:
+        mine[_address(canonical)] = False
+    if url:
+        mine[_address(url)] = fetched
+    if parent_kind is not None and parent_kind not in CAPTURE_CONTAINERS:
+        for value in row[4:]:
+            if value:
+                mine.pop(_address(value), None)
+    mine.pop("", None)
+    return mine
 
 
-def same_address(conn: sqlite3.Connection, source_id: int) -> list[tuple[int, str]]:
+def same_address(conn: sqlite3.Connection, source_id: int) -> list[tuple[int, dict]]:
     """Other stored pages with the same address as this one (its other captures), outside its
-    work: (id, address) each."""
+    work, with what joins them: (id, details) each. Fetched from one address, two pages are
+    captures of it whatever their text became; an address a page only declares (a canonical
+    URL, which some sites set to their front page on every page; a post's permalink) joins
+    them only under the same headline."""
     mine = _own_addresses(conn, source_id)
     if not mine:
         return []
@@ -312,10 +329,20 @@ def same_address(conn: sqlite3.Connection, source_id: int) -> list[tuple[int, st
         )
     } - family(conn, [source_id])
     found = []
+    title = None
     for other in sorted(candidates):
-        shared = mine & _own_addresses(conn, other)
-        if shared:
-            found.append((other, min(shared)))
+        theirs = _own_addresses(conn, other)
+        shared = sorted(set(mine) & set(theirs))
+        if not shared:
+            continue
+        fetched = [a for a in shared if mine[a] and theirs[a]]
+        if fetched:
+            found.append((other, {"address": fetched[0], "by": "fetched"}))
+            continue
+        if title is None:
+            title = _headline(_document(conn, source_id)["title"])
+        if title and title == _headline(_document(conn, other)["title"]):
+            found.append((other, {"address": shared[0], "by": "headline"}))
     return found
 
 

@@ -310,7 +310,7 @@ def test_web_captures_of_one_address_are_one_work_whatever_their_text_became(
         "SELECT method, details FROM renditions WHERE source_id = ?", (second["source_id"],)
     ).fetchall()
     assert method == "same-url-0.1"
-    assert json.loads(details) == {"address": "tide.example/news/harbour-cost"}
+    assert json.loads(details) == {"address": "tide.example/news/harbour-cost", "by": "fetched"}
     # the page is not another outlet repeating itself, and it is reported once
     assert _links_between(db_path, second["source_id"], first["source_id"]) == 0
     [work] = run_json("who", "the channel was deepened to 12 metres in March")
@@ -437,3 +437,70 @@ def test_one_story_twice_in_one_crawl_is_one_work(run_json, tmp_path, db_path):
     first, second = _pages(run_json("add", crawl))
     assert _work(db_path, first["source_id"]) == _work(db_path, second["source_id"])
     assert _links_between(db_path, second["source_id"], first["source_id"]) == 0
+
+
+def _story_page(title: str, canonical: str, body: str) -> str:
+    return (
+        f'<html><head><title>{title} - The Velmora Tide</title><link rel="canonical"'
+        f' href="{canonical}"><meta property="article:published_time"'
+        f' content="2021-05-03T09:00:00Z"></head><body><article><h1>{title}</h1>{body}'
+        "</article></body></html>"
+    )
+
+
+def test_a_canonical_address_every_page_declares_does_not_make_one_work(
+    run_json, tmp_path, db_path
+):
+    """Some sites give every page their front page as canonical URL: a declared address joins
+    pages only under one headline."""
+    front = "https://tide.example/"
+    one = tmp_path / "harbour.html"
+    one.write_text(_story_page("Velmora harbour cost doubles", front, V1.decode()), "utf-8")
+    two = tmp_path / "ferries.html"
+    other = (FIXTURES / "article.html").read_text(encoding="utf-8")
+    two.write_text(_story_page("Ferry strike ends", front, other), "utf-8")
+    [first], [second] = run_json("add", one), run_json("add", two)
+    assert _work(db_path, first["source_id"]) != _work(db_path, second["source_id"])
+
+
+def test_a_post_in_part_on_an_archive_page_and_its_own_page_are_one_work(
+    run_json, tmp_path, db_path
+):
+    """An archive page shows a post in part under its permalink; the post's own page declares
+    that address and the same headline: one work, though the excerpt holds little of it."""
+    archive = (FIXTURES / "archive-hentry.html").read_text(encoding="utf-8")
+    archive = archive.replace(
+        "<head>", '<head><link rel="canonical" href="https://stillwater.example/rivers/">', 1
+    )
+    (tmp_path / "rivers.html").write_text(archive, encoding="utf-8")
+    page = tmp_path / "weir-counts.html"
+    more = "".join(
+        f"<p>On day {k} of the count the volunteers logged the river level, the water"
+        f" temperature and {20 + k} fish passing the new pass at the weir.</p>"
+        for k in range(1, 12)
+    )
+    page.write_text(
+        "<html><head><title>Counting fish at the weir - Stillwater Notes</title><link"
+        ' rel="canonical" href="https://stillwater.example/2012/04/18/weir-counts/"></head>'
+        "<body><article><h1>Counting fish at the weir</h1><p>Volunteers counted 412 sea trout"
+        " passing the weir in the first week of April, the highest count since records began"
+        f" in 1994.</p>{more}</article></body></html>",
+        encoding="utf-8",
+    )
+    stored = run_json("add", tmp_path / "rivers.html")
+    [own] = run_json("add", page)
+    conn = sqlite3.connect(db_path)
+    post = next(
+        r["source_id"]
+        for r in stored[1:]
+        if conn.execute("SELECT title FROM sources WHERE id = ?", (r["source_id"],)).fetchone()[0]
+        == "Counting fish at the weir"
+    )
+    assert _work(db_path, own["source_id"]) == _work(db_path, post)
+    [(details,)] = conn.execute(
+        "SELECT details FROM renditions WHERE source_id = ? AND other_source_id = ?",
+        (own["source_id"], post),
+    ).fetchall()
+    assert json.loads(details)["by"] == "headline"
+    others = [r["source_id"] for r in stored[1:] if r["source_id"] != post]
+    assert all(_work(db_path, o) != _work(db_path, own["source_id"]) for o in others)
