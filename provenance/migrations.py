@@ -754,6 +754,57 @@ def m015_fixed_parts_of_row_digests(conn: sqlite3.Connection) -> None:
     _run(conn, "ALTER TABLE row_digests ADD COLUMN fixed TEXT")
 
 
+@migration
+def m016_claim_reports_first_reporter_order(conn: sqlite3.Connection) -> None:
+    """``claim_reports`` gains ``other_order``, the key that sorts reports as ``who`` ranks
+    them (``provenance.moments.order_key``): by the day (in UTC where a time states its
+    offset), then, of one day, the reports that state their time first, by it, then the day
+    alone. ``other_moment`` sorted as text put a day alone before the timed reports of that
+    day, a first reporter no date shows. Undated reports have none (NULL)."""
+    _run(
+        conn,
+        """
+DROP VIEW claim_reports;
+CREATE VIEW claim_reports AS
+SELECT mine.claim_id AS claim_id,
+       other.claim_id AS other_claim_id,
+       oc.source_id AS other_source_id,
+       os.title AS other_title,
+       os.kind AS other_kind,
+       os.published AS other_published,
+       oc.start AS other_start,
+       oc.end AS other_end,
+       oc.text AS other_text,
+       coalesce(
+           (SELECT l.relation FROM claim_links l WHERE l.claim_id = mine.claim_id
+              AND l.other_claim_id = other.claim_id AND l.relation != 'quotes'),
+           (SELECT l.relation FROM claim_links l WHERE l.claim_id = other.claim_id
+              AND l.other_claim_id = mine.claim_id AND l.relation != 'quotes'),
+           'cluster') AS relation,
+       coalesce(
+           (SELECT l.score FROM claim_links l WHERE l.claim_id = mine.claim_id
+              AND l.other_claim_id = other.claim_id AND l.relation != 'quotes'),
+           (SELECT l.score FROM claim_links l WHERE l.claim_id = other.claim_id
+              AND l.other_claim_id = mine.claim_id AND l.relation != 'quotes')) AS score,
+       mine.cluster_id AS cluster_id,
+       CASE WHEN os.published GLOB '????-??-??T??:??*[+-]??:??'
+              OR os.published GLOB '????-??-??T??:??*Z'
+            THEN strftime('%Y-%m-%dT%H:%M:%S', os.published)
+            ELSE os.published END AS other_moment,
+       CASE WHEN os.published GLOB '????-??-??T??:??*[+-]??:??'
+              OR os.published GLOB '????-??-??T??:??*Z'
+            THEN strftime('%Y-%m-%dT%H:%M:%S', os.published)
+            ELSE substr(os.published, 1, 10) || '~' END AS other_order
+FROM claim_clusters mine
+JOIN claim_clusters other ON other.cluster_id = mine.cluster_id AND other.claim_id != mine.claim_id
+JOIN claims mc ON mc.id = mine.claim_id
+JOIN claims oc ON oc.id = other.claim_id
+JOIN sources os ON os.id = oc.source_id
+WHERE oc.source_id != mc.source_id
+""",
+    )
+
+
 def schema_sql(conn: sqlite3.Connection) -> str:
     """The schema of a database as SQL, in a stable order (what ``schema/schema.sql`` holds)."""
     rows = conn.execute(

@@ -1,4 +1,4 @@
--- migrations: m001_initial,m002_publication_indexes,m003_source_facet_indexes,m004_captures_over_time_claim_anchors_append_only_log,m005_claim_linking_quote_tracing_citation_targets,m006_attribution_content_and_quote_speaker_spans,m007_cable_serial_index,m008_foreign_key_and_date_filter_indexes_at_scale,m009_tool_version_of_structure_and_agents,m010_latest_captures_view,m011_works_and_renditions,m011b_rules_of_quote_traces,m012_row_digests,m013_claim_reports_in_time_order,m014_descriptions_counted_as_documents_arrive,m015_fixed_parts_of_row_digests
+-- migrations: m001_initial,m002_publication_indexes,m003_source_facet_indexes,m004_captures_over_time_claim_anchors_append_only_log,m005_claim_linking_quote_tracing_citation_targets,m006_attribution_content_and_quote_speaker_spans,m007_cable_serial_index,m008_foreign_key_and_date_filter_indexes_at_scale,m009_tool_version_of_structure_and_agents,m010_latest_captures_view,m011_works_and_renditions,m011b_rules_of_quote_traces,m012_row_digests,m013_claim_reports_in_time_order,m014_descriptions_counted_as_documents_arrive,m015_fixed_parts_of_row_digests,m016_claim_reports_first_reporter_order
 CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL);
 CREATE TABLE agents (
     id INTEGER PRIMARY KEY,
@@ -249,7 +249,11 @@ SELECT mine.claim_id AS claim_id,
        CASE WHEN os.published GLOB '????-??-??T??:??*[+-]??:??'
               OR os.published GLOB '????-??-??T??:??*Z'
             THEN strftime('%Y-%m-%dT%H:%M:%S', os.published)
-            ELSE os.published END AS other_moment
+            ELSE os.published END AS other_moment,
+       CASE WHEN os.published GLOB '????-??-??T??:??*[+-]??:??'
+              OR os.published GLOB '????-??-??T??:??*Z'
+            THEN strftime('%Y-%m-%dT%H:%M:%S', os.published)
+            ELSE substr(os.published, 1, 10) || '~' END AS other_order
 FROM claim_clusters mine
 JOIN claim_clusters other ON other.cluster_id = mine.cluster_id AND other.claim_id != mine.claim_id
 JOIN claims mc ON mc.id = mine.claim_id

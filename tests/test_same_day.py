@@ -138,3 +138,50 @@ def test_the_order_in_sql_is_the_order_in_python():
     order = moments.order_sql("published")
     in_sql = [r[0] for r in conn.execute(f"SELECT published FROM t ORDER BY {order}")]
     assert in_sql == sorted(values, key=moments.order_key)
+
+
+def test_claim_reports_sort_a_day_alone_after_the_timed_reports_of_that_day(tmp_path, db_path):
+    """The view's ``other_order`` sorts as ``who`` ranks: of one day, the reports that state
+    their time first (``other_moment`` as text put the day alone first)."""
+    from provenance import pipeline
+    from provenance.db import open_db
+
+    claim = (
+        "<p>The harbour authority raised mooring fees by 14 percent on Monday, according to"
+        " a notice posted at the quay.</p>"
+    )
+    pages = {
+        "daily.html": ("The Daily (invented)", "2024-05-06"),
+        "wire.html": ("The Wire (invented)", "2024-05-06T09:00:00+02:00"),
+        "weekly.html": ("The Weekly (invented)", "2024-05-05T23:30:00Z"),
+    }
+    for name, (outlet, published) in pages.items():
+        (tmp_path / name).write_text(
+            f"<html><head><title>Fees | {outlet}</title><meta property="
+            f'"article:published_time" content="{published}"></head><body><article>'
+            f"<h1>Fees at the quay</h1><p>{outlet} reports from the town quay.</p>{claim}"
+            "</article></body></html>",
+            encoding="utf-8",
+        )
+    db = open_db(db_path)
+    list(pipeline.add(db, [str(tmp_path / name) for name in pages]))
+    conn = db.conn
+    [claim_id] = [
+        r[0]
+        for r in conn.execute(
+            "SELECT c.id FROM claims c JOIN sources s ON s.id = c.source_id"
+            " WHERE c.text LIKE 'The harbour authority%' AND s.title LIKE '%Daily%'"
+        )
+    ]
+    rows = conn.execute(
+        "SELECT other_title FROM claim_reports WHERE claim_id = ? ORDER BY other_order",
+        (claim_id,),
+    ).fetchall()
+    assert [r[0] for r in rows] == ["Fees | The Weekly (invented)", "Fees | The Wire (invented)"]
+    rows = conn.execute(
+        "SELECT other_title FROM claim_reports WHERE claim_id IN (SELECT c.id FROM claims c"
+        " JOIN sources s ON s.id = c.source_id WHERE s.title LIKE '%Weekly%'"
+        " AND c.text LIKE 'The harbour%') ORDER BY other_order"
+    ).fetchall()
+    # 07:00 UTC on the 6th (the Wire) before the 6th with no time (the Daily)
+    assert [r[0] for r in rows] == ["Fees | The Wire (invented)", "Fees | The Daily (invented)"]

@@ -292,8 +292,9 @@ def tables() -> dict[str, dict[str, Any]]:
         "claim_reports": {
             "title": "Who reported a claim",
             "description": "For a claim, every other claim of its cluster with its source, date, "
-            "relation and score. Sort by other_moment (the date in UTC where it states a "
-            "time with its offset) for the first reporter.",
+            "relation and score. Sort by other_order for the first reporter, as provenance who "
+            "ranks them: by the day (in UTC where a time states its offset), then, of one day, "
+            "the reports that state their time first; other_moment is the date in UTC.",
         },
         "quote_origins": {
             "title": "Where quotations come from",
