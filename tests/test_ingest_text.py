@@ -89,3 +89,33 @@ def test_add_as_text_stores_them(run, tmp_path, db_path):
     run("add", path, "--as-text", ok=True)
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT kind FROM sources").fetchall() == [("text",)]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        ("Ferry fares rise\n\nThe ferry company raised fares.", "a.txt", "Ferry fares rise"),
+        (
+            "```\n\n* * *\n\nFerry fares rise\n\nThe company raised fares.",
+            "a.txt",
+            "Ferry fares rise",
+        ),
+        (
+            "## A running head\n\n# The Tragedy of the Commons\n\n## Part one\n\nText here.",
+            "t.md",
+            "The Tragedy of the Commons",
+        ),
+        ("```\nAugust 2015\n```\n\n# Safe Communication\n\nText.", "s.md", "Safe Communication"),
+        (
+            "### _Andrew W. Mellon Foundation_\n\n### _Grant 17_\n\nText.",
+            "m.md",
+            "Andrew W. Mellon Foundation",
+        ),
+        ("# Not a heading in plain text\n\nText.", "p.txt", "# Not a heading in plain text"),
+        ("```\n\n1234\n\n---", "n.txt", "n.txt"),
+    ],
+    ids=["first-line", "past-a-fence", "top-heading", "fenced-date", "emphasis", "txt", "none"],
+)
+def test_the_title_is_the_first_worded_line_or_markdowns_top_heading(text, name, title):
+    record = ingest.extract(text.encode("utf-8"), Hint(name=name))
+    assert record.title == title

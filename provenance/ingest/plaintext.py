@@ -99,10 +99,39 @@ def _table_delimiter(lines: list[str]) -> str | None:
     return None
 
 
+#: A Markdown heading: its level is the number of hashes.
+_HEADING = re.compile(r"(#{1,6})[ \t]+(\S.*?)[ \t#]*$")
+_EMPHASIS = re.compile(r"(?<!\w)[*_`]+|[*_`]+(?!\w)")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+#: Lines read for a title: a title is near the top.
+TITLE_LINES = 40
+MAX_TITLE = 120
+
+
+def title_of(layer: str, markdown: bool = False) -> str | None:
+    """A plain text's title: its first line that holds a word (a code fence, a rule or a row
+    of stars before it is passed over), or, in Markdown, its first heading of the highest
+    level near the top ("# The Tragedy of the Commons" after "## A running head"), without
+    the heading's hashes and emphasis marks. None when no line of the top will do."""
+    lines = layer.split("\n")[:TITLE_LINES]
+    if markdown:
+        headings = [(len(m[1]), m[2]) for line in lines if (m := _HEADING.fullmatch(line.strip()))]
+        if headings:
+            top = min(level for level, _ in headings)
+            lines = [next(text for level, text in headings if level == top)]
+    for line in lines:
+        clean = " ".join(_EMPHASIS.sub("", line).split())
+        if _WORD.search(clean):
+            return clean if len(clean) <= MAX_TITLE else None
+    return None
+
+
 @register
 class PlainTextIngester(Ingester):
     name = "text"
-    version = "0.2.0"  # 0.2: charset detection by chardet (ingest.decode)
+    #: 0.2: charset detection by chardet (ingest.decode); 0.3: the title is the first line
+    #: with a word, or Markdown's top heading (the text layer is the same)
+    version = "0.3.0"
     media_types = ("text/plain", "text/markdown")
     extensions = ("txt", "text", "md", "markdown")
 
@@ -123,8 +152,7 @@ class PlainTextIngester(Ingester):
         for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
             builder.add(block, "paragraph")
         layer = builder.text()
-        first_line = layer.split("\n", 1)[0] if layer else ""
-        title = first_line if 0 < len(first_line) <= 120 else (hint.name or None)
+        title = title_of(layer, markdown=hint.extension in ("md", "markdown")) or hint.name
         return Extracted(
             kind="text",
             text=layer,
