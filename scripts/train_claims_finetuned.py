@@ -470,6 +470,21 @@ def _kept(texts: list[str], lines) -> list[int]:
     return [i for i, t in enumerate(texts) if _key(t) not in in_debates]
 
 
+def _trained_on(bert, texts, states, labels, ids, frozen: int, debates=None):
+    """The recipe trained on the sentences ``ids`` (and ``debates``): the model, its blend
+    weight, what was chosen and the seconds it took."""
+    started = time.time()
+    top, weight, chosen = recipe(
+        bert,
+        [texts[i] for i in ids],
+        [states[i] for i in ids],
+        [int(labels[i]) for i in ids],
+        frozen,
+        debates,
+    )
+    return top, weight, chosen, time.time() - started
+
+
 def _debate_lines(excluded: set[str], skip_debate: str | None = None):
     """CheckThat! 2019's lines (texts, labels) without those whose key is in ``excluded`` and
     without the debate ``skip_debate``."""
@@ -507,17 +522,8 @@ def fold_scores(fold: int, frozen: int = 6 - TRAINED, train_missing: bool = True
     if DEBATES:
         d_texts, d_labels = _debate_lines({_key(texts[i]) for i in test_ids})
         debates = (lower_states(bert, tokenizer, d_texts, frozen), d_labels)
-    started = time.time()
     log(f"fold {fold + 1}: train {len(train_ids)}, test {len(test_ids)}, frozen {frozen}")
-    top, weight, chosen = recipe(
-        bert,
-        [texts[i] for i in train_ids],
-        [states[i] for i in train_ids],
-        y[train_ids].tolist(),
-        frozen,
-        debates,
-    )
-    seconds = time.time() - started
+    top, weight, chosen, seconds = _trained_on(bert, texts, states, y, train_ids, frozen, debates)
     model = predict(top, [states[i] for i in test_ids])
     scored = [texts[i] for i in test_ids]
     return _save_scores(
@@ -587,17 +593,8 @@ def debate_scores(name: str, frozen: int = 6 - TRAINED, train_missing: bool = Tr
     states = lower_states(bert, tokenizer, texts, frozen)
     d_texts, d_labels = _debate_lines(set(), skip_debate=name)
     debates = (lower_states(bert, tokenizer, d_texts, frozen), d_labels)
-    started = time.time()
     log(f"CheckThat! 2019 without {name}: {len(keep)} ClaimBuster sentences, frozen {frozen}")
-    top, weight, chosen = recipe(
-        bert,
-        [texts[i] for i in keep],
-        [states[i] for i in keep],
-        [labels[i] for i in keep],
-        frozen,
-        debates,
-    )
-    seconds = time.time() - started
+    top, weight, chosen, seconds = _trained_on(bert, texts, states, labels, keep, frozen, debates)
     held = [line.text for line in lines if line.debate == name]
     model = predict(top, lower_states(bert, tokenizer, held, frozen))
     return _save_scores(
@@ -652,12 +649,8 @@ def checkthat_scores(frozen: int = 6 - TRAINED, train_missing: bool = True):
     keep = _kept(texts, lines)
     bert, tokenizer = load_base()
     states = lower_states(bert, tokenizer, texts, frozen)
-    started = time.time()
     log(f"CheckThat! 2019: training on {len(keep)} ClaimBuster sentences, frozen {frozen}")
-    top, weight, chosen = recipe(
-        bert, [texts[i] for i in keep], [states[i] for i in keep], [labels[i] for i in keep], frozen
-    )
-    seconds = time.time() - started
+    top, weight, chosen, seconds = _trained_on(bert, texts, states, labels, keep, frozen)
     debate_texts = [line.text for line in lines]
     model = predict(top, lower_states(bert, tokenizer, debate_texts, frozen))
     return _save_scores(
