@@ -37,8 +37,8 @@ epoch on the held-out ones and saves each one's best epoch; ``--sweep-choose DIR
 --save-weights FILE`` prints them all and keeps the best's weights, which ``--weights FILE``
 exports here as if trained here (held-out and dev measured as always):
 
-    python3 scripts/train_attribution_finetuned.py --device cuda --sweep sweep.json --jobs 8 \
-        --sweep-out /tmp/sweep                                                  # there
+    python3 scripts/train_attribution_finetuned.py --device cuda --jobs 8 \
+        --sweep benchmarks/data/attribution_sweep.json --sweep-out /tmp/sweep   # there
     python3 scripts/train_attribution_finetuned.py --sweep-choose /tmp/sweep --save-weights w.npz
     .venv/bin/python scripts/train_attribution_finetuned.py --weights w.npz     # here
 
@@ -337,7 +337,7 @@ def trained_on() -> str:
 
 def save_weights(path: Path, model: TokenTagger, saved: dict) -> None:
     """The trained layers and output (fp32; the frozen embeddings are the base's) and what
-    was chosen, for ``--export --weights``."""
+    was chosen, for ``--weights``."""
     state = {
         f"state/{k}": v.detach().cpu().numpy()
         for k, v in model.state_dict().items()
