@@ -527,7 +527,9 @@ def _marks(values: Iterable) -> str:
     return ",".join("?" for _ in values)
 
 
-_URL_CABLE = re.compile(r"(?<![A-Za-z0-9])(\d{2}[A-Z]{3,}\d{1,6})(?:\.html?)?(?:[?#]|$)")
+#: A cable's reference id at the end of a URL's path: Cablegate's ".../08TRIPOLI154.html" and
+#: PlusD's ".../plusd/cables/08TRIPOLI154_a.html" (a letter for the copy).
+_URL_CABLE = re.compile(r"(?<![A-Za-z0-9])(\d{2}[A-Z]{3,}\d{1,6})(?:_[a-z])?(?:\.html?)?(?:[?#]|$)")
 _URL_DOI = re.compile(r"\b(10\.\d{4,9}/\S+)$")
 
 

@@ -26,6 +26,9 @@ class Kind:
     #: What a description of a cited document calls such a document ("a leaked cable", "a
     #: report by …"): "cable", "report", or None when a description never means one.
     described_as: str | None = None
+    #: Whether the documents it holds are pages of their own, each with its own address and
+    #: hyperlinks (a web capture's records), not posts of one page.
+    holds_pages: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class Registered:
 
 #: Every ingester module, in detection priority: more specific kinds first.
 REGISTRY: list[Registered] = [
-    Registered("provenance.ingest.warc", ("warc",), {"warc": Kind()}),
+    Registered("provenance.ingest.warc", ("warc",), {"warc": Kind(holds_pages=True)}),
     Registered(
         "provenance.ingest.pdf",
         ("pdf",),
@@ -82,6 +85,14 @@ def kinds_described_as(what: str | None = None) -> tuple[str, ...]:
         for name, facts in registered.kinds.items()
         if facts.described_as is not None and (what is None or facts.described_as == what)
     )
+
+
+def page_holders() -> tuple[str, ...]:
+    """The kinds whose documents are pages of their own (:attr:`Kind.holds_pages`)."""
+    return tuple(
+        name for registered in REGISTRY for name, facts in registered.kinds.items()
+        if facts.holds_pages
+    )  # fmt: skip
 
 
 def priority(name: str) -> int:

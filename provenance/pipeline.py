@@ -120,11 +120,18 @@ def _prepare_in_worker(fetched: Fetched, raw_sha256: str, limits: Limits) -> Pre
 
 
 def _links(fetched: Fetched, documents: list) -> list[list[MentionRecord]]:
-    """Hyperlinks of an HTML page as mentions of the documents they point to."""
-    if not kinds.kind(documents[0].kind).links_are_mentions:
-        return [[] for _ in documents]
-    base = documents[0].canonical_url or documents[0].url or fetched.url
-    return page_link_mentions(documents, base)
+    """Hyperlinks of an HTML page as mentions of the documents they point to; of a web
+    capture, those of each page it holds (each against its own address)."""
+    top = kinds.kind(documents[0].kind)
+    if top.links_are_mentions:
+        base = documents[0].canonical_url or documents[0].url or fetched.url
+        return page_link_mentions(documents, base)
+    found: list[list[MentionRecord]] = [[] for _ in documents]
+    if top.holds_pages:
+        for index, page in enumerate(documents[1:], 1):
+            if kinds.kind(page.kind).links_are_mentions:
+                found[index] = page_link_mentions([page], page.canonical_url or page.url)[0]
+    return found
 
 
 def preload(ingesters: Iterable[str] = ()) -> None:

@@ -44,7 +44,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from . import __version__, minhash, similarity
+from . import __version__, kinds, minhash, similarity
 from .moments import EARLIER_RULE as EARLIER_RULE
 from .moments import UNDATED_RULE as UNDATED_RULE
 from .moments import order_key, order_sql, strictly_earlier, time_rule
@@ -55,7 +55,7 @@ CAPTURE_METHOD = "same-locator-0.1"
 URL_METHOD = "same-url-0.1"
 #: Kinds whose documents are whole pages, each with its own address (a web capture's records);
 #: the posts of other pages (an archive, a blog's tag page) may share the page's address.
-CAPTURE_CONTAINERS = ("warc",)
+CAPTURE_CONTAINERS = kinds.page_holders()
 TRIMMED_METHOD = "trimmed-reprint-0.1"
 SHINGLE_WORDS = 5
 MIN_WORDS = 40  # shorter text layers are too small to tell a copy from a shared paragraph

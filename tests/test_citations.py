@@ -397,3 +397,49 @@ Bay Courier reported</a> on Monday, and said revenue rose 12 percent last year.<
     rows = sqlite3.connect(db_path).execute("SELECT identifier FROM citations").fetchall()
     assert ("https://courier.example/dues",) in rows
     assert not [r for r in rows if "ledger.example" in (r[0] or "")]
+
+
+LINKING_STORY = (
+    '<html><head><title>What the cable says | Courier (invented outlet)</title><meta property="'
+    'article:published_time" content="2011-05-02T08:00:00Z"></head><body><article>'
+    "<h1>What the cable says</h1><p>An invented story for the provenance tests about the"
+    ' harbour and its fleet of trawlers.</p><p>According to <a href="{link}">a cable from'
+    " the embassy</a>, the fleet was seized in March, officials said.</p></article></body>"
+    "</html>"
+)
+
+
+@pytest.mark.parametrize("crawled", [False, True], ids=["page", "page-in-a-crawl"])
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://wikileaks.org/plusd/cables/08VELMORA112_a.html",
+        "https://wikileaks.org/cable/2008/03/08VELMORA112.html",
+    ],
+    ids=["plusd", "cablegate"],
+)
+def test_a_link_to_a_cable_cites_it_in_a_page_and_in_a_crawl(
+    run_json, db_path, tmp_path, crawled, link
+):
+    """A hyperlink to the cable's page at WikiLeaks (PlusD's "_a" copy or Cablegate's) cites
+    the cable, in a page added alone and in a page of a web capture alike."""
+    from .test_captures import _warc
+
+    page = LINKING_STORY.format(link=link).encode()
+    if crawled:
+        story = _warc(
+            tmp_path / "crawl.warc.gz",
+            ("https://courier.example/cable", "2011-05-02T09:00:00Z", page),
+        )
+    else:
+        story = tmp_path / "story.html"
+        story.write_bytes(page)
+    from .conftest import ROOT
+
+    run_json("add", ROOT / "sources" / "02-cable-08VELMORA112.txt", story)
+    conn = sqlite3.connect(db_path)
+    rows = conn.execute(
+        "SELECT s.reference_id, c.confidence FROM citations c JOIN sources s"
+        " ON s.id = c.cited_source_id WHERE c.kind = 'link'"
+    ).fetchall()
+    assert rows == [("08VELMORA112", 0.9)]
