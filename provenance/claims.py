@@ -309,7 +309,10 @@ _BOILERPLATE = re.compile(
 _TELEGRAM_FURNITURE = re.compile(
     r"(?:\b[A-Z]{2,6}-0\d\b[\s,]+){3}|\bE\.\s?O\.\s?1[23]\d{3}\b|\bTAGS:|"
     r"\b\d{6}Z\s+[A-Z]{3}\s+\d{2}\b|"
-    r"(?i:\bClassified\s+by\b.{0,160}?\breasons?\s+1\.\d|\bClassified\s+Web\s?site\b)"
+    r"(?i:\bClassified\s+by\b.{0,160}?\breasons?\s+1\.\d|\bClassified\s+Web\s?site\b|"
+    # a cable's clearance line: "This cable was coordinated with Embassy Brasilia."
+    r"\bThis\s+(?:cable|message|telegram)\s+(?:was|has\s+been)\s+"
+    r"(?:cleared|coordinated|(?:co-?)?drafted|prepared)\b)"
 )
 #: Page furniture of news sites and blogs that states a date and nothing else: a post's
 #: dateline ("Posted on April 29, 2022") or the signature line of an embedded tweet.
@@ -332,8 +335,10 @@ _BOILERPLATE_NEEDS = (
     "related article", "comment", "copyright",
 )  # fmt: skip
 #: The same for :data:`_TELEGRAM_FURNITURE`: routing codes have "-0", the E.O. line "E.", the
-#: tags line "TAGS:", a date-time group "Z", and the classification lines "classified".
+#: tags line "TAGS:", a date-time group "Z"; lower-cased, the classification lines have
+#: "classified" and the clearance line "this cable", "this message" or "this telegram".
 _TELEGRAM_NEEDS = ("-0", "E.", "TAGS:", "Z")
+_TELEGRAM_NEEDS_LOWER = ("classified", "this cable", "this message", "this telegram")
 
 
 def _furniture(sentence: str) -> bool:
@@ -343,7 +348,9 @@ def _furniture(sentence: str) -> bool:
     if sentence.isascii():
         low = sentence.lower()
         boilerplate = any(literal in low for literal in _BOILERPLATE_NEEDS)
-        telegram = "classified" in low or any(literal in sentence for literal in _TELEGRAM_NEEDS)
+        telegram = any(literal in low for literal in _TELEGRAM_NEEDS_LOWER) or any(
+            literal in sentence for literal in _TELEGRAM_NEEDS
+        )
     else:
         boilerplate = telegram = True
     return bool(

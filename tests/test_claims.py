@@ -281,6 +281,9 @@ TELEGRAM_FURNITURE = [
     "O 161036Z DEC 04 FM AMEMBASSY NORTHPORT TO SECSTATE WASHDC IMMEDIATE 0037",
     "Visit Embassy Northport's Classified Website: http://www.example.invalid/northport",
     "Visit Northport's Classified Web Site at http://www.example.invalid/p/northport",
+    "This cable was coordinated with Embassy Lanternbay.",
+    "THIS CABLE HAS BEEN CLEARED BY U/S QUILL.",
+    "This message was co-drafted with USAID Northport.",
 ]
 
 
@@ -321,6 +324,9 @@ def test_a_sentence_that_opens_like_a_dateline_but_states_a_fact_stays_a_claim()
         "Published on the city's website on May 2, the audit found 40 percent of bridges unsafe."
     )
     assert claims.rule_factor(sentence) == 1.0
+    # where a cable got what it says is no clearance line
+    sentence = "This cable is based upon information gathered by the Econ section in Northport."
+    assert claims.rule_factor(sentence) == 1.0
 
 
 _RULE_PIECES = st.sampled_from(
@@ -331,6 +337,8 @@ _RULE_PIECES = st.sampled_from(
         "LOG-00", "NP-00", "AID-00", "B-52", "E.O. 12958", "E. O.12958", "TAGS:", "TAGS",
         "161036Z DEC 04", "161036Z", "Classified by", "CLASSIFIED BY", "reasons 1.4", "REASON 1.5",
         "Classified Website", "Classified Web Site", "claſſified", "ſubſcribe", "Ｚ", "the", "minister", "said", "?",
+        "This cable", "THIS MESSAGE", "this telegram", "was", "has been", "cleared", "COORDINATED",
+        "co-drafted", "prepared", "ThiS cAble",
         " ", ", ", "\n", "(b)", "1", "2004", ".", "’",
     ]
 )  # fmt: skip
