@@ -316,17 +316,8 @@ def _addresses(document, base_url: str | None) -> set[str]:
 
 
 def _address(url: str | None) -> str:
-    """A URL as compared for identity: no fragment, scheme or trailing slash; host in lower
-    case."""
-    if not url:
-        return ""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    path = parts.path.rstrip("/")
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.netloc.lower()}{path}{query}" if parts.netloc else url
+    """A URL as compared for identity (:func:`provenance.works.address`); "" for none."""
+    return works.address(url) if url else ""
 
 
 def claim_of(mentions: list[MentionRecord], claim_spans: list[tuple[int, int]]) -> None:

@@ -28,8 +28,7 @@ or two, or a page fetched and the same address in a capture) are one work whatev
 became in between (:func:`same_address`, ``URL_METHOD``): fetched from the same address (URL,
 compared without scheme, fragment, default port or trailing slash). An address a page only
 declares (its canonical URL, a post's permalink) joins two pages under the same headline too:
-a post shown in part on an archive page and its own page. A post of an archive page without
-an address of its own shares the page's, and is no capture of it.
+a post shown in part on an archive page and its own page, never a post and the page it is on.
 
 ``sources.work_id`` is the id of the work's earliest-known rendition (earliest published,
 then first stored); ``renditions`` keeps the evidence of each join.
@@ -56,6 +55,7 @@ URL_METHOD = "same-url-0.1"
 #: Kinds whose documents are whole pages, each with its own address (a web capture's records);
 #: the posts of other pages (an archive, a blog's tag page) may share the page's address.
 CAPTURE_CONTAINERS = kinds.page_holders()
+_CONTAINERS_SQL = ",".join(repr(k) for k in CAPTURE_CONTAINERS)  # in NOT IN (...)
 TRIMMED_METHOD = "trimmed-reprint-0.1"
 SHINGLE_WORDS = 5
 MIN_WORDS = 40  # shorter text layers are too small to tell a copy from a shared paragraph
@@ -118,13 +118,12 @@ def family(conn: sqlite3.Connection, source_ids: Iterable[int]) -> set[int]:
     members = set(source_ids)
     if not members:
         return members
-    containers = ",".join(repr(k) for k in CAPTURE_CONTAINERS)
     members |= {
         r[0]
         for r in rows_in(
             conn,
             "SELECT s.parent_id FROM sources s JOIN sources p ON p.id = s.parent_id"
-            f" WHERE s.id IN ({{marks}}) AND p.kind NOT IN ({containers})",
+            f" WHERE s.id IN ({{marks}}) AND p.kind NOT IN ({_CONTAINERS_SQL})",
             list(members),
         )
     }
@@ -158,7 +157,7 @@ def family(conn: sqlite3.Connection, source_ids: Iterable[int]) -> set[int]:
         for r in rows_in(
             conn,
             "SELECT c.id FROM sources c JOIN sources p ON p.id = c.parent_id"
-            f" WHERE c.parent_id IN ({{marks}}) AND p.kind NOT IN ({containers})",
+            f" WHERE c.parent_id IN ({{marks}}) AND p.kind NOT IN ({_CONTAINERS_SQL})",
             list(members),
         )
     }
@@ -241,9 +240,9 @@ def recognise_renditions(
     return joined
 
 
-def _address(url: str) -> str:
+def address(url: str) -> str:
     """A URL as compared for identity: host in lower case; no scheme, fragment, default port
-    or trailing slash."""
+    or trailing slash (a page's own links, its captures: :mod:`provenance.citations` too)."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -278,31 +277,31 @@ def _spellings(url: str) -> set[str]:
     return forms
 
 
-def _own_addresses(conn: sqlite3.Connection, source_id: int) -> dict[str, bool]:
-    """The addresses of a page of its own, each with whether the page was fetched from it (a
-    web capture's record, a page added by its URL) rather than declared (a canonical URL, a
-    post's permalink): its URL and canonical URL, unless it is a post of a page (not a web
-    capture's record) that has no address but the page's."""
-    row = conn.execute(
-        "SELECT s.url, s.canonical_url, s.locator, p.kind, p.url, p.canonical_url FROM sources s"
+def _page(conn: sqlite3.Connection, source_id: int) -> tuple | None:
+    """What :func:`_own_addresses` reads of a source: its URL, canonical URL and locator, and
+    its parent's kind."""
+    return conn.execute(
+        "SELECT s.url, s.canonical_url, s.locator, p.kind FROM sources s"
         " LEFT JOIN sources p ON p.id = s.parent_id WHERE s.id = ?",
         (source_id,),
     ).fetchone()
+
+
+def _own_addresses(row: tuple | None) -> dict[str, bool]:
+    """The addresses of a page (its :func:`_page` row), its URL and canonical URL, each with
+    whether the page was fetched from it (a web capture's record, a page added by its URL)
+    rather than declared (a canonical URL, a post's permalink or, lacking one, its page's)."""
     if row is None:
         return {}
-    url, canonical, locator, parent_kind = row[:4]
+    url, canonical, locator, parent_kind = row
     fetched = parent_kind in CAPTURE_CONTAINERS or (
         parent_kind is None and (locator or "").startswith(("http://", "https://"))
     )
     mine: dict[str, bool] = {}
     if canonical:
-        mine[_address(canonical)] = False
+        mine[address(canonical)] = False
     if url:
-        mine[_address(url)] = fetched
-    if parent_kind is not None and parent_kind not in CAPTURE_CONTAINERS:
-        for value in row[4:]:
-            if value:
-                mine.pop(_address(value), None)
+        mine[address(url)] = fetched
     mine.pop("", None)
     return mine
 
@@ -313,13 +312,11 @@ def same_address(conn: sqlite3.Connection, source_id: int) -> list[tuple[int, di
     captures of it whatever their text became; an address a page only declares (a canonical
     URL, which some sites set to their front page on every page; a post's permalink) joins
     them only under the same headline."""
-    mine = _own_addresses(conn, source_id)
+    row = _page(conn, source_id)
+    mine = _own_addresses(row)
     if not mine:
         return []
-    row = conn.execute(
-        "SELECT url, canonical_url FROM sources WHERE id = ?", (source_id,)
-    ).fetchone()
-    forms = sorted({f for v in row if v for f in _spellings(v)})
+    forms = sorted({f for v in row[:2] if v for f in _spellings(v)})
     marks = _marks(forms)
     candidates = {
         r[0]
@@ -331,7 +328,7 @@ def same_address(conn: sqlite3.Connection, source_id: int) -> list[tuple[int, di
     found = []
     title = None
     for other in sorted(candidates):
-        theirs = _own_addresses(conn, other)
+        theirs = _own_addresses(_page(conn, other))
         shared = sorted(set(mine) & set(theirs))
         if not shared:
             continue

