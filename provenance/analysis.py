@@ -40,6 +40,7 @@ class AttributionRecord:
     content: tuple[int, int]
     claim: int | None  # index into Analysis.claims
     agent: str | None = None  # the agent the mention names, pronouns and surnames resolved
+    method: str | None = None  # how it was found, when not the analysis' tagger (a credit line)
 
 
 @dataclass
@@ -149,6 +150,18 @@ def analyse(text: str, structure: list[Span], accurate: bool = False) -> Analysi
             first, last = sentence_at(part[0]), sentence_at(part[1] - 1)
             if first is not None:
                 attributed.update(range(first, (last if last is not None else first) + 1))
+    # A paragraph's credit line ("Source - EcoAmericas"): its sentences are attributed to what
+    # it names, and the line itself is no claim.
+    credits = attribution_mod.find_credits(text)
+    credited: dict[int, list[attribution_mod.Credit]] = {}
+    credit_lines: set[int] = set()
+    for c in credits:
+        for i, (start, _) in enumerate(spans):
+            if c.credited[0] <= start < c.credited[1]:
+                credited.setdefault(i, []).append(c)
+            elif c.line[0] <= start < c.line[1]:
+                credit_lines.add(i)
+    attributed.update(credited)
     quoted: set[int] = set()  # sentences holding (part of) a direct quotation
     for q in quotes:
         first, last = sentence_at(q.start), sentence_at(q.end - 1)
@@ -157,7 +170,9 @@ def analyse(text: str, structure: list[Span], accurate: bool = False) -> Analysi
 
     claim_index: dict[int, int] = {}
     for i, ((start, end), sentence, score) in enumerate(zip(spans, sentences, scores, strict=True)):
-        if not keep_as_claim(sentence, score, threshold, i in attributed or i in quoted):
+        if i in credit_lines or not keep_as_claim(
+            sentence, score, threshold, i in attributed or i in quoted
+        ):
             continue
         page = pages.find(start)
         block = blocks.find(start)
@@ -199,6 +214,15 @@ def analyse(text: str, structure: list[Span], accurate: bool = False) -> Analysi
                 result.attributions.append(
                     AttributionRecord(a.cue, a.mention, (start, end), claim_index[i], a.agent)
                 )
+    for i, found in credited.items():
+        if i in claim_index:
+            for c in found:
+                result.attributions.append(
+                    AttributionRecord(
+                        c.cue, c.mention, spans[i], claim_index[i], c.name,
+                        attribution_mod.CREDIT_METHOD,
+                    )
+                )  # fmt: skip
     for q in quotes:
         result.quotes.append(
             QuoteRecord(

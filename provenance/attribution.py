@@ -1204,6 +1204,102 @@ def find_quotes(text: str, start: int = 0, end: int | None = None) -> list[Quote
     return quotes
 
 
+# --- credit lines -------------------------------------------------------------------------
+
+#: What a credit line's attributions record as their method (their cue and source are read by
+#: these rules, not tagged by the model).
+CREDIT_METHOD = "credit-line-0.1"
+
+#: A credit that ends a paragraph, after its last sentence: "... of coca growers. Source -
+#: EcoAmericas (please contact L. Stoner for complete article)", "... in 2004. (Source: KLPD
+#: National Police Force)". Regional press digests, statistics and reprinted items credit
+#: what they summarise this way; the paragraph's sentences come from what it names.
+_CREDIT = re.compile(
+    r"(?<=[.!?\"”’')\]])[ \t]+(?P<open>\()?(?P<cue>Sources?|SOURCES?)[ \t]*[-–—:][ \t]*(?=[A-Z])"
+)
+_CREDIT_TOKEN = re.compile(r"[^\s()]+")
+#: Small words inside a name ("Bureau of Economic Analysis", "O Estado de S. Paulo").
+_CREDIT_JOINS = frozenset(
+    {"of", "de", "do", "da", "das", "dos", "del", "la", "for", "the", "and", "&"}
+)
+#: What may follow the name in the same paragraph: a note in brackets, a second name, "based
+#: on ..." or "Kindly shared by ...": a few words, not another sentence of the paragraph.
+_CREDIT_TAIL_WORDS = 12
+_CREDIT_MORE = re.compile(r"(?:,[ \t]*(?:and[ \t]+)?|;[ \t]*)(?=[A-Z])")
+_CREDIT_TAIL_START = re.compile(r"[.,;:]|(?:based on|via|from|citing)\b", re.I)
+#: A cable's short reference ("BRASILIA 1514") or a file code ("CBLEXCLS.009143"): a document,
+#: not who the paragraph comes from.
+_CREDIT_CABLE = re.compile(r"[A-Z][A-Z ]{2,} \d+")
+_CREDIT_CODE = re.compile(r"[A-Za-z][^\s\d]*\d|\d[^\s]*[A-Za-z]")
+
+
+@dataclass
+class Credit:
+    """A paragraph's credit line: its cue ("Source"), the name credited and its span, the
+    span of the paragraph it credits (before the line) and the line's span."""
+
+    cue: tuple[int, int]
+    mention: tuple[int, int]
+    name: str
+    credited: tuple[int, int]
+    line: tuple[int, int]
+
+
+def _credit_name(text: str, pos: int, end: int) -> tuple[int, int] | None:
+    """The span of the name that starts at ``pos``: capitalised words (and the small words
+    between them), up to a bracket, a lower-case word or the punctuation ending it."""
+    last: tuple[int, int] | None = None
+    words = 0
+    for m in _CREDIT_TOKEN.finditer(text, pos, end):
+        if text[pos : m.start()].strip() or "\n" in text[pos : m.start()] or words >= 8:
+            break
+        token = m.group()
+        word = token.rstrip(".,;:")
+        initial = token.endswith(".") and (len(word) == 1 or "." in word)  # "S.", "U.S."
+        if word and (word[0].isupper() or word.isdigit()):
+            last, words = (last[0] if last else m.start(), m.start() + len(word)), words + 1
+        elif word not in _CREDIT_JOINS or last is None:
+            break
+        pos = m.end()
+        if token != word and not initial:
+            break  # "News." or "PROCOMER,": the name ends here
+    return last
+
+
+def find_credits(text: str) -> list[Credit]:
+    """Credit lines that end a paragraph and name where its sentences come from (see
+    :data:`_CREDIT`). A line standing alone (a chart's "Source: Reuters") credits no text."""
+    found = []
+    for p_start, p_end in paragraph_spans(text):
+        for m in _CREDIT.finditer(text, p_start, p_end):
+            credited = text[p_start : m.start()]
+            if len(credited.split()) < 4:
+                continue
+            names: list[tuple[int, int]] = []
+            pos = m.end()
+            while (span := _credit_name(text, pos, p_end)) is not None:
+                names.append(span)
+                pos = span[1]
+                more = _CREDIT_MORE.match(text, pos, p_end)  # "PROCOMER, BCCR and FAO"
+                if more is None:
+                    break
+                pos = more.end()
+            tail = re.sub(r"^[ \t]*\([^()\n]*\)", "", text[pos:p_end]).strip()
+            if tail.strip(".)") and (
+                not _CREDIT_TAIL_START.match(tail) or len(tail.split()) > _CREDIT_TAIL_WORDS
+            ):
+                continue
+            cue = (m.start("cue"), m.end("cue"))
+            line = (m.start("open") if m.group("open") else cue[0], p_end)
+            start, end = p_start, len(credited.rstrip()) + p_start
+            for a, b in names:
+                name = " ".join(text[a:b].split())
+                if _CREDIT_CABLE.fullmatch(name) or _CREDIT_CODE.search(name):
+                    continue
+                found.append(Credit(cue, (a, b), name, (start, end), line))
+    return found
+
+
 def attach_speakers(text: str, quotes: list[Quote], attributions: list[Attribution]) -> None:
     """Give each quote the source of the attribution whose content holds it; failing that,
     of the attribution whose cue is closest in the same paragraph."""

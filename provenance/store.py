@@ -289,7 +289,7 @@ def _insert_analysis(
                 a.content[1],
                 text[a.content[0] : a.content[1]],
                 agent_id,
-                analysis.method,
+                getattr(a, "method", None) or analysis.method,  # a credit line's own rule
                 __version__,
             )
         )

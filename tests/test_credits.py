@@ -1,0 +1,164 @@
+"""Credit lines: a paragraph that ends "Source - Harbour Gazette" comes from what it names.
+
+Regional press digests, statistics and reprinted items credit each paragraph they summarise
+this way; the paragraph's claims are attributed to the name (method ``credit-line-0.1``) and
+the line itself is not a claim. Every text here is invented for the test suite.
+"""
+
+import sqlite3
+
+import pytest
+
+from provenance.analysis import analyse
+from provenance.attribution import CREDIT_METHOD, find_credits
+
+DIGEST = (
+    "Fisheries digest (invented for the provenance test suite)\n\n"
+    "¶2. Varno Port Closes Its Northern Quay MAY 2009 - The port authority of Varno closed"
+    " its northern quay to trawlers on Monday after inspectors found cracks in the pilings."
+    " Repairs will cost about 4 million crowns and take until the autumn, the authority"
+    " estimated. Source - Harbour Gazette (please contact the desk for the complete article)\n\n"
+    "¶3. Salt Marsh Survey Counts Fewer Terns MAY 2009 - Volunteers counted 312 nesting pairs"
+    " of terns on the Varno salt marsh this spring, down from 540 two years ago. Source:"
+    " Northbay Statistics Office, Coastal Survey Trust\n\n"
+    "¶4. A ferry line between Varno and Osterby will open in June with two crossings a day."
+    " The operator expects 40,000 passengers in its first year.\n"
+)
+
+
+def credit_names(text):
+    return [(c.name, text[c.mention[0] : c.mention[1]]) for c in find_credits(text)]
+
+
+def test_a_credit_ending_a_paragraph_names_where_it_comes_from():
+    credits = find_credits(DIGEST)
+    assert [c.name for c in credits] == [
+        "Harbour Gazette",
+        "Northbay Statistics Office",
+        "Coastal Survey Trust",
+    ]
+    gazette = credits[0]
+    assert DIGEST[gazette.cue[0] : gazette.cue[1]] == "Source"
+    paragraph = DIGEST[gazette.credited[0] : gazette.credited[1]]
+    assert paragraph.startswith("¶2. Varno Port Closes")
+    assert paragraph.endswith("the authority estimated.")
+    assert DIGEST[gazette.line[0] : gazette.line[1]].startswith("Source - Harbour Gazette (")
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        # after a sentence, in brackets, with a short note after the name
+        (
+            "Landings rose by a fifth in 2008 at the three harbours of the coast. (Source:"
+            " Varno Harbour Board)\n",
+            ["Varno Harbour Board"],
+        ),
+        (
+            "The quay reopened in October after repairs costing 4 million crowns. Source -"
+            " Harbour Gazette. Kindly shared by the consulate in Osterby\n",
+            ["Harbour Gazette"],
+        ),
+        (
+            "The ferry carried 41,000 passengers in its first year of service. Source - Public"
+            " Affairs Office Varno based on a report in the Osterby Courier\n",
+            ["Public Affairs Office Varno"],
+        ),
+        # initials and small words inside a name
+        (
+            "Exports of cod fell for the third year running in 2008, to 12,000 tonnes. Source:"
+            " U.S. Bureau of Fisheries and Ocean Statistics\n",
+            ["U.S. Bureau of Fisheries and Ocean Statistics"],
+        ),
+        # a line standing alone credits no text (a chart's or a photograph's credit)
+        ("Landings at the three harbours, 2004-2008\n\nSource: Varno Harbour Board\n", []),
+        # prose after "Sources:" is no credit
+        (
+            "The trawlers left before dawn on each of the three days in question. Sources:"
+            " Everyone in the harbour knows that the fleet left early and came back late.\n",
+            [],
+        ),
+        # a name followed by more of the paragraph is no credit of it
+        (
+            "The quay reopened in October after repairs. Source - Harbour Gazette. The"
+            " authority then raised the fees for every trawler using the northern quay, which"
+            " the fleet's owners protested against in a letter to the council.\n",
+            [],
+        ),
+        # a cable's short reference and a file code are documents, not who it comes from
+        (
+            "The embassy reported the closure of the quay to the ministry on Monday. Source -"
+            " VARNO 1514\n",
+            [],
+        ),
+        (
+            "The embassy reported the closure of the quay to the ministry on Monday. Source:"
+            " HBLEXCLS.009143\n",
+            [],
+        ),
+        # a title holding the word is no credit
+        ("He wrote a history of the port called Finding the Source: The Varno Quays.\n", []),
+    ],
+)
+def test_what_counts_as_a_credit_line(text, names):
+    assert [name for name, _ in credit_names(text)] == names
+    for name, written in credit_names(text):
+        assert " ".join(written.split()) == name
+
+
+def test_the_credited_paragraphs_claims_are_attributed_to_the_name():
+    analysis = analyse(DIGEST, [])
+    credited = [a for a in analysis.attributions if a.method == CREDIT_METHOD]
+    by_agent: dict[str, list[str]] = {}
+    for a in credited:
+        claim = analysis.claims[a.claim]
+        assert (a.content[0], a.content[1]) == (claim.start, claim.end)
+        assert DIGEST[a.mention[0] : a.mention[1]] == a.agent
+        by_agent.setdefault(a.agent, []).append(claim.text)
+    gazette = by_agent["Harbour Gazette"]
+    assert any("closed its northern quay" in t for t in gazette)
+    assert any("Repairs will cost about 4 million crowns" in t for t in gazette)
+    assert not any("terns" in t for t in gazette)
+    terns = [t for t in by_agent["Northbay Statistics Office"] if "312 nesting pairs" in t]
+    assert terns and terns == [
+        t for t in by_agent["Coastal Survey Trust"] if "312 nesting pairs" in t
+    ]
+    # the paragraph without a credit is attributed to nobody by it
+    assert not any("ferry" in t for texts in by_agent.values() for t in texts)
+    # the credit line is no claim
+    assert not any("Source" in c.text for c in analysis.claims)
+    for c in analysis.claims:
+        assert DIGEST[c.start : c.end] == c.text
+
+
+def test_a_stored_credit_names_its_agent_and_method(run_json, tmp_path, db_path):
+    path = tmp_path / "digest.txt"
+    path.write_text(DIGEST, encoding="utf-8")
+    run_json("add", path, "--workers", "1")
+    conn = sqlite3.connect(db_path)
+    rows = conn.execute(
+        "SELECT g.name, a.method, a.cue, a.mention, c.text, a.content, a.tool_version"
+        " FROM attributions a JOIN agents g ON g.id = a.agent_id"
+        " JOIN claims c ON c.id = a.claim_id WHERE a.method = ?",
+        (CREDIT_METHOD,),
+    ).fetchall()
+    assert {r[0] for r in rows} == {
+        "Harbour Gazette",
+        "Northbay Statistics Office",
+        "Coastal Survey Trust",
+    }
+    for name, _method, cue, mention, claim, content, version in rows:
+        assert cue == "Source" and mention == name and content == claim and version
+    claims = [r[0] for r in conn.execute("SELECT text FROM claims")]
+    assert not any(t.startswith("Source") for t in claims)
+
+
+def test_claims_lists_the_credited_name_as_whom_it_is_attributed_to(run_json, tmp_path):
+    path = tmp_path / "digest.txt"
+    path.write_text(DIGEST, encoding="utf-8")
+    run_json("add", path, "--workers", "1")
+    claims = run_json("claims")
+    quay = [c for c in claims if "closed its northern quay" in c["text"]]
+    assert [(c["attributed_to"], c["cue"]) for c in quay] == [("Harbour Gazette", "Source")]
+    ferry = [c for c in claims if "40,000 passengers" in c["text"]]
+    assert ferry and ferry[0]["attributed_to"] is None
