@@ -155,12 +155,17 @@ def analyse(text: str, structure: list[Span], accurate: bool = False) -> Analysi
     credits = attribution_mod.find_credits(text)
     credited: dict[int, list[attribution_mod.Credit]] = {}
     credit_lines: set[int] = set()
-    for c in credits:
-        for i, (start, _) in enumerate(spans):
-            if c.credited[0] <= start < c.credited[1]:
-                credited.setdefault(i, []).append(c)
-            elif c.line[0] <= start < c.line[1]:
-                credit_lines.add(i)
+    for c in credits:  # the sentences starting in the paragraph, then in its credit line
+        first = bisect.bisect_left(sentence_starts, c.credited[0])
+        line = bisect.bisect_left(sentence_starts, c.credited[1])
+        for i in range(first, line):
+            credited.setdefault(i, []).append(c)
+        credit_lines.update(
+            range(
+                bisect.bisect_left(sentence_starts, c.line[0]),
+                bisect.bisect_left(sentence_starts, c.line[1]),
+            )
+        )
     attributed.update(credited)
     quoted: set[int] = set()  # sentences holding (part of) a direct quotation
     for q in quotes:

@@ -1225,6 +1225,9 @@ _CREDIT_JOINS = frozenset(
 #: What may follow the name in the same paragraph: a note in brackets, a second name, "based
 #: on ..." or "Kindly shared by ...": a few words, not another sentence of the paragraph.
 _CREDIT_TAIL_WORDS = 12
+#: How far before its paragraph's end a credit line may begin (the name, a note in brackets,
+#: a short tail).
+_CREDIT_REACH = 600
 _CREDIT_MORE = re.compile(r"(?:,[ \t]*(?:and[ \t]+)?|;[ \t]*)(?=[A-Z])")
 _CREDIT_TAIL_START = re.compile(r"[.,;:]|(?:based on|via|from|citing)\b", re.I)
 #: A cable's short reference ("BRASILIA 1514") or a file code ("CBLEXCLS.009143"): a document,
@@ -1271,9 +1274,9 @@ def find_credits(text: str) -> list[Credit]:
     :data:`_CREDIT`). A line standing alone (a chart's "Source: Reuters") credits no text."""
     found = []
     for p_start, p_end in paragraph_spans(text):
-        for m in _CREDIT.finditer(text, p_start, p_end):
-            credited = text[p_start : m.start()]
-            if len(credited.split()) < 4:
+        # A credit ends its paragraph: only its last few hundred characters can hold one.
+        for m in _CREDIT.finditer(text, max(p_start, p_end - _CREDIT_REACH), p_end):
+            if len(text[max(p_start, m.start() - 200) : m.start()].split()) < 4:
                 continue
             names: list[tuple[int, int]] = []
             pos = m.end()
@@ -1291,7 +1294,13 @@ def find_credits(text: str) -> list[Credit]:
                 continue
             cue = (m.start("cue"), m.end("cue"))
             line = (m.start("open") if m.group("open") else cue[0], p_end)
-            start, end = p_start, len(credited.rstrip()) + p_start
+            start, end = p_start, len(text[p_start : m.start()].rstrip()) + p_start
+            earlier = [e.end() for e in _CREDIT.finditer(text, p_start, m.start())]
+            if earlier:  # items run on without a blank line: from the line after the last cue
+                line_end = text.find("\n", earlier[-1], m.start())
+                if line_end < 0:
+                    continue
+                start = line_end + 1
             for a, b in names:
                 name = " ".join(text[a:b].split())
                 if _CREDIT_CABLE.fullmatch(name) or _CREDIT_CODE.search(name):

@@ -106,6 +106,20 @@ def test_what_counts_as_a_credit_line(text, names):
         assert " ".join(written.split()) == name
 
 
+def test_items_without_a_blank_line_between_them_are_credited_from_the_line_after():
+    text = (
+        "Varno closed its northern quay to trawlers on Monday. Source - Harbour Gazette\n"
+        "Volunteers counted 312 nesting pairs of terns on the salt marsh. Source - Tern Watch\n"
+    )
+    (credit,) = find_credits(text)  # the first does not end its paragraph
+    assert credit.name == "Tern Watch"
+    assert text[credit.credited[0] : credit.credited[1]] == (
+        "Volunteers counted 312 nesting pairs of terns on the salt marsh."
+    )
+    run_on = text.replace("\n", " ", 1)  # no line break to start after: no credit at all
+    assert find_credits(run_on) == []
+
+
 def test_the_credited_paragraphs_claims_are_attributed_to_the_name():
     analysis = analyse(DIGEST, [])
     credited = [a for a in analysis.attributions if a.method == CREDIT_METHOD]
