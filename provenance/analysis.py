@@ -224,10 +224,13 @@ def analyse(text: str, structure: list[Span], accurate: bool = False) -> Analysi
             for c in found:
                 result.attributions.append(
                     AttributionRecord(
-                        c.cue, c.mention, spans[i], claim_index[i], c.name,
+                        c.cue, c.mention, spans[i], claim_index[i], None if c.cable else c.name,
                         attribution_mod.CREDIT_METHOD,
                     )
                 )  # fmt: skip
+    for c in credits:  # a cable credited: its short reference, resolved as a REF line's
+        if c.cable:
+            result.mentions.append(MentionRecord(*c.mention, c.name, "cable-ref", None))
     for q in quotes:
         result.quotes.append(
             QuoteRecord(

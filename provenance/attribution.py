@@ -1230,8 +1230,8 @@ _CREDIT_TAIL_WORDS = 12
 _CREDIT_REACH = 600
 _CREDIT_MORE = re.compile(r"(?:,[ \t]*(?:and[ \t]+)?|;[ \t]*)(?=[A-Z])")
 _CREDIT_TAIL_START = re.compile(r"[.,;:]|(?:based on|via|from|citing)\b", re.I)
-#: A cable's short reference ("BRASILIA 1514") or a file code ("CBLEXCLS.009143"): a document,
-#: not who the paragraph comes from.
+#: A cable's short reference ("BRASILIA 1514", a page header's "RIO DE JAN 00000205"): the
+#: document the paragraph comes from. A file code ("CBLEXCLS.009143") is neither.
 _CREDIT_CABLE = re.compile(r"[A-Z][A-Z ]{2,} \d+")
 _CREDIT_CODE = re.compile(r"[A-Za-z][^\s\d]*\d|\d[^\s]*[A-Za-z]")
 
@@ -1246,6 +1246,9 @@ class Credit:
     name: str
     credited: tuple[int, int]
     line: tuple[int, int]
+    #: The name is a cable's short reference ("Source - RIO DE JAN 00000205"): the paragraph
+    #: comes from that cable, a citation to resolve, not an agent.
+    cable: bool = False
 
 
 def _credit_name(text: str, pos: int, end: int) -> tuple[int, int] | None:
@@ -1303,9 +1306,10 @@ def find_credits(text: str) -> list[Credit]:
                 start = line_end + 1
             for a, b in names:
                 name = " ".join(text[a:b].split())
-                if _CREDIT_CABLE.fullmatch(name) or _CREDIT_CODE.search(name):
+                cable = bool(_CREDIT_CABLE.fullmatch(name))
+                if _CREDIT_CODE.search(name) and not cable:
                     continue
-                found.append(Credit(cue, (a, b), name, (start, end), line))
+                found.append(Credit(cue, (a, b), name, (start, end), line, cable))
     return found
 
 

@@ -535,6 +535,9 @@ def _lookup(
         ).fetchone()
         if row:
             return row[0], 1.0
+        found = _cable_by_short_post(conn, identifier, citing)
+        if found is not None:
+            return found, SHORT_POST_CONFIDENCE
         found = _cable_by_serial(conn, identifier, citing)
         return (found, SERIAL_CONFIDENCE) if found is not None else None
     if kind in ("url", "link", "doi"):
@@ -585,6 +588,45 @@ SERIAL_CONFIDENCE = 0.8
 _CABLE_PARTS = re.compile(r"^(\d{2})([A-Z]+?)0*(\d{1,6})$")
 #: Years a cable's two-digit prefix may stand for (the archive runs from 1966 to 2010).
 _CABLE_YEARS = [f"{y % 100:02d}" for y in range(1966, 2011)]
+
+
+#: Confidence of a cable found by its post's name cut short ("USUN 1254" for USUN NEW YORK,
+#: a page header's "RIO DE JAN 00000205"): the one stored cable of that year and serial number
+#: whose post's name begins so.
+SHORT_POST_CONFIDENCE = 0.9
+
+
+_SHORT_POST = "year, serial number and the post's name cut short"
+
+
+def _short_post_identifiers(reference_id: str) -> list[str]:
+    """The ids a cable is cited by with its post's name cut short to three letters or more
+    ("08RIODEJANEIRO205": "08RIO205" ... "08RIODEJANEIR205")."""
+    m = _CABLE_PARTS.match(reference_id)
+    if not m:
+        return []
+    year, post, serial = m.group(1), m.group(2), int(m.group(3))
+    return [f"{year}{post[:n]}{serial}" for n in range(3, len(post))]
+
+
+def _cable_by_short_post(conn: sqlite3.Connection, identifier: str, citing: int) -> int | None:
+    """The one stored cable of the year and serial number of ``identifier`` whose post's name
+    begins with the name it gives (several such cables: none)."""
+    m = _CABLE_PARTS.match(identifier)
+    if not m:
+        return None
+    year, post, serial = m.group(1), m.group(2), int(m.group(3))
+    if len(post) < 3:  # "B 123": a list's letter read as a post, no name at all
+        return None
+    shape = re.compile(rf"{year}{post}[A-Z]+0*{serial}")
+    found: dict[str, int] = {}
+    for source_id, reference_id in conn.execute(
+        "SELECT id, reference_id FROM sources WHERE reference_id GLOB ? AND id != ? ORDER BY id",
+        (f"{year}{post}[A-Z]*", citing),
+    ):
+        if shape.fullmatch(reference_id):
+            found.setdefault(reference_id, source_id)  # its first stored, as an exact id finds
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _post_key(post: str | None) -> str:
@@ -659,6 +701,8 @@ def _resolve_identifiers(conn: sqlite3.Connection, source_ids: list[int]) -> int
             evidence = {"identifier": identifier, "rule": rule}
             if kind in ("cable", "cable-ref") and found[1] == SERIAL_CONFIDENCE:
                 evidence["matched"] = "post and serial number"
+            elif kind in ("cable", "cable-ref") and found[1] == SHORT_POST_CONFIDENCE:
+                evidence["matched"] = _SHORT_POST
             _set(conn, citation_id, found[0], found[1], _method(kind), evidence)
             resolved += 1
         else:
@@ -701,6 +745,26 @@ def _resolve_identifiers(conn: sqlite3.Connection, source_ids: list[int]) -> int
                              "rule": rule},
                         )  # fmt: skip
                         resolved += 1
+        if kind == "cable" and reference_id:
+            # Cited with its post's name cut short ("RIO DE JAN 00000205"): checked as the
+            # forward lookup checks it.
+            short = _short_post_identifiers(reference_id)
+            for citation_id, citing, identifier in conn.execute(
+                f"SELECT id, citing_source_id, identifier FROM citations WHERE identifier IN"
+                f" ({_marks(short)}) AND cited_source_id IS NULL AND citing_source_id != ?"
+                f" AND kind IN ('cable', 'cable-ref')",
+                [*short, source_id],
+            ).fetchall():
+                if _cable_by_short_post(conn, identifier, citing) != source_id:
+                    continue
+                rule = _admissible(conn, citing, source_id)[0]
+                if rule is None:
+                    continue
+                _set(
+                    conn, citation_id, source_id, SHORT_POST_CONFIDENCE, IDENTIFIER_METHOD,
+                    {"identifier": identifier, "matched": _SHORT_POST, "rule": rule},
+                )  # fmt: skip
+                resolved += 1
         for identifier in sorted(identifiers):
             for citation_id, kind, cited_as, exact in conn.execute(
                 "SELECT id, kind, identifier, 1 FROM citations WHERE identifier = ?"

@@ -77,6 +77,20 @@ def extract_record(data: bytes, hint: Hint, max_bytes: int | None = None) -> Ext
     return record
 
 
+def _date_cable_refs(analysis: Any, published: str | None) -> None:
+    """Give the cables a text names by short reference ("Source - BRASILIA 1514") their
+    reference ids, the year read from the document's date as a REF line's is; one that cannot
+    be dated is left out."""
+    refs = [m for m in analysis.mentions if m.kind == "cable-ref" and m.identifier is None]
+    if not refs:
+        return
+    from .ingest.cable import ref_identifier
+
+    for m in refs:
+        m.identifier = ref_identifier(m.mention, published)
+    analysis.mentions = [m for m in analysis.mentions if m.identifier is not None]
+
+
 def prepare(
     fetched: Fetched, raw_sha256: str | None = None, limits: Limits | None = None
 ) -> Prepared:
@@ -94,6 +108,7 @@ def prepare(
             prepared.analyses.append(None)  # claims are cut from the posts, not the page
             continue
         analysis = analyse(document.text, document.structure, accurate=limits.accurate)
+        _date_cable_refs(analysis, document.published)
         for named in document.mentions:
             analysis.mentions.append(
                 MentionRecord(None, None, named.text, named.kind, named.identifier)

@@ -11,6 +11,7 @@ import pytest
 
 from provenance.analysis import analyse
 from provenance.attribution import CREDIT_METHOD, find_credits
+from provenance.citations import SHORT_POST_CONFIDENCE
 
 DIGEST = (
     "Fisheries digest (invented for the provenance test suite)\n\n"
@@ -27,7 +28,7 @@ DIGEST = (
 
 
 def credit_names(text):
-    return [(c.name, text[c.mention[0] : c.mention[1]]) for c in find_credits(text)]
+    return [(c.name, text[c.mention[0] : c.mention[1]]) for c in find_credits(text) if not c.cable]
 
 
 def test_a_credit_ending_a_paragraph_names_where_it_comes_from():
@@ -85,12 +86,7 @@ def test_a_credit_ending_a_paragraph_names_where_it_comes_from():
             " the fleet's owners protested against in a letter to the council.\n",
             [],
         ),
-        # a cable's short reference and a file code are documents, not who it comes from
-        (
-            "The embassy reported the closure of the quay to the ministry on Monday. Source -"
-            " VARNO 1514\n",
-            [],
-        ),
+        # a file code is no name
         (
             "The embassy reported the closure of the quay to the ministry on Monday. Source:"
             " HBLEXCLS.009143\n",
@@ -176,3 +172,106 @@ def test_claims_lists_the_credited_name_as_whom_it_is_attributed_to(run_json, tm
     assert [(c["attributed_to"], c["cue"]) for c in quay] == [("Harbour Gazette", "Source")]
     ferry = [c for c in claims if "40,000 passengers" in c["text"]]
     assert ferry and ferry[0]["attributed_to"] is None
+
+
+def telegram(post: str, serial: int, when: str, subject: str, *paragraphs: str) -> str:
+    """An invented cable as telegram text (``when``: "291130Z JUL 08")."""
+    body = "\n\n".join(f"{i}. (U) {p}" for i, p in enumerate(paragraphs, 1))
+    return (
+        f"VZCZCXRO{serial:04d}\nPP RUEHVL\nDE RUEHVL #{serial:04d}/01 2101130\nZNR UUUUU ZZH\n"
+        f"P {when}\nFM AMEMBASSY {post}\nTO RUEHC/SECSTATE WASHDC PRIORITY 0502\n\n"
+        f"UNCLAS {post} {serial:06d}\n\nSIPDIS\n\nE.O. 12958: N/A\nTAGS: ENRG ECON VL\n"
+        f"SUBJECT: {subject}\n\n{body}\n\n"
+        f"{len(paragraphs) + 1}. (U) This cable is an invented document written for the"
+        " provenance test suite. The country, the places and the people named are fictional.\n"
+        "HARROW\n"
+    )
+
+
+ORIGINAL = telegram(
+    "PORT OF VELMA", 205, "291130Z JUL 08", "PORT OF VELMA: STATE OIL COMPANY OPENS A BIOFUELS ARM",
+    "The state oil company of Velma launched a subsidiary on July 28 to run its biofuels"
+    " plants, and plans to triple its ethanol exports by 2012, its chairman told Econoff.",
+)  # fmt: skip
+DIGEST_CABLE = telegram(
+    "VELMORA", 1219, "121504Z SEP 08", "VELMORA: REGIONAL ENVIRONMENT DIGEST, AUGUST 2008",
+    "Velma: Oil Company Launches Biofuels Subsidiary JULY 30, 2008 - The state oil company of"
+    " Velma has launched a subsidiary to run its biofuels plants and plans to triple its"
+    " ethanol exports by 2012. Source - PORT OF VEL 00000205",
+    "Kestria: Drought Empties the Silos at Brenn AUG. 2, 2008 - The silos at Brenn hold less"
+    " than forty thousand tonnes of wheat, a third of what the northern provinces need."
+    " Source - Kestria Grain Bulletin",
+)  # fmt: skip
+
+
+def test_a_cable_credited_by_its_short_reference_is_a_citation_of_it():
+    (credit,) = [c for c in find_credits(DIGEST_CABLE) if c.cable]
+    assert credit.name == "PORT OF VEL 00000205"
+    analysis = analyse(DIGEST_CABLE, [])
+    (mention,) = [m for m in analysis.mentions if m.kind == "cable-ref"]
+    assert (mention.start, mention.end) == credit.mention and mention.identifier is None
+    cited = [a for a in analysis.attributions if a.mention == credit.mention]
+    assert cited and all(a.agent is None and a.method == CREDIT_METHOD for a in cited)
+    assert any("triple its ethanol exports" in analysis.claims[a.claim].text for a in cited)
+
+
+@pytest.mark.parametrize("order", ["original first", "digest first"])
+def test_the_credited_cable_is_where_the_digest_got_it(run_json, tmp_path, db_path, order):
+    """The page header's short form of the post ("PORT OF VEL") names the cable as well as its
+    reference id would: the citation and the item's claims point at it, in either order."""
+    original, digest = tmp_path / "original.txt", tmp_path / "digest.txt"
+    original.write_text(ORIGINAL, encoding="utf-8")
+    digest.write_text(DIGEST_CABLE, encoding="utf-8")
+    for path in [original, digest] if order == "original first" else [digest, original]:
+        run_json("add", path, "--workers", "1")
+    conn = sqlite3.connect(db_path)
+    ids = dict(conn.execute("SELECT reference_id, id FROM sources"))
+    cited = ids["08PORTOFVELMA205"]
+    (row,) = conn.execute(
+        "SELECT identifier, cited_source_id, confidence, evidence FROM citations"
+        " WHERE mention = 'PORT OF VEL 00000205'"
+    ).fetchall()
+    assert row[:3] == ("08PORTOFVEL205", cited, SHORT_POST_CONFIDENCE)
+    assert "cut short" in row[3]
+    claims = conn.execute(
+        "SELECT c.text FROM attributions a JOIN claims c ON c.id = a.claim_id"
+        " WHERE a.cited_source_id = ? AND a.method = ?",
+        (cited, CREDIT_METHOD),
+    ).fetchall()
+    assert any("triple its ethanol exports" in text for (text,) in claims)
+    assert not any("Brenn" in text for (text,) in claims)
+
+
+def test_a_short_post_name_fitting_two_cables_names_neither(run_json, tmp_path, db_path):
+    other = telegram(
+        "PORT OF VELNA", 205, "301130Z JUL 08", "PORT OF VELNA: HARBOUR DUES RAISED",
+        "The harbour board of Velna raised the dues for trawlers by a fifth on July 29, its"
+        " director told Econoff.",
+    )  # fmt: skip
+    for name, text in (("a", ORIGINAL), ("b", other), ("c", DIGEST_CABLE)):
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+        run_json("add", tmp_path / f"{name}.txt", "--workers", "1")
+    conn = sqlite3.connect(db_path)
+    assert conn.execute(
+        "SELECT cited_source_id FROM citations WHERE mention = 'PORT OF VEL 00000205'"
+    ).fetchall() == [(None,)]
+
+
+def test_a_ref_line_letter_is_no_post_name(run_json, tmp_path, db_path):
+    """A REF line read as "B 205" names no post: not the one cable of serial 205 that year
+    whose post begins with B."""
+    stored = ORIGINAL.replace("PORT OF VELMA", "BRENN")
+    citing = telegram(
+        "KESTRIA", 311, "051130Z AUG 08", "KESTRIA: GRAIN TRADERS ASK FOR CREDIT",
+        "The grain traders of the northern quay asked the treasury of Kestria on August 4 to"
+        " guarantee their loans for wheat imports, their association told Econoff.",
+    ).replace("SIPDIS\n", "SIPDIS\n\nREF: B 205\n")  # fmt: skip
+    (tmp_path / "a.txt").write_text(stored, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(citing, encoding="utf-8")
+    run_json("add", tmp_path / "a.txt", tmp_path / "b.txt", "--workers", "1")
+    conn = sqlite3.connect(db_path)
+    assert "08BRENN205" in {r for (r,) in conn.execute("SELECT reference_id FROM sources")}
+    rows = conn.execute(
+        "SELECT identifier, cited_source_id FROM citations WHERE kind = 'cable-ref'"
+    ).fetchall()
+    assert rows == [("08B205", None)]
