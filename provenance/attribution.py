@@ -1222,14 +1222,15 @@ _CREDIT_TOKEN = re.compile(r"[^\s()]+")
 _CREDIT_JOINS = frozenset(
     {"of", "de", "do", "da", "das", "dos", "del", "la", "for", "the", "and", "&"}
 )
-#: What may follow the name in the same paragraph: a note in brackets, a second name, "based
-#: on ..." or "Kindly shared by ...": a few words, not another sentence of the paragraph.
+#: What may follow the name in the same paragraph: a note in brackets, a second name, its web
+#: address, "based on ..." or "Kindly shared by ...": a few words, not another sentence of the
+#: paragraph.
 _CREDIT_TAIL_WORDS = 12
 #: How far before its paragraph's end a credit line may begin (the name, a note in brackets,
 #: a short tail).
 _CREDIT_REACH = 600
 _CREDIT_MORE = re.compile(r"(?:,[ \t]*(?:and[ \t]+)?|;[ \t]*)(?=[A-Z])")
-_CREDIT_TAIL_START = re.compile(r"[.,;:]|(?:based on|via|from|citing)\b", re.I)
+_CREDIT_TAIL_START = re.compile(r"[.,;:]|(?:based on|via|from|citing)\b|https?://|www\.", re.I)
 #: A cable's short reference ("BRASILIA 1514", a page header's "RIO DE JAN 00000205"): the
 #: document the paragraph comes from. A file code ("CBLEXCLS.009143") is neither.
 _CREDIT_CABLE = re.compile(r"[A-Z][A-Z ]{2,} \d+")

@@ -65,6 +65,12 @@ def test_a_credit_ending_a_paragraph_names_where_it_comes_from():
             " Affairs Office Varno based on a report in the Osterby Courier\n",
             ["Public Affairs Office Varno"],
         ),
+        # the outlet's web address after its name
+        (
+            "The quay reopened in October after repairs costing 4 million crowns. Source -"
+            " Harbour Gazette http://www.harbour-gazette.example\n",
+            ["Harbour Gazette"],
+        ),
         # initials and small words inside a name
         (
             "Exports of cod fell for the third year running in 2008, to 12,000 tonnes. Source:"
