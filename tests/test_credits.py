@@ -2,7 +2,9 @@
 
 Regional press digests, statistics and reprinted items credit each paragraph they summarise
 this way; the paragraph's claims are attributed to the name (method ``credit-line-0.1``) and
-the line itself is not a claim. Every text here is invented for the test suite.
+the line itself is not a claim. A credit naming a cable by its short reference, and a cable
+cited with its post's name cut short, resolve to that cable. Every text and cable here is
+invented for the test suite.
 """
 
 import sqlite3
