@@ -745,10 +745,10 @@ def _resolve_identifiers(conn: sqlite3.Connection, source_ids: list[int]) -> int
                              "rule": rule},
                         )  # fmt: skip
                         resolved += 1
-        if kind == "cable" and reference_id:
+        short = _short_post_identifiers(reference_id) if kind == "cable" and reference_id else []
+        if short:
             # Cited with its post's name cut short ("RIO DE JAN 00000205"): checked as the
             # forward lookup checks it.
-            short = _short_post_identifiers(reference_id)
             for citation_id, citing, identifier in conn.execute(
                 f"SELECT id, citing_source_id, identifier FROM citations WHERE identifier IN"
                 f" ({_marks(short)}) AND cited_source_id IS NULL AND citing_source_id != ?"
