@@ -1226,9 +1226,13 @@ _CREDIT_JOINS = frozenset(
 #: address, "based on ..." or "Kindly shared by ...": a few words, not another sentence of the
 #: paragraph.
 _CREDIT_TAIL_WORDS = 12
-#: How far before its paragraph's end a credit line may begin (the name, a note in brackets,
-#: a short tail).
+#: How far a credit's tail may run (a note in brackets, a web address, a few words) to the
+#: end of its paragraph.
 _CREDIT_REACH = 600
+_CREDIT_NOTE = re.compile(r"[ \t]*\([^()\n]*\)")
+#: A numbered item that begins on a credit's line: digest items run together ("... Source -
+#: Yahoo 20. Brazil Wants Help ..."); the credit's line ends there and the next item begins.
+_NEXT_ITEM = re.compile(r"[ \t]+((?:¶[ \t]*)?\d{1,3}\.[ \t]+)(?=[A-Z])")
 _CREDIT_MORE = re.compile(r"(?:,[ \t]*(?:and[ \t]+)?|;[ \t]*)(?=[A-Z])")
 _CREDIT_TAIL_START = re.compile(r"[.,;:]|(?:based on|via|from|citing)\b|https?://|www\.", re.I)
 #: A cable's short reference ("BRASILIA 1514", a page header's "RIO DE JAN 00000205"): the
@@ -1263,6 +1267,8 @@ def _credit_name(text: str, pos: int, end: int) -> tuple[int, int] | None:
         token = m.group()
         word = token.rstrip(".,;:")
         initial = token.endswith(".") and (len(word) == 1 or "." in word)  # "S.", "U.S."
+        if word.isdigit() and token.endswith("."):
+            break  # "20.": the next item's number
         if word and (word[0].isupper() or word.isdigit()):
             last, words = (last[0] if last else m.start(), m.start() + len(word)), words + 1
         elif word not in _CREDIT_JOINS or last is None:
@@ -1273,44 +1279,60 @@ def _credit_name(text: str, pos: int, end: int) -> tuple[int, int] | None:
     return last
 
 
+def _credit_names(text: str, pos: int, end: int) -> tuple[list[tuple[int, int]], int]:
+    """The names a credit gives from ``pos`` ("PROCOMER, BCCR and FAO"), and where they end."""
+    names: list[tuple[int, int]] = []
+    while (span := _credit_name(text, pos, end)) is not None:
+        names.append(span)
+        pos = span[1]
+        more = _CREDIT_MORE.match(text, pos, end)
+        if more is None:
+            break
+        pos = more.end()
+    return names, pos
+
+
 def find_credits(text: str) -> list[Credit]:
-    """Credit lines that end a paragraph and name where its sentences come from (see
-    :data:`_CREDIT`). A line standing alone (a chart's "Source: Reuters") credits no text."""
+    """Credit lines that end a paragraph, or an item of it that runs on to the next, and name
+    where its sentences come from (see :data:`_CREDIT`). A line standing alone (a chart's
+    "Source: Reuters") credits no text."""
     found = []
     for p_start, p_end in paragraph_spans(text):
-        # A credit ends its paragraph: only its last few hundred characters can hold one.
-        for m in _CREDIT.finditer(text, max(p_start, p_end - _CREDIT_REACH), p_end):
-            if len(text[max(p_start, m.start() - 200) : m.start()].split()) < 4:
-                continue
-            names: list[tuple[int, int]] = []
-            pos = m.end()
-            while (span := _credit_name(text, pos, p_end)) is not None:
-                names.append(span)
-                pos = span[1]
-                more = _CREDIT_MORE.match(text, pos, p_end)  # "PROCOMER, BCCR and FAO"
-                if more is None:
-                    break
-                pos = more.end()
-            tail = re.sub(r"^[ \t]*\([^()\n]*\)", "", text[pos:p_end]).strip()
-            if tail.strip(".)") and (
-                not _CREDIT_TAIL_START.match(tail) or len(tail.split()) > _CREDIT_TAIL_WORDS
-            ):
+        start = p_start  # where the stretch the next credit would credit begins
+        for m in _CREDIT.finditer(text, p_start, p_end):
+            names, pos = _credit_names(text, m.end(), p_end)
+            note = _CREDIT_NOTE.match(text, pos, p_end)  # "(please contact ...)"
+            pos = note.end() if note else pos
+            item = _NEXT_ITEM.match(text, pos, p_end)
+            if item is not None:  # "Source - Yahoo 20. Brazil Wants Help ...": the next item
+                line_end, following = item.start(), item.start(1)
+            else:
+                line_end = following = p_end
+                tail = text[pos : min(p_end, pos + _CREDIT_REACH)].strip()
+                if p_end - pos > _CREDIT_REACH or (
+                    tail.strip(".)")
+                    and (
+                        not _CREDIT_TAIL_START.match(tail) or len(tail.split()) > _CREDIT_TAIL_WORDS
+                    )
+                ):
+                    names = []  # more of the paragraph follows: no credit of it
+            if not names or len(text[max(start, m.start() - 200) : m.start()].split()) < 4:
+                # Credits nothing; what follows it on its line is no item of its own.
+                newline = text.find("\n", m.end(), p_end)
+                if newline < 0:
+                    break  # the rest of the paragraph is this line: nothing more to credit
+                start = newline + 1
                 continue
             cue = (m.start("cue"), m.end("cue"))
-            line = (m.start("open") if m.group("open") else cue[0], p_end)
-            start, end = p_start, len(text[p_start : m.start()].rstrip()) + p_start
-            earlier = [e.end() for e in _CREDIT.finditer(text, p_start, m.start())]
-            if earlier:  # items run on without a blank line: from the line after the last cue
-                line_end = text.find("\n", earlier[-1], m.start())
-                if line_end < 0:
-                    continue
-                start = line_end + 1
+            line = (m.start("open") if m.group("open") else cue[0], line_end)
+            credited = (start, start + len(text[start : m.start()].rstrip()))
             for a, b in names:
                 name = " ".join(text[a:b].split())
                 cable = bool(_CREDIT_CABLE.fullmatch(name))
                 if _CREDIT_CODE.search(name) and not cable:
                     continue
-                found.append(Credit(cue, (a, b), name, (start, end), line, cable))
+                found.append(Credit(cue, (a, b), name, credited, line, cable))
+            start = following
     return found
 
 

@@ -124,6 +124,21 @@ def test_items_without_a_blank_line_between_them_are_credited_from_the_line_afte
     assert find_credits(run_on) == []
 
 
+def test_numbered_items_run_together_are_each_credited():
+    text = (
+        "19. Quay Closes MAY 2009 - Varno closed its northern quay to trawlers on Monday."
+        " Source - Harbour Gazette 20. Terns Decline MAY 2009 - Volunteers counted 312 nesting"
+        " pairs of terns on the salt marsh. Source - Tern Watch (no link) 21. Ferry Opens JUNE"
+        " 2009 - A ferry line between Varno and Osterby opened with two crossings a day.\n"
+    )
+    credits = find_credits(text)
+    assert [c.name for c in credits] == ["Harbour Gazette", "Tern Watch"]
+    gazette, terns = (text[c.credited[0] : c.credited[1]] for c in credits)
+    assert gazette.startswith("19. Quay Closes") and gazette.endswith("on Monday.")
+    assert terns.startswith("20. Terns Decline") and terns.endswith("on the salt marsh.")
+    assert text[credits[1].line[0] : credits[1].line[1]] == "Source - Tern Watch (no link)"
+
+
 def test_the_credited_paragraphs_claims_are_attributed_to_the_name():
     analysis = analyse(DIGEST, [])
     credited = [a for a in analysis.attributions if a.method == CREDIT_METHOD]
