@@ -1267,8 +1267,8 @@ def _credit_name(text: str, pos: int, end: int) -> tuple[int, int] | None:
         token = m.group()
         word = token.rstrip(".,;:")
         initial = token.endswith(".") and (len(word) == 1 or "." in word)  # "S.", "U.S."
-        if word.isdigit() and token.endswith("."):
-            break  # "20.": the next item's number
+        if word.isdigit() and _NEXT_ITEM.match(text, pos, end):
+            break  # "20. Brazil ...": the next item's number, not the name's
         if word and (word[0].isupper() or word.isdigit()):
             last, words = (last[0] if last else m.start(), m.start() + len(word)), words + 1
         elif word not in _CREDIT_JOINS or last is None:

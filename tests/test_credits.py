@@ -67,6 +67,12 @@ def test_a_credit_ending_a_paragraph_names_where_it_comes_from():
             " Affairs Office Varno based on a report in the Osterby Courier\n",
             ["Public Affairs Office Varno"],
         ),
+        # a year ending the name
+        (
+            "Landings rose by a fifth at the three harbours of the coast. Source: Varno Harbour"
+            " Board 2008.\n",
+            ["Varno Harbour Board 2008"],
+        ),
         # the outlet's web address after its name
         (
             "The quay reopened in October after repairs costing 4 million crowns. Source -"
