@@ -36,9 +36,12 @@ SCHEMA_ORG_CONTEXT = "https://schema.org"
 _CLAIM_SQL = """
 SELECT c.id, c.source_id, c.start, c.end, c.page, c.text, c.prefix, c.suffix, c.score, c.kind,
        c.model_version, c.tool_version,
-       (SELECT a.id FROM attributions a WHERE a.claim_id = c.id ORDER BY a.id LIMIT 1) AS attribution_id
+       (SELECT a.id FROM attributions a WHERE a.claim_id = c.id
+          ORDER BY a.mention IS NULL, a.id LIMIT 1) AS attribution_id
 FROM claims c
 """
+# A claim's attribution as listed and exported: the first that names a source (a bare cue says
+# nothing of who), else the first (provenance.reading lists claims the same way).
 _SOURCE_COLUMNS = (
     "id, kind, title, author, publisher, published, retrieved, added, url, canonical_url, input,"
     " content_type, reference_id, classification, parent_id, raw_sha256, text_sha256, tool_version"

@@ -66,12 +66,15 @@ def list_sources(db: Readable) -> list[dict[str, Any]]:
     return list(_query(db, f"SELECT {', '.join(SOURCE_FIELDS)} FROM sources ORDER BY id"))
 
 
+# A claim's attribution as listed: the first that names a source (a bare cue says nothing of
+# who), else the first; provenance.export picks the same one.
 _CLAIMS_SQL = """
 SELECT c.id, c.source_id, c.text, c.start, c.end, c.page, c.score, c.kind,
        (SELECT coalesce(g.name, a.mention) FROM attributions a
           LEFT JOIN agents g ON g.id = a.agent_id
-          WHERE a.claim_id = c.id ORDER BY a.id LIMIT 1) AS attributed_to,
-       (SELECT a.cue FROM attributions a WHERE a.claim_id = c.id ORDER BY a.id LIMIT 1) AS cue,
+          WHERE a.claim_id = c.id ORDER BY a.mention IS NULL, a.id LIMIT 1) AS attributed_to,
+       (SELECT a.cue FROM attributions a WHERE a.claim_id = c.id
+          ORDER BY a.mention IS NULL, a.id LIMIT 1) AS cue,
        c.model_version
 FROM claims c
 """

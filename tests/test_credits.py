@@ -304,3 +304,33 @@ def test_a_ref_line_letter_is_no_post_name(run_json, tmp_path, db_path):
         "SELECT identifier, cited_source_id FROM citations WHERE kind = 'cable-ref'"
     ).fetchall()
     assert rows == [("08B205", None)]
+
+
+def test_a_claim_is_listed_and_exported_with_the_attribution_naming_someone(
+    run, run_json, tmp_path, db_path
+):
+    """A bare cue the tagger left without a source ("looking towards") says nothing of who:
+    the credit naming the outlet is the one listed and exported, though stored after it."""
+    path = tmp_path / "digest.txt"
+    path.write_text(DIGEST, encoding="utf-8")
+    run_json("add", path, "--workers", "1")
+    conn = sqlite3.connect(db_path)
+    claim_id, source_id, start, end = conn.execute(
+        "SELECT id, source_id, start, end FROM claims WHERE text LIKE '%closed its northern quay%'"
+    ).fetchone()
+    with conn:
+        conn.execute(
+            "INSERT INTO attributions (id, source_id, claim_id, cue_start, cue_end, cue,"
+            " content_start, content_end, content, method, tool_version)"
+            " VALUES (0, ?, ?, ?, ?, 'closed', ?, ?, 'the quay', 'crf-polnear-3', 'test')",
+            (source_id, claim_id, start + 50, start + 56, start, end),
+        )
+    (listed,) = [c for c in run_json("claims") if c["id"] == claim_id]
+    assert (listed["attributed_to"], listed["cue"]) == ("Harbour Gazette", "Source")
+    exported = run("export", "--format", "csv", ok=True).stdout
+    (row,) = [line for line in exported.splitlines() if "closed its northern quay" in line]
+    assert "Harbour Gazette" in row
+    conn.execute("DELETE FROM attributions WHERE claim_id = ? AND id != 0", (claim_id,))
+    conn.commit()
+    (listed,) = [c for c in run_json("claims") if c["id"] == claim_id]
+    assert (listed["attributed_to"], listed["cue"]) == (None, "closed")  # the only one left
